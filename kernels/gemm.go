@@ -1,0 +1,25 @@
+package kernels
+
+import "fmt"
+
+// Gemm adds A·B to C:
+//
+//	for i := 0; i < c.Rows; i++ { for j := 0; j < c.Cols; j++ { for k := 0; k < a.Cols; k++ {
+//		c.Data[i*c.Stride+j] += a.Data[i*a.Stride+k] * b.Data[k*b.Stride+j] } } }
+//
+// A is M×K, B is K×N and C is M×N. C must not overlap A or B. RTRL's sensitivity update
+// M_t = J_t·M_{t-1} + Ī_t is this product with A the S×S Jacobian and B the S×P influence
+// matrix. A steady-state call allocates nothing.
+func Gemm(c, a, b Mat) {
+	a.check("Gemm A")
+	b.check("Gemm B")
+	c.check("Gemm C")
+	if a.Rows != c.Rows || b.Cols != c.Cols || a.Cols != b.Rows {
+		panic(fmt.Sprintf("kernels: Gemm: C is %d×%d, A is %d×%d, B is %d×%d",
+			c.Rows, c.Cols, a.Rows, a.Cols, b.Rows, b.Cols))
+	}
+	if c.Rows == 0 || c.Cols == 0 || a.Cols == 0 {
+		return
+	}
+	gemm(c, a, b)
+}

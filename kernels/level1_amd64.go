@@ -1,0 +1,10 @@
+//go:build !purego
+
+package kernels
+
+func dot(x, y []float32) float32         { return dotGeneric(x, y) }
+func axpy(alpha float32, x, y []float32) { axpyGeneric(alpha, x, y) }
+func scale(alpha float32, x []float32)   { scaleGeneric(alpha, x) }
+func mul(dst, x, y []float32)            { mulGeneric(dst, x, y) }
+func add(dst, x, y []float32)            { addGeneric(dst, x, y) }
+func mulAdd(dst, x, y []float32)         { mulAddGeneric(dst, x, y) }

@@ -1,0 +1,78 @@
+package kernels
+
+import "fmt"
+
+// Mat is a view of a row-major float32 matrix with an explicit row stride (BLAS's lda):
+// element (i, j) is Data[i*Stride+j]. Data must hold at least (Rows-1)*Stride+Cols
+// elements when Rows and Cols are positive; the elements between Cols and Stride in each
+// row are never read or written.
+type Mat struct {
+	Rows, Cols, Stride int
+	Data               []float32
+}
+
+// NewMat allocates a zeroed rows×cols matrix with Stride == cols.
+func NewMat(rows, cols int) Mat {
+	if rows < 0 || cols < 0 {
+		panic(fmt.Sprintf("kernels: NewMat(%d, %d): negative size", rows, cols))
+	}
+	return Mat{Rows: rows, Cols: cols, Stride: cols, Data: make([]float32, rows*cols)}
+}
+
+// MatOf views data as a rows×cols matrix with Stride == cols. It panics when data is too
+// short.
+func MatOf(rows, cols int, data []float32) Mat {
+	m := Mat{Rows: rows, Cols: cols, Stride: cols, Data: data}
+	m.check("MatOf")
+	return m
+}
+
+// Row returns row i as a slice of length Cols.
+func (m Mat) Row(i int) []float32 {
+	return m.Data[i*m.Stride : i*m.Stride+m.Cols]
+}
+
+// At returns element (i, j).
+func (m Mat) At(i, j int) float32 { return m.Data[i*m.Stride+j] }
+
+// Set sets element (i, j).
+func (m Mat) Set(i, j int, v float32) { m.Data[i*m.Stride+j] = v }
+
+// Slice returns the view of rows [r0, r1) and columns [c0, c1), sharing m's data.
+func (m Mat) Slice(r0, r1, c0, c1 int) Mat {
+	if r0 < 0 || r1 < r0 || r1 > m.Rows || c0 < 0 || c1 < c0 || c1 > m.Cols {
+		panic(fmt.Sprintf("kernels: Slice(%d, %d, %d, %d) of a %d×%d matrix", r0, r1, c0, c1, m.Rows, m.Cols))
+	}
+	if r1 == r0 || c1 == c0 {
+		return Mat{Rows: r1 - r0, Cols: c1 - c0, Stride: m.Stride}
+	}
+	off := r0*m.Stride + c0
+	return Mat{Rows: r1 - r0, Cols: c1 - c0, Stride: m.Stride, Data: m.Data[off : off+(r1-r0-1)*m.Stride+(c1-c0)]}
+}
+
+// extent is the number of elements of Data the view spans.
+func (m Mat) extent() int {
+	if m.Rows == 0 || m.Cols == 0 {
+		return 0
+	}
+	return (m.Rows-1)*m.Stride + m.Cols
+}
+
+// check panics, naming op and the sizes, when m is not a valid view.
+func (m Mat) check(op string) {
+	switch {
+	case m.Rows < 0 || m.Cols < 0:
+		panic(fmt.Sprintf("kernels: %s: negative matrix size %d×%d", op, m.Rows, m.Cols))
+	case m.Rows > 1 && m.Stride < m.Cols:
+		panic(fmt.Sprintf("kernels: %s: stride %d is less than the %d columns", op, m.Stride, m.Cols))
+	case len(m.Data) < m.extent():
+		panic(fmt.Sprintf("kernels: %s: %d×%d matrix with stride %d needs %d elements, has %d",
+			op, m.Rows, m.Cols, m.Stride, m.extent(), len(m.Data)))
+	}
+}
+
+func checkLen(op, name string, got, want int) {
+	if got != want {
+		panic(fmt.Sprintf("kernels: %s: len(%s) = %d, want %d", op, name, got, want))
+	}
+}
