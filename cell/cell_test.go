@@ -393,4 +393,3 @@ func TestLayoutMatchesPyTorch(t *testing.T) {
 		}
 	}
 }
-
