@@ -64,7 +64,7 @@ func (c *Cell) Derivs(prev, x []float64) StepDerivs {
 			z := sigmoid(ai[h+u] + ah[h+u])
 			n := math.Tanh(ai[2*h+u] + r*ah[2*h+u])
 			next[u] = (1-z)*n + z*hp[u]
-			dn := (1 - z) * (1 - n*n)         // ∂h_t/∂(n's pre-activation)
+			dn := (1 - z) * (1 - n*n)          // ∂h_t/∂(n's pre-activation)
 			dr := dn * ah[2*h+u] * r * (1 - r) // through r ⊙ (W_hn h + b_hn)
 			dz := (hp[u] - n) * z * (1 - z)
 			dIH[u][u], dHH[u][u] = dr, dr
