@@ -1,0 +1,185 @@
+package rtrl
+
+import (
+	"runtime"
+	"sync"
+
+	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/kernels"
+)
+
+// RTRL is exact real-time recurrent learning (Williams and Zipser, "A learning algorithm
+// for continually running fully recurrent neural networks", Neural Computation 1989, §2:
+// the sensitivities p^k_ij(t) = ∂y_k(t)/∂w_ij and their recursion). In this package's
+// notation it carries the influence matrix M_t = ds_t/dθ (S×P) forward:
+//
+//	M_t = J_t·M_{t-1} + Ī_t,   M_0 = 0       (the sensitivity recursion)
+//	∂L/∂θ += (∂L_t/∂s_t)ᵀ·M_t                (the weight change, accumulated online)
+//
+// J_t·M_{t-1} is one S×S by S×P Gemm, O(S²·P) = O(n⁴) per step; M is S·P floats, O(n³),
+// independent of the sequence length. The gradient equals full BPTT's.
+type RTRL struct {
+	online
+	sens *sensitivity
+	pool *columnPool // nil with one worker
+}
+
+// sensitivity holds what the sensitivity update reads and writes. It is separate from
+// RTRL so that the helper goroutines, which hold it, do not keep the RTRL reachable (its
+// cleanup stops them).
+type sensitivity struct {
+	jacobian       kernels.Mat // J_t, S×S
+	influence      kernels.Mat // M_{t-1}, then (after the swap) M_t: S×P
+	next           kernels.Mat // M_t being built
+	hidden         int         // H: the loss reads only M's first H rows
+	dLdh, gradCell []float32
+	hasTarget      bool
+	bounds         []int // column block w is [bounds[w], bounds[w+1])
+}
+
+// NewRTRL builds exact RTRL for any cell kind. Options: Workers.
+func NewRTRL(c cell.Cell, head *cell.Readout, opts ...Option) (*RTRL, error) {
+	o, err := parseOptions("rtrl", opts, "Workers")
+	if err != nil {
+		return nil, err
+	}
+	base, err := newOnline("rtrl", c, head)
+	if err != nil {
+		return nil, err
+	}
+	s, p := c.StateSize(), c.NumParams()
+	r := &RTRL{online: base}
+	r.sens = &sensitivity{
+		jacobian:  kernels.NewMat(s, s),
+		influence: kernels.NewMat(s, p),
+		next:      kernels.NewMat(s, p),
+		hidden:    c.HiddenSize(),
+		dLdh:      r.dLds[:c.HiddenSize()],
+		gradCell:  r.gradCell,
+		bounds:    columnBounds(p, o.workers),
+	}
+	if workers := len(r.sens.bounds) - 1; workers > 1 {
+		r.pool = startColumnPool(r.sens, workers)
+		runtime.AddCleanup(r, func(p *columnPool) { p.stop() }, r.pool)
+	}
+	return r, nil
+}
+
+// columnBounds splits p columns into at most workers blocks whose edges are multiples of
+// 16 floats (64 bytes), so that no two goroutines write the same cache line of a row.
+func columnBounds(p, workers int) []int {
+	const align = 16
+	chunks := (p + align - 1) / align
+	workers = min(workers, chunks)
+	b := make([]int, workers+1)
+	for w := 1; w < workers; w++ {
+		b[w] = (chunks * w / workers) * align
+	}
+	b[workers] = p
+	return b
+}
+
+// Reset starts a sequence from s0 (nil: zeros) with M_0 = 0.
+func (r *RTRL) Reset(s0 []float32) error {
+	if err := r.resetState(s0); err != nil {
+		return err
+	}
+	clear(r.sens.influence.Data)
+	return nil
+}
+
+// Step runs one online step: forward, then M_t = J_t·M_{t-1} + Ī_t, then the gradient.
+func (r *RTRL) Step(x, y []float32) (float32, error) {
+	loss, hasTarget, err := r.forward(x, y)
+	if err != nil {
+		return 0, err
+	}
+	r.cell.StateJacobian(r.cache, r.sens.jacobian)
+	r.update(hasTarget)
+	return loss, nil
+}
+
+// update builds M_t in next — Ī_t first (sparse, serial), then += J_t·M_{t-1} by
+// column block — adds the gradient product, and swaps the two buffers.
+func (r *RTRL) update(hasTarget bool) {
+	s := r.sens
+	clear(s.next.Data)
+	r.cell.AddImmediate(r.cache, s.next)
+	s.hasTarget = hasTarget
+	if r.pool != nil {
+		r.pool.run()
+	} else {
+		s.columns(0, s.next.Cols)
+	}
+	s.influence, s.next = s.next, s.influence
+}
+
+// columns does the dense part of the step for M's columns [lo, hi): the Gemm, then
+// gradCell[lo:hi] += M_t[:H, lo:hi]ᵀ·∂L_t/∂h_t.
+func (s *sensitivity) columns(lo, hi int) {
+	rows := s.next.Rows
+	next := s.next.Slice(0, rows, lo, hi)
+	kernels.Gemm(next, s.jacobian, s.influence.Slice(0, rows, lo, hi))
+	if s.hasTarget {
+		kernels.MatTVecAdd(s.gradCell[lo:hi], next.Slice(0, s.hidden, 0, hi-lo), s.dLdh)
+	}
+}
+
+// Close stops the helper goroutines of Workers(n > 1); the RTRL must not be stepped
+// afterwards. It is also done when the RTRL is garbage-collected.
+func (r *RTRL) Close() error {
+	if r.pool != nil {
+		r.pool.stop()
+	}
+	return nil
+}
+
+// Bytes counts M_{t-1}, M_t, J_t and the shared buffers.
+func (r *RTRL) Bytes() int64 {
+	s := r.sens
+	return r.bytes() + floats(len(s.influence.Data)+len(s.next.Data)+len(s.jacobian.Data))
+}
+
+// columnPool runs sensitivity.columns on persistent goroutines: block 0 on the caller's
+// goroutine, block w on helper w. A step sends one token per helper and waits; neither
+// allocates.
+type columnPool struct {
+	sens     *sensitivity
+	start    []chan struct{}
+	done     sync.WaitGroup
+	stopOnce sync.Once
+}
+
+func startColumnPool(s *sensitivity, workers int) *columnPool {
+	p := &columnPool{sens: s, start: make([]chan struct{}, workers)}
+	for w := 1; w < workers; w++ {
+		p.start[w] = make(chan struct{})
+		go p.helper(w)
+	}
+	return p
+}
+
+func (p *columnPool) helper(w int) {
+	lo, hi := p.sens.bounds[w], p.sens.bounds[w+1]
+	for range p.start[w] {
+		p.sens.columns(lo, hi)
+		p.done.Done()
+	}
+}
+
+func (p *columnPool) run() {
+	p.done.Add(len(p.start) - 1)
+	for w := 1; w < len(p.start); w++ {
+		p.start[w] <- struct{}{}
+	}
+	p.sens.columns(p.sens.bounds[0], p.sens.bounds[1])
+	p.done.Wait()
+}
+
+func (p *columnPool) stop() {
+	p.stopOnce.Do(func() {
+		for w := 1; w < len(p.start); w++ {
+			close(p.start[w])
+		}
+	})
+}
