@@ -29,6 +29,9 @@ import (
 // programmer error, and callers that take vectors from users check them first (see
 // CheckInput). A cell holds scratch space, so one Cell must not be used by several
 // goroutines at once. No per-step method allocates.
+//
+// Backward and the Jacobian methods read θ when called: use them before changing Params
+// (an optimizer step) after the Forward whose cache they are given.
 type Cell interface {
 	Kind() Kind
 	HiddenSize() int // H
