@@ -2,7 +2,6 @@ package rtrl
 
 import (
 	"github.com/chronograd/chronograd/cell"
-	"github.com/chronograd/chronograd/kernels"
 )
 
 // SnAp1 is the sparse n-step approximation with n = 1 (Menick, Elsen, Evci, Osindero,
@@ -20,16 +19,17 @@ import (
 //	m_p ← J_t[u][u]·m_p + Ī_t[u][p]                                   (vanilla, GRU)
 //	[m_p^h; m_p^c] ← [J_hh J_hc; J_ch J_cc]_u · [m_p^h; m_p^c] + [Ī_t[u][p]; Ī_t[H+u][p]]   (LSTM)
 //
-// The gradient is Σ_t (∂L_t/∂s_t)ᵀ·M̃_t = Σ_t ∂L_t/∂h_t[u]·m_p^h. Per step this costs
-// O(P) plus the state Jacobian's O(S·G·H): about a forward step. On a vanilla cell with a
-// zero W_hh diagonal it is RFLO exactly (J_t[u][u] = 1−α).
+// The gradient is Σ_t (∂L_t/∂s_t)ᵀ·M̃_t = Σ_t ∂L_t/∂h_t[u]·m_p^h. The kept entries of J_t
+// come from Cell.UnitJacobian (O(S·G)), so a step costs O(P), about a forward step, and
+// memory is O(P). On a vanilla cell with a zero W_hh diagonal it is RFLO exactly
+// (J_t[u][u] = 1−α).
 type SnAp1 struct {
 	online
 	// trace[slot·P + p] is M̃_t[row][p] for the slot-th state row parameter p feeds
 	// (slot 0: h_u; slot 1: c_u for LSTM).
 	trace          []float32
 	slots          int
-	jacobian       kernels.Mat
+	unitJacobian   []float32 // per unit u, the slots×slots block of J_t on u's rows
 	coefIH, coefHH []float32
 }
 
@@ -45,12 +45,12 @@ func NewSnAp1(c cell.Cell, head *cell.Readout, opts ...Option) (*SnAp1, error) {
 	s, g := c.StateSize(), c.Layout().Gates
 	slots := c.Kind().StateFactor()
 	return &SnAp1{
-		online:   base,
-		trace:    make([]float32, slots*c.NumParams()),
-		slots:    slots,
-		jacobian: kernels.NewMat(s, s),
-		coefIH:   make([]float32, s*g),
-		coefHH:   make([]float32, s*g),
+		online:       base,
+		trace:        make([]float32, slots*c.NumParams()),
+		slots:        slots,
+		unitJacobian: make([]float32, c.HiddenSize()*slots*slots),
+		coefIH:       make([]float32, s*g),
+		coefHH:       make([]float32, s*g),
 	}, nil
 }
 
@@ -69,7 +69,7 @@ func (a *SnAp1) Step(x, y []float32) (float32, error) {
 	if err != nil {
 		return 0, err
 	}
-	a.cell.StateJacobian(a.cache, a.jacobian)
+	a.cell.UnitJacobian(a.cache, a.unitJacobian)
 	a.cell.ImmediateCoefficients(a.cache, a.coefIH, a.coefHH)
 	l := a.cell.Layout()
 	h, in, g := l.Hidden, l.Input, l.Gates
@@ -93,12 +93,10 @@ func (a *SnAp1) row(u, gate, off int, in []float32, coef []float32, hasTarget bo
 	n := len(in)
 	g := len(coef) / a.cell.StateSize()
 	h := a.cell.HiddenSize()
-	stride := a.jacobian.Stride
-	jd := a.jacobian.Data
 	grad := a.gradCell[off : off+n]
 	q := a.dLds[u] // ∂L_t/∂h_t[u]; ∂L_t/∂c_t is zero
 	if a.slots == 1 {
-		decay, c := jd[u*stride+u], coef[u*g+gate]
+		decay, c := a.unitJacobian[u], coef[u*g+gate]
 		m := a.trace[off : off+n]
 		in = in[:len(m)]
 		for j := range m {
@@ -110,8 +108,8 @@ func (a *SnAp1) row(u, gate, off int, in []float32, coef []float32, hasTarget bo
 		return
 	}
 	// LSTM: the 2×2 block of J_t on (h_u, c_u).
-	jhh, jhc := jd[u*stride+u], jd[u*stride+h+u]
-	jch, jcc := jd[(h+u)*stride+u], jd[(h+u)*stride+h+u]
+	blk := a.unitJacobian[4*u : 4*u+4]
+	jhh, jhc, jch, jcc := blk[0], blk[1], blk[2], blk[3]
 	ch, cc := coef[u*g+gate], coef[(h+u)*g+gate]
 	p := a.cell.NumParams()
 	mh := a.trace[off : off+n]
@@ -131,7 +129,7 @@ func (a *SnAp1) row(u, gate, off int, in []float32, coef []float32, hasTarget bo
 // one is a bias's input.
 var one = [1]float32{1}
 
-// Bytes counts the traces, J_t, the coefficients and the shared buffers.
+// Bytes counts the traces, J_t's unit blocks, the coefficients and the shared buffers.
 func (a *SnAp1) Bytes() int64 {
-	return a.bytes() + floats(len(a.trace)+len(a.jacobian.Data)+len(a.coefIH)+len(a.coefHH))
+	return a.bytes() + floats(len(a.trace)+len(a.unitJacobian)+len(a.coefIH)+len(a.coefHH))
 }

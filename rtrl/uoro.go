@@ -19,13 +19,12 @@ import (
 //
 // E[s̃_t·θ̃_tᵀ] = J_t·s̃_{t-1}·θ̃_{t-1}ᵀ + E[ν·νᵀ]·Ī_t (the cross terms are odd in ν, and
 // ρ1 is even in ν), which by induction is M_t; ρ0 and ρ1 balance the two factors' norms
-// to minimise the variance. The gradient estimate is (∂L_t/∂s_t·s̃_t)·θ̃_t. J_t·s̃ uses
-// the state Jacobian (O(S·G·H)) and νᵀ·Ī_t the cell's immediate VJP (O(P)), so a step
-// costs about a forward step and memory is O(S + P).
+// to minimise the variance. The gradient estimate is (∂L_t/∂s_t·s̃_t)·θ̃_t. J_t·s̃ is the
+// cell's Jacobian-vector product (O(G·H²), J_t is never formed) and νᵀ·Ī_t its immediate
+// VJP (O(P)), so a step costs about two forward steps and memory is O(S + P).
 type UORO struct {
 	online
 	stateTilde, paramTilde []float32 // s̃, θ̃
-	jacobian               kernels.Mat
 	jacTilde               []float32 // J_t·s̃_{t-1}
 	nu                     []float32 // ν
 	nuImm                  []float32 // νᵀ·Ī_t
@@ -48,7 +47,6 @@ func NewUORO(c cell.Cell, head *cell.Readout, opts ...Option) (*UORO, error) {
 		online:     base,
 		stateTilde: make([]float32, s),
 		paramTilde: make([]float32, p),
-		jacobian:   kernels.NewMat(s, s),
 		jacTilde:   make([]float32, s),
 		nu:         make([]float32, s),
 		nuImm:      make([]float32, p),
@@ -75,8 +73,7 @@ func (a *UORO) Step(x, y []float32) (float32, error) {
 	if err != nil {
 		return 0, err
 	}
-	a.cell.StateJacobian(a.cache, a.jacobian)
-	kernels.MatVec(a.jacTilde, a.jacobian, a.stateTilde)
+	a.cell.StateJVP(a.cache, a.jacTilde, a.stateTilde)
 	a.drawSigns()
 	clear(a.nuImm)
 	a.cell.AddImmediateVJP(a.cache, a.nuImm, a.nu)
@@ -115,8 +112,7 @@ func norm(v []float32) float64 {
 	return math.Sqrt(s)
 }
 
-// Bytes counts s̃, θ̃, J_t, the scratch vectors and the shared buffers.
+// Bytes counts s̃, θ̃, the scratch vectors and the shared buffers.
 func (a *UORO) Bytes() int64 {
-	return a.bytes() + floats(len(a.stateTilde)+len(a.paramTilde)+len(a.jacobian.Data)+
-		len(a.jacTilde)+len(a.nu)+len(a.nuImm))
+	return a.bytes() + floats(len(a.stateTilde)+len(a.paramTilde)+len(a.jacTilde)+len(a.nu)+len(a.nuImm))
 }

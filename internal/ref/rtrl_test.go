@@ -155,3 +155,20 @@ func TestApproximationsDiffer(t *testing.T) {
 		}
 	}
 }
+
+// TestDerivsMatchDualNumbers: the hand-derived Derivs and the forward-mode
+// StepDerivatives agree to rounding.
+func TestDerivsMatchDualNumbers(t *testing.T) {
+	for _, rc := range refCases {
+		c, _, s0, xs, _ := problem(rc, 1, 4)
+		d, dual := c.Derivs(s0, xs[0]), c.StepDerivatives(s0, xs[0])
+		for row := range d.J {
+			if diff := maxAbs(d.J[row], dual.State[row]); diff > 1e-14 {
+				t.Errorf("%v: J row %d differs by %g", rc, row, diff)
+			}
+			if diff := maxAbs(d.Imm[row], dual.Params[row]); diff > 1e-14 {
+				t.Errorf("%v: Ī row %d differs by %g", rc, row, diff)
+			}
+		}
+	}
+}
