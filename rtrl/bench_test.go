@@ -75,7 +75,10 @@ func BenchmarkRTRL(b *testing.B) {
 // same S×S by S×P shape (part=gemm), both in GFLOP/s of the 2·S²·P Gemm flops.
 func BenchmarkRTRLUpdate(b *testing.B) {
 	for _, kind := range []cell.Kind{cell.RNNTanh, cell.GRU, cell.LSTM} {
-		for _, n := range []int{32, 64} {
+		for _, n := range []int{32, 64, 128} {
+			if n > 64 && kind != cell.RNNTanh {
+				continue
+			}
 			c, head, x, y := benchSetup(b, kind, n)
 			r, err := NewRTRL(c, head)
 			if err != nil {

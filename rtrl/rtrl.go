@@ -35,6 +35,7 @@ type sensitivity struct {
 	dLdh, gradCell []float32
 	hasTarget      bool
 	bounds         []int // column block w is [bounds[w], bounds[w+1])
+	panel          int   // columns per Gemm call: an S×panel slab of M_t stays in L2
 }
 
 // NewRTRL builds exact RTRL for any cell kind. Options: Workers.
@@ -57,6 +58,7 @@ func NewRTRL(c cell.Cell, head *cell.Readout, opts ...Option) (*RTRL, error) {
 		dLdh:      r.dLds[:c.HiddenSize()],
 		gradCell:  r.gradCell,
 		bounds:    columnBounds(p, o.workers),
+		panel:     panelWidth(s),
 	}
 	if workers := len(r.sens.bounds) - 1; workers > 1 {
 		r.pool = startColumnPool(r.sens, workers)
@@ -79,6 +81,14 @@ func columnBounds(p, workers int) []int {
 	return b
 }
 
+// panelWidth is the number of M's columns whose S×panel slab is about 512 KiB (an L2's
+// worth), a multiple of 16 and at least 1024: narrower calls cost the blocked Gemm more
+// in per-call packing than they save in cache traffic (measured on the gemm branch).
+func panelWidth(s int) int {
+	const floats = 128 * 1024
+	return max(1024, floats/s/16*16)
+}
+
 // Reset starts a sequence from s0 (nil: zeros) with M_0 = 0.
 func (r *RTRL) Reset(s0 []float32) error {
 	if err := r.resetState(s0); err != nil {
@@ -99,29 +109,39 @@ func (r *RTRL) Step(x, y []float32) (float32, error) {
 	return loss, nil
 }
 
-// update builds M_t in next — Ī_t first (sparse, serial), then += J_t·M_{t-1} by
-// column block — adds the gradient product, and swaps the two buffers.
+// update builds M_t in next and swaps the two buffers. The dense part, J_t·M_{t-1} and
+// its share of the gradient, goes panel by panel (see columns), so each slab of M_t is
+// written to memory once; the sparse part, Ī_t and its share (∂L_t/∂s_t)ᵀ·Ī_t of the
+// gradient, is added afterwards by the cell in O(S·G·(I+H)).
 func (r *RTRL) update(hasTarget bool) {
 	s := r.sens
-	clear(s.next.Data)
-	r.cell.AddImmediate(r.cache, s.next)
 	s.hasTarget = hasTarget
 	if r.pool != nil {
 		r.pool.run()
 	} else {
 		s.columns(0, s.next.Cols)
 	}
+	r.cell.AddImmediate(r.cache, s.next)
+	if hasTarget {
+		r.cell.AddImmediateVJP(r.cache, r.gradCell, r.dLds)
+	}
 	s.influence, s.next = s.next, s.influence
 }
 
-// columns does the dense part of the step for M's columns [lo, hi): the Gemm, then
-// gradCell[lo:hi] += M_t[:H, lo:hi]ᵀ·∂L_t/∂h_t.
+// columns computes M_t = J_t·M_{t-1} for M's columns [lo, hi), one cache-sized panel at
+// a time, and while the panel is hot adds gradCell[panel] += M_t[:H, panel]ᵀ·∂L_t/∂h_t.
 func (s *sensitivity) columns(lo, hi int) {
 	rows := s.next.Rows
-	next := s.next.Slice(0, rows, lo, hi)
-	kernels.Gemm(next, s.jacobian, s.influence.Slice(0, rows, lo, hi))
-	if s.hasTarget {
-		kernels.MatTVecAdd(s.gradCell[lo:hi], next.Slice(0, s.hidden, 0, hi-lo), s.dLdh)
+	for p0 := lo; p0 < hi; p0 += s.panel {
+		p1 := min(p0+s.panel, hi)
+		next := s.next.Slice(0, rows, p0, p1)
+		for i := range rows {
+			clear(next.Row(i))
+		}
+		kernels.Gemm(next, s.jacobian, s.influence.Slice(0, rows, p0, p1))
+		if s.hasTarget {
+			kernels.MatTVecAdd(s.gradCell[p0:p1], next.Slice(0, s.hidden, 0, p1-p0), s.dLdh)
+		}
 	}
 }
 
