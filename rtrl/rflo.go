@@ -94,7 +94,7 @@ func (a *RFLO) Step(x, y []float32) (float32, error) {
 		p := a.trace.Row(i)
 		aHat := a.aHat[:len(p)]
 		for j := range p {
-			p[j] = decay*p[j] + c*aHat[j]
+			p[j] = float32(decay*p[j]) + float32(c*aHat[j]) // unfused, as in SnAp-1
 		}
 	}
 	if !hasTarget {
@@ -111,18 +111,19 @@ func (a *RFLO) Step(x, y []float32) (float32, error) {
 		p := a.trace.Row(i)
 		addScaled(g[l.WeightHH+i*h:l.WeightHH+(i+1)*h], qi, p[:h])
 		addScaled(g[l.WeightIH+i*in:l.WeightIH+(i+1)*in], qi, p[h:h+in])
-		g[l.BiasIH+i] += qi * p[h+in]
-		g[l.BiasHH+i] += qi * p[h+in]
+		g[l.BiasIH+i] += float32(qi * p[h+in])
+		g[l.BiasHH+i] += float32(qi * p[h+in])
 	}
 	return loss, nil
 }
 
-// addScaled is g += q·p in plain Go: SnAp-1 does the same arithmetic element by element,
-// which makes the two bit-identical where they coincide (a zero W_hh diagonal).
+// addScaled is g += q·p in plain Go without fused multiply-adds: SnAp-1 does the same
+// arithmetic element by element, which makes the two bit-identical where they coincide
+// (a zero W_hh diagonal).
 func addScaled(g []float32, q float32, p []float32) {
 	p = p[:len(g)]
 	for j := range g {
-		g[j] += q * p[j]
+		g[j] += float32(q * p[j])
 	}
 }
 

@@ -100,9 +100,12 @@ func (a *SnAp1) row(u, gate, off int, in []float32, coef []float32, hasTarget bo
 		m := a.trace[off : off+n]
 		in = in[:len(m)]
 		for j := range m {
-			m[j] = decay*m[j] + c*in[j]
+			// The conversions forbid fused multiply-adds (Go spec, "Floating-point
+			// operators"), which the compiler would otherwise choose differently here and
+			// in RFLO on arm64: the two must round identically.
+			m[j] = float32(decay*m[j]) + float32(c*in[j])
 			if hasTarget {
-				grad[j] += q * m[j]
+				grad[j] += float32(q * m[j])
 			}
 		}
 		return

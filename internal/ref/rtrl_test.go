@@ -59,7 +59,7 @@ func TestDerivsMatchFiniteDifferences(t *testing.T) {
 		t.Run(rc.String(), func(t *testing.T) {
 			c, _, s0, xs, _ := problem(rc, 1, 3)
 			d := c.Derivs(s0, xs[0])
-			if diff := maxRelDiff(d.Next, c.Step(s0, xs[0])); diff != 0 {
+			if diff := maxRelDiff(d.Next, c.Step(s0, xs[0])); diff > 1e-14 { // arm64 fuses differently
 				t.Errorf("Derivs' s_t differs from Step's by %g", diff)
 			}
 			prev := append([]float64(nil), s0...)
