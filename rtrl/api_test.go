@@ -98,8 +98,11 @@ func TestErrors(t *testing.T) {
 			t.Errorf("%s: error %q does not mention %q", what, err, substr)
 		}
 	}
-	_, err := New("rflo", p.c, p.head)
+	a, err := New("rflo", p.c, p.head)
 	wantErr("rflo on gru", err, "rnn_tanh")
+	if a != nil {
+		t.Errorf("failed New returned a non-nil Algorithm %#v", a)
+	}
 	_, err = New("eprop", p.c, p.head)
 	wantErr("eprop on gru", err, "lstm")
 	_, err = New("bptt", p.c, p.head)

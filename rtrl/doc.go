@@ -51,19 +51,42 @@ var Names = []string{"rtrl", "snap1", "uoro", "rflo", "eprop"}
 
 // New builds the algorithm called name (one of Names) for cell c and readout head.
 func New(name string, c cell.Cell, head *cell.Readout, opts ...Option) (Algorithm, error) {
+	var (
+		a   Algorithm
+		err error
+	)
+	// Each case assigns through err first so that a failed constructor yields a nil
+	// Algorithm, not an interface holding a nil pointer.
 	switch name {
 	case "rtrl":
-		return NewRTRL(c, head, opts...)
+		var r *RTRL
+		if r, err = NewRTRL(c, head, opts...); err == nil {
+			a = r
+		}
 	case "snap1":
-		return NewSnAp1(c, head, opts...)
+		var r *SnAp1
+		if r, err = NewSnAp1(c, head, opts...); err == nil {
+			a = r
+		}
 	case "uoro":
-		return NewUORO(c, head, opts...)
+		var r *UORO
+		if r, err = NewUORO(c, head, opts...); err == nil {
+			a = r
+		}
 	case "rflo":
-		return NewRFLO(c, head, opts...)
+		var r *RFLO
+		if r, err = NewRFLO(c, head, opts...); err == nil {
+			a = r
+		}
 	case "eprop":
-		return NewEProp(c, head, opts...)
+		var r *EProp
+		if r, err = NewEProp(c, head, opts...); err == nil {
+			a = r
+		}
+	default:
+		err = fmt.Errorf("rtrl: unknown algorithm %q (want one of rtrl, snap1, uoro, rflo, eprop)", name)
 	}
-	return nil, fmt.Errorf("rtrl: unknown algorithm %q (want one of rtrl, snap1, uoro, rflo, eprop)", name)
+	return a, err
 }
 
 // Option configures a constructor. An option that the algorithm does not use is an
