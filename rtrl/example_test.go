@@ -33,7 +33,7 @@ func Example() {
 		fmt.Printf("%s: %d bytes\n", name, a.Bytes())
 	}
 	// Output:
-	// rtrl: 56388 bytes
+	// rtrl: 59780 bytes
 	// snap1: 6084 bytes
 	// uoro: 5636 bytes
 	// rflo: rtrl: rflo needs an rnn_tanh or rnn_relu cell, not lstm (its eligibility traces are derived for the leaky vanilla RNN)

@@ -18,6 +18,11 @@ import (
 //
 // J_t·M_{t-1} is one S×S by S×P Gemm, O(S²·P) = O(n⁴) per step; M is S·P floats, O(n³),
 // independent of the sequence length. The gradient equals full BPTT's.
+//
+// The gradient's dense share (∂L_t/∂s_t)ᵀ·J_t·M_{t-1} is an O(S·P) vector-matrix
+// product; rather than run it apart at matrix-vector speed it rides along as one more row
+// of the same Gemm: A = [J_t; wᵀ] with w = J_tᵀ·∂L_t/∂s_t, so row S of the product is
+// that share. The sparse share (∂L_t/∂s_t)ᵀ·Ī_t comes from the cell's AddImmediateVJP.
 type RTRL struct {
 	online
 	sens *sensitivity
@@ -28,10 +33,13 @@ type RTRL struct {
 // RTRL so that the helper goroutines, which hold it, do not keep the RTRL reachable (its
 // cleanup stops them).
 type sensitivity struct {
-	jacobian       kernels.Mat // J_t, S×S
-	influence      kernels.Mat // M_{t-1}, then (after the swap) M_t: S×P
-	next           kernels.Mat // M_t being built
-	hidden         int         // H: the loss reads only M's first H rows
+	augmented kernels.Mat // [J_t; wᵀ], (S+1)×S
+	jacobian  kernels.Mat // J_t: the first S rows of augmented
+	// influence is M_{t-1} in its first S rows; next receives [M_t; gradient share]. The
+	// two swap after every step, so both have S+1 rows.
+	influence, next kernels.Mat
+	states          int // S
+	hidden          int // H: the loss reads only M's first H rows
 	dLdh, gradCell []float32
 	hasTarget      bool
 	bounds         []int // column block w is [bounds[w], bounds[w+1])
@@ -50,10 +58,13 @@ func NewRTRL(c cell.Cell, head *cell.Readout, opts ...Option) (*RTRL, error) {
 	}
 	s, p := c.StateSize(), c.NumParams()
 	r := &RTRL{online: base}
+	augmented := kernels.NewMat(s+1, s)
 	r.sens = &sensitivity{
-		jacobian:  kernels.NewMat(s, s),
-		influence: kernels.NewMat(s, p),
-		next:      kernels.NewMat(s, p),
+		augmented: augmented,
+		jacobian:  augmented.Slice(0, s, 0, s),
+		influence: kernels.NewMat(s+1, p),
+		next:      kernels.NewMat(s+1, p),
+		states:    s,
 		hidden:    c.HiddenSize(),
 		dLdh:      r.dLds[:c.HiddenSize()],
 		gradCell:  r.gradCell,
@@ -116,31 +127,40 @@ func (r *RTRL) Step(x, y []float32) (float32, error) {
 func (r *RTRL) update(hasTarget bool) {
 	s := r.sens
 	s.hasTarget = hasTarget
+	if hasTarget {
+		w := s.augmented.Row(s.states)
+		clear(w)
+		kernels.MatTVecAdd(w, s.jacobian.Slice(0, s.hidden, 0, s.states), s.dLdh)
+	}
 	if r.pool != nil {
 		r.pool.run()
 	} else {
 		s.columns(0, s.next.Cols)
 	}
-	r.cell.AddImmediate(r.cache, s.next)
+	r.cell.AddImmediate(r.cache, s.next.Slice(0, s.states, 0, s.next.Cols))
 	if hasTarget {
 		r.cell.AddImmediateVJP(r.cache, r.gradCell, r.dLds)
 	}
 	s.influence, s.next = s.next, s.influence
 }
 
-// columns computes M_t = J_t·M_{t-1} for M's columns [lo, hi), one cache-sized panel at
-// a time, and while the panel is hot adds gradCell[panel] += M_t[:H, panel]ᵀ·∂L_t/∂h_t.
+// columns computes J_t·M_{t-1} for M's columns [lo, hi), one cache-sized panel at a
+// time, with the gradient row when the step has a target, and adds that row into
+// gradCell while the panel is hot.
 func (s *sensitivity) columns(lo, hi int) {
-	rows := s.next.Rows
+	a := s.jacobian
+	if s.hasTarget {
+		a = s.augmented
+	}
 	for p0 := lo; p0 < hi; p0 += s.panel {
 		p1 := min(p0+s.panel, hi)
-		next := s.next.Slice(0, rows, p0, p1)
-		for i := range rows {
+		next := s.next.Slice(0, a.Rows, p0, p1)
+		for i := range a.Rows {
 			clear(next.Row(i))
 		}
-		kernels.Gemm(next, s.jacobian, s.influence.Slice(0, rows, p0, p1))
+		kernels.Gemm(next, a, s.influence.Slice(0, s.states, p0, p1))
 		if s.hasTarget {
-			kernels.MatTVecAdd(s.gradCell[p0:p1], next.Slice(0, s.hidden, 0, p1-p0), s.dLdh)
+			kernels.Axpy(1, next.Row(s.states), s.gradCell[p0:p1])
 		}
 	}
 }
@@ -154,10 +174,11 @@ func (r *RTRL) Close() error {
 	return nil
 }
 
-// Bytes counts M_{t-1}, M_t, J_t and the shared buffers.
+// Bytes counts M_{t-1}, M_t (each with its gradient row), [J_t; wᵀ] and the shared
+// buffers.
 func (r *RTRL) Bytes() int64 {
 	s := r.sens
-	return r.bytes() + floats(len(s.influence.Data)+len(s.next.Data)+len(s.jacobian.Data))
+	return r.bytes() + floats(len(s.influence.Data)+len(s.next.Data)+len(s.augmented.Data))
 }
 
 // columnPool runs sensitivity.columns on persistent goroutines: block 0 on the caller's
