@@ -40,10 +40,10 @@ type sensitivity struct {
 	influence, next kernels.Mat
 	states          int // S
 	hidden          int // H: the loss reads only M's first H rows
-	dLdh, gradCell []float32
-	hasTarget      bool
-	bounds         []int // column block w is [bounds[w], bounds[w+1])
-	panel          int   // columns per Gemm call: an S×panel slab of M_t stays in L2
+	dLdh, gradCell  []float32
+	hasTarget       bool
+	bounds          []int // column block w is [bounds[w], bounds[w+1])
+	panel           int   // columns per Gemm call: an S×panel slab of M_t stays in L2
 }
 
 // NewRTRL builds exact RTRL for any cell kind. Options: Workers.
