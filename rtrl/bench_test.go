@@ -33,8 +33,10 @@ func benchSetup(b *testing.B, kind cell.Kind, n int) (cell.Cell, *cell.Readout, 
 }
 
 // BenchmarkRTRL times one online step (forward, readout, loss, the algorithm's update
-// and its gradient) per op: BenchmarkRTRL/<algo>/cell=<cell>/n=<n>. Exact RTRL on the
-// LSTM stops at n = 64 (S = 128, M is 2 × 17 MB).
+// and its gradient) per op: BenchmarkRTRL/<algo>/cell=<cell>/n=<n>, with n hidden units,
+// n inputs and n outputs. Exact RTRL on the LSTM stops at n = 64 (S = 128, M is 2 × 17
+// MB). Besides ns/op it reports cpu-ns/op, the process's CPU time per step, which is what
+// to fit cost exponents to on a shared machine.
 func BenchmarkRTRL(b *testing.B) {
 	for _, algo := range Names {
 		for _, kind := range benchKinds {
@@ -54,10 +56,16 @@ func BenchmarkRTRL(b *testing.B) {
 					if _, err := a.Step(x, y); err != nil {
 						b.Fatal(err)
 					}
+					cpu0, cpuOK := processCPUTime()
 					for b.Loop() {
 						if _, err := a.Step(x, y); err != nil {
 							b.Fatal(err)
 						}
+					}
+					if cpu1, ok := processCPUTime(); ok && cpuOK {
+						// One goroutine and no allocation: the process's CPU time is the
+						// steps', free of the waits a loaded machine adds to ns/op.
+						b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
 					}
 					b.ReportMetric(float64(a.Bytes()), "state-bytes")
 					if algo == "rtrl" {
@@ -91,23 +99,26 @@ func BenchmarkRTRLUpdate(b *testing.B) {
 			}
 			s := r.sens
 			flops := 2 * float64(c.StateSize()) * float64(c.StateSize()) * float64(c.NumParams())
-			report := func(b *testing.B) {
+			// cpu-GFLOP/s divides by the process's CPU time rather than the wall time, so
+			// that other tenants of a shared machine do not bias the comparison.
+			measure := func(b *testing.B, op func()) {
+				cpu0, cpuOK := processCPUTime()
+				for b.Loop() {
+					op()
+				}
 				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				if cpu1, ok := processCPUTime(); ok && cpuOK {
+					b.ReportMetric(flops*float64(b.N)/float64(cpu1-cpu0), "cpu-GFLOP/s")
+				}
 			}
 			name := fmt.Sprintf("cell=%v/n=%d", kind, n)
 			b.Run(name+"/part=update", func(b *testing.B) {
-				for b.Loop() {
-					r.update(false)
-				}
-				report(b)
+				measure(b, func() { r.update(false) })
 			})
 			b.Run(name+"/part=gemm", func(b *testing.B) {
 				next := s.next.Slice(0, s.states, 0, s.next.Cols)
 				influence := s.influence.Slice(0, s.states, 0, s.influence.Cols)
-				for b.Loop() {
-					kernels.Gemm(next, s.jacobian, influence)
-				}
-				report(b)
+				measure(b, func() { kernels.Gemm(next, s.jacobian, influence) })
 			})
 		}
 	}

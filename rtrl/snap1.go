@@ -29,7 +29,8 @@ type SnAp1 struct {
 	// (slot 0: h_u; slot 1: c_u for LSTM).
 	trace          []float32
 	slots          int
-	unitJacobian   []float32 // per unit u, the slots×slots block of J_t on u's rows
+	layout         cell.Layout // sizes, read once: row runs G·H·4 times per step
+	unitJacobian   []float32   // per unit u, the slots×slots block of J_t on u's rows
 	coefIH, coefHH []float32
 }
 
@@ -48,6 +49,7 @@ func NewSnAp1(c cell.Cell, head *cell.Readout, opts ...Option) (*SnAp1, error) {
 		online:       base,
 		trace:        make([]float32, slots*c.NumParams()),
 		slots:        slots,
+		layout:       c.Layout(),
 		unitJacobian: make([]float32, c.HiddenSize()*slots*slots),
 		coefIH:       make([]float32, s*g),
 		coefHH:       make([]float32, s*g),
@@ -71,7 +73,7 @@ func (a *SnAp1) Step(x, y []float32) (float32, error) {
 	}
 	a.cell.UnitJacobian(a.cache, a.unitJacobian)
 	a.cell.ImmediateCoefficients(a.cache, a.coefIH, a.coefHH)
-	l := a.cell.Layout()
+	l := a.layout
 	h, in, g := l.Hidden, l.Input, l.Gates
 	xs, hp := a.cache.Input(), a.cache.Prev()[:h]
 	for gate := range g {
@@ -91,8 +93,7 @@ func (a *SnAp1) Step(x, y []float32) (float32, error) {
 // immediate Jacobian on state row s is coef[s·G+gate]·in[j] (a bias's input is 1).
 func (a *SnAp1) row(u, gate, off int, in []float32, coef []float32, hasTarget bool) {
 	n := len(in)
-	g := len(coef) / a.cell.StateSize()
-	h := a.cell.HiddenSize()
+	g := a.layout.Gates
 	grad := a.gradCell[off : off+n]
 	q := a.dLds[u] // ∂L_t/∂h_t[u]; ∂L_t/∂c_t is zero
 	if a.slots == 1 {
@@ -113,8 +114,8 @@ func (a *SnAp1) row(u, gate, off int, in []float32, coef []float32, hasTarget bo
 	// LSTM: the 2×2 block of J_t on (h_u, c_u).
 	blk := a.unitJacobian[4*u : 4*u+4]
 	jhh, jhc, jch, jcc := blk[0], blk[1], blk[2], blk[3]
-	ch, cc := coef[u*g+gate], coef[(h+u)*g+gate]
-	p := a.cell.NumParams()
+	ch, cc := coef[u*g+gate], coef[(a.layout.Hidden+u)*g+gate]
+	p := len(a.gradCell)
 	mh := a.trace[off : off+n]
 	mc := a.trace[p+off : p+off+n]
 	mc = mc[:len(mh)]
