@@ -74,56 +74,60 @@ func (a *SnAp1) Step(x, y []float32) (float32, error) {
 	a.cell.UnitJacobian(a.cache, a.unitJacobian)
 	a.cell.ImmediateCoefficients(a.cache, a.coefIH, a.coefHH)
 	l := a.layout
-	h, in, g := l.Hidden, l.Input, l.Gates
+	h, in, g, p := l.Hidden, l.Input, l.Gates, len(a.gradCell)
 	xs, hp := a.cache.Input(), a.cache.Prev()[:h]
+	// Gate row r = gate·H+u owns the parameters [wih, wih+I), [whh, whh+H), bih and bhh,
+	// whose immediate Jacobian on state row s is coef[s·G+gate]·(x_t, h_{t-1} or 1).
 	for gate := range g {
 		for u := range h {
 			r := gate*h + u
-			// Ī_t[s][p] = coef[s·G+gate]·(x_m, h_m or 1): the ih and hh halves of the row.
-			a.row(u, gate, l.WeightIH+r*in, xs, a.coefIH, hasTarget)
-			a.row(u, gate, l.WeightHH+r*h, hp, a.coefHH, hasTarget)
-			a.row(u, gate, l.BiasIH+r, one[:], a.coefIH, hasTarget)
-			a.row(u, gate, l.BiasHH+r, one[:], a.coefHH, hasTarget)
+			wih, whh, bih, bhh := l.WeightIH+r*in, l.WeightHH+r*h, l.BiasIH+r, l.BiasHH+r
+			q := a.dLds[u] // ∂L_t/∂h_t[u]; ∂L_t/∂c_t is zero
+			if a.slots == 1 {
+				decay := a.unitJacobian[u]
+				cih, chh := a.coefIH[u*g+gate], a.coefHH[u*g+gate]
+				decayRow(a.trace[wih:wih+in], a.gradCell[wih:wih+in], xs, decay, cih, q, hasTarget)
+				decayRow(a.trace[whh:whh+h], a.gradCell[whh:whh+h], hp, decay, chh, q, hasTarget)
+				decayRow(a.trace[bih:bih+1], a.gradCell[bih:bih+1], one[:], decay, cih, q, hasTarget)
+				decayRow(a.trace[bhh:bhh+1], a.gradCell[bhh:bhh+1], one[:], decay, chh, q, hasTarget)
+				continue
+			}
+			// LSTM: the 2×2 block of J_t on (h_u, c_u), and the h and c rows' coefficients.
+			blk := (*[4]float32)(a.unitJacobian[4*u : 4*u+4])
+			ih := [2]float32{a.coefIH[u*g+gate], a.coefIH[(h+u)*g+gate]}
+			hh := [2]float32{a.coefHH[u*g+gate], a.coefHH[(h+u)*g+gate]}
+			blockRow(a.trace[wih:wih+in], a.trace[p+wih:p+wih+in], a.gradCell[wih:wih+in], xs, blk, ih, q, hasTarget)
+			blockRow(a.trace[whh:whh+h], a.trace[p+whh:p+whh+h], a.gradCell[whh:whh+h], hp, blk, hh, q, hasTarget)
+			blockRow(a.trace[bih:bih+1], a.trace[p+bih:p+bih+1], a.gradCell[bih:bih+1], one[:], blk, ih, q, hasTarget)
+			blockRow(a.trace[bhh:bhh+1], a.trace[p+bhh:p+bhh+1], a.gradCell[bhh:bhh+1], one[:], blk, hh, q, hasTarget)
 		}
 	}
 	return loss, nil
 }
 
-// row updates the traces of the parameters [off, off+len(in)) of gate row gate·H+u, whose
-// immediate Jacobian on state row s is coef[s·G+gate]·in[j] (a bias's input is 1).
-func (a *SnAp1) row(u, gate, off int, in []float32, coef []float32, hasTarget bool) {
-	n := len(in)
-	g := a.layout.Gates
-	grad := a.gradCell[off : off+n]
-	q := a.dLds[u] // ∂L_t/∂h_t[u]; ∂L_t/∂c_t is zero
-	if a.slots == 1 {
-		decay, c := a.unitJacobian[u], coef[u*g+gate]
-		m := a.trace[off : off+n]
-		in = in[:len(m)]
-		for j := range m {
-			// The conversions forbid fused multiply-adds (Go spec, "Floating-point
-			// operators"), which the compiler would otherwise choose differently here and
-			// in RFLO on arm64: the two must round identically.
-			m[j] = float32(decay*m[j]) + float32(c*in[j])
-			if hasTarget {
-				grad[j] += float32(q * m[j])
-			}
+// decayRow is m ← decay·m + c·in and then grad += q·m, for the parameters of one gate
+// row whose single kept state row has J_t entry decay.
+func decayRow(m, grad, in []float32, decay, c, q float32, hasTarget bool) {
+	in, grad = in[:len(m)], grad[:len(m)]
+	for j := range m {
+		// The conversions forbid fused multiply-adds (Go spec, "Floating-point
+		// operators"), which the compiler would otherwise choose differently here and in
+		// RFLO on arm64: the two must round identically.
+		m[j] = float32(decay*m[j]) + float32(c*in[j])
+		if hasTarget {
+			grad[j] += float32(q * m[j])
 		}
-		return
 	}
-	// LSTM: the 2×2 block of J_t on (h_u, c_u).
-	blk := a.unitJacobian[4*u : 4*u+4]
-	jhh, jhc, jch, jcc := blk[0], blk[1], blk[2], blk[3]
-	ch, cc := coef[u*g+gate], coef[(a.layout.Hidden+u)*g+gate]
-	p := len(a.gradCell)
-	mh := a.trace[off : off+n]
-	mc := a.trace[p+off : p+off+n]
-	mc = mc[:len(mh)]
-	in = in[:len(mh)]
+}
+
+// blockRow is the LSTM's [m^h; m^c] ← blk·[m^h; m^c] + [c[0]; c[1]]·in, then
+// grad += q·m^h.
+func blockRow(mh, mc, grad, in []float32, blk *[4]float32, c [2]float32, q float32, hasTarget bool) {
+	mc, grad, in = mc[:len(mh)], grad[:len(mh)], in[:len(mh)]
 	for j := range mh {
 		oh, oc := mh[j], mc[j]
-		mh[j] = jhh*oh + jhc*oc + ch*in[j]
-		mc[j] = jch*oh + jcc*oc + cc*in[j]
+		mh[j] = blk[0]*oh + blk[1]*oc + c[0]*in[j]
+		mc[j] = blk[2]*oh + blk[3]*oc + c[1]*in[j]
 		if hasTarget {
 			grad[j] += q * mh[j]
 		}
