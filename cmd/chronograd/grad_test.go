@@ -74,19 +74,6 @@ func TestGradTruncatedDiffers(t *testing.T) {
 	}
 }
 
-// writeFile writes a safetensors file built in memory, bypassing the checks of the
-// writer when raw is set (to plant NaN).
-func writeTensors(t *testing.T, path string, meta map[string]string, tensors map[string][]float32, shapes map[string][]int) {
-	t.Helper()
-	f := &safetensors.File{Tensors: map[string]*safetensors.Tensor{}, Metadata: meta}
-	for name, v := range tensors {
-		f.Tensors[name] = &safetensors.Tensor{DType: safetensors.F32, Shape: shapes[name], F32: v}
-	}
-	if err := safetensors.WriteFile(path, f); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // variant rewrites a golden file with edits applied to its tensors and metadata.
 func variant(t *testing.T, src, dst string, edit func(f *safetensors.File)) string {
 	t.Helper()
