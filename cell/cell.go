@@ -29,6 +29,9 @@ import (
 // programmer error, and callers that take vectors from users check them first (see
 // CheckInput). A cell holds scratch space, so one Cell must not be used by several
 // goroutines at once. No per-step method allocates.
+//
+// Backward and the Jacobian methods read θ when called: use them before changing Params
+// (an optimizer step) after the Forward whose cache they are given.
 type Cell interface {
 	Kind() Kind
 	HiddenSize() int // H
@@ -57,8 +60,18 @@ type Cell interface {
 	// nil. dPrev may be the same slice as dNext (an in-place update of δ).
 	Backward(cache *Cache, dPrev, dx, grad, dNext []float32)
 
-	// StateJacobian overwrites j (S×S) with J_t = ∂s_t/∂s_{t-1}.
+	// StateJacobian overwrites j (S×S) with J_t = ∂s_t/∂s_{t-1}. Cost O(G·S·H).
 	StateJacobian(cache *Cache, j kernels.Mat)
+
+	// StateJVP overwrites out with the Jacobian-vector product J_t·v (forward mode, as
+	// UORO propagates its state estimate) without forming J_t: O(G·H²). out may be the
+	// same slice as v.
+	StateJVP(cache *Cache, out, v []float32)
+
+	// UnitJacobian writes, for every unit u, the F×F block of J_t on the state rows and
+	// columns of unit u (F = S/H: {u}, or {u, H+u} for LSTM's [h; c]): blocks[u·F·F +
+	// a·F + b] = J_t[a·H+u, b·H+u]. These are the entries of J_t that SnAp-1 keeps; O(S·G).
+	UnitJacobian(cache *Cache, blocks []float32)
 
 	// ImmediateCoefficients writes the factored immediate Jacobian Ī_t = ∂s_t/∂θ (at fixed
 	// s_{t-1}). Every parameter belongs to one gate row r = k·H + u (gate k < G, unit
@@ -452,6 +465,79 @@ func (c *rnnCell) StateJacobian(k *Cache, j kernels.Mat) {
 		}
 	}
 	c.directJacobian(k, j)
+}
+
+func (c *rnnCell) StateJVP(k *Cache, out, v []float32) {
+	c.checkCache("StateJVP", k)
+	checkLen("StateJVP", "out", len(out), c.state)
+	checkLen("StateJVP", "v", len(v), c.state)
+	c.coefficients(k, c.coefIH, c.coefHH)
+	h, g := c.lay.Hidden, c.lay.Gates
+	// Through W_hh: (J·v)[s] = Σ_k coefHH[s,k]·(W_hh·v_h)[k·H+u]. preHH is free scratch
+	// outside Forward. Everything reading v happens before out is written.
+	wv := c.preHH
+	kernels.MatVec(wv, c.whh, v[:h])
+	switch c.lay.Kind {
+	case RNNTanh, RNNReLU:
+		beta := 1 - c.alpha
+		for u := range h {
+			out[u] = beta*v[u] + c.coefHH[u]*wv[u]
+		}
+	case GRU:
+		z := k.gates[h : 2*h]
+		for u := range h {
+			cf := c.coefHH[3*u : 3*u+3]
+			out[u] = z[u]*v[u] + cf[0]*wv[u] + cf[1]*wv[h+u] + cf[2]*wv[2*h+u]
+		}
+	case LSTM:
+		f, o := k.gates[h:2*h], k.gates[3*h:4*h]
+		for u := range h {
+			vc := v[h+u]
+			tc := k.aux[u]
+			ch := c.coefHH[4*u : 4*u+4]
+			cc := c.coefHH[4*(h+u) : 4*(h+u)+4]
+			var sh, sc float32
+			for gate := range g {
+				sh += ch[gate] * wv[gate*h+u]
+				sc += cc[gate] * wv[gate*h+u]
+			}
+			out[u] = sh + o[u]*(1-tc*tc)*f[u]*vc
+			out[h+u] = sc + f[u]*vc
+		}
+	}
+}
+
+func (c *rnnCell) UnitJacobian(k *Cache, blocks []float32) {
+	c.checkCache("UnitJacobian", k)
+	h, g := c.lay.Hidden, c.lay.Gates
+	fs := c.lay.Kind.StateFactor()
+	checkLen("UnitJacobian", "blocks", len(blocks), h*fs*fs)
+	c.coefficients(k, c.coefIH, c.coefHH)
+	for u := range h {
+		blk := blocks[u*fs*fs : (u+1)*fs*fs]
+		for a := range fs {
+			s := a*h + u
+			// Only h_{t-1}[u] enters through W_hh's column u.
+			var viaW float32
+			for gate := range g {
+				viaW += c.coefHH[s*g+gate] * c.whh.At(gate*h+u, u)
+			}
+			blk[a*fs] = viaW
+			for b := 1; b < fs; b++ {
+				blk[a*fs+b] = 0
+			}
+		}
+		switch c.lay.Kind {
+		case RNNTanh, RNNReLU:
+			blk[0] += 1 - c.alpha
+		case GRU:
+			blk[0] += k.gates[h+u]
+		case LSTM:
+			f, o, tc := k.gates[h+u], k.gates[3*h+u], k.aux[u]
+			blk[1] += o * (1 - tc*tc) * f
+			blk[3] += f
+		}
+	}
 }
 
 func (c *rnnCell) AddImmediate(k *Cache, m kernels.Mat) {

@@ -1,6 +1,7 @@
 package cell_test
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -152,6 +153,36 @@ func TestStateJacobianMatchesFiniteDifferences(t *testing.T) {
 		jtv := make([]float32, s)
 		kernels.MatTVecAdd(jtv, j, v)
 		closeTo(t, "Jᵀv vs Backward", dPrev, to64(jtv), 1e-5, 1e-5)
+
+		// J·v without forming J, out of place and in place.
+		jv := make([]float32, s)
+		kernels.MatVec(jv, j, v)
+		got := make([]float32, s)
+		c.StateJVP(k, got, v)
+		closeTo(t, "StateJVP", got, to64(jv), 1e-5, 1e-5)
+		inPlace := slices.Clone(v)
+		c.StateJVP(k, inPlace, inPlace)
+		if !slices.Equal(inPlace, got) {
+			t.Errorf("in-place StateJVP gives %v, want %v", inPlace, got)
+		}
+
+		// The per-unit blocks SnAp-1 keeps are J's entries.
+		h := c.HiddenSize()
+		fs := s / h
+		blocks := make([]float32, h*fs*fs)
+		for i := range blocks {
+			blocks[i] = 99
+		}
+		c.UnitJacobian(k, blocks)
+		for u := range h {
+			for a := range fs {
+				for b := range fs {
+					if g, w := blocks[u*fs*fs+a*fs+b], j.At(a*h+u, b*h+u); math.Abs(float64(g-w)) > 1e-6 {
+						t.Errorf("UnitJacobian unit %d (%d,%d) = %v, J has %v", u, a, b, g, w)
+					}
+				}
+			}
+		}
 	})
 }
 
@@ -255,7 +286,11 @@ func TestStepsDoNotAllocate(t *testing.T) {
 		coefIH := make([]float32, s*c.Layout().Gates)
 		coefHH := make([]float32, s*c.Layout().Gates)
 		v := randVec(f.rng, s)
+		jv := make([]float32, s)
+		blocks := make([]float32, s*s/c.HiddenSize())
 		ops := map[string]func(){
+			"StateJVP":              func() { c.StateJVP(k, jv, v) },
+			"UnitJacobian":          func() { c.UnitJacobian(k, blocks) },
 			"Forward":               func() { c.Forward(k, state, state, f.x) },
 			"Backward":              func() { c.Backward(k, dPrev, dx, grad, v) },
 			"StateJacobian":         func() { c.StateJacobian(k, j) },

@@ -10,7 +10,7 @@ import (
 )
 
 func runCPU(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("cpu", stderr)
+	fs := newFlags("cpu", stdout)
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -24,9 +24,6 @@ func commands() []command {
 	}
 }
 
-// errUsage marks an error whose message was already printed by a flag set.
-var errUsage = errors.New("usage")
-
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -48,16 +45,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 				return 0
 			case errors.Is(err, flag.ErrHelp):
 				return 0
-			case errors.Is(err, errUsage):
-				return 2
 			}
 			fmt.Fprintf(stderr, "chronograd %s: %v\n", name, err)
 			return 1
 		}
 	}
-	fmt.Fprintf(stderr, "chronograd: unknown command %q\n", name)
-	usage(stderr)
-	return 2
+	fmt.Fprintf(stderr, "chronograd: unknown command %q (chronograd help lists them)\n", name)
+	return 1
 }
 
 func usage(w io.Writer) {
@@ -69,22 +63,28 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nWithout a command chronograd runs profile. `chronograd COMMAND -h` shows a command's flags.")
 }
 
-// newFlags returns a flag set that reports errors instead of exiting, printing its
-// usage to stderr.
-func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+// newFlags returns a flag set that returns errors instead of exiting. Its usage text
+// (for -h) goes to stdout; errors are returned as one line by parse.
+func newFlags(name string, stdout io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("chronograd "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		fmt.Fprintf(stdout, "usage of chronograd %s:\n", name)
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
 	return fs
 }
 
-// parse parses args, mapping a flag error (already printed) to errUsage, and rejects
-// positional arguments.
+// parse parses args and rejects positional arguments. -h prints the usage to stdout
+// and returns flag.ErrHelp; any other problem is returned as one line.
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return errUsage
+		return fmt.Errorf("%v (see %s -h)", err, fs.Name())
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))

@@ -35,12 +35,15 @@ func TestBadInvocations(t *testing.T) {
 		code int
 		msg  string
 	}{
-		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
-		{[]string{"cpu", "-nope"}, 2, "flag provided but not defined: -nope"},
+		{[]string{"frobnicate"}, 1, `unknown command "frobnicate"`},
+		{[]string{"cpu", "-nope"}, 1, "flag provided but not defined: -nope"},
 		{[]string{"cpu", "extra"}, 1, `unexpected argument "extra"`},
 		{[]string{"profile", "-repeats", "0"}, 1, "-repeats must be positive"},
 	} {
 		code, _, errOut := runCmd(t, c.args...)
+		if strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%v: stderr is not one line: %q", c.args, errOut)
+		}
 		if code != c.code || !strings.Contains(errOut, c.msg) {
 			t.Errorf("%v: exit %d stderr %q, want exit %d and %q", c.args, code, errOut, c.code, c.msg)
 		}
@@ -56,5 +59,12 @@ func TestProfileRuns(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("profile output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+func TestHelpGoesToStdout(t *testing.T) {
+	code, out, errOut := runCmd(t, "profile", "-h")
+	if code != 0 || errOut != "" || !strings.Contains(out, "-repeats") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }

@@ -14,7 +14,7 @@ import (
 // runProfile measures the kernels every algorithm spends its time in, for each tier
 // this CPU runs, as the median of several short timed repeats.
 func runProfile(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("profile", stderr)
+	fs := newFlags("profile", stdout)
 	budget := fs.Duration("time", 20*time.Millisecond, "time per repeat of one measurement")
 	repeats := fs.Int("repeats", 5, "repeats per measurement (the median is shown)")
 	if err := parse(fs, args); err != nil {
