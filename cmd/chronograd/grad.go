@@ -1,9 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -109,16 +106,27 @@ func orderedK1K2(p []int) error {
 	return nil
 }
 
+func (a gradAlgo) form() string {
+	if a.params == "" {
+		return a.name
+	}
+	return a.name + ":" + a.params
+}
+
+// algoForms lists the -algo forms, comma-separated.
+func algoForms() string {
+	var forms []string
+	for _, a := range gradAlgos {
+		forms = append(forms, a.form())
+	}
+	return strings.Join(forms, ", ")
+}
+
 // parseAlgo maps NAME or NAME:PARAMS to a constructor.
 func parseAlgo(spec string) (func(*cell.Model, gradRun) (gradAlgorithm, error), error) {
 	name, arg, _ := strings.Cut(spec, ":")
-	var names []string
 	for _, a := range gradAlgos {
-		form := a.name
-		if a.params != "" {
-			form += ":" + a.params
-		}
-		names = append(names, form)
+		form := a.form()
 		if a.name == name {
 			build, err := a.parse(arg)
 			if err != nil {
@@ -127,7 +135,7 @@ func parseAlgo(spec string) (func(*cell.Model, gradRun) (gradAlgorithm, error), 
 			return build, nil
 		}
 	}
-	return nil, fmt.Errorf("-algo %q: unknown algorithm (want one of %s)", spec, strings.Join(names, ", "))
+	return nil, fmt.Errorf("-algo %q: unknown algorithm (want one of %s)", spec, algoForms())
 }
 
 // gradData is a sequence file: inputs [T, I], targets [T, O], optional h0 and c0 [H].
@@ -179,24 +187,14 @@ func loadGradData(path string, m *cell.Model) (*gradData, error) {
 }
 
 func runGrad(args []string, stdout, stderr io.Writer) error {
-	// Flag errors are one line like every other invalid input (the contract: exit 1, one
-	// line on stderr); only -h prints the usage.
-	var usage bytes.Buffer
-	fs := newFlags("grad", &usage)
+	fs := newFlags("grad", stdout)
 	modelPath := fs.String("model", "", "model `file` (safetensors: weight_ih_l0 … head.bias; metadata cell, alpha)")
 	dataPath := fs.String("data", "", "sequence `file` (safetensors: inputs [T, I], targets [T, O], optional h0, c0 [H])")
-	algoSpec := fs.String("algo", "bptt", "algorithm: bptt, bptt-checkpoint:S, tbptt:K1,K2")
+	algoSpec := fs.String("algo", "bptt", "algorithm: "+algoForms())
 	seed := fs.Uint64("seed", 1, "seed of randomised algorithms")
 	outPath := fs.String("out", "", "gradient `file` to write (safetensors: the model's tensor names, plus loss [1])")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			io.Copy(stderr, &usage)
-			return err
-		}
+	if err := parse(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	for _, f := range []struct{ name, value string }{{"model", *modelPath}, {"data", *dataPath}, {"out", *outPath}} {
 		if f.value == "" {

@@ -205,9 +205,9 @@ func TestGradRejectsBadInput(t *testing.T) {
 }
 
 func TestGradHelp(t *testing.T) {
-	code, _, stderr := runCmd(t, "grad", "-h")
-	if code != 0 || !strings.Contains(stderr, "-algo") || !strings.Contains(stderr, "tbptt:K1,K2") {
-		t.Errorf("exit %d, usage %q", code, stderr)
+	code, stdout, _ := runCmd(t, "grad", "-h")
+	if code != 0 || !strings.Contains(stdout, "-algo") || !strings.Contains(stdout, "tbptt:K1,K2") {
+		t.Errorf("exit %d, usage %q", code, stdout)
 	}
 }
 
