@@ -50,14 +50,20 @@ func benchProblem(b *testing.B, kind cell.Kind, n, steps int) *problem {
 }
 
 // BenchmarkBPTT times forward and backward over a whole sequence and reports the bytes
-// the algorithm holds as state-bytes.
+// the algorithm holds as state-bytes, and the thread CPU time per sequence as cpu-ns/op
+// (steadier than ns/op on a shared machine).
 func BenchmarkBPTT(b *testing.B) {
 	for _, algo := range []string{"full", "checkpoint", "tbptt"} {
 		for _, kind := range []cell.Kind{cell.RNNTanh, cell.GRU, cell.LSTM} {
 			for _, n := range []int{32, 128} {
 				for _, steps := range []int{100, 1000} {
 					name := fmt.Sprintf("%s/cell=%v/n=%d/T=%d", algo, kind, n, steps)
-					b.Run(name, func(b *testing.B) { benchAlgo(b, algo, benchProblem(b, kind, n, steps)) })
+					b.Run(name, func(b *testing.B) {
+						p := benchProblem(b, kind, n, steps)
+						runtime.LockOSThread()
+						defer runtime.UnlockOSThread()
+						benchAlgo(b, algo, p)
+					})
 				}
 			}
 		}
@@ -72,9 +78,11 @@ func benchAlgo(b *testing.B, algo string, p *problem) {
 	switch algo {
 	case "full":
 		p.stream(b, full)
+		cpu := threadCPU()
 		for b.Loop() {
 			p.stream(b, full)
 		}
+		reportCPU(b, cpu)
 		b.ReportMetric(float64(full.Bytes()), "state-bytes")
 	case "checkpoint":
 		p.stream(b, full) // size the slab to set the budget
@@ -82,11 +90,13 @@ func benchAlgo(b *testing.B, algo string, p *problem) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		cpu := threadCPU()
 		for b.Loop() {
 			if _, err := a.Sequence(p.s0, p.xs, p.ys); err != nil {
 				b.Fatal(err)
 			}
 		}
+		reportCPU(b, cpu)
 		b.ReportMetric(float64(a.Bytes()), "state-bytes")
 		b.ReportMetric(float64(a.Slots()), "slots")
 		b.ReportMetric(float64(a.Chunk()), "chunk")
@@ -96,11 +106,18 @@ func benchAlgo(b *testing.B, algo string, p *problem) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		cpu := threadCPU()
 		for b.Loop() {
 			p.stream(b, a)
 		}
+		reportCPU(b, cpu)
 		b.ReportMetric(float64(a.Bytes()), "state-bytes")
 	}
+}
+
+// reportCPU reports the thread CPU time since start per iteration.
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric(float64(threadCPU()-start)/float64(b.N), "cpu-ns/op")
 }
 
 // BenchmarkCheckpointRatio alternates full and checkpointed BPTT (5% budget) on the same
