@@ -2,6 +2,7 @@ package bptt_test
 
 import (
 	"math"
+	"math/big"
 	"slices"
 	"strings"
 	"testing"
@@ -183,6 +184,35 @@ func optimalChunkAdvances(T, k, s int) int {
 		return best
 	}
 	return cost(0, n, min(s, n))
+}
+
+// For sequences too long for the dynamic program, the count must match Griewank's
+// closed form r·T − β(s+1, r−1), evaluated here with math/big.
+func TestCheckpointedRecomputesTheClosedForm(t *testing.T) {
+	beta := func(s, r int64) *big.Int { // β(s, r) = (s+r)! / (s!·r!)
+		if r < 0 {
+			return big.NewInt(0)
+		}
+		return new(big.Int).Binomial(s+r, r)
+	}
+	p := newProblem(t, cell.Config{Kind: cell.RNNTanh, Hidden: 1, Input: testI}, 4096, 12)
+	p.head, _ = cell.NewReadout(testO, 1)
+	for _, T := range []int{500, 1000, 4096} {
+		for _, s := range []int{2, 5, 25, 200} {
+			r := int64(0)
+			for beta(int64(s), r).Cmp(big.NewInt(int64(T))) < 0 {
+				r++
+			}
+			want := new(big.Int).Sub(big.NewInt(r*int64(T)), beta(int64(s)+1, r-1))
+			a, _ := bptt.NewCheckpointed(p.c, p.head, s)
+			if _, err := a.Sequence(p.s0, p.xs[:T], p.ys[:T]); err != nil {
+				t.Fatal(err)
+			}
+			if got := a.Recomputations(); int64(got) != want.Int64() {
+				t.Errorf("T=%d s=%d: %d recomputed forward steps, the closed form gives %v", T, s, got, want)
+			}
+		}
+	}
 }
 
 func TestCheckpointedChunksRecomputeTheMinimum(t *testing.T) {
