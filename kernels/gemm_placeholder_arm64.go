@@ -14,21 +14,21 @@ const gemmKernelPlaceholderGo = 0
 var gemmPlaceholder = gemmKernel{id: gemmKernelPlaceholderGo, mr: 4, nr: 8, kc: 256}
 
 // gemmMicro is the arm64 dispatch point for micro-kernels; there is only the placeholder.
-func gemmMicro(id, kc int, a, b *float32, ldb int, c *float32, ldc int) {
-	gemmMicroPlaceholderGo(kc, a, b, ldb, c, ldc)
+func gemmMicro(id, kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc int) {
+	gemmMicroPlaceholderGo(kc, a, rsa, csa, b, ldb, c, ldc)
 }
 
 // gemmMicroPlaceholderGo is the 4×8 micro-kernel in Go.
-func gemmMicroPlaceholderGo(kc int, a, b *float32, ldb int, c *float32, ldc int) {
+func gemmMicroPlaceholderGo(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc int) {
 	const mr, nr = 4, 8
-	ap := unsafe.Slice(a, kc*mr)
+	ap := unsafe.Slice(a, (mr-1)*rsa+(kc-1)*csa+1)
 	bp := unsafe.Slice(b, (kc-1)*ldb+nr)
 	cp := unsafe.Slice(c, (mr-1)*ldc+nr)
 	var acc [mr][nr]float32
 	for p := 0; p < kc; p++ {
 		brow := bp[p*ldb : p*ldb+nr]
 		for i := 0; i < mr; i++ {
-			ai := ap[p*mr+i]
+			ai := ap[i*rsa+p*csa]
 			for j, bj := range brow {
 				acc[i][j] += ai * bj
 			}
