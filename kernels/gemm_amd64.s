@@ -5,12 +5,37 @@
 // Register use in both micro-kernels (see gemm_blocked.go for the contract):
 //   CX kc   SI a(row 0, column p)   AX A column step   R12 A row step, R13 3·, R14 5·, BX 7·
 //   DX b(row p)   R8 ldb, R10 3·ldb, R11 4·ldb   DI c   R9 ldc   (all steps in bytes)
+// Only the first rows rows of the tile are written back, so the last A panel, when M is
+// not a multiple of mr, is computed zero-padded but stored straight into C.
 
-// func gemmKernel6x16AVX2(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc int)
+// func gemmKernel6x16AVX2(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int)
 // Twelve YMM accumulators (Y4-Y15) hold the 6×16 tile; per k, two B vectors (Y0, Y1)
 // and six A broadcasts (alternating Y2, Y3 so a broadcast can issue while the previous
 // one still feeds FMAs). VEX only: no register above Y15.
-TEXT ·gemmKernel6x16AVX2(SB), NOSPLIT, $0-64
+TEXT ·gemmKernel6x16AVX2(SB), NOSPLIT, $0-72
+	MOVQ c+48(FP), DI
+	MOVQ ldc+56(FP), R9
+	SHLQ $2, R9
+	// Prefetch the C tile now so its lines arrive during the FMAs instead of stalling
+	// the write-back: with a short K (RTRL's K = n) that stall is most of a call.
+	MOVQ DI, CX
+	PREFETCHT0 (CX)
+	PREFETCHT0 63(CX)
+	ADDQ R9, CX
+	PREFETCHT0 (CX)
+	PREFETCHT0 63(CX)
+	ADDQ R9, CX
+	PREFETCHT0 (CX)
+	PREFETCHT0 63(CX)
+	ADDQ R9, CX
+	PREFETCHT0 (CX)
+	PREFETCHT0 63(CX)
+	ADDQ R9, CX
+	PREFETCHT0 (CX)
+	PREFETCHT0 63(CX)
+	ADDQ R9, CX
+	PREFETCHT0 (CX)
+	PREFETCHT0 63(CX)
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rsa+16(FP), R12
@@ -26,9 +51,6 @@ TEXT ·gemmKernel6x16AVX2(SB), NOSPLIT, $0-64
 	LEAQ (R8)(R8*2), R10
 	LEAQ (R8)(R8*4), R11
 	SUBQ R8, R11
-	MOVQ c+48(FP), DI
-	MOVQ ldc+56(FP), R9
-	SHLQ $2, R9
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
@@ -161,42 +183,91 @@ loop1:
 	DECQ CX
 	JNZ  loop1
 store:
+	MOVQ rows+64(FP), CX
 	VADDPS (DI), Y4, Y4
 	VMOVUPS Y4, (DI)
 	VADDPS 32(DI), Y5, Y5
 	VMOVUPS Y5, 32(DI)
+	DECQ CX
+	JZ   done
 	ADDQ R9, DI
 	VADDPS (DI), Y6, Y6
 	VMOVUPS Y6, (DI)
 	VADDPS 32(DI), Y7, Y7
 	VMOVUPS Y7, 32(DI)
+	DECQ CX
+	JZ   done
 	ADDQ R9, DI
 	VADDPS (DI), Y8, Y8
 	VMOVUPS Y8, (DI)
 	VADDPS 32(DI), Y9, Y9
 	VMOVUPS Y9, 32(DI)
+	DECQ CX
+	JZ   done
 	ADDQ R9, DI
 	VADDPS (DI), Y10, Y10
 	VMOVUPS Y10, (DI)
 	VADDPS 32(DI), Y11, Y11
 	VMOVUPS Y11, 32(DI)
+	DECQ CX
+	JZ   done
 	ADDQ R9, DI
 	VADDPS (DI), Y12, Y12
 	VMOVUPS Y12, (DI)
 	VADDPS 32(DI), Y13, Y13
 	VMOVUPS Y13, 32(DI)
+	DECQ CX
+	JZ   done
 	ADDQ R9, DI
 	VADDPS (DI), Y14, Y14
 	VMOVUPS Y14, (DI)
 	VADDPS 32(DI), Y15, Y15
 	VMOVUPS Y15, 32(DI)
+done:
 	VZEROUPPER
 	RET
 
-// func gemmKernel8x32AVX512(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc int)
+// func gemmKernel8x32AVX512(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int)
 // Sixteen ZMM accumulators (Z16-Z31) hold the 8×32 tile; per k, two B vectors (Z0, Z1)
 // and eight A broadcasts (Z2-Z9): ten loads feed sixteen FMAs.
-TEXT ·gemmKernel8x32AVX512(SB), NOSPLIT, $0-64
+TEXT ·gemmKernel8x32AVX512(SB), NOSPLIT, $0-72
+	MOVQ c+48(FP), DI
+	MOVQ ldc+56(FP), R9
+	SHLQ $2, R9
+	// Prefetch the C tile now so its lines arrive during the FMAs instead of stalling
+	// the write-back: with a short K (RTRL's K = n) that stall is most of a call.
+	MOVQ DI, CX
+	PREFETCHT0 (CX)
+	PREFETCHT0 64(CX)
+	PREFETCHT0 127(CX)
+	ADDQ R9, CX
+	PREFETCHT0 (CX)
+	PREFETCHT0 64(CX)
+	PREFETCHT0 127(CX)
+	ADDQ R9, CX
+	PREFETCHT0 (CX)
+	PREFETCHT0 64(CX)
+	PREFETCHT0 127(CX)
+	ADDQ R9, CX
+	PREFETCHT0 (CX)
+	PREFETCHT0 64(CX)
+	PREFETCHT0 127(CX)
+	ADDQ R9, CX
+	PREFETCHT0 (CX)
+	PREFETCHT0 64(CX)
+	PREFETCHT0 127(CX)
+	ADDQ R9, CX
+	PREFETCHT0 (CX)
+	PREFETCHT0 64(CX)
+	PREFETCHT0 127(CX)
+	ADDQ R9, CX
+	PREFETCHT0 (CX)
+	PREFETCHT0 64(CX)
+	PREFETCHT0 127(CX)
+	ADDQ R9, CX
+	PREFETCHT0 (CX)
+	PREFETCHT0 64(CX)
+	PREFETCHT0 127(CX)
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rsa+16(FP), R12
@@ -212,9 +283,6 @@ TEXT ·gemmKernel8x32AVX512(SB), NOSPLIT, $0-64
 	LEAQ (R8)(R8*2), R10
 	LEAQ (R8)(R8*4), R11
 	SUBQ R8, R11
-	MOVQ c+48(FP), DI
-	MOVQ ldc+56(FP), R9
-	SHLQ $2, R9
 	VXORPS Z16, Z16, Z16
 	VXORPS Z17, Z17, Z17
 	VXORPS Z18, Z18, Z18
@@ -381,44 +449,60 @@ loop1:
 	DECQ CX
 	JNZ  loop1
 store:
+	MOVQ rows+64(FP), CX
 	VADDPS (DI), Z16, Z16
 	VMOVUPS Z16, (DI)
 	VADDPS 64(DI), Z17, Z17
 	VMOVUPS Z17, 64(DI)
+	DECQ CX
+	JZ   done
 	ADDQ R9, DI
 	VADDPS (DI), Z18, Z18
 	VMOVUPS Z18, (DI)
 	VADDPS 64(DI), Z19, Z19
 	VMOVUPS Z19, 64(DI)
+	DECQ CX
+	JZ   done
 	ADDQ R9, DI
 	VADDPS (DI), Z20, Z20
 	VMOVUPS Z20, (DI)
 	VADDPS 64(DI), Z21, Z21
 	VMOVUPS Z21, 64(DI)
+	DECQ CX
+	JZ   done
 	ADDQ R9, DI
 	VADDPS (DI), Z22, Z22
 	VMOVUPS Z22, (DI)
 	VADDPS 64(DI), Z23, Z23
 	VMOVUPS Z23, 64(DI)
+	DECQ CX
+	JZ   done
 	ADDQ R9, DI
 	VADDPS (DI), Z24, Z24
 	VMOVUPS Z24, (DI)
 	VADDPS 64(DI), Z25, Z25
 	VMOVUPS Z25, 64(DI)
+	DECQ CX
+	JZ   done
 	ADDQ R9, DI
 	VADDPS (DI), Z26, Z26
 	VMOVUPS Z26, (DI)
 	VADDPS 64(DI), Z27, Z27
 	VMOVUPS Z27, 64(DI)
+	DECQ CX
+	JZ   done
 	ADDQ R9, DI
 	VADDPS (DI), Z28, Z28
 	VMOVUPS Z28, (DI)
 	VADDPS 64(DI), Z29, Z29
 	VMOVUPS Z29, 64(DI)
+	DECQ CX
+	JZ   done
 	ADDQ R9, DI
 	VADDPS (DI), Z30, Z30
 	VMOVUPS Z30, (DI)
 	VADDPS 64(DI), Z31, Z31
 	VMOVUPS Z31, 64(DI)
+done:
 	VZEROUPPER
 	RET

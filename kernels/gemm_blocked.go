@@ -15,11 +15,13 @@ package kernels
 // # Micro-kernel contract
 //
 // A tier supplies a gemmKernel{id, mr, nr, kc} and a micro-kernel reached through
-// gemmMicro(id, kc, a, rsa, csa, b, ldb, c, ldc), defined per architecture. With mr and nr
-// fixed by the kernel, kc ≥ 1 of any value, every stride counted in float32 elements and
-// no alignment assumed, it computes
+// gemmMicro(id, kc, a, rsa, csa, b, ldb, c, ldc, rows), defined per architecture. With mr
+// and nr fixed by the kernel, kc ≥ 1 of any value, 1 ≤ rows ≤ mr, every stride counted in
+// float32 elements and no alignment assumed, it computes
 //
-//	for i < mr { for j < nr { for p < kc { c[i*ldc+j] += a[i*rsa+p*csa] * b[p*ldb+j] } } }
+//	for i < rows { for j < nr { for p < kc { c[i*ldc+j] += a[i*rsa+p*csa] * b[p*ldb+j] } } }
+//
+// It may compute (not store) all mr rows, so a must have mr readable rows.
 //
 //   - a is an A micro-panel, element (i, p) at a[i*rsa+p*csa]: either A itself (rsa ==
 //     A's stride, csa == 1) for full panels, or, for the last panel when M is not a
@@ -29,9 +31,9 @@ package kernels
 //   - b is kc rows of nr consecutive floats, row p at b[p*ldb]: either a packed B
 //     micro-panel (ldb == nr, columns past N zeros) or, when copying would not pay, B
 //     itself (ldb == B's stride, only ever a full nr-wide column block of B).
-//   - c is an mr×nr tile with row stride ldc. The kernel reads and writes all mr×nr
-//     elements, so edges never reach it: when the tile sticks out of C the driver passes a
-//     zeroed scratch tile (ldc == nr) and adds its valid part into C itself, so C outside
+//   - c is a rows×nr tile with row stride ldc, read and written whole. The last A panel
+//     stores only its valid rows; for the last, narrower column block the driver passes a
+//     zeroed scratch tile (ldc == nr) and adds its valid part into C itself. So C outside
 //     the M×N block, and between Cols and Stride, is never touched.
 //
 // Scratch comes from a free list of fixed-size buffers (gemmScratchFree), so a
@@ -133,14 +135,14 @@ func gemmBlocked(c, a, b Mat, k gemmKernel) {
 						ap, rsa, csa := &s.a[0], 1, mr
 						if mrValid == mr {
 							ap, rsa, csa = &a.Data[row*a.Stride+pc], a.Stride, 1
-							if nrValid == nr {
-								gemmMicro(k.id, kc, ap, rsa, csa, bp, ldb, &c.Data[row*c.Stride+col], c.Stride)
-								continue
-							}
+						}
+						if nrValid == nr {
+							gemmMicro(k.id, kc, ap, rsa, csa, bp, ldb, &c.Data[row*c.Stride+col], c.Stride, mrValid)
+							continue
 						}
 						tile := s.tile[:mr*nr]
 						clear(tile)
-						gemmMicro(k.id, kc, ap, rsa, csa, bp, ldb, &tile[0], nr)
+						gemmMicro(k.id, kc, ap, rsa, csa, bp, ldb, &tile[0], nr, mr)
 						for i := 0; i < mrValid; i++ {
 							crow := c.Data[(row+i)*c.Stride+col : (row+i)*c.Stride+col+nrValid]
 							for j, v := range tile[i*nr : i*nr+nrValid] {
@@ -203,9 +205,11 @@ func gemmPackB(dst []float32, b Mat, pc, jc, kc, nc, nr int) {
 	}
 }
 
-// gemmSmall reports whether a product is so small that the blocked driver's fixed
-// costs (scratch, packing, a padded tile) exceed the work; such products go to
-// gemmGeneric.
-func gemmSmall(m, n, k int) bool { return m*n*k < gemmSmallFlops }
-
-const gemmSmallFlops = 512
+// gemmSmall reports whether a product is so small, or so thin, that the blocked driver's
+// fixed costs (scratch, packing, a zero-padded mr×nr tile per K block) exceed the work,
+// and gemmGeneric is faster. Measured with BenchmarkGemmSmall: a product a few columns
+// wide (N < 4) loses to generic's short loops unless both M and K are long enough for
+// the tile to pay for itself.
+func gemmSmall(m, n, k int) bool {
+	return m*n*k < 512 || n < 4 && min(m, k) < 8
+}

@@ -14,12 +14,12 @@ const gemmKernelPlaceholderGo = 0
 var gemmPlaceholder = gemmKernel{id: gemmKernelPlaceholderGo, mr: 4, nr: 8, kc: 256}
 
 // gemmMicro is the arm64 dispatch point for micro-kernels; there is only the placeholder.
-func gemmMicro(id, kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc int) {
-	gemmMicroPlaceholderGo(kc, a, rsa, csa, b, ldb, c, ldc)
+func gemmMicro(id, kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int) {
+	gemmMicroPlaceholderGo(kc, a, rsa, csa, b, ldb, c, ldc, rows)
 }
 
 // gemmMicroPlaceholderGo is the 4×8 micro-kernel in Go.
-func gemmMicroPlaceholderGo(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc int) {
+func gemmMicroPlaceholderGo(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int) {
 	const mr, nr = 4, 8
 	ap := unsafe.Slice(a, (mr-1)*rsa+(kc-1)*csa+1)
 	bp := unsafe.Slice(b, (kc-1)*ldb+nr)
@@ -34,7 +34,7 @@ func gemmMicroPlaceholderGo(kc int, a *float32, rsa, csa int, b *float32, ldb in
 			}
 		}
 	}
-	for i := range acc {
+	for i := range acc[:rows] {
 		crow := cp[i*ldc : i*ldc+nr]
 		for j, v := range acc[i] {
 			crow[j] += v
