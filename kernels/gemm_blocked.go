@@ -105,8 +105,12 @@ func gemmBlocked(c, a, b Mat, k gemmKernel) {
 		for pc := 0; pc < kk; pc += kcMax {
 			kc := min(kcMax, kk-pc)
 			// A B micro-panel is reused by every A panel: copy it unless there is only
-			// one, or it is compact enough to stay in L1 where it is.
-			packB := m > mr && kc*b.Stride > gemmInPlaceBSpan
+			// one, or it is compact enough to stay in L1 where it is. With several M
+			// blocks, copy the whole B block once; with one, copy each micro-panel just
+			// before its use, so the copy is still in L1 when the kernel reads it.
+			copyB := m > mr && kc*b.Stride > gemmInPlaceBSpan
+			packB := copyB && m > mcMax
+			packPanel := copyB && !packB
 			if packB {
 				gemmPackB(s.b[:], b, pc, jc, kc, nc, nr)
 			}
@@ -122,7 +126,7 @@ func gemmBlocked(c, a, b Mat, k gemmKernel) {
 					switch {
 					case packB:
 						bp = &s.b[jr*kc]
-					case nrValid == nr:
+					case nrValid == nr && !packPanel:
 						bp = &b.Data[pc*b.Stride+jc+jr]
 						ldb = b.Stride
 					default:
