@@ -49,3 +49,21 @@ func TestGemmBlockedBoundaries(t *testing.T) {
 		})
 	}
 }
+
+// TestGemmSmallRouting pins which products skip the blocked driver: the shapes RTRL and
+// the benchmarks care about must reach the micro-kernels, and thin products must not pay
+// for a padded tile.
+func TestGemmSmallRouting(t *testing.T) {
+	for _, s := range []struct {
+		m, n, k int
+		small   bool
+	}{
+		{16, 256, 16, false}, {32, 1024, 32, false}, {64, 4096, 64, false}, {64, 64, 64, false},
+		{8, 8, 8, false}, {512, 1, 512, false}, {64, 2, 64, false}, {512, 512, 1, false},
+		{7, 7, 7, true}, {1, 1, 2048, true}, {2048, 1, 1, true}, {1, 2, 512, true},
+	} {
+		if got := gemmSmall(s.m, s.n, s.k); got != s.small {
+			t.Errorf("gemmSmall(%d, %d, %d) = %v, want %v", s.m, s.n, s.k, got, s.small)
+		}
+	}
+}
