@@ -90,6 +90,10 @@ func putGemmScratch(s *gemmScratch) {
 	}
 }
 
+// Besides gemmMicro, each architecture provides gemmCopyRows(dst, src, lds, rows, width),
+// which copies rows rows of width floats (src row p at src[p*lds]) to dst packed and
+// reports whether it handled that width; the Go loop in gemmPackB covers the rest.
+
 // gemmBlocked computes C += A·B with micro-kernel k. Sizes are checked by Gemm; none is 0.
 func gemmBlocked(c, a, b Mat, k gemmKernel) {
 	m, n, kk := c.Rows, c.Cols, a.Cols
@@ -189,22 +193,13 @@ func gemmPackB(dst []float32, b Mat, pc, jc, kc, nc, nr int) {
 		panel := dst[jr*kc : jr*kc+nr*kc]
 		cols := min(nr, nc-jr)
 		off := pc*b.Stride + jc + jr
-		switch {
-		// Whole-array assignments compile to inline vector moves; copy would call memmove.
-		case cols == 32 && nr == 32:
-			for p := 0; p < kc; p++ {
-				*(*[32]float32)(panel[p*32:]) = *(*[32]float32)(b.Data[off+p*b.Stride:])
-			}
-		case cols == 16 && nr == 16:
-			for p := 0; p < kc; p++ {
-				*(*[16]float32)(panel[p*16:]) = *(*[16]float32)(b.Data[off+p*b.Stride:])
-			}
-		default:
-			for p := 0; p < kc; p++ {
-				row := panel[p*nr : p*nr+nr]
-				copy(row, b.Data[off+p*b.Stride:off+p*b.Stride+cols])
-				clear(row[cols:])
-			}
+		if cols == nr && gemmCopyRows(panel, b.Data[off:], b.Stride, kc, nr) {
+			continue
+		}
+		for p := 0; p < kc; p++ {
+			row := panel[p*nr : p*nr+nr]
+			copy(row, b.Data[off+p*b.Stride:off+p*b.Stride+cols])
+			clear(row[cols:])
 		}
 	}
 }

@@ -18,6 +18,9 @@ func gemmMicro(id, kc int, a *float32, rsa, csa int, b *float32, ldb int, c *flo
 	gemmMicroPlaceholderGo(kc, a, rsa, csa, b, ldb, c, ldc, rows)
 }
 
+// gemmCopyRows leaves every B micro-panel copy to the driver's Go loop for now.
+func gemmCopyRows(dst, src []float32, lds, rows, width int) bool { return false }
+
 // gemmMicroPlaceholderGo is the 4×8 micro-kernel in Go.
 func gemmMicroPlaceholderGo(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int) {
 	const mr, nr = 4, 8
