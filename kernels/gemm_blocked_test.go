@@ -67,3 +67,22 @@ func TestGemmSmallRouting(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkGemmMicroKernel runs each micro-kernel alone on operands that stay in L1:
+// the compute roof the blocked driver can approach (GFLOP/s), to read next to
+// BenchmarkGemm.
+func BenchmarkGemmMicroKernel(b *testing.B) {
+	for _, k := range gemmTestKernels() {
+		for _, kc := range []int{16, 64, 256} {
+			b.Run(fmt.Sprintf("%dx%d/kc=%d", k.mr, k.nr, kc), func(b *testing.B) {
+				a := make([]float32, k.mr*kc)
+				bp := make([]float32, kc*k.nr)
+				c := make([]float32, k.mr*k.nr)
+				for b.Loop() {
+					gemmMicro(k.id, kc, &a[0], 1, k.mr, &bp[0], k.nr, &c[0], k.nr, k.mr)
+				}
+				b.ReportMetric(2*float64(k.mr*k.nr*kc)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
