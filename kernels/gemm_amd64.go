@@ -2,4 +2,47 @@
 
 package kernels
 
-func gemm(c, a, b Mat) { gemmGeneric(c, a, b) }
+// Micro-kernels of the blocked Gemm driver (see gemm_blocked.go for their contract).
+const (
+	gemmKernelAVX2_6x16 = iota
+	gemmKernelAVX512_8x32
+)
+
+var (
+	gemmAVX2   = gemmKernel{id: gemmKernelAVX2_6x16, mr: 6, nr: 16, kc: 256}
+	gemmAVX512 = gemmKernel{id: gemmKernelAVX512_8x32, mr: 8, nr: 32, kc: 128}
+)
+
+func gemm(c, a, b Mat) {
+	if active == Generic || gemmSmall(c.Rows, c.Cols, a.Cols) {
+		gemmGeneric(c, a, b)
+		return
+	}
+	if active == AVX512 {
+		gemmBlocked(c, a, b, gemmAVX512)
+		return
+	}
+	gemmBlocked(c, a, b, gemmAVX2)
+}
+
+// gemmMicro calls micro-kernel id; a switch rather than a func value so each call is
+// direct.
+func gemmMicro(id, kc int, a, b *float32, ldb int, c *float32, ldc int) {
+	if id == gemmKernelAVX512_8x32 {
+		gemmKernel8x32AVX512(kc, a, b, ldb, c, ldc)
+		return
+	}
+	gemmKernel6x16AVX2(kc, a, b, ldb, c, ldc)
+}
+
+// gemmKernel6x16AVX2 adds the 6×16 product of a packed A micro-panel and a B micro-panel
+// into c. It uses only VEX encodings (Y0-Y15).
+//
+//go:noescape
+func gemmKernel6x16AVX2(kc int, a, b *float32, ldb int, c *float32, ldc int)
+
+// gemmKernel8x32AVX512 adds the 8×32 product of a packed A micro-panel and a B
+// micro-panel into c.
+//
+//go:noescape
+func gemmKernel8x32AVX512(kc int, a, b *float32, ldb int, c *float32, ldc int)
