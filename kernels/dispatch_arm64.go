@@ -79,5 +79,3 @@ func ger(a Mat, alpha float32, x, y []float32) {
 	}
 	gerGeneric(a, alpha, x, y)
 }
-
-func gemm(c, a, b Mat) { gemmGeneric(c, a, b) }
