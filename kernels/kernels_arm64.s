@@ -44,6 +44,7 @@ dot16:
 	BNE    dot16
 
 dot4:
+	// Tail, per iteration: 2 loads of 16 B, 1 FMA, 1 accumulator (V16).
 	CMP    $4, R2
 	BLT    dotReduce
 	VLD1.P 16(R0), [V0.S4]
@@ -61,6 +62,7 @@ dotReduce:
 	CBZ  R2, dotDone
 
 dot1:
+	// Tail, per iteration: 2 loads of 4 B, 1 scalar FMA, 1 accumulator (F16).
 	FMOVS.P 4(R0), F0
 	FMOVS.P 4(R1), F1
 	FMADDS  F0, F16, F1, F16
@@ -97,6 +99,7 @@ axpy16:
 	BNE    axpy16
 
 axpy4:
+	// Tail, per iteration: 2 loads of 16 B, 1 FMA, 1 accumulator (V4), one 16 B store.
 	CMP    $4, R2
 	BLT    axpy1
 	VLD1.P 16(R0), [V0.S4]
@@ -107,6 +110,7 @@ axpy4:
 	B      axpy4
 
 axpy1:
+	// Tail, per iteration: 2 loads of 4 B, 1 scalar FMA, 1 accumulator (F4), one 4 B store.
 	CBZ     R2, axpyDone
 	FMOVS.P 4(R0), F0
 	FMOVS   (R1), F4
@@ -141,6 +145,7 @@ scale16:
 	BNE    scale16
 
 scale4:
+	// Tail, per iteration: 1 load of 16 B, 1 multiply, one 16 B store.
 	CMP    $4, R2
 	BLT    scale1
 	VLD1.P 16(R0), [V0.S4]
@@ -150,6 +155,7 @@ scale4:
 	B      scale4
 
 scale1:
+	// Tail, per iteration: 1 load of 4 B, 1 scalar multiply, one 4 B store.
 	CBZ   R2, scaleDone
 	FMOVS (R0), F0
 	FMULS F20, F0, F0
@@ -183,6 +189,7 @@ mul16:
 	BNE     mul16
 
 mul4:
+	// Tail, per iteration: 2 loads of 16 B, 1 multiply, one 16 B store.
 	CMP    $4, R2
 	BLT    mul1
 	VLD1.P 16(R0), [V0.S4]
@@ -193,6 +200,7 @@ mul4:
 	B      mul4
 
 mul1:
+	// Tail, per iteration: 2 loads of 4 B, 1 scalar multiply, one 4 B store.
 	CBZ     R2, mulDone
 	FMOVS.P 4(R0), F0
 	FMOVS.P 4(R1), F1
@@ -227,6 +235,7 @@ add16:
 	BNE     add16
 
 add4:
+	// Tail, per iteration: 2 loads of 16 B, 1 add, one 16 B store.
 	CMP    $4, R2
 	BLT    add1
 	VLD1.P 16(R0), [V0.S4]
@@ -237,6 +246,7 @@ add4:
 	B      add4
 
 add1:
+	// Tail, per iteration: 2 loads of 4 B, 1 scalar add, one 4 B store.
 	CBZ     R2, addDone
 	FMOVS.P 4(R0), F0
 	FMOVS.P 4(R1), F1
@@ -274,6 +284,7 @@ mulAdd16:
 	BNE    mulAdd16
 
 mulAdd4:
+	// Tail, per iteration: 3 loads of 16 B, 1 FMA, 1 accumulator (V8), one 16 B store.
 	CMP    $4, R2
 	BLT    mulAdd1
 	VLD1.P 16(R0), [V0.S4]
@@ -285,6 +296,7 @@ mulAdd4:
 	B      mulAdd4
 
 mulAdd1:
+	// Tail, per iteration: 3 loads of 4 B, 1 scalar FMA, 1 accumulator (F8), one 4 B store.
 	CBZ     R2, mulAddDone
 	FMOVS.P 4(R0), F0
 	FMOVS.P 4(R1), F1
@@ -376,6 +388,7 @@ mvB4Cols1:
 	BEQ     mvB4Reduce
 
 mvB4Cols1Loop:
+	// Tail, per iteration: 5 loads of 4 B, 4 scalar FMAs, 4 accumulators (F24-F27).
 	FMOVS.P 4(R12), F0
 	FMOVS.P 4(R8), F2
 	FMOVS.P 4(R9), F4
@@ -436,6 +449,7 @@ mvRowCols16:
 	BNE    mvRowCols16
 
 mvRowCols4:
+	// Tail, per iteration: 2 loads of 16 B, 1 FMA, 1 accumulator (V16).
 	CMP    $4, R14
 	BLT    mvRowReduce
 	VLD1.P 16(R12), [V0.S4]
@@ -453,6 +467,7 @@ mvRowReduce:
 	CBZ  R14, mvRowStore
 
 mvRowCols1:
+	// Tail, per iteration: 2 loads of 4 B, 1 scalar FMA, 1 accumulator (F16).
 	FMOVS.P 4(R12), F0
 	FMOVS.P 4(R8), F4
 	FMADDS  F0, F16, F4, F16
@@ -535,6 +550,7 @@ mtB4Cols16:
 	BNE    mtB4Cols16
 
 mtB4Cols4:
+	// Tail, per iteration: 5 loads of 16 B, 4 FMAs, 1 accumulator (V0), one 16 B store.
 	CMP    $4, R14
 	BLT    mtB4Cols1
 	VLD1.P 16(R12), [V0.S4]
@@ -551,6 +567,7 @@ mtB4Cols4:
 	B      mtB4Cols4
 
 mtB4Cols1:
+	// Tail, per iteration: 5 loads of 4 B, 4 scalar FMAs, 1 accumulator (F0), one 4 B store.
 	CBZ     R14, mtB4Next
 	FMOVS   (R12), F0
 	FMOVS.P 4(R8), F4
@@ -597,6 +614,7 @@ mtRowCols16:
 	BNE    mtRowCols16
 
 mtRowCols4:
+	// Tail, per iteration: 2 loads of 16 B, 1 FMA, 1 accumulator (V0), one 16 B store.
 	CMP    $4, R14
 	BLT    mtRowCols1
 	VLD1.P 16(R12), [V0.S4]
@@ -607,6 +625,7 @@ mtRowCols4:
 	B      mtRowCols4
 
 mtRowCols1:
+	// Tail, per iteration: 2 loads of 4 B, 1 scalar FMA, 1 accumulator (F0), one 4 B store.
 	CBZ     R14, mtRowNext
 	FMOVS   (R12), F0
 	FMOVS.P 4(R8), F4
@@ -694,6 +713,7 @@ grB4Cols16:
 	BNE    grB4Cols16
 
 grB4Cols4:
+	// Tail, per iteration: 5 loads of 16 B, 4 FMAs, 4 accumulators (V4, V8, V12, V16), four 16 B stores.
 	CMP    $4, R14
 	BLT    grB4Cols1
 	VLD1.P 16(R12), [V0.S4]
@@ -713,6 +733,7 @@ grB4Cols4:
 	B      grB4Cols4
 
 grB4Cols1:
+	// Tail, per iteration: 5 loads of 4 B, 4 scalar FMAs, 4 accumulators (F4, F8, F12, F16), four 4 B stores.
 	CBZ     R14, grB4Next
 	FMOVS.P 4(R12), F0
 	FMOVS   (R8), F4
@@ -763,6 +784,7 @@ grRowCols16:
 	BNE    grRowCols16
 
 grRowCols4:
+	// Tail, per iteration: 2 loads of 16 B, 1 FMA, 1 accumulator (V4), one 16 B store.
 	CMP    $4, R14
 	BLT    grRowCols1
 	VLD1.P 16(R12), [V0.S4]
@@ -773,6 +795,7 @@ grRowCols4:
 	B      grRowCols4
 
 grRowCols1:
+	// Tail, per iteration: 2 loads of 4 B, 1 scalar FMA, 1 accumulator (F4), one 4 B store.
 	CBZ     R14, grRowNext
 	FMOVS.P 4(R12), F0
 	FMOVS   (R8), F4
