@@ -27,22 +27,22 @@ func gemm(c, a, b Mat) {
 
 // gemmMicro calls micro-kernel id; a switch rather than a func value so each call is
 // direct.
-func gemmMicro(id, kc int, a, b *float32, ldb int, c *float32, ldc int) {
+func gemmMicro(id, kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int) {
 	if id == gemmKernelAVX512_8x32 {
-		gemmKernel8x32AVX512(kc, a, b, ldb, c, ldc)
+		gemmKernel8x32AVX512(kc, a, rsa, csa, b, ldb, c, ldc, rows)
 		return
 	}
-	gemmKernel6x16AVX2(kc, a, b, ldb, c, ldc)
+	gemmKernel6x16AVX2(kc, a, rsa, csa, b, ldb, c, ldc, rows)
 }
 
-// gemmKernel6x16AVX2 adds the 6×16 product of a packed A micro-panel and a B micro-panel
+// gemmKernel6x16AVX2 adds the first rows rows of the 6×16 product of a A micro-panel and a B micro-panel
 // into c. It uses only VEX encodings (Y0-Y15).
 //
 //go:noescape
-func gemmKernel6x16AVX2(kc int, a, b *float32, ldb int, c *float32, ldc int)
+func gemmKernel6x16AVX2(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int)
 
-// gemmKernel8x32AVX512 adds the 8×32 product of a packed A micro-panel and a B
-// micro-panel into c.
+// gemmKernel8x32AVX512 adds the first rows rows of the 8×32 product of an A micro-panel and a B micro-panel
+// into c.
 //
 //go:noescape
-func gemmKernel8x32AVX512(kc int, a, b *float32, ldb int, c *float32, ldc int)
+func gemmKernel8x32AVX512(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int)

@@ -6,60 +6,71 @@ package kernels
 //
 // Loop nest, outermost first (C is M×N, A is M×K, B is K×N):
 //
-//	jc: columns of C and B in blocks of nc    (packed B block, kc×nc, lives in L2/L3)
-//	pc: the K dimension in blocks of kc       (pack B[pc:pc+kc, jc:jc+nc])
-//	ic: rows of C and A in blocks of mc       (pack A[ic:ic+mc, pc:pc+kc], lives in L2)
-//	jr: nr-wide micro-panels of the B block   (one B micro-panel, kc×nr, stays in L1)
-//	ir: mr-high micro-panels of the A block   -> micro-kernel: C tile (mr×nr) += Ã·B̃
+//	jc: columns of C and B in blocks of nc  (packed B block, kc×nc, lives in L2)
+//	pc: the K dimension in blocks of kc     (pack B[pc:pc+kc, jc:jc+nc])
+//	ic: rows of C and A in blocks of mc     (the A block, mc×kc, stays in L2)
+//	jr: nr-wide micro-panels of the B block (one B micro-panel, kc×nr, stays in L1)
+//	ir: mr-high micro-panels of the A block -> micro-kernel: C tile (mr×nr) += A·B
 //
 // # Micro-kernel contract
 //
-// A tier supplies a gemmKernel{mr, nr, kc} and a micro-kernel reached through
-// gemmMicro(id, kc, a, b, ldb, c, ldc), defined per architecture. The micro-kernel computes
+// A tier supplies a gemmKernel{id, mr, nr, kc} and a micro-kernel reached through
+// gemmMicro(id, kc, a, rsa, csa, b, ldb, c, ldc, rows), defined per architecture. With mr
+// and nr fixed by the kernel, kc ≥ 1 of any value, 1 ≤ rows ≤ mr, every stride counted in
+// float32 elements and no alignment assumed, it computes
 //
-//	for i < mr { for j < nr { for p < kc { c[i*ldc+j] += a[p*mr+i] * b[p*ldb+j] } } }
+//	for i < rows { for j < nr { for p < kc { c[i*ldc+j] += a[i*rsa+p*csa] * b[p*ldb+j] } } }
 //
-// with mr, nr fixed by the kernel (not arguments), kc ≥ 1 any value (no multiple needed),
-// all strides in float32 elements, and no alignment assumed.
-//   - a is a packed A micro-panel: kc groups of mr consecutive floats, group p holding
-//     column p of the mr rows (k-major). Rows past M are packed as zeros.
-//   - b is kc rows of nr consecutive floats, row p at b[p*ldb]. It is either a packed
-//     B micro-panel (ldb == nr, columns past N packed as zeros) or, when packing would not
-//     pay, B itself (ldb == B's stride; only ever a full nr-wide column block of B).
-//   - c is an mr×nr tile with row stride ldc. The kernel reads and writes all mr×nr
-//     elements, so edges never reach it: when the tile sticks out of C (M or N not a
-//     multiple of mr or nr) the driver passes a zeroed scratch tile (ldc == nr) and adds
-//     its valid part into C itself, so C outside the M×N block, and between Cols and
-//     Stride, is never touched.
+// It may compute (not store) all mr rows, so a must have mr readable rows.
 //
-// Packing scratch comes from a free list of fixed-size buffers (gemmScratchFree), so a
+//   - a is an A micro-panel, element (i, p) at a[i*rsa+p*csa]: either A itself (rsa ==
+//     A's stride, csa == 1) for full panels, or, for the last panel when M is not a
+//     multiple of mr, a packed copy (rsa == 1, csa == mr: k-major groups of mr floats)
+//     whose rows past M are zeros. A is not packed otherwise: it is small next to B in the
+//     products we care about, and the kernel's strided broadcasts cost nothing extra.
+//   - b is kc rows of nr consecutive floats, row p at b[p*ldb]: either a packed B
+//     micro-panel (ldb == nr, columns past N zeros) or, when copying would not pay, B
+//     itself (ldb == B's stride, only ever a full nr-wide column block of B).
+//   - c is a rows×nr tile with row stride ldc, read and written whole. The last A panel
+//     stores only its valid rows; for the last, narrower column block the driver passes a
+//     zeroed scratch tile (ldc == nr) and adds its valid part into C itself. So C outside
+//     the M×N block, and between Cols and Stride, is never touched.
+//
+// Scratch comes from a free list of fixed-size buffers (gemmScratchFree), so a
 // steady-state call allocates nothing and concurrent callers never share a buffer.
 
 // gemmKernel describes one micro-kernel: its register tile and its preferred K block.
 type gemmKernel struct {
 	id     int // which micro-kernel gemmMicro calls
-	mr, nr int // register tile of C
-	kc     int // largest K block: a kc×nr B micro-panel should fill about half of L1
+	mr, nr int // register tile of C; mr ≤ gemmMaxMR, mr·nr ≤ gemmMaxTile
+	kc     int // largest K block, ≤ gemmMaxKC: a kc×nr B micro-panel fills about half of L1
 }
 
-// Packing buffer sizes in float32s. The A block (mc×kc) should stay in L2, the B block
-// (kc×nc) in L2/L3; mc and nc are derived from the actual kc so that a small K buys
-// longer blocks in the same memory.
 const (
-	gemmBufA     = 48 * 1024  // 192 KiB
-	gemmBufB     = 192 * 1024 // 768 KiB
-	gemmMaxTile  = 16 * 64    // largest mr×nr of any micro-kernel
-	gemmFreeList = 16         // buffers kept for reuse; more concurrent callers allocate
+	gemmMaxMR   = 16
+	gemmMaxKC   = 512
+	gemmMaxTile = 16 * 64
+	// gemmBufB (float32s) bounds the packed B block (kc×nc, ≤ 768 KiB: most of L2); nc
+	// follows the actual kc, so a small K buys a longer block in the same memory.
+	gemmBufB = 192 * 1024
+	// gemmBlockA bounds the A block (mc×kc floats) the inner loops sweep once per B
+	// micro-panel; it should stay in L2 next to the B block.
+	gemmBlockA = 32 * 1024
+	// A B micro-panel read in place spans kc rows of B's stride; within this many floats
+	// (L1's size) its rows cannot evict each other from L1 by aliasing, so it need not be
+	// copied.
+	gemmInPlaceBSpan = 32 * 1024 / 4
+	gemmFreeList     = 16 // scratch buffers kept for reuse
 )
 
 type gemmScratch struct {
-	a    [gemmBufA]float32
+	a    [gemmMaxMR * gemmMaxKC]float32 // the packed last A panel
 	b    [gemmBufB]float32
 	tile [gemmMaxTile]float32
 }
 
 // gemmScratchFree holds idle scratch buffers. It is a channel rather than a sync.Pool
-// because a GC empties a Pool, and the next Gemm would then allocate ~1 MiB in what
+// because a GC empties a Pool, and the next Gemm would then allocate ~800 KiB in what
 // callers rely on being an allocation-free steady state.
 var gemmScratchFree = make(chan *gemmScratch, gemmFreeList)
 
@@ -87,21 +98,23 @@ func gemmBlocked(c, a, b Mat, k gemmKernel) {
 	defer putGemmScratch(s)
 
 	kcMax, mcMax, ncMax := gemmBlocks(k, kk)
-
-	// With a single A micro-panel each B element is used once per call, so copying B
-	// costs as much as it saves; the kernel then reads B in place (full-width panels).
-	packB := m > mr
+	mFull := m - m%mr // rows covered by full A panels, read in place
 
 	for jc := 0; jc < n; jc += ncMax {
 		nc := min(ncMax, n-jc)
 		for pc := 0; pc < kk; pc += kcMax {
 			kc := min(kcMax, kk-pc)
+			// A B micro-panel is reused by every A panel: copy it unless there is only
+			// one, or it is compact enough to stay in L1 where it is.
+			packB := m > mr && kc*b.Stride > gemmInPlaceBSpan
 			if packB {
 				gemmPackB(s.b[:], b, pc, jc, kc, nc, nr)
 			}
+			if mFull < m {
+				gemmPackA(s.a[:mr*kc], a, mFull, pc, m-mFull, kc, mr)
+			}
 			for ic := 0; ic < m; ic += mcMax {
 				mc := min(mcMax, m-ic)
-				gemmPackA(s.a[:], a, ic, pc, mc, kc, mr)
 				for jr := 0; jr < nc; jr += nr {
 					nrValid := min(nr, nc-jr)
 					var bp *float32
@@ -117,16 +130,19 @@ func gemmBlocked(c, a, b Mat, k gemmKernel) {
 						bp = &s.b[0]
 					}
 					for ir := 0; ir < mc; ir += mr {
-						mrValid := min(mr, mc-ir)
-						ap := &s.a[ir*kc]
 						row, col := ic+ir, jc+jr
-						if mrValid == mr && nrValid == nr {
-							gemmMicro(k.id, kc, ap, bp, ldb, &c.Data[row*c.Stride+col], c.Stride)
+						mrValid := min(mr, m-row)
+						ap, rsa, csa := &s.a[0], 1, mr
+						if mrValid == mr {
+							ap, rsa, csa = &a.Data[row*a.Stride+pc], a.Stride, 1
+						}
+						if nrValid == nr {
+							gemmMicro(k.id, kc, ap, rsa, csa, bp, ldb, &c.Data[row*c.Stride+col], c.Stride, mrValid)
 							continue
 						}
 						tile := s.tile[:mr*nr]
 						clear(tile)
-						gemmMicro(k.id, kc, ap, bp, ldb, &tile[0], nr)
+						gemmMicro(k.id, kc, ap, rsa, csa, bp, ldb, &tile[0], nr, mr)
 						for i := 0; i < mrValid; i++ {
 							crow := c.Data[(row+i)*c.Stride+col : (row+i)*c.Stride+col+nrValid]
 							for j, v := range tile[i*nr : i*nr+nrValid] {
@@ -145,28 +161,19 @@ func gemmBlocks(k gemmKernel, kk int) (kcMax, mcMax, ncMax int) {
 	// Split K into equal blocks no longer than k.kc, so no block is a sliver.
 	nk := (kk + k.kc - 1) / k.kc
 	kcMax = (kk + nk - 1) / nk
-	mcMax = max(k.mr, gemmBufA/kcMax/k.mr*k.mr)
+	mcMax = max(k.mr, gemmBlockA/kcMax/k.mr*k.mr)
 	ncMax = max(k.nr, gemmBufB/kcMax/k.nr*k.nr)
 	return kcMax, mcMax, ncMax
 }
 
-// gemmPackA copies A[ic:ic+mc, pc:pc+kc] into dst as ceil(mc/mr) micro-panels, each kc
-// groups of mr floats (k-major), zero-padding rows past mc.
-func gemmPackA(dst []float32, a Mat, ic, pc, mc, kc, mr int) {
-	for ir := 0; ir < mc; ir += mr {
-		panel := dst[ir*kc : ir*kc+mr*kc]
-		rows := min(mr, mc-ir)
-		for i := 0; i < rows; i++ {
-			off := (ic+ir+i)*a.Stride + pc
-			src := a.Data[off : off+kc]
-			for p, v := range src {
-				panel[p*mr+i] = v
-			}
-		}
-		for i := rows; i < mr; i++ {
-			for p := 0; p < kc; p++ {
-				panel[p*mr+i] = 0
-			}
+// gemmPackA copies rows [i0, i0+rows) and columns [pc, pc+kc) of A into dst as one
+// micro-panel, kc groups of mr floats (k-major), zero-padding rows past rows.
+func gemmPackA(dst []float32, a Mat, i0, pc, rows, kc, mr int) {
+	clear(dst)
+	for i := 0; i < rows; i++ {
+		off := (i0+i)*a.Stride + pc
+		for p, v := range a.Data[off : off+kc] {
+			dst[p*mr+i] = v
 		}
 	}
 }
@@ -177,18 +184,32 @@ func gemmPackB(dst []float32, b Mat, pc, jc, kc, nc, nr int) {
 	for jr := 0; jr < nc; jr += nr {
 		panel := dst[jr*kc : jr*kc+nr*kc]
 		cols := min(nr, nc-jr)
-		for p := 0; p < kc; p++ {
-			off := (pc+p)*b.Stride + jc + jr
-			row := panel[p*nr : p*nr+nr]
-			copy(row, b.Data[off:off+cols])
-			clear(row[cols:])
+		off := pc*b.Stride + jc + jr
+		switch {
+		// Whole-array assignments compile to inline vector moves; copy would call memmove.
+		case cols == 32 && nr == 32:
+			for p := 0; p < kc; p++ {
+				*(*[32]float32)(panel[p*32:]) = *(*[32]float32)(b.Data[off+p*b.Stride:])
+			}
+		case cols == 16 && nr == 16:
+			for p := 0; p < kc; p++ {
+				*(*[16]float32)(panel[p*16:]) = *(*[16]float32)(b.Data[off+p*b.Stride:])
+			}
+		default:
+			for p := 0; p < kc; p++ {
+				row := panel[p*nr : p*nr+nr]
+				copy(row, b.Data[off+p*b.Stride:off+p*b.Stride+cols])
+				clear(row[cols:])
+			}
 		}
 	}
 }
 
-// gemmSmall reports whether a product is so small that the blocked driver's fixed
-// costs (scratch, packing, a padded tile) exceed the work; such products go to
-// gemmGeneric.
-func gemmSmall(m, n, k int) bool { return m*n*k < gemmSmallFlops }
-
-const gemmSmallFlops = 512
+// gemmSmall reports whether a product is so small, or so thin, that the blocked driver's
+// fixed costs (scratch, packing, a zero-padded mr×nr tile per K block) exceed the work,
+// and gemmGeneric is faster. Measured with BenchmarkGemmSmall: a product a few columns
+// wide (N < 4) loses to generic's short loops unless both M and K are long enough for
+// the tile to pay for itself.
+func gemmSmall(m, n, k int) bool {
+	return m*n*k < 512 || n < 4 && min(m, k) < 8
+}

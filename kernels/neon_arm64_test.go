@@ -61,3 +61,63 @@ func TestNEONBitIdentical(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmKernel8x8NEONLayouts calls the micro-kernel directly with every A layout its
+// contract allows, not only the two the driver produces today (in place: csa == 1;
+// packed: rsa == 1, csa == mr): the loop that gathers A lane by lane must be right for
+// any strides. Rows past rows must be left alone.
+func TestGemmKernel8x8NEONLayouts(t *testing.T) {
+	if !hasNEON {
+		t.Skip("no Advanced SIMD on this CPU")
+	}
+	const mr, nr = 8, 8
+	r := rand.New(rand.NewPCG(23, 24))
+	layouts := []struct {
+		name     string
+		rsa, csa func(kc int) int
+	}{
+		{"in place", func(kc int) int { return kc + 3 }, func(int) int { return 1 }},
+		{"packed", func(int) int { return 1 }, func(int) int { return mr }},
+		{"column-major", func(int) int { return 1 }, func(int) int { return mr + 5 }},
+		{"strided", func(kc int) int { return 2*kc + 1 }, func(int) int { return 2 }},
+	}
+	for _, l := range layouts {
+		for kc := 1; kc <= 13; kc++ {
+			for rows := 1; rows <= mr; rows++ {
+				rsa, csa := l.rsa(kc), l.csa(kc)
+				a := make([]float32, (mr-1)*rsa+(kc-1)*csa+1)
+				randFill(r, a)
+				ldb := nr + kc%3
+				b := make([]float32, (kc-1)*ldb+nr)
+				randFill(r, b)
+				ldc := nr + 2
+				c := make([]float32, mr*ldc)
+				randFill(r, c)
+				want := snapshot(c)
+				for i := 0; i < rows; i++ {
+					for j := 0; j < nr; j++ {
+						for p := 0; p < kc; p++ {
+							want[i*ldc+j] += a[i*rsa+p*csa] * b[p*ldb+j]
+						}
+					}
+				}
+				c0 := snapshot(c)
+				gemmKernel8x8NEON(kc, &a[0], rsa, csa, &b[0], ldb, &c[0], ldc, rows)
+				for i := 0; i < mr; i++ {
+					for j := 0; j < ldc; j++ {
+						k := i*ldc + j
+						if i >= rows || j >= nr {
+							if c[k] != c0[k] {
+								t.Fatalf("%s kc=%d rows=%d: wrote c[%d][%d] outside the tile", l.name, kc, rows, i, j)
+							}
+							continue
+						}
+						if !closeTo(c[k], want[k], float32(kc+1)) {
+							t.Fatalf("%s kc=%d rows=%d: c[%d][%d] = %v, want %v", l.name, kc, rows, i, j, c[k], want[k])
+						}
+					}
+				}
+			}
+		}
+	}
+}
