@@ -4,11 +4,11 @@
 
 // NEON (Advanced SIMD) float32 kernels.
 //
-// Every inner loop moves at least 64 bytes per input stream per iteration and keeps at
-// least four independent accumulator chains, so that the two 128-bit FMA pipes of
-// Cortex-A72 and Neoverse-N1 both stay busy while the loads (one 128-bit load port on
-// A72, two on N1) are the limit. After the 16-float loop a kernel takes one 4-float step
-// at a time, then single floats, so no tail reads or writes past a slice's end.
+// Every main loop loads at least 64 bytes per iteration and keeps at least four
+// independent accumulator chains, so FMA latency never idles the two 128-bit FMA pipes
+// of Cortex-A72 and Neoverse-N1; the streaming kernels are then limited by loads (one
+// 128-bit load pipe on A72, two on N1). After the main loop a kernel takes one 4-float
+// step at a time, then single floats, so no tail reads or writes past a slice's end.
 //
 // The fused multiply-adds follow the generic kernels' order where the generic kernel is
 // a sequence of y += a*b updates (Axpy, MulAdd, MatTVecAdd, Ger): the Go compiler fuses
