@@ -506,3 +506,54 @@ store:
 done:
 	VZEROUPPER
 	RET
+
+// func gemmPackB16AVX2(dst, src *float32, lds, rows int)
+// Copies rows rows of 16 floats, src row stride lds, to dst packed, and prefetches
+// into L2 the next 16 floats of each row: the next B micro-panel, packed after the
+// kernels have used this one. VEX only, so the avx2 tier may call it too.
+TEXT ·gemmPackB16AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ lds+16(FP), DX
+	SHLQ $2, DX
+	MOVQ rows+24(FP), CX
+packrow:
+	PREFETCHT1 64(SI)
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ DX, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  packrow
+	VZEROUPPER
+	RET
+
+// func gemmPackB32AVX2(dst, src *float32, lds, rows int)
+// Copies rows rows of 32 floats, src row stride lds, to dst packed, and prefetches
+// into L2 the next 32 floats of each row: the next B micro-panel, packed after the
+// kernels have used this one. VEX only, so the avx2 tier may call it too.
+TEXT ·gemmPackB32AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ lds+16(FP), DX
+	SHLQ $2, DX
+	MOVQ rows+24(FP), CX
+packrow:
+	PREFETCHT1 128(SI)
+	PREFETCHT1 192(SI)
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS 64(SI), Y2
+	VMOVUPS 96(SI), Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ DX, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  packrow
+	VZEROUPPER
+	RET

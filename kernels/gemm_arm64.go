@@ -29,3 +29,26 @@ func gemmMicro(_, kc int, a *float32, rsa, csa int, b *float32, ldb int, c *floa
 //
 //go:noescape
 func gemmKernel8x8NEON(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int)
+
+// gemmCopyRows copies rows rows of 8 floats (src row p at src[p*lds]) into dst packed,
+// for the driver's B micro-panels. The bounds are checked once here; the NEON loop then
+// moves a row with one 32 B load and store (Go's loop needs about 20 instructions a row).
+// Other widths are left to the driver's loop.
+func gemmCopyRows(dst, src []float32, lds, rows, width int) bool {
+	if width != 8 {
+		return false
+	}
+	if rows == 0 {
+		return true
+	}
+	_ = dst[rows*8-1]
+	_ = src[(rows-1)*lds+7]
+	gemmCopyRows8NEON(&dst[0], &src[0], lds, rows)
+	return true
+}
+
+// gemmCopyRows8NEON copies rows ≥ 1 rows of 8 floats, src row p at src[p*lds], to dst
+// packed.
+//
+//go:noescape
+func gemmCopyRows8NEON(dst, src *float32, lds, rows int)

@@ -280,3 +280,29 @@ gemmStore:
 
 gemmDone:
 	RET
+
+// func gemmCopyRows8NEON(dst, src *float32, lds, rows int)
+TEXT ·gemmCopyRows8NEON(SB), NOSPLIT, $0-32
+	MOVD dst+0(FP), R0
+	MOVD src+8(FP), R1
+	MOVD lds+16(FP), R2
+	LSL  $2, R2
+	MOVD rows+24(FP), R3
+	LSR  $1, R3, R4
+	CBZ  R4, copyOdd
+
+copyPairs:
+	// Per iteration (two rows): 2 loads of 32 B, one 64 B store; no arithmetic.
+	VLD1.P (R1)(R2), [V0.S4, V1.S4]
+	VLD1.P (R1)(R2), [V2.S4, V3.S4]
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)
+	SUBS   $1, R4
+	BNE    copyPairs
+
+copyOdd:
+	TBZ  $0, R3, copyDone
+	VLD1 (R1), [V0.S4, V1.S4]
+	VST1 [V0.S4, V1.S4], (R0)
+
+copyDone:
+	RET

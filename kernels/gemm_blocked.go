@@ -90,6 +90,10 @@ func putGemmScratch(s *gemmScratch) {
 	}
 }
 
+// Besides gemmMicro, each architecture provides gemmCopyRows(dst, src, lds, rows, width),
+// which copies rows rows of width floats (src row p at src[p*lds]) to dst packed and
+// reports whether it handled that width; the Go loop in gemmPackB covers the rest.
+
 // gemmBlocked computes C += A·B with micro-kernel k. Sizes are checked by Gemm; none is 0.
 func gemmBlocked(c, a, b Mat, k gemmKernel) {
 	m, n, kk := c.Rows, c.Cols, a.Cols
@@ -105,8 +109,12 @@ func gemmBlocked(c, a, b Mat, k gemmKernel) {
 		for pc := 0; pc < kk; pc += kcMax {
 			kc := min(kcMax, kk-pc)
 			// A B micro-panel is reused by every A panel: copy it unless there is only
-			// one, or it is compact enough to stay in L1 where it is.
-			packB := m > mr && kc*b.Stride > gemmInPlaceBSpan
+			// one, or it is compact enough to stay in L1 where it is. With several M
+			// blocks, copy the whole B block once; with one, copy each micro-panel just
+			// before its use, so the copy is still in L1 when the kernel reads it.
+			copyB := m > mr && kc*b.Stride > gemmInPlaceBSpan
+			packB := copyB && m > mcMax
+			packPanel := copyB && !packB
 			if packB {
 				gemmPackB(s.b[:], b, pc, jc, kc, nc, nr)
 			}
@@ -122,7 +130,7 @@ func gemmBlocked(c, a, b Mat, k gemmKernel) {
 					switch {
 					case packB:
 						bp = &s.b[jr*kc]
-					case nrValid == nr:
+					case nrValid == nr && !packPanel:
 						bp = &b.Data[pc*b.Stride+jc+jr]
 						ldb = b.Stride
 					default:
@@ -185,22 +193,13 @@ func gemmPackB(dst []float32, b Mat, pc, jc, kc, nc, nr int) {
 		panel := dst[jr*kc : jr*kc+nr*kc]
 		cols := min(nr, nc-jr)
 		off := pc*b.Stride + jc + jr
-		switch {
-		// Whole-array assignments compile to inline vector moves; copy would call memmove.
-		case cols == 32 && nr == 32:
-			for p := 0; p < kc; p++ {
-				*(*[32]float32)(panel[p*32:]) = *(*[32]float32)(b.Data[off+p*b.Stride:])
-			}
-		case cols == 16 && nr == 16:
-			for p := 0; p < kc; p++ {
-				*(*[16]float32)(panel[p*16:]) = *(*[16]float32)(b.Data[off+p*b.Stride:])
-			}
-		default:
-			for p := 0; p < kc; p++ {
-				row := panel[p*nr : p*nr+nr]
-				copy(row, b.Data[off+p*b.Stride:off+p*b.Stride+cols])
-				clear(row[cols:])
-			}
+		if cols == nr && gemmCopyRows(panel, b.Data[off:], b.Stride, kc, nr) {
+			continue
+		}
+		for p := 0; p < kc; p++ {
+			row := panel[p*nr : p*nr+nr]
+			copy(row, b.Data[off+p*b.Stride:off+p*b.Stride+cols])
+			clear(row[cols:])
 		}
 	}
 }

@@ -49,3 +49,40 @@ func TestGemmBlockedBoundaries(t *testing.T) {
 		})
 	}
 }
+
+// TestGemmSmallRouting pins which products skip the blocked driver: the shapes RTRL and
+// the benchmarks care about must reach the micro-kernels, and thin products must not pay
+// for a padded tile.
+func TestGemmSmallRouting(t *testing.T) {
+	for _, s := range []struct {
+		m, n, k int
+		small   bool
+	}{
+		{16, 256, 16, false}, {32, 1024, 32, false}, {64, 4096, 64, false}, {64, 64, 64, false},
+		{8, 8, 8, false}, {512, 1, 512, false}, {64, 2, 64, false}, {512, 512, 1, false},
+		{7, 7, 7, true}, {1, 1, 2048, true}, {2048, 1, 1, true}, {1, 2, 512, true},
+	} {
+		if got := gemmSmall(s.m, s.n, s.k); got != s.small {
+			t.Errorf("gemmSmall(%d, %d, %d) = %v, want %v", s.m, s.n, s.k, got, s.small)
+		}
+	}
+}
+
+// BenchmarkGemmMicroKernel runs each micro-kernel alone on operands that stay in L1:
+// the compute roof the blocked driver can approach (GFLOP/s), to read next to
+// BenchmarkGemm.
+func BenchmarkGemmMicroKernel(b *testing.B) {
+	for _, k := range gemmTestKernels() {
+		for _, kc := range []int{16, 64, 256} {
+			b.Run(fmt.Sprintf("%dx%d/kc=%d", k.mr, k.nr, kc), func(b *testing.B) {
+				a := make([]float32, k.mr*kc)
+				bp := make([]float32, kc*k.nr)
+				c := make([]float32, k.mr*k.nr)
+				for b.Loop() {
+					gemmMicro(k.id, kc, &a[0], 1, k.mr, &bp[0], k.nr, &c[0], k.nr, k.mr)
+				}
+				b.ReportMetric(2*float64(k.mr*k.nr*kc)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}

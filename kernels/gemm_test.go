@@ -164,3 +164,30 @@ func TestGemmAllocs(t *testing.T) {
 		restore()
 	}
 }
+
+// BenchmarkGemmSmall compares every tier with generic on tiny and thin products, the
+// evidence behind gemmSmall's thresholds: no tier may be slower than generic anywhere.
+func BenchmarkGemmSmall(b *testing.B) {
+	shapes := []struct{ m, n, k int }{
+		{2, 2, 2}, {4, 4, 4}, {7, 7, 7}, {8, 8, 8}, {12, 12, 12}, {16, 16, 16},
+		{1, 512, 512}, {512, 1, 512}, {512, 512, 1}, {1, 1, 2048}, {2048, 1, 1},
+		{1, 2, 512}, {512, 2, 1}, {32, 1, 32}, {64, 2, 64}, {7, 3, 100}, {3, 100, 7},
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, s := range shapes {
+		g := newGemmCase(rng, s.m, s.n, s.k, 0)
+		for _, tier := range Tiers() {
+			b.Run(fmt.Sprintf("%dx%dx%d/%s", s.m, s.n, s.k, tier), func(b *testing.B) {
+				restore, err := UseTier(tier)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer restore()
+				for b.Loop() {
+					Gemm(g.c, g.a, g.b)
+				}
+				b.ReportMetric(2*float64(s.m*s.n*s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}

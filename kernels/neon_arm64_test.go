@@ -121,3 +121,31 @@ func TestGemmKernel8x8NEONLayouts(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmCopyRows checks the NEON B-panel copy for odd and even row counts and a source
+// stride wider than a row, and that it writes nothing past rows*8.
+func TestGemmCopyRows(t *testing.T) {
+	if !hasNEON {
+		t.Skip("no Advanced SIMD on this CPU")
+	}
+	r := rand.New(rand.NewPCG(25, 26))
+	if gemmCopyRows(nil, nil, 8, 3, 12) {
+		t.Fatal("gemmCopyRows claimed a width it does not handle")
+	}
+	for rows := 0; rows <= 9; rows++ {
+		for _, lds := range []int{8, 9, 37} {
+			src := make([]float32, max(0, (rows-1)*lds+8))
+			randFill(r, src)
+			dst, check := guarded(rows*8, rows%4)
+			if !gemmCopyRows(dst, src, lds, rows, 8) {
+				t.Fatal("gemmCopyRows refused width 8")
+			}
+			for p := 0; p < rows; p++ {
+				if !sameBits(dst[p*8:p*8+8], src[p*lds:p*lds+8]) {
+					t.Fatalf("rows=%d lds=%d: row %d is %v, want %v", rows, lds, p, dst[p*8:p*8+8], src[p*lds:p*lds+8])
+				}
+			}
+			check(t, "gemmCopyRows dst")
+		}
+	}
+}
