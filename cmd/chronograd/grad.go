@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 
@@ -201,6 +202,11 @@ func runGrad(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("-%s is required", f.name)
 		}
 	}
+	for _, in := range []struct{ flag, path string }{{"model", *modelPath}, {"data", *dataPath}} {
+		if sameFile(in.path, *outPath) {
+			return fmt.Errorf("-out %s is the -%s file; refusing to overwrite it", *outPath, in.flag)
+		}
+	}
 	build, err := parseAlgo(*algoSpec)
 	if err != nil {
 		return err
@@ -226,6 +232,16 @@ func runGrad(args []string, stdout, stderr io.Writer) error {
 	}
 	lossT := &safetensors.Tensor{DType: safetensors.F32, Shape: []int{1}, F32: []float32{float32(loss)}}
 	return m.SaveVectors(*outPath, alg.GradCell(), alg.GradHead(), map[string]*safetensors.Tensor{"loss": lossT})
+}
+
+// sameFile reports whether both paths name one existing file.
+func sameFile(a, b string) bool {
+	ia, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	ib, err := os.Stat(b)
+	return err == nil && os.SameFile(ia, ib)
 }
 
 // runSequence feeds the sequence to the algorithm and returns L = Σ_t ℓ_t.
