@@ -35,14 +35,19 @@ type gradRun struct {
 	seed  uint64 // for randomised algorithms (UORO)
 }
 
+// builder constructs an algorithm for a model and a run.
+type builder = func(m *cell.Model, r gradRun) (gradAlgorithm, error)
+
 // gradAlgo is one -algo choice: its name, the form of its parameters after the colon,
 // and a parser that validates them before any file is read and returns the constructor.
 type gradAlgo struct {
 	name, params string
-	parse        func(arg string) (func(m *cell.Model, r gradRun) (gradAlgorithm, error), error)
+	parse        func(arg string) (builder, error)
 }
 
-// gradAlgos lists the algorithms of `chronograd grad`, one line each.
+// gradAlgos lists the algorithms of `chronograd grad`, one entry each: the rtrl package's
+// constructors (same method set) plug in the same way, and a parameter of another kind
+// (tbptt-adaptive:δ) needs only a parser beside intParams.
 var gradAlgos = []gradAlgo{
 	{"bptt", "", noParams(func(m *cell.Model, _ gradRun) (gradAlgorithm, error) { return as(bptt.NewFull(m.Cell, m.Head)) })},
 	// More than T slots cannot help, and clamping keeps a huge S from allocating.
@@ -62,8 +67,8 @@ func as[A gradAlgorithm](a A, err error) (gradAlgorithm, error) {
 	return a, nil
 }
 
-func noParams(build func(*cell.Model, gradRun) (gradAlgorithm, error)) func(string) (func(*cell.Model, gradRun) (gradAlgorithm, error), error) {
-	return func(arg string) (func(*cell.Model, gradRun) (gradAlgorithm, error), error) {
+func noParams(build builder) func(string) (builder, error) {
+	return func(arg string) (builder, error) {
 		if arg != "" {
 			return nil, fmt.Errorf("takes no parameters, got %q", arg)
 		}
@@ -73,9 +78,9 @@ func noParams(build func(*cell.Model, gradRun) (gradAlgorithm, error)) func(stri
 
 // intParams parses the comma-separated positive integers named by names ("K1,K2") and
 // runs the checks on them.
-func intParams(names string, build func(*cell.Model, gradRun, []int) (gradAlgorithm, error), checks ...func([]int) error) func(string) (func(*cell.Model, gradRun) (gradAlgorithm, error), error) {
+func intParams(names string, build func(*cell.Model, gradRun, []int) (gradAlgorithm, error), checks ...func([]int) error) func(string) (builder, error) {
 	name := strings.Split(names, ",")
-	return func(arg string) (func(*cell.Model, gradRun) (gradAlgorithm, error), error) {
+	return func(arg string) (builder, error) {
 		fields := strings.Split(arg, ",")
 		if arg == "" || len(fields) != len(name) {
 			return nil, fmt.Errorf("needs %d integer parameter(s) %s, got %q", len(name), names, arg)
@@ -124,7 +129,7 @@ func algoForms() string {
 }
 
 // parseAlgo maps NAME or NAME:PARAMS to a constructor.
-func parseAlgo(spec string) (func(*cell.Model, gradRun) (gradAlgorithm, error), error) {
+func parseAlgo(spec string) (builder, error) {
 	name, arg, _ := strings.Cut(spec, ":")
 	for _, a := range gradAlgos {
 		form := a.form()
