@@ -28,8 +28,9 @@ type Sequence struct {
 
 // Options tune the measurement; zero values take the defaults in brackets.
 type Options struct {
-	// MaxLag is Kmax, the largest lag measured [min(50, T−1)]. Every origin t ≥ MaxLag
-	// contributes all lags 0 … MaxLag, so each φ_k averages the same T−MaxLag origins.
+	// MaxLag is Kmax, the largest lag measured [min(50, T−1)]. Every origin t (0-based
+	// step) with t ≥ MaxLag−1 contributes all lags 0 … MaxLag (s_{−1} is the initial
+	// state), so each φ_k averages the same T−MaxLag+1 origins.
 	MaxLag int
 	// Tau is τ, the lag from which the decay is taken to be geometric and β is fitted
 	// [max(1, MaxLag/5)].
@@ -215,7 +216,7 @@ func (o *Options) fill(T, S int) error {
 	return nil
 }
 
-// measurePhi backpropagates each ∂L_t/∂s_t alone, t = MaxLag … T−1, through MaxLag
+// measurePhi backpropagates each ∂L_t/∂s_t alone, t = MaxLag−1 … T−1, through MaxLag
 // cells' VJPs, accumulating the norms φ_k and the mean adjoints whose partial sums are
 // the kept gradients g_K.
 func (r *Report) measurePhi(c cell.Cell, caches []*cell.Cache, dState []float32, S, T int) {
@@ -223,7 +224,7 @@ func (r *Report) measurePhi(c cell.Cell, caches []*cell.Cache, dState []float32,
 	r.Phi = make([]float64, K+1)
 	mean := make([]float64, (K+1)*S)
 	delta := make([]float32, S)
-	for t := K; t < T; t++ {
+	for t := K - 1; t < T; t++ {
 		copy(delta, dState[t*S:(t+1)*S])
 		for k := 0; ; k++ {
 			r.Phi[k] += norm32(delta)
@@ -238,7 +239,7 @@ func (r *Report) measurePhi(c cell.Cell, caches []*cell.Cache, dState []float32,
 			c.Backward(caches[t-k], delta, nil, nil, delta)
 		}
 	}
-	r.Origins = T - K
+	r.Origins = T - K + 1
 	n := float64(r.Origins)
 	for k := range r.Phi {
 		r.Phi[k] /= n
@@ -258,11 +259,11 @@ func (r *Report) measurePhi(c cell.Cell, caches []*cell.Cache, dState []float32,
 func (r *Report) measureJacobians(c cell.Cell, caches []*cell.Cache, S, T int, opt Options) {
 	K := r.MaxLag
 	r.JacobianNorm = make([]float64, K+1)
-	stride := max(1, (T-K+opt.JacobianOrigins-1)/opt.JacobianOrigins)
+	stride := max(1, (T-K+1+opt.JacobianOrigins-1)/opt.JacobianOrigins)
 	jac, prod, next := kernels.NewMat(S, S), kernels.NewMat(S, S), kernels.NewMat(S, S)
 	v, w := make([]float64, S), make([]float64, S)
 	n := 0
-	for t := K; t < T; t += stride {
+	for t := K - 1; t < T; t += stride {
 		n++
 		r.JacobianNorm[0]++
 		c.StateJacobian(caches[t], prod)

@@ -55,7 +55,7 @@ func newLinearModel(t *testing.T, beta float64, H, T int, seed uint64) *linearMo
 }
 
 // exact returns, in float64 and independently of the package, φ_τ and ‖g‖ of the
-// linearised model over the origins t ≥ maxLag: φ_τ = β^τ·mean‖d_t‖ and
+// linearised model over the origins t ≥ maxLag−1: φ_τ = β^τ·mean‖d_t‖ and
 // ‖g‖ = ‖Σ_{k≥0} (β·Qᵀ)^k·mean d_t‖ (summed until the terms vanish).
 func (m *linearModel) exact(beta float64, maxLag, tau int) (phiTau, gradNorm float64) {
 	H, I, O := m.c.HiddenSize(), m.c.InputSize(), m.head.OutSize()
@@ -78,7 +78,7 @@ func (m *linearModel) exact(beta float64, maxLag, tau int) (phiTau, gradNorm flo
 			next[i] = math.Tanh(u)
 		}
 		h, next = next, h
-		if t < maxLag {
+		if t < maxLag-1 {
 			continue
 		}
 		d := make([]float64, H)
@@ -266,7 +266,7 @@ func TestPhiMatchesJacobianProducts(t *testing.T) {
 		}
 		jac := make([]float32, S*S)
 		want := make([]float64, K+1)
-		for tt := K; tt < seq.T; tt++ {
+		for tt := K - 1; tt < seq.T; tt++ {
 			v := append([]float64(nil), d[tt]...)
 			want[0] += norm64(v)
 			for k := 1; k <= K; k++ {
@@ -282,7 +282,7 @@ func TestPhiMatchesJacobianProducts(t *testing.T) {
 			}
 		}
 		for k := range want {
-			want[k] /= float64(seq.T - K)
+			want[k] /= float64(seq.T - K + 1)
 			if math.Abs(r.Phi[k]-want[k]) > 1e-4*want[k] {
 				t.Errorf("%v: φ_%d = %v, from Jacobian products %v", kind, k, r.Phi[k], want[k])
 			}
