@@ -311,4 +311,5 @@ func norm32(x []float32) float64 {
 	}
 	return math.Sqrt(s)
 }
+
 var _ Algorithm = (*Adaptive)(nil)
