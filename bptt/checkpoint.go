@@ -80,7 +80,7 @@ func NewCheckpointed(c cell.Cell, head *cell.Readout, slots int) (*Checkpointed,
 		return nil, fmt.Errorf("bptt: checkpoint slots %d must be at least 1", slots)
 	}
 	s := c.StateSize()
-	if int64(slots)*int64(s) > 1<<31 {
+	if int64(slots)*int64(s) > 1<<30 {
 		return nil, fmt.Errorf("bptt: %d checkpoint slots of %d floats are too many", slots, s)
 	}
 	return &Checkpointed{
@@ -282,15 +282,17 @@ func (c *Checkpointed) reverseStep(t int) {
 }
 
 // split is (7): where to place the next checkpoint when reversing l ≥ 2 steps with
-// s ≥ 2 slots.
+// s ≥ 2 slots. The binomials are bounded by about l·(s+r), so int64 holds them even
+// where int is 32 bits.
 func split(l, s int) int {
-	r := repetitions(l, s)
-	return max(1, binom(s, r-2), l-binom(s-1, r))
+	l64, s64 := int64(l), int64(s)
+	r := repetitions(l64, s64)
+	return int(max(1, binom(s64, r-2), l64-binom(s64-1, r)))
 }
 
 // repetitions is the least r with β(s, r) ≥ l.
-func repetitions(l, s int) int {
-	r, b := 0, 1 // b = β(s, r)
+func repetitions(l, s int64) int64 {
+	r, b := int64(0), int64(1) // b = β(s, r)
 	for b < l {
 		r++
 		b = b * (s + r) / r
@@ -299,12 +301,12 @@ func repetitions(l, s int) int {
 }
 
 // binom is β(s, r) = C(s+r, r), 0 for r < 0.
-func binom(s, r int) int {
+func binom(s, r int64) int64 {
 	if r < 0 {
 		return 0
 	}
-	b := 1
-	for i := 1; i <= r; i++ {
+	b := int64(1)
+	for i := int64(1); i <= r; i++ {
 		b = b * (s + i) / i // exact: a product of i consecutive integers over i!
 	}
 	return b

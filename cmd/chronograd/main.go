@@ -20,6 +20,7 @@ func commands() []command {
 	return []command{
 		{"profile", "measure what the kernels cost on this machine (the default)", runProfile},
 		{"cpu", "show the CPU features and the kernel tier in use", runCPU},
+		{"grad", "write the loss gradient of a model on a sequence (cross-checks algorithms)", runGrad},
 	}
 }
 
