@@ -246,7 +246,11 @@ func TestAdaptiveProbesMatchDiagnose(t *testing.T) {
 		if math.Abs(a.Beta()-r.Beta) > 1e-9 {
 			t.Errorf("%s: β̂ = %v, diagnose %v", configName(cfg), a.Beta(), r.Beta)
 		}
-		if want := min(r.K, K); a.Window() != max(want, 1) {
+		want := min(r.K, K) // beyond KMax adaptive clips to KMax, as it does with no decay
+		if r.K == diagnose.NoWindow {
+			want = K
+		}
+		if a.Window() != want {
 			t.Errorf("%s: window %d, diagnose %d", configName(cfg), a.Window(), r.K)
 		}
 	}

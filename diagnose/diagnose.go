@@ -59,10 +59,12 @@ type Report struct {
 	// what window K keeps.
 	CumGradNorm []float64
 	// Beta is the fitted decay rate β of Phi over lags ≥ Tau (NaN when it cannot be
-	// fitted); GradNorm the lower bound on ‖g‖; K the window for Delta (MaxLag+1, "more
-	// than measured", when no window up to it bounds the bias).
+	// fitted) and GradNorm the lower bound on ‖g‖. K is the window for Delta (see
+	// WindowFor): at most MaxLag+1 from the measurements, beyond that extrapolated by
+	// the geometric model (KExtrapolated), and NoWindow when nothing decays.
 	Beta, GradNorm float64
 	K              int
+	KExtrapolated  bool
 
 	// JacobianNorm[k] = mean over sampled origins t of the spectral norm ‖J_t⋯J_{t−k+1}‖₂
 	// (by power iteration on the formed product; JacobianNorm[0] = 1), JacobianOrigins
@@ -153,7 +155,7 @@ func Run(c cell.Cell, head *cell.Readout, seq Sequence, opt Options) (*Report, e
 		r.Beta = beta
 	}
 	r.GradNorm = GradNormLowerBound(r.CumGradNorm, r.Phi, r.Beta, r.Tau)
-	r.K = r.WindowFor(r.Delta)
+	r.K, r.KExtrapolated = r.WindowFor(r.Delta)
 
 	r.measureJacobians(c, caches, S, T, opt)
 	r.JacobianBeta = math.NaN()
@@ -167,11 +169,24 @@ func Run(c cell.Cell, head *cell.Readout, seq Sequence, opt Options) (*Report, e
 	return r, nil
 }
 
-// WindowFor is the window K for another tolerated relative bias δ, from the same
-// measurements: the smallest K in [1, MaxLag+1] whose estimated relative bias is at most
-// δ, or MaxLag+1 when none is.
-func (r *Report) WindowFor(delta float64) int {
-	return Window(r.Phi, r.Beta, r.Tau, r.GradNorm, delta, 1, r.MaxLag+1)
+// NoWindow is the window when no truncation bounds the bias: the fitted β is not below
+// 1 (or could not be fitted), or no positive lower bound on ‖g‖ was found.
+const NoWindow = -1
+
+// WindowFor is the window K for a tolerated relative bias δ, from the same measurements:
+// the smallest K ≥ 1 whose estimated relative bias Bias(K)/GradNorm is at most δ. Up to
+// MaxLag+1 the bias is read off the measured φ (and β); beyond, the geometric model is
+// extrapolated in closed form and extrapolated is true. It returns NoWindow when the
+// model does not decay.
+func (r *Report) WindowFor(delta float64) (K int, extrapolated bool) {
+	if !(r.Beta > 0 && r.Beta < 1) || !(r.GradNorm > 0) || math.IsInf(r.GradNorm, 0) {
+		return NoWindow, false
+	}
+	last := r.MaxLag + 1
+	if K := Window(r.Phi, r.Beta, r.Tau, r.GradNorm, delta, 1, last); K < last || Bias(r.Phi, r.Beta, r.Tau, last) <= delta*r.GradNorm {
+		return K, false
+	}
+	return max(last+1, ClosedFormWindow(r.Phi[r.Tau], r.Beta, r.Tau, r.GradNorm, delta)), true
 }
 
 func (o *Options) fill(T, S int) error {

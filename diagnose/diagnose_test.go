@@ -137,7 +137,7 @@ func TestLinearDecayKnown(t *testing.T) {
 			// The closed form: smallest K ≥ τ with φ_τ·β^{K−τ}/((1−β)‖g‖) ≤ δ.
 			want := tau + int(math.Ceil(math.Log(delta*(1-beta)*gradNorm/phiTau)/math.Log(beta)))
 			want = max(want, tau)
-			if got := r.WindowFor(delta); got < want-1 || got > want+1 {
+			if got, _ := r.WindowFor(delta); got < want-1 || got > want+1 {
 				t.Errorf("β=%v δ=%v: K=%d, closed form %d (φ_τ=%.4g vs measured %.4g, ‖g‖=%.4g vs bound %.4g)",
 					beta, delta, got, want, phiTau, r.Phi[tau], gradNorm, r.GradNorm)
 			}
@@ -216,11 +216,11 @@ func TestWindowGrowsAsDeltaShrinks(t *testing.T) {
 		if !(r.Beta > 0 && r.Beta < 1) {
 			t.Fatalf("%v: fitted β = %v; the test needs a decaying model", kind, r.Beta)
 		}
-		if r.K != r.WindowFor(0.05) {
-			t.Errorf("%v: Run's K = %d, WindowFor(its δ) = %d", kind, r.K, r.WindowFor(0.05))
+		if K, _ := r.WindowFor(0.05); r.K != K {
+			t.Errorf("%v: Run's K = %d, WindowFor(its δ) = %d", kind, r.K, K)
 		}
 		for i, delta := range deltas {
-			K := r.WindowFor(delta)
+			K, _ := r.WindowFor(delta)
 			if K < prev {
 				t.Errorf("%v: K(δ=%v) = %d < K(δ=%v) = %d", kind, delta, K, deltas[i-1], prev)
 			}
