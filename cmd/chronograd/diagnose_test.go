@@ -208,3 +208,25 @@ func TestGradAdaptive(t *testing.T) {
 		}
 	}
 }
+
+// A growing linear model (β = 1.05) has no window: K is null in JSON, "none" in text.
+func TestDiagnoseNoDecay(t *testing.T) {
+	model, data := writeLinearModel(t, t.TempDir(), 1.05, 60)
+	code, stdout, stderr := runCmd(t, "diagnose", "-model", model, "-data", data, "-maxlag", "30", "-json")
+	if code != 0 || stderr != "" {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	var out struct {
+		Beta float64
+		K    *int
+	}
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.K != nil || math.Abs(out.Beta-1.05) > 0.02*1.05 {
+		t.Errorf("beta %v, K %v; want 1.05 and null in %s", out.Beta, out.K, stdout)
+	}
+	if _, stdout, _ := runCmd(t, "diagnose", "-model", model, "-data", data, "-maxlag", "30"); !strings.Contains(stdout, "window K for δ = 0.1: none") {
+		t.Errorf("text output does not say there is no window:\n%s", stdout)
+	}
+}
