@@ -2,6 +2,7 @@ package bptt_test
 
 import (
 	"math"
+	"math/big"
 	"slices"
 	"strings"
 	"testing"
@@ -59,8 +60,8 @@ func TestFullAccumulatesAndReusesItsSlab(t *testing.T) {
 }
 
 // checkpointed runs the problem through Sequence and returns the algorithm and Σ ℓ_t.
-func checkpointed(t testing.TB, p *problem, slots int) (*bptt.Checkpointed, float32) {
-	a, err := bptt.NewCheckpointed(p.c, p.head, slots)
+func checkpointed(t testing.TB, p *problem, slots, chunk int) (*bptt.Checkpointed, float32) {
+	a, err := bptt.NewCheckpointedChunks(p.c, p.head, slots, chunk)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,22 +78,23 @@ func TestCheckpointedBitIdenticalToFull(t *testing.T) {
 			p := newProblem(t, cfg, T, uint64(T))
 			full := newFull(t, p)
 			wantLoss := p.stream(t, full)
-			for _, slots := range []int{1, 2, 3, 4, 7, T, T + 3} {
-				a, loss := checkpointed(t, p, slots)
+			for _, sc := range [][2]int{{1, 1}, {2, 1}, {3, 1}, {4, 1}, {7, 1}, {T, 1}, {T + 3, 1}, {1, 2}, {2, 3}, {3, 5}, {2, T}, {1, T + 1}} {
+				slots, chunk := sc[0], sc[1]
+				a, loss := checkpointed(t, p, slots, chunk)
 				name := configName(cfg) + "/sequence"
 				if loss != wantLoss {
-					t.Fatalf("%s T=%d s=%d: loss %v, want %v", name, T, slots, loss, wantLoss)
+					t.Fatalf("%s T=%d s=%d K=%d: loss %v, want %v", name, T, slots, chunk, loss, wantLoss)
 				}
 				sameBits(t, name+" GradCell", a.GradCell(), full.GradCell())
 				sameBits(t, name+" GradHead", a.GradHead(), full.GradHead())
 				sameBits(t, name+" State", a.State(), full.State())
 
-				s, err := bptt.NewCheckpointed(p.c, p.head, slots)
+				s, err := bptt.NewCheckpointedChunks(p.c, p.head, slots, chunk)
 				if err != nil {
 					t.Fatal(err)
 				}
 				if l := p.stream(t, s); l != wantLoss {
-					t.Fatalf("stream T=%d s=%d: loss %v, want %v", T, slots, l, wantLoss)
+					t.Fatalf("stream T=%d s=%d K=%d: loss %v, want %v", T, slots, chunk, l, wantLoss)
 				}
 				sameBits(t, configName(cfg)+"/stream GradCell", s.GradCell(), full.GradCell())
 				sameBits(t, configName(cfg)+"/stream GradHead", s.GradHead(), full.GradHead())
@@ -151,30 +153,130 @@ func TestCheckpointedRecomputesTheMinimum(t *testing.T) {
 	}
 }
 
+// optimalChunkAdvances is the least number of advancing forward steps that reverse T
+// steps in chunks of k (the last one shorter) with s state slots: the recursion of
+// optimalAdvances over chunk boundaries, where advancing costs the steps passed.
+func optimalChunkAdvances(T, k, s int) int {
+	n := (T + k - 1) / k
+	bound := func(i int) int { return min(i*k, T) }
+	memo := map[[3]int]int{}
+	var cost func(a, b, s int) int
+	cost = func(a, b, s int) int {
+		if b-a == 1 {
+			return 0
+		}
+		key := [3]int{a, b, s}
+		if v, ok := memo[key]; ok {
+			return v
+		}
+		best := math.MaxInt
+		if s == 1 {
+			best = 0
+			for j := a + 1; j < b; j++ {
+				best += bound(j) - bound(a)
+			}
+		} else {
+			for m := a + 1; m < b; m++ {
+				best = min(best, bound(m)-bound(a)+cost(m, b, s-1)+cost(a, m, s))
+			}
+		}
+		memo[key] = best
+		return best
+	}
+	return cost(0, n, min(s, n))
+}
+
+// For sequences too long for the dynamic program, the count must match Griewank's
+// closed form r·T − β(s+1, r−1), evaluated here with math/big.
+func TestCheckpointedRecomputesTheClosedForm(t *testing.T) {
+	beta := func(s, r int64) *big.Int { // β(s, r) = (s+r)! / (s!·r!)
+		if r < 0 {
+			return big.NewInt(0)
+		}
+		return new(big.Int).Binomial(s+r, r)
+	}
+	p := newProblem(t, cell.Config{Kind: cell.RNNTanh, Hidden: 1, Input: testI}, 4096, 12)
+	p.head, _ = cell.NewReadout(testO, 1)
+	for _, T := range []int{500, 1000, 4096} {
+		for _, s := range []int{2, 5, 25, 200} {
+			r := int64(0)
+			for beta(int64(s), r).Cmp(big.NewInt(int64(T))) < 0 {
+				r++
+			}
+			want := new(big.Int).Sub(big.NewInt(r*int64(T)), beta(int64(s)+1, r-1))
+			a, _ := bptt.NewCheckpointed(p.c, p.head, s)
+			if _, err := a.Sequence(p.s0, p.xs[:T], p.ys[:T]); err != nil {
+				t.Fatal(err)
+			}
+			if got := a.Recomputations(); int64(got) != want.Int64() {
+				t.Errorf("T=%d s=%d: %d recomputed forward steps, the closed form gives %v", T, s, got, want)
+			}
+		}
+	}
+}
+
+func TestCheckpointedChunksRecomputeTheMinimum(t *testing.T) {
+	const maxT = 45
+	p := newProblem(t, cell.Config{Kind: cell.RNNTanh, Hidden: 1, Input: testI}, maxT, 3)
+	p.head, _ = cell.NewReadout(testO, 1)
+	for k := 2; k <= 6; k++ {
+		for s := 1; s <= 6; s++ {
+			a, err := bptt.NewCheckpointedChunks(p.c, p.head, s, k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for T := 1; T <= maxT; T++ {
+				if _, err := a.Sequence(p.s0, p.xs[:T], p.ys[:T]); err != nil {
+					t.Fatal(err)
+				}
+				if got, want := a.Recomputations(), optimalChunkAdvances(T, k, s); got != want {
+					t.Errorf("T=%d K=%d s=%d: %d recomputed forward steps, the optimum is %d", T, k, s, got, want)
+				}
+			}
+		}
+	}
+}
+
 func TestCheckpointedBytesBudget(t *testing.T) {
-	p := newProblem(t, testConfigs[4], 50, 4)
+	const T = 50
+	p := newProblem(t, testConfigs[4], T, 4)
 	full := newFull(t, p)
 	p.stream(t, full)
-	budget := full.Bytes() / 5
-	a, err := bptt.NewCheckpointedBytes(p.c, p.head, budget)
-	if err != nil {
-		t.Fatal(err)
+	for _, share := range []int64{3, 5, 10, 20} {
+		budget := full.Bytes() / share
+		a, err := bptt.NewCheckpointedBytes(p.c, p.head, budget, T)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Sequence(p.s0, p.xs, p.ys); err != nil {
+			t.Fatal(err)
+		}
+		if a.Bytes() > budget {
+			t.Errorf("1/%d: Bytes %d over the budget %d", share, a.Bytes(), budget)
+		}
+		sameBits(t, "GradCell", a.GradCell(), full.GradCell())
+		full.ZeroGrad()
+		p.stream(t, full)
+		chosen := a.Recomputations()
+		// No other split of the budget recomputes less.
+		for k := 1; k <= T; k++ {
+			for s := 1; ; s++ {
+				b, err := bptt.NewCheckpointedChunks(p.c, p.head, s, k)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if b.Bytes() > budget {
+					break
+				}
+				b.Sequence(p.s0, p.xs, p.ys)
+				if b.Recomputations() < chosen {
+					t.Errorf("1/%d: chose s=%d K=%d with %d recomputations, but s=%d K=%d fits with %d", share, a.Slots(), a.Chunk(), chosen, s, k, b.Recomputations())
+				}
+			}
+		}
+		a.ZeroGrad()
 	}
-	if a.Bytes() > budget {
-		t.Errorf("Bytes %d over the budget %d", a.Bytes(), budget)
-	}
-	more, _ := bptt.NewCheckpointed(p.c, p.head, a.Slots()+1)
-	if more.Bytes() <= budget {
-		t.Errorf("%d slots fit in %d bytes (%d), but only %d were taken", a.Slots()+1, budget, more.Bytes(), a.Slots())
-	}
-	if _, err := a.Sequence(p.s0, p.xs, p.ys); err != nil {
-		t.Fatal(err)
-	}
-	if a.Bytes() > budget {
-		t.Errorf("after a sequence, Bytes %d over the budget %d", a.Bytes(), budget)
-	}
-	sameBits(t, "GradCell", a.GradCell(), full.GradCell())
-	if _, err := bptt.NewCheckpointedBytes(p.c, p.head, 100); err == nil || !strings.Contains(err.Error(), "budget of 100 bytes") {
+	if _, err := bptt.NewCheckpointedBytes(p.c, p.head, 100, T); err == nil || !strings.Contains(err.Error(), "budget of 100 bytes") {
 		t.Errorf("tiny budget: error %v", err)
 	}
 }
@@ -295,6 +397,9 @@ func TestBadInput(t *testing.T) {
 	}
 	if _, err := bptt.NewCheckpointed(p.c, p.head, 0); err == nil || !strings.Contains(err.Error(), "slots 0") {
 		t.Errorf("0 slots: %v", err)
+	}
+	if _, err := bptt.NewCheckpointedChunks(p.c, p.head, 2, 0); err == nil || !strings.Contains(err.Error(), "chunk of 0 steps") {
+		t.Errorf("0 chunk: %v", err)
 	}
 	wrongHead, _ := cell.NewReadout(testO, testH+1)
 	if _, err := bptt.NewFull(p.c, wrongHead); err == nil || !strings.Contains(err.Error(), "readout reads 6 hidden units") {

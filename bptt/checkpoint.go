@@ -6,13 +6,12 @@ import (
 	"github.com/chronograd/chronograd/cell"
 )
 
-// Checkpointed is BPTT under a memory budget of s state slots by binomial checkpointing
-// (Griewank 1992, "Achieving logarithmic growth of temporal and spatial complexity in
-// reverse automatic differentiation"; Griewank & Walther 2000, "Algorithm 799: Revolve";
-// for RNNs Gruslys et al. 2016, "Memory-efficient backpropagation through time", whose
-// BPTT-HSM stores hidden states only). Its gradient is bit-identical to Full's: every
-// step's backward pass is the same operations on the same recomputed values, in the same
-// order.
+// Checkpointed is BPTT under a memory budget by binomial checkpointing (Griewank 1992,
+// "Achieving logarithmic growth of temporal and spatial complexity in reverse automatic
+// differentiation"; Griewank & Walther 2000, "Algorithm 799: Revolve"; for RNNs Gruslys et
+// al. 2016, "Memory-efficient backpropagation through time"). Its gradient is
+// bit-identical to Full's: every step's backward pass is the same operations on the same
+// recomputed values, in the same order.
 //
 // Cost model. Reversing step t (its forward pass recording a cache, then the backward
 // step (2)–(4) of full.go) needs s_{t-1}; a slot holds one state, and slot 0 holds s_0.
@@ -36,26 +35,40 @@ import (
 // part at most r with s−1 slots (β(s, r) = β(s−1, r) + β(s, r−1)). The test checks the
 // count of forward steps against (5) computed by dynamic programming.
 //
+// Chunks. With only state slots every step is run forward about r+1 ≥ 2 times besides
+// its recording forward pass. Gruslys et al. (BPTT-MSM) also store internal states, here
+// caches: with K cache slots the schedule above runs over chunks of K steps (the last one
+// shorter: it is never advanced over, so (7) stays optimal for the weighted problem)
+// instead of single steps, and a chunk is reversed by one forward pass that records its K
+// caches, then K backward steps. Reversing T steps then costs T recording steps plus
+// K·C(⌈T/K⌉, s) advances; the test checks the count against (5) weighted by chunk
+// lengths. Every step recorded at its first visit must keep its cache until the backward
+// sweep reaches it, so a budget of M caches cannot do with fewer than T − M advances;
+// for T = 1000 at 5% of Full's memory the best split (K = 40, s = 25) takes 960.
+// NewCheckpointed (K = 1) is plain Revolve over state slots; NewCheckpointedBytes chooses
+// K and s for a byte budget and a sequence length.
+//
 // The first visit of every step comes in order 1…T (the schedule's first sweep only
-// advances), and that is when the step's loss is computed.
+// advances, then reverses the last chunk), and that is when the step's loss is computed.
 //
 // Two ways in. Sequence takes the whole sequence from the caller's memory: T is known
-// up front, the inputs stay where they are, and the algorithm holds only the slots, one
-// cache and a few vectors; the total forward work is T + C(T, s) steps, the minimum. The
-// streaming Step/Finish shape cannot know T, and the backward sweep must recompute
+// up front, the inputs stay where they are, and the algorithm holds only the slots, the
+// caches and a few vectors; the forward work is T plus the advances, the minimum above.
+// The streaming Step/Finish shape cannot know T, and the backward sweep must recompute
 // forward steps from their inputs, so Step copies x_t and y_t to a tape (O(T·(I+O))
 // floats, counted by Bytes) and computes the state and loss at once; Finish then runs the
-// schedule from s_0 over the tape, T + C(T, s) forward steps on top of Step's T.
+// schedule from s_0 over the tape, so every forward step of Step comes again.
 type Checkpointed struct {
 	base
 	slots       int
-	checkpoints []float32 // slots × S
-	cache       *cell.Cache
-	cur, next   []float32 // s_{t-1} and s_t of the step being advanced or reversed
+	checkpoints []float32     // slots × S
+	caches      []*cell.Cache // K: one chunk's caches
+	cur         []float32     // the state being advanced
 	dy          []float32
 
 	// the sequence being reversed
 	xs, ys     [][]float32
+	chunks     int     // ⌈T/K⌉
 	frontier   int     // steps whose loss has been computed
 	loss       float64 // Σ ℓ_t of the first visits
 	forwards   int     // cell forward steps of the current sweep
@@ -70,8 +83,14 @@ type Checkpointed struct {
 }
 
 // NewCheckpointed returns checkpointed BPTT with the given number of state slots (≥ 1;
-// one of them holds s_0).
+// one of them holds s_0) and one cache: Revolve over single steps.
 func NewCheckpointed(c cell.Cell, head *cell.Readout, slots int) (*Checkpointed, error) {
+	return NewCheckpointedChunks(c, head, slots, 1)
+}
+
+// NewCheckpointedChunks returns checkpointed BPTT with the given number of state slots
+// and chunks of chunk steps (chunk cache slots).
+func NewCheckpointedChunks(c cell.Cell, head *cell.Readout, slots, chunk int) (*Checkpointed, error) {
 	b, err := newBase(c, head)
 	if err != nil {
 		return nil, err
@@ -79,48 +98,83 @@ func NewCheckpointed(c cell.Cell, head *cell.Readout, slots int) (*Checkpointed,
 	if slots < 1 {
 		return nil, fmt.Errorf("bptt: checkpoint slots %d must be at least 1", slots)
 	}
-	s := c.StateSize()
-	if int64(slots)*int64(s) > 1<<30 {
-		return nil, fmt.Errorf("bptt: %d checkpoint slots of %d floats are too many", slots, s)
+	if chunk < 1 {
+		return nil, fmt.Errorf("bptt: checkpoint chunk of %d steps must be at least 1", chunk)
 	}
-	return &Checkpointed{
+	s := c.StateSize()
+	cacheFloats := c.NewCache().Bytes() / 4
+	if int64(slots)*int64(s)+int64(chunk)*int64(cacheFloats) > 1<<30 {
+		return nil, fmt.Errorf("bptt: %d checkpoint slots of %d floats and %d caches of %d are too many", slots, s, chunk, cacheFloats)
+	}
+	ck := &Checkpointed{
 		base:        b,
 		slots:       slots,
 		checkpoints: make([]float32, slots*s),
-		cache:       c.NewCache(),
+		caches:      make([]*cell.Cache, chunk),
 		cur:         make([]float32, s),
-		next:        make([]float32, s),
 		dy:          make([]float32, head.OutSize()),
-	}, nil
+	}
+	for i := range ck.caches {
+		ck.caches[i] = c.NewCache()
+	}
+	return ck, nil
 }
 
-// NewCheckpointedBytes returns checkpointed BPTT with as many state slots as fit in
-// budget bytes after its fixed buffers (what Bytes reports for Sequence; the streaming
-// tape comes on top).
-func NewCheckpointedBytes(c cell.Cell, head *cell.Readout, budget int64) (*Checkpointed, error) {
+// NewCheckpointedBytes returns checkpointed BPTT that holds at most budget bytes (what
+// Bytes reports for Sequence; the streaming tape comes on top), splitting them between
+// state slots and cache slots so that sequences of the given length take the fewest
+// forward steps.
+func NewCheckpointedBytes(c cell.Cell, head *cell.Readout, budget int64, steps int) (*Checkpointed, error) {
 	probe, err := NewCheckpointed(c, head, 1)
 	if err != nil {
 		return nil, err
 	}
-	slotBytes := 4 * int64(c.StateSize())
-	fixed := probe.Bytes() - slotBytes
-	slots := (budget - fixed) / slotBytes
-	if slots < 1 {
-		return nil, fmt.Errorf("bptt: a budget of %d bytes is below the %d bytes checkpointed BPTT needs for one state slot", budget, fixed+slotBytes)
+	if steps < 1 {
+		return nil, fmt.Errorf("bptt: sequence length %d must be at least 1", steps)
 	}
-	return NewCheckpointed(c, head, int(min(slots, 1<<30)))
+	slotBytes := 4 * int64(c.StateSize())
+	cacheBytes := int64(probe.caches[0].Bytes())
+	fixed := probe.Bytes() - slotBytes - cacheBytes
+	if budget < fixed+slotBytes+cacheBytes {
+		return nil, fmt.Errorf("bptt: a budget of %d bytes is below the %d bytes checkpointed BPTT needs for one state slot and one cache", budget, fixed+slotBytes+cacheBytes)
+	}
+	bestSlots, bestChunk, bestCost := 0, 0, int64(-1)
+	for chunk := int64(1); chunk <= int64(steps); chunk++ {
+		slots := (budget - fixed - chunk*cacheBytes) / slotBytes
+		if slots < 1 {
+			break
+		}
+		n := (int64(steps) + chunk - 1) / chunk
+		cost := chunk * advances(n, min(slots, n))
+		if bestCost < 0 || cost < bestCost {
+			bestSlots, bestChunk, bestCost = int(min(slots, n)), int(chunk), cost
+		}
+	}
+	return NewCheckpointedChunks(c, head, bestSlots, bestChunk)
+}
+
+// advances is C(l, s) of (6).
+func advances(l, s int64) int64 {
+	if l <= 1 {
+		return 0
+	}
+	r := repetitions(l, s)
+	return r*l - binom(s+1, r-1)
 }
 
 // Slots is the number of state slots.
 func (c *Checkpointed) Slots() int { return c.slots }
 
+// Chunk is the number of steps per chunk (and of cache slots).
+func (c *Checkpointed) Chunk() int { return len(c.caches) }
+
 // Recomputations is the number of forward steps of the last sequence beyond one per step:
-// C(T, s) of (5) after Sequence, T + C(T, s) after Step…Finish.
+// the advances of the schedule after Sequence, T more after Step…Finish.
 func (c *Checkpointed) Recomputations() int { return c.recomputed }
 
-// Bytes counts the slots, the cache, the scratch vectors and the streaming tape.
+// Bytes counts the slots, the caches, the scratch vectors and the streaming tape.
 func (c *Checkpointed) Bytes() int64 {
-	n := 4*int64(len(c.checkpoints)+len(c.cur)+len(c.next)+len(c.dy)) + int64(c.cache.Bytes()) + c.scratchBytes()
+	n := 4*int64(len(c.checkpoints)+len(c.cur)+len(c.dy)) + int64(len(c.caches))*int64(c.caches[0].Bytes()) + c.scratchBytes()
 	n += 4*int64(cap(c.tapeX)+cap(c.tapeY)) + int64(cap(c.tapeHas))
 	return n + 24*int64(cap(c.tapeXs)+cap(c.tapeYs)) // slice headers
 }
@@ -150,7 +204,7 @@ func (c *Checkpointed) Step(x, y []float32) (float32, error) {
 		c.tapeY = append(c.tapeY, c.dy...) // placeholder; never read
 	}
 	c.tapeHas = append(c.tapeHas, y != nil)
-	c.cell.Forward(c.cache, c.state, c.state, x)
+	c.cell.Forward(c.caches[0], c.state, c.state, x)
 	c.steps++
 	return c.readoutLoss(c.dy, c.state, y), nil
 }
@@ -217,24 +271,30 @@ func (c *Checkpointed) sweep(xs, ys [][]float32, done int) {
 	c.frontier, c.loss = done, 0
 	copy(c.checkpoints[:len(c.s0)], c.s0)
 	clear(c.delta)
-	c.reverse(0, len(xs), 0, min(c.slots, len(xs)))
+	k := len(c.caches)
+	c.chunks = (len(xs) + k - 1) / k
+	c.reverse(0, c.chunks, 0, min(c.slots, c.chunks))
 }
 
-// reverse runs the backward pass of steps a+1 … a+l, with s_a in slot k and slots
-// k … k+s−1 at its disposal.
+// bound is the step that ends chunk i (and starts chunk i+1); only the last chunk is
+// short, which keeps (7) optimal for the weighted problem.
+func (c *Checkpointed) bound(i int) int { return min(i*len(c.caches), len(c.xs)) }
+
+// reverse runs the backward pass of chunks a+1 … a+l, with the state at the start of
+// chunk a+1 in slot k and slots k … k+s−1 at its disposal.
 func (c *Checkpointed) reverse(a, l, k, s int) {
 	for l > 0 {
 		if l == 1 || s == 1 {
-			// No slot to spare: advance from s_a to s_{a+l−1} and reverse step a+l.
+			// No slot to spare: advance to the start of chunk a+l and reverse it.
 			c.restore(k)
-			c.advance(a, a+l-1)
-			c.reverseStep(a + l)
+			c.advance(c.bound(a), c.bound(a+l-1))
+			c.reverseChunk(c.bound(a+l-1), c.bound(a+l))
 			l--
 			continue
 		}
 		m := split(l, s)
 		c.restore(k)
-		c.advance(a, a+m)
+		c.advance(c.bound(a), c.bound(a+m))
 		copy(c.slot(k+1), c.cur)
 		c.reverse(a+m, l-m, k+1, s-1)
 		l = m
@@ -255,30 +315,43 @@ func (c *Checkpointed) target(t int) []float32 {
 	return c.ys[t-1]
 }
 
-// advance takes c.cur from s_from to s_to, computing the losses of first visits.
-func (c *Checkpointed) advance(from, to int) {
-	for t := from + 1; t <= to; t++ {
-		c.cell.Forward(c.cache, c.cur, c.cur, c.xs[t-1])
-		c.forwards++
-		if t > c.frontier {
-			c.loss += float64(c.readoutLoss(c.dy, c.cur, c.target(t)))
-			c.frontier = t
+// firstVisit computes ℓ_t the first time step t's state s_t is reached.
+func (c *Checkpointed) firstVisit(t int, st []float32) {
+	if t > c.frontier {
+		c.loss += float64(c.readoutLoss(c.dy, st, c.target(t)))
+		c.frontier = t
+		if t == len(c.xs) {
+			copy(c.state, st)
 		}
 	}
 }
 
-// reverseStep records step t from s_{t-1} = c.cur and runs its backward step.
-func (c *Checkpointed) reverseStep(t int) {
-	c.cell.Forward(c.cache, c.next, c.cur, c.xs[t-1])
-	c.forwards++
-	y := c.target(t)
-	l := c.readoutLoss(c.dy, c.next, y)
-	if t > c.frontier { // only step T is first visited here
-		c.loss += float64(l)
-		c.frontier = t
-		copy(c.state, c.next)
+// advance takes c.cur from s_from to s_to.
+func (c *Checkpointed) advance(from, to int) {
+	for t := from + 1; t <= to; t++ {
+		c.cell.Forward(c.caches[0], c.cur, c.cur, c.xs[t-1])
+		c.forwards++
+		c.firstVisit(t, c.cur)
 	}
-	c.backStep(c.cache, c.next, c.dy, y != nil)
+}
+
+// reverseChunk records steps from+1 … to from s_from = c.cur into the caches and runs
+// their backward steps.
+func (c *Checkpointed) reverseChunk(from, to int) {
+	for t := from + 1; t <= to; t++ {
+		c.cell.Forward(c.caches[t-from-1], c.cur, c.cur, c.xs[t-1])
+		c.forwards++
+		c.firstVisit(t, c.cur)
+	}
+	for t := to; t > from; t-- {
+		st := c.cur // s_t: the chunk's last state, or the next step's recorded s_t
+		if t < to {
+			st = c.caches[t-from].Prev()
+		}
+		y := c.target(t)
+		c.readoutLoss(c.dy, st, y)
+		c.backStep(c.caches[t-from-1], st, c.dy, y != nil)
+	}
 }
 
 // split is (7): where to place the next checkpoint when reversing l ≥ 2 steps with

@@ -8,8 +8,7 @@ import (
 
 // Truncated is truncated backpropagation through time BPTT(k1, k2) on an unbounded
 // stream (Williams & Peng 1990, "An efficient gradient-based algorithm for on-line
-// training of recurrent network trajectories"; Williams & Zipser 1995 call it
-// BPTT(h; h')). Every k1 steps, at step t, the losses of the last k1 steps are
+// training of recurrent network trajectories"; also written BPTT(h; h')). Every k1 steps, at step t, the losses of the last k1 steps are
 // backpropagated through the last k2 ≥ k1 steps and no further:
 //
 //	∇θ += Σ_{τ=t−k1+1}^{t} ∂ℓ_τ/∂θ |truncated at s_{t−k2}                         (8)

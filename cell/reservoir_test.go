@@ -137,6 +137,22 @@ func TestMackeyGlassNeedsMemory(t *testing.T) {
 // Step computes exactly the documented update, checked against a float64 evaluation of
 // x_t = (1−α)x_{t−1} + α·tanh(W_in u_t + W x_{t−1} + b) with the dense W.
 func TestReservoirStepMatchesEquation(t *testing.T) {
+	for _, tier := range []kernels.Tier{kernels.Generic, kernels.AVX2, kernels.AVX512, kernels.NEON} {
+		if !kernels.Supported(tier) {
+			continue
+		}
+		t.Run(tier.String(), func(t *testing.T) {
+			restore, err := kernels.UseTier(tier)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer restore()
+			resCheckStepEquation(t)
+		})
+	}
+}
+
+func resCheckStepEquation(t *testing.T) {
 	cfg := ReservoirConfig{Units: 23, Inputs: 3, Density: 0.3, SpectralRadius: 0.9, InputScaling: 0.5,
 		BiasScaling: 0.2, Leak: 0.4, Seed: 7}
 	r, err := NewReservoir(cfg)

@@ -38,24 +38,6 @@ func specDenseRadius(t *testing.T, m kernels.Mat) float64 {
 	return rho
 }
 
-func specSortComplex(v []complex128) {
-	slices.SortFunc(v, func(a, b complex128) int {
-		if real(a) != real(b) {
-			if real(a) < real(b) {
-				return -1
-			}
-			return 1
-		}
-		if imag(a) < imag(b) {
-			return -1
-		}
-		if imag(a) > imag(b) {
-			return 1
-		}
-		return 0
-	})
-}
-
 // The Hessenberg QR solver finds every eigenvalue of random upper Hessenberg matrices,
 // including ones with split (zero) subdiagonals.
 func TestHessenbergEigenvaluesMatchDense(t *testing.T) {
@@ -81,15 +63,60 @@ func TestHessenbergEigenvaluesMatchDense(t *testing.T) {
 			for i := range got {
 				got[i] = complex(re[i], im[i])
 			}
-			specSortComplex(got)
-			specSortComplex(want)
-			for i := range got {
-				if cmplx.Abs(got[i]-want[i]) > 1e-8*(1+cmplx.Abs(want[i])) {
-					t.Fatalf("n=%d trial %d: eigenvalues\n got %v\nwant %v", n, trial, got, want)
-				}
+			if !specSameEigenvalues(got, want, 1e-8) {
+				t.Fatalf("n=%d trial %d: eigenvalues\n got %v\nwant %v", n, trial, got, want)
 			}
 		}
 	}
+}
+
+// The cyclic shift is upper Hessenberg and orthogonal, with all eigenvalues (roots of
+// unity) of modulus 1: the standard shifts stall on it and only the exceptional shifts
+// make progress, so this checks that they work.
+func TestHessenbergEigenvaluesCyclicShift(t *testing.T) {
+	for _, n := range []int{3, 4, 7, 10, 16} {
+		a := make([]float64, n*n)
+		for i := 1; i < n; i++ {
+			a[i*n+i-1] = 1
+		}
+		a[n-1] = 1
+		re, im := make([]float64, n), make([]float64, n)
+		if err := specHessenbergEigenvalues(a, n, re, im); err != nil {
+			t.Fatalf("n=%d: %v", n, err)
+		}
+		got := make([]complex128, n)
+		want := make([]complex128, n)
+		for k := range n {
+			got[k] = complex(re[k], im[k])
+			want[k] = cmplx.Rect(1, 2*math.Pi*float64(k)/float64(n))
+		}
+		if !specSameEigenvalues(got, want, 1e-8) {
+			t.Fatalf("n=%d: eigenvalues\n got %v\nwant %v", n, got, want)
+		}
+	}
+}
+
+// specSameEigenvalues reports whether got and want hold the same values within tol,
+// pairing each wanted value with its nearest unused computed one (sorting would pair
+// values whose order rounding has swapped).
+func specSameEigenvalues(got, want []complex128, tol float64) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	used := make([]bool, len(got))
+	for _, w := range want {
+		best, bestDist := -1, math.Inf(1)
+		for i, g := range got {
+			if d := cmplx.Abs(g - w); !used[i] && d < bestDist {
+				best, bestDist = i, d
+			}
+		}
+		if bestDist > tol*(1+cmplx.Abs(w)) {
+			return false
+		}
+		used[best] = true
+	}
+	return true
 }
 
 func specMat(n int, vals ...float32) kernels.Mat { return kernels.MatOf(n, n, vals) }

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bytes"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 
@@ -37,14 +35,19 @@ type gradRun struct {
 	seed  uint64 // for randomised algorithms (UORO)
 }
 
+// builder constructs an algorithm for a model and a run.
+type builder = func(m *cell.Model, r gradRun) (gradAlgorithm, error)
+
 // gradAlgo is one -algo choice: its name, the form of its parameters after the colon,
 // and a parser that validates them before any file is read and returns the constructor.
 type gradAlgo struct {
 	name, params string
-	parse        func(arg string) (func(m *cell.Model, r gradRun) (gradAlgorithm, error), error)
+	parse        func(arg string) (builder, error)
 }
 
-// gradAlgos lists the algorithms of `chronograd grad`, one line each.
+// gradAlgos lists the algorithms of `chronograd grad`, one entry each: the rtrl package's
+// constructors (same method set) plug in the same way, and a parameter of another kind
+// (tbptt-adaptive:δ) needs only a parser beside intParams.
 var gradAlgos = []gradAlgo{
 	{"bptt", "", noParams(func(m *cell.Model, _ gradRun) (gradAlgorithm, error) { return as(bptt.NewFull(m.Cell, m.Head)) })},
 	// More than T slots cannot help, and clamping keeps a huge S from allocating.
@@ -64,8 +67,8 @@ func as[A gradAlgorithm](a A, err error) (gradAlgorithm, error) {
 	return a, nil
 }
 
-func noParams(build func(*cell.Model, gradRun) (gradAlgorithm, error)) func(string) (func(*cell.Model, gradRun) (gradAlgorithm, error), error) {
-	return func(arg string) (func(*cell.Model, gradRun) (gradAlgorithm, error), error) {
+func noParams(build builder) func(string) (builder, error) {
+	return func(arg string) (builder, error) {
 		if arg != "" {
 			return nil, fmt.Errorf("takes no parameters, got %q", arg)
 		}
@@ -75,9 +78,9 @@ func noParams(build func(*cell.Model, gradRun) (gradAlgorithm, error)) func(stri
 
 // intParams parses the comma-separated positive integers named by names ("K1,K2") and
 // runs the checks on them.
-func intParams(names string, build func(*cell.Model, gradRun, []int) (gradAlgorithm, error), checks ...func([]int) error) func(string) (func(*cell.Model, gradRun) (gradAlgorithm, error), error) {
+func intParams(names string, build func(*cell.Model, gradRun, []int) (gradAlgorithm, error), checks ...func([]int) error) func(string) (builder, error) {
 	name := strings.Split(names, ",")
-	return func(arg string) (func(*cell.Model, gradRun) (gradAlgorithm, error), error) {
+	return func(arg string) (builder, error) {
 		fields := strings.Split(arg, ",")
 		if arg == "" || len(fields) != len(name) {
 			return nil, fmt.Errorf("needs %d integer parameter(s) %s, got %q", len(name), names, arg)
@@ -109,16 +112,27 @@ func orderedK1K2(p []int) error {
 	return nil
 }
 
-// parseAlgo maps NAME or NAME:PARAMS to a constructor.
-func parseAlgo(spec string) (func(*cell.Model, gradRun) (gradAlgorithm, error), error) {
-	name, arg, _ := strings.Cut(spec, ":")
-	var names []string
+func (a gradAlgo) form() string {
+	if a.params == "" {
+		return a.name
+	}
+	return a.name + ":" + a.params
+}
+
+// algoForms lists the -algo forms, comma-separated.
+func algoForms() string {
+	var forms []string
 	for _, a := range gradAlgos {
-		form := a.name
-		if a.params != "" {
-			form += ":" + a.params
-		}
-		names = append(names, form)
+		forms = append(forms, a.form())
+	}
+	return strings.Join(forms, ", ")
+}
+
+// parseAlgo maps NAME or NAME:PARAMS to a constructor.
+func parseAlgo(spec string) (builder, error) {
+	name, arg, _ := strings.Cut(spec, ":")
+	for _, a := range gradAlgos {
+		form := a.form()
 		if a.name == name {
 			build, err := a.parse(arg)
 			if err != nil {
@@ -127,7 +141,7 @@ func parseAlgo(spec string) (func(*cell.Model, gradRun) (gradAlgorithm, error), 
 			return build, nil
 		}
 	}
-	return nil, fmt.Errorf("-algo %q: unknown algorithm (want one of %s)", spec, strings.Join(names, ", "))
+	return nil, fmt.Errorf("-algo %q: unknown algorithm (want one of %s)", spec, algoForms())
 }
 
 // gradData is a sequence file: inputs [T, I], targets [T, O], optional h0 and c0 [H].
@@ -179,28 +193,23 @@ func loadGradData(path string, m *cell.Model) (*gradData, error) {
 }
 
 func runGrad(args []string, stdout, stderr io.Writer) error {
-	// Flag errors are one line like every other invalid input (the contract: exit 1, one
-	// line on stderr); only -h prints the usage.
-	var usage bytes.Buffer
-	fs := newFlags("grad", &usage)
+	fs := newFlags("grad", stdout)
 	modelPath := fs.String("model", "", "model `file` (safetensors: weight_ih_l0 … head.bias; metadata cell, alpha)")
 	dataPath := fs.String("data", "", "sequence `file` (safetensors: inputs [T, I], targets [T, O], optional h0, c0 [H])")
-	algoSpec := fs.String("algo", "bptt", "algorithm: bptt, bptt-checkpoint:S, tbptt:K1,K2")
+	algoSpec := fs.String("algo", "bptt", "algorithm: "+algoForms())
 	seed := fs.Uint64("seed", 1, "seed of randomised algorithms")
 	outPath := fs.String("out", "", "gradient `file` to write (safetensors: the model's tensor names, plus loss [1])")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			io.Copy(stderr, &usage)
-			return err
-		}
+	if err := parse(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	for _, f := range []struct{ name, value string }{{"model", *modelPath}, {"data", *dataPath}, {"out", *outPath}} {
 		if f.value == "" {
 			return fmt.Errorf("-%s is required", f.name)
+		}
+	}
+	for _, in := range []struct{ flag, path string }{{"model", *modelPath}, {"data", *dataPath}} {
+		if sameFile(in.path, *outPath) {
+			return fmt.Errorf("-out %s is the -%s file; refusing to overwrite it", *outPath, in.flag)
 		}
 	}
 	build, err := parseAlgo(*algoSpec)
@@ -228,6 +237,16 @@ func runGrad(args []string, stdout, stderr io.Writer) error {
 	}
 	lossT := &safetensors.Tensor{DType: safetensors.F32, Shape: []int{1}, F32: []float32{float32(loss)}}
 	return m.SaveVectors(*outPath, alg.GradCell(), alg.GradHead(), map[string]*safetensors.Tensor{"loss": lossT})
+}
+
+// sameFile reports whether both paths name one existing file.
+func sameFile(a, b string) bool {
+	ia, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	ib, err := os.Stat(b)
+	return err == nil && os.SameFile(ia, ib)
 }
 
 // runSequence feeds the sequence to the algorithm and returns L = Σ_t ℓ_t.

@@ -109,6 +109,9 @@ func TestGradRejectsBadInput(t *testing.T) {
 	raw = slices.Clone(raw)
 	binary.LittleEndian.PutUint32(raw[len(raw)-4:], 0x7fc00000)
 	os.WriteFile(nanModel, raw, 0o644)
+	keep := p("keep.safetensors")
+	keepBytes, _ := os.ReadFile(lstmM)
+	os.WriteFile(keep, keepBytes, 0o644)
 	garbage := p("garbage.safetensors")
 	os.WriteFile(garbage, []byte("not a safetensors file at all"), 0o644)
 
@@ -161,6 +164,7 @@ func TestGradRejectsBadInput(t *testing.T) {
 		{name: "extra data", data: variant(t, lstmD, p("extra.safetensors"), func(f *safetensors.File) {
 			f.Tensors["mask"] = &safetensors.Tensor{DType: safetensors.F32, Shape: []int{8}, F32: make([]float32, 8)}
 		}), want: `unexpected tensor "mask"`},
+		{name: "out is the model", model: p("keep.safetensors"), out: p("keep.safetensors"), want: "is the -model file; refusing to overwrite it"},
 		{name: "unwritable out", out: filepath.Join(dir, "no", "such", "dir", "g.safetensors"), want: "no such file or directory"},
 		{name: "diverging model", model: variant(t, golden("rnn_relu", "model"), p("huge.safetensors"), func(f *safetensors.File) {
 			for i := range f.Tensors["weight_hh_l0"].F32 {
@@ -193,7 +197,11 @@ func TestGradRejectsBadInput(t *testing.T) {
 		if code != 1 || stdout != "" || !strings.HasPrefix(stderr, "chronograd grad: ") || strings.Count(stderr, "\n") != 1 || !strings.HasSuffix(stderr, "\n") || !strings.Contains(stderr, c.want) {
 			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 1 and one line containing %q", c.name, code, stdout, stderr, c.want)
 		}
-		if out != "-" {
+		if out == keep {
+			if b, _ := os.ReadFile(keep); !slices.Equal(b, keepBytes) {
+				t.Errorf("%s: the model file changed", c.name)
+			}
+		} else if out != "-" {
 			if _, err := os.Stat(out); !os.IsNotExist(err) {
 				t.Errorf("%s: output file %s exists (%v)", c.name, out, err)
 			}
@@ -205,9 +213,9 @@ func TestGradRejectsBadInput(t *testing.T) {
 }
 
 func TestGradHelp(t *testing.T) {
-	code, _, stderr := runCmd(t, "grad", "-h")
-	if code != 0 || !strings.Contains(stderr, "-algo") || !strings.Contains(stderr, "tbptt:K1,K2") {
-		t.Errorf("exit %d, usage %q", code, stderr)
+	code, stdout, _ := runCmd(t, "grad", "-h")
+	if code != 0 || !strings.Contains(stdout, "-algo") || !strings.Contains(stdout, "tbptt:K1,K2") {
+		t.Errorf("exit %d, usage %q", code, stdout)
 	}
 }
 
