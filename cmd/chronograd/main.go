@@ -22,6 +22,7 @@ func commands() []command {
 		{"profile", "measure what the kernels cost on this machine (the default)", runProfile},
 		{"cpu", "show the CPU features and the kernel tier in use", runCPU},
 		{"grad", "write the loss gradient of a model on a sequence (cross-checks algorithms)", runGrad},
+		{"diagnose", "measure how gradients decay through time, and the TBPTT window a bias δ implies", runDiagnose},
 	}
 }
 
