@@ -13,33 +13,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/chronograd/chronograd/bptt"
 	"github.com/chronograd/chronograd/cell"
 	"github.com/chronograd/chronograd/diagnose"
 )
-
-// tbptt-adaptive:δ joins `chronograd grad`'s algorithms (the table lives in grad.go).
-// Its window starts at KMax = min(100, T) and is re-estimated every 200 steps, so on a
-// sequence shorter than that it is full BPTT.
-func init() {
-	gradAlgos = append(gradAlgos, gradAlgo{"tbptt-adaptive", "δ", floatParam("δ", func(m *cell.Model, r gradRun, delta float64) (gradAlgorithm, error) {
-		return as(bptt.NewAdaptive(m.Cell, m.Head, bptt.AdaptiveConfig{Delta: delta, KMax: max(2, min(100, r.steps)), Seed: r.seed}))
-	})})
-}
-
-// floatParam parses one number in (0, 1), named name.
-func floatParam(name string, build func(*cell.Model, gradRun, float64) (gradAlgorithm, error)) func(string) (func(*cell.Model, gradRun) (gradAlgorithm, error), error) {
-	return func(arg string) (func(*cell.Model, gradRun) (gradAlgorithm, error), error) {
-		v, err := strconv.ParseFloat(arg, 64)
-		if err != nil {
-			return nil, fmt.Errorf("%s=%q is not a number", name, arg)
-		}
-		if !(v > 0 && v < 1) {
-			return nil, fmt.Errorf("%s=%v must be in (0, 1)", name, v)
-		}
-		return func(m *cell.Model, r gradRun) (gradAlgorithm, error) { return build(m, r, v) }, nil
-	}
-}
 
 func runDiagnose(args []string, stdout, _ io.Writer) error {
 	// The flag package prints the usage on every parse error; keep it for -h only, so
