@@ -8,6 +8,7 @@ import (
 	"github.com/chronograd/chronograd/bench"
 	"github.com/chronograd/chronograd/bptt"
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/rtrl"
 	"github.com/chronograd/chronograd/train"
 )
 
@@ -47,6 +48,13 @@ var algorithms = []algorithm{
 	{"tbptt", "K1,K2", intParams("K1,K2", func(m *cell.Model, _ algoRun, p []int) (train.Algorithm, error) {
 		return as(bptt.NewTruncated(m.Cell, m.Head, p[0], p[1]))
 	}, orderedK1K2)},
+	{"rtrl", "", noParams(func(m *cell.Model, _ algoRun) (train.Algorithm, error) { return as(rtrl.NewRTRL(m.Cell, m.Head)) })},
+	{"snap1", "", noParams(func(m *cell.Model, _ algoRun) (train.Algorithm, error) { return as(rtrl.NewSnAp1(m.Cell, m.Head)) })},
+	{"uoro", "", noParams(func(m *cell.Model, r algoRun) (train.Algorithm, error) {
+		return as(rtrl.NewUORO(m.Cell, m.Head, rtrl.Seed(r.seed)))
+	})},
+	{"rflo", "", noParams(func(m *cell.Model, _ algoRun) (train.Algorithm, error) { return as(rtrl.NewRFLO(m.Cell, m.Head)) })},
+	{"eprop", "", noParams(func(m *cell.Model, _ algoRun) (train.Algorithm, error) { return as(rtrl.NewEProp(m.Cell, m.Head)) })},
 	// tbptt-adaptive:δ's window starts at KMax = min(100, T) and is re-estimated every 200 steps, so on a
 	// sequence shorter than that it is full BPTT.
 	{"tbptt-adaptive", "δ", floatParam("δ", func(m *cell.Model, r algoRun, delta float64) (train.Algorithm, error) {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 type command struct {
@@ -19,7 +20,9 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"profile", "measure what the kernels cost on this machine (the default)", runProfile},
+		{"profile", "profile every algorithm's cost and train with each (the default)", runProfile},
+		{"bench", "measure one algorithm on one cell (-json for tools)", runBench},
+		{"train", "train a model on a built-in task and save it", runTrain},
 		{"cpu", "show the CPU features and the kernel tier in use", runCPU},
 		{"grad", "write the loss gradient of a model on a sequence (cross-checks algorithms)", runGrad},
 		{"diagnose", "measure how gradients decay through time, and the TBPTT window a bias δ implies", runDiagnose},
@@ -32,10 +35,13 @@ func main() {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	name := "profile"
-	if len(args) > 0 {
+	switch {
+	case len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "-help" || args[0] == "--help"):
+		name = "help"
+	case len(args) > 0 && !strings.HasPrefix(args[0], "-"):
 		name, args = args[0], args[1:]
 	}
-	if name == "help" || name == "-h" || name == "-help" || name == "--help" {
+	if name == "help" {
 		usage(stdout)
 		return 0
 	}
@@ -62,7 +68,7 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nWithout a command chronograd runs profile. `chronograd COMMAND -h` shows a command's flags.")
+	fmt.Fprintln(w, "\nWithout a command chronograd runs profile (flags included: chronograd -quick). `chronograd COMMAND -h` shows a command's flags.")
 }
 
 // newFlags returns a flag set that returns errors instead of exiting. Its usage text

@@ -81,13 +81,13 @@ func runProfile(args []string, stdout, stderr io.Writer) error {
 	}
 	cfg := profileConfig{
 		cells: []cell.Kind{cell.RNNTanh, cell.GRU, cell.LSTM}, hidden: []int{16, 32, 64, 128}, input: 8,
-		T: 100, onlineT: 20, memT: []int{100, 300, 1000}, maxFLOP: 4e8,
+		T: 100, onlineT: 20, memT: []int{100, 300, 1000}, maxFLOP: 2e9,
 		opt:        bench.Options{Repeats: *repeats, MinTime: 20 * time.Millisecond, Seed: 1},
 		trainAlgos: []string{"bptt", "tbptt:5,10", "rtrl", "snap1", "uoro"}, trainBudget: *budget,
-		trainHidden: 16, trainT: 20, out: *out,
+		trainHidden: 16, trainT: 50, out: *out,
 	}
 	if *quick {
-		cfg.hidden, cfg.T, cfg.onlineT, cfg.memT = []int{8, 16}, 20, 5, []int{20, 40}
+		cfg.hidden, cfg.T, cfg.onlineT, cfg.memT, cfg.trainT = []int{8, 16}, 20, 5, []int{20, 40}, 20
 		cfg.opt.MinTime = time.Millisecond
 		cfg.trainBudget = min(cfg.trainBudget, 300*time.Millisecond)
 	}
