@@ -1,0 +1,915 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// Level-2 kernels (A·x, Aᵀ·x, rank-1 update) for the avx2 and avx512 tiers; see
+// level1_amd64.s for the tail conventions. A is row-major with a row stride in floats.
+//
+// Register use: R10..R13 point at four consecutive rows of A (R8 = row stride in bytes),
+// DX is the byte offset of the current column, R9 = bytes of the columns covered by the
+// unrolled blocks, SI = bytes of the columns covered by whole vectors (the tail, if any,
+// starts at SI), CX = number of columns, BX = rows left.
+//
+// Zen 4 throughput that the loop comments count against: two 256-bit loads, one 256-bit
+// store and two 256-bit FMAs per cycle (a ZMM operation takes a 256-bit pipe for two
+// cycles); FMA latency is 4 cycles.
+
+// tailMask<> is eight all-ones dwords followed by eight zero dwords: the eight dwords
+// starting 4*r bytes before the middle select the first r lanes.
+DATA tailMask<>+0(SB)/8, $0xffffffffffffffff
+DATA tailMask<>+8(SB)/8, $0xffffffffffffffff
+DATA tailMask<>+16(SB)/8, $0xffffffffffffffff
+DATA tailMask<>+24(SB)/8, $0xffffffffffffffff
+DATA tailMask<>+32(SB)/8, $0
+DATA tailMask<>+40(SB)/8, $0
+DATA tailMask<>+48(SB)/8, $0
+DATA tailMask<>+56(SB)/8, $0
+GLOBL tailMask<>(SB), RODATA|NOPTR, $64
+
+// COLS sets R9, SI (see above) from CX for blocks of blockBytes (a power of two) and
+// vectors of vecBytes.
+#define COLS(blockBytes, vecBytes) \
+	MOVQ CX, R9             \
+	SHLQ $2, R9             \
+	MOVQ R9, SI             \
+	ANDQ $-blockBytes, R9   \
+	ANDQ $-vecBytes, SI
+
+// YMASK_COLS loads into Y15 the VMASKMOVPS mask for the CX mod 8 tail columns.
+#define YMASK_COLS \
+	LEAQ tailMask<>+32(SB), DX \
+	MOVQ CX, R11               \
+	ANDQ $7, R11               \
+	SHLQ $2, R11               \
+	SUBQ R11, DX               \
+	VMOVDQU (DX), Y15
+
+// KMASK_COLS sets K1 to the low CX mod 16 lanes. Clobbers R11 and R12.
+#define KMASK_COLS \
+	MOVQ CX, R11   \
+	ANDL $15, CX   \
+	MOVL $1, R12   \
+	SHLL CX, R12   \
+	DECL R12       \
+	KMOVW R12, K1  \
+	MOVQ R11, CX
+
+// ROWS4 points R11..R13 at the three rows after R10.
+#define ROWS4 \
+	LEAQ (R10)(R8*1), R11 \
+	LEAQ (R10)(R8*2), R12 \
+	LEAQ (R11)(R8*2), R13
+
+// HSUM4_Y0 leaves in X0 the four sums [ΣY0, ΣY1, ΣY2, ΣY3]. Clobbers Y1, Y2.
+#define HSUM4_Y0 \
+	VHADDPS      Y1, Y0, Y0 \
+	VHADDPS      Y3, Y2, Y2 \
+	VHADDPS      Y2, Y0, Y0 \
+	VEXTRACTF128 $1, Y0, X1 \
+	VADDPS       X1, X0, X0
+
+// HSUM_Y0 leaves ΣY0 in the low lane of X0. Clobbers X1.
+#define HSUM_Y0 \
+	VEXTRACTF128 $1, Y0, X1 \
+	VADDPS       X1, X0, X0 \
+	VMOVHLPS     X0, X0, X1 \
+	VADDPS       X1, X0, X0 \
+	VMOVSHDUP    X0, X1     \
+	VADDSS       X1, X0, X0
+
+// func matVecAVX2(y, a []float32, stride int, x []float32, accumulate bool)
+TEXT ·matVecAVX2(SB), NOSPLIT, $0-81
+	MOVQ y_base+0(FP), AX
+	MOVQ y_len+8(FP), BX
+	MOVQ a_base+24(FP), R10
+	MOVQ stride+48(FP), R8
+	SHLQ $2, R8
+	MOVQ x_base+56(FP), DI
+	MOVQ x_len+64(FP), CX
+	COLS(64, 32)
+	TESTQ $7, CX
+	JZ    rows4
+
+	// The tail of x is the same for every row: load it once, zeros in masked lanes.
+	YMASK_COLS
+	VMASKMOVPS (DI)(SI*1), Y15, Y14
+
+rows4:
+	CMPQ BX, $4
+	JLT  rows1
+
+group:
+	ROWS4
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	XORQ   DX, DX
+	CMPQ   DX, R9
+	JGE    gvec
+
+	// 16 columns of 4 rows: 2 loads of x shared by the rows, 8 FMAs each folding a
+	// load of A into its own accumulator (8 chains cover 2 pipes × 4 cycles).
+	// 10 loads = 5 cycles for 8 FMAs.
+gblock:
+	VMOVUPS     (DI)(DX*1), Y8
+	VMOVUPS     32(DI)(DX*1), Y9
+	VFMADD231PS (R10)(DX*1), Y8, Y0
+	VFMADD231PS 32(R10)(DX*1), Y9, Y4
+	VFMADD231PS (R11)(DX*1), Y8, Y1
+	VFMADD231PS 32(R11)(DX*1), Y9, Y5
+	VFMADD231PS (R12)(DX*1), Y8, Y2
+	VFMADD231PS 32(R12)(DX*1), Y9, Y6
+	VFMADD231PS (R13)(DX*1), Y8, Y3
+	VFMADD231PS 32(R13)(DX*1), Y9, Y7
+	ADDQ        $64, DX
+	CMPQ        DX, R9
+	JLT         gblock
+
+gvec:
+	CMPQ        DX, SI
+	JGE         gtail
+	VMOVUPS     (DI)(DX*1), Y8
+	VFMADD231PS (R10)(DX*1), Y8, Y0
+	VFMADD231PS (R11)(DX*1), Y8, Y1
+	VFMADD231PS (R12)(DX*1), Y8, Y2
+	VFMADD231PS (R13)(DX*1), Y8, Y3
+
+gtail:
+	TESTQ       $7, CX
+	JZ          greduce
+	VMASKMOVPS  (R10)(SI*1), Y15, Y8
+	VMASKMOVPS  (R11)(SI*1), Y15, Y9
+	VMASKMOVPS  (R12)(SI*1), Y15, Y10
+	VMASKMOVPS  (R13)(SI*1), Y15, Y11
+	VFMADD231PS Y14, Y8, Y4
+	VFMADD231PS Y14, Y9, Y5
+	VFMADD231PS Y14, Y10, Y6
+	VFMADD231PS Y14, Y11, Y7
+
+greduce:
+	VADDPS Y4, Y0, Y0
+	VADDPS Y5, Y1, Y1
+	VADDPS Y6, Y2, Y2
+	VADDPS Y7, Y3, Y3
+	HSUM4_Y0
+	CMPB   accumulate+80(FP), $0
+	JEQ    gstore
+	VADDPS (AX), X0, X0
+
+gstore:
+	VMOVUPS X0, (AX)
+	ADDQ    $16, AX
+	LEAQ    (R10)(R8*4), R10
+	SUBQ    $4, BX
+	CMPQ    BX, $4
+	JGE     group
+
+rows1:
+	TESTQ BX, BX
+	JEQ   done
+
+	// The last 1..3 rows one at a time, two accumulators.
+row:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	XORQ   DX, DX
+	CMPQ   DX, R9
+	JGE    rvec
+
+rblock:
+	VMOVUPS     (DI)(DX*1), Y8
+	VMOVUPS     32(DI)(DX*1), Y9
+	VFMADD231PS (R10)(DX*1), Y8, Y0
+	VFMADD231PS 32(R10)(DX*1), Y9, Y1
+	ADDQ        $64, DX
+	CMPQ        DX, R9
+	JLT         rblock
+
+rvec:
+	CMPQ        DX, SI
+	JGE         rtail
+	VMOVUPS     (DI)(DX*1), Y8
+	VFMADD231PS (R10)(DX*1), Y8, Y0
+
+rtail:
+	TESTQ       $7, CX
+	JZ          rreduce
+	VMASKMOVPS  (R10)(SI*1), Y15, Y8
+	VFMADD231PS Y14, Y8, Y1
+
+rreduce:
+	VADDPS Y1, Y0, Y0
+	HSUM_Y0
+	CMPB   accumulate+80(FP), $0
+	JEQ    rstore
+	VADDSS (AX), X0, X0
+
+rstore:
+	VMOVSS X0, (AX)
+	ADDQ   $4, AX
+	ADDQ   R8, R10
+	DECQ   BX
+	JNZ    row
+
+done:
+	VZEROUPPER
+	RET
+
+// func matVecAVX512(y, a []float32, stride int, x []float32, accumulate bool)
+TEXT ·matVecAVX512(SB), NOSPLIT, $0-81
+	MOVQ y_base+0(FP), AX
+	MOVQ y_len+8(FP), BX
+	MOVQ a_base+24(FP), R10
+	MOVQ stride+48(FP), R8
+	SHLQ $2, R8
+	MOVQ x_base+56(FP), DI
+	MOVQ x_len+64(FP), CX
+	COLS(128, 64)
+	KMASK_COLS
+
+	// The tail of x is the same for every row: load it once, zeros in masked lanes.
+	VMOVUPS.Z (DI)(SI*1), K1, Z14
+
+	CMPQ BX, $4
+	JLT  rows1
+
+group:
+	ROWS4
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	XORQ   DX, DX
+	CMPQ   DX, R9
+	JGE    gvec
+
+	// 32 columns of 4 rows: 2 loads of x shared by the rows, 8 FMAs each folding a
+	// load of A into its own accumulator. 10 ZMM loads = 10 cycles for 8 FMAs.
+gblock:
+	VMOVUPS     (DI)(DX*1), Z8
+	VMOVUPS     64(DI)(DX*1), Z9
+	VFMADD231PS (R10)(DX*1), Z8, Z0
+	VFMADD231PS 64(R10)(DX*1), Z9, Z4
+	VFMADD231PS (R11)(DX*1), Z8, Z1
+	VFMADD231PS 64(R11)(DX*1), Z9, Z5
+	VFMADD231PS (R12)(DX*1), Z8, Z2
+	VFMADD231PS 64(R12)(DX*1), Z9, Z6
+	VFMADD231PS (R13)(DX*1), Z8, Z3
+	VFMADD231PS 64(R13)(DX*1), Z9, Z7
+	ADDQ        $128, DX
+	CMPQ        DX, R9
+	JLT         gblock
+
+gvec:
+	CMPQ        DX, SI
+	JGE         gtail
+	VMOVUPS     (DI)(DX*1), Z8
+	VFMADD231PS (R10)(DX*1), Z8, Z0
+	VFMADD231PS (R11)(DX*1), Z8, Z1
+	VFMADD231PS (R12)(DX*1), Z8, Z2
+	VFMADD231PS (R13)(DX*1), Z8, Z3
+
+gtail:
+	// Masked-out lanes keep the accumulator and are not read from A.
+	TESTQ       $15, CX
+	JZ          greduce
+	VFMADD231PS (R10)(SI*1), Z14, K1, Z4
+	VFMADD231PS (R11)(SI*1), Z14, K1, Z5
+	VFMADD231PS (R12)(SI*1), Z14, K1, Z6
+	VFMADD231PS (R13)(SI*1), Z14, K1, Z7
+
+greduce:
+	VADDPS        Z4, Z0, Z0
+	VADDPS        Z5, Z1, Z1
+	VADDPS        Z6, Z2, Z2
+	VADDPS        Z7, Z3, Z3
+	VEXTRACTF64X4 $1, Z0, Y4
+	VEXTRACTF64X4 $1, Z1, Y5
+	VEXTRACTF64X4 $1, Z2, Y6
+	VEXTRACTF64X4 $1, Z3, Y7
+	VADDPS        Y4, Y0, Y0
+	VADDPS        Y5, Y1, Y1
+	VADDPS        Y6, Y2, Y2
+	VADDPS        Y7, Y3, Y3
+	HSUM4_Y0
+	CMPB          accumulate+80(FP), $0
+	JEQ           gstore
+	VADDPS        (AX), X0, X0
+
+gstore:
+	VMOVUPS X0, (AX)
+	ADDQ    $16, AX
+	LEAQ    (R10)(R8*4), R10
+	SUBQ    $4, BX
+	CMPQ    BX, $4
+	JGE     group
+
+rows1:
+	TESTQ BX, BX
+	JEQ   done
+
+row:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	XORQ   DX, DX
+	CMPQ   DX, R9
+	JGE    rvec
+
+rblock:
+	VMOVUPS     (DI)(DX*1), Z8
+	VMOVUPS     64(DI)(DX*1), Z9
+	VFMADD231PS (R10)(DX*1), Z8, Z0
+	VFMADD231PS 64(R10)(DX*1), Z9, Z1
+	ADDQ        $128, DX
+	CMPQ        DX, R9
+	JLT         rblock
+
+rvec:
+	CMPQ        DX, SI
+	JGE         rtail
+	VMOVUPS     (DI)(DX*1), Z8
+	VFMADD231PS (R10)(DX*1), Z8, Z0
+
+rtail:
+	TESTQ       $15, CX
+	JZ          rreduce
+	VFMADD231PS (R10)(SI*1), Z14, K1, Z1
+
+rreduce:
+	VADDPS        Z1, Z0, Z0
+	VEXTRACTF64X4 $1, Z0, Y1
+	VADDPS        Y1, Y0, Y0
+	HSUM_Y0
+	CMPB          accumulate+80(FP), $0
+	JEQ           rstore
+	VADDSS        (AX), X0, X0
+
+rstore:
+	VMOVSS X0, (AX)
+	ADDQ   $4, AX
+	ADDQ   R8, R10
+	DECQ   BX
+	JNZ    row
+
+done:
+	VZEROUPPER
+	RET
+
+// func matTVecAddAVX2(y, a []float32, stride int, x []float32)
+TEXT ·matTVecAddAVX2(SB), NOSPLIT, $0-80
+	MOVQ y_base+0(FP), DI
+	MOVQ y_len+8(FP), CX
+	MOVQ a_base+24(FP), R10
+	MOVQ stride+48(FP), R8
+	SHLQ $2, R8
+	MOVQ x_base+56(FP), AX
+	MOVQ x_len+64(FP), BX
+	COLS(64, 32)
+	TESTQ $7, CX
+	JZ    group
+	YMASK_COLS
+
+group:
+	CMPQ         BX, $4
+	JLT          rows1
+	ROWS4
+	VBROADCASTSS (AX), Y10
+	VBROADCASTSS 4(AX), Y11
+	VBROADCASTSS 8(AX), Y12
+	VBROADCASTSS 12(AX), Y13
+	XORQ         DX, DX
+	CMPQ         DX, R9
+	JGE          gvec
+
+	// 16 columns of y, 4 rows of A: y is loaded and stored once for 4 rows. 2 loads +
+	// 8 FMAs folding a load of A (10 loads = 5 cycles) + 2 stores. Each y vector takes
+	// its 4 FMAs in row order, as generic does; the 16-cycle chains of successive
+	// iterations overlap out of order.
+gblock:
+	VMOVUPS     (DI)(DX*1), Y0
+	VMOVUPS     32(DI)(DX*1), Y1
+	VFMADD231PS (R10)(DX*1), Y10, Y0
+	VFMADD231PS 32(R10)(DX*1), Y10, Y1
+	VFMADD231PS (R11)(DX*1), Y11, Y0
+	VFMADD231PS 32(R11)(DX*1), Y11, Y1
+	VFMADD231PS (R12)(DX*1), Y12, Y0
+	VFMADD231PS 32(R12)(DX*1), Y12, Y1
+	VFMADD231PS (R13)(DX*1), Y13, Y0
+	VFMADD231PS 32(R13)(DX*1), Y13, Y1
+	VMOVUPS     Y0, (DI)(DX*1)
+	VMOVUPS     Y1, 32(DI)(DX*1)
+	ADDQ        $64, DX
+	CMPQ        DX, R9
+	JLT         gblock
+
+gvec:
+	CMPQ        DX, SI
+	JGE         gtail
+	VMOVUPS     (DI)(DX*1), Y0
+	VFMADD231PS (R10)(DX*1), Y10, Y0
+	VFMADD231PS (R11)(DX*1), Y11, Y0
+	VFMADD231PS (R12)(DX*1), Y12, Y0
+	VFMADD231PS (R13)(DX*1), Y13, Y0
+	VMOVUPS     Y0, (DI)(DX*1)
+
+gtail:
+	TESTQ       $7, CX
+	JZ          gnext
+	VMASKMOVPS  (DI)(SI*1), Y15, Y0
+	VMASKMOVPS  (R10)(SI*1), Y15, Y4
+	VMASKMOVPS  (R11)(SI*1), Y15, Y5
+	VMASKMOVPS  (R12)(SI*1), Y15, Y6
+	VMASKMOVPS  (R13)(SI*1), Y15, Y7
+	VFMADD231PS Y4, Y10, Y0
+	VFMADD231PS Y5, Y11, Y0
+	VFMADD231PS Y6, Y12, Y0
+	VFMADD231PS Y7, Y13, Y0
+	VMASKMOVPS  Y0, Y15, (DI)(SI*1)
+
+gnext:
+	ADDQ $16, AX
+	LEAQ (R10)(R8*4), R10
+	SUBQ $4, BX
+	JMP  group
+
+rows1:
+	TESTQ BX, BX
+	JEQ   done
+
+	// The last 1..3 rows one at a time: an axpy of each row into y.
+row:
+	VBROADCASTSS (AX), Y10
+	XORQ         DX, DX
+	CMPQ         DX, R9
+	JGE          rvec
+
+rblock:
+	VMOVUPS     (R10)(DX*1), Y0
+	VMOVUPS     32(R10)(DX*1), Y1
+	VFMADD213PS (DI)(DX*1), Y10, Y0
+	VFMADD213PS 32(DI)(DX*1), Y10, Y1
+	VMOVUPS     Y0, (DI)(DX*1)
+	VMOVUPS     Y1, 32(DI)(DX*1)
+	ADDQ        $64, DX
+	CMPQ        DX, R9
+	JLT         rblock
+
+rvec:
+	CMPQ        DX, SI
+	JGE         rtail
+	VMOVUPS     (R10)(DX*1), Y0
+	VFMADD213PS (DI)(DX*1), Y10, Y0
+	VMOVUPS     Y0, (DI)(DX*1)
+
+rtail:
+	TESTQ       $7, CX
+	JZ          rnext
+	VMASKMOVPS  (DI)(SI*1), Y15, Y0
+	VMASKMOVPS  (R10)(SI*1), Y15, Y4
+	VFMADD231PS Y4, Y10, Y0
+	VMASKMOVPS  Y0, Y15, (DI)(SI*1)
+
+rnext:
+	ADDQ $4, AX
+	ADDQ R8, R10
+	DECQ BX
+	JNZ  row
+
+done:
+	VZEROUPPER
+	RET
+
+// func matTVecAddAVX512(y, a []float32, stride int, x []float32)
+TEXT ·matTVecAddAVX512(SB), NOSPLIT, $0-80
+	MOVQ y_base+0(FP), DI
+	MOVQ y_len+8(FP), CX
+	MOVQ a_base+24(FP), R10
+	MOVQ stride+48(FP), R8
+	SHLQ $2, R8
+	MOVQ x_base+56(FP), AX
+	MOVQ x_len+64(FP), BX
+	COLS(128, 64)
+	KMASK_COLS
+
+group:
+	CMPQ         BX, $4
+	JLT          rows1
+	ROWS4
+	VBROADCASTSS (AX), Z10
+	VBROADCASTSS 4(AX), Z11
+	VBROADCASTSS 8(AX), Z12
+	VBROADCASTSS 12(AX), Z13
+	XORQ         DX, DX
+	CMPQ         DX, R9
+	JGE          gvec
+
+	// 32 columns of y, 4 rows of A: 2 loads + 8 FMAs folding a load of A (10 ZMM loads
+	// = 10 cycles) + 2 stores; FMAs in row order per y vector.
+gblock:
+	VMOVUPS     (DI)(DX*1), Z0
+	VMOVUPS     64(DI)(DX*1), Z1
+	VFMADD231PS (R10)(DX*1), Z10, Z0
+	VFMADD231PS 64(R10)(DX*1), Z10, Z1
+	VFMADD231PS (R11)(DX*1), Z11, Z0
+	VFMADD231PS 64(R11)(DX*1), Z11, Z1
+	VFMADD231PS (R12)(DX*1), Z12, Z0
+	VFMADD231PS 64(R12)(DX*1), Z12, Z1
+	VFMADD231PS (R13)(DX*1), Z13, Z0
+	VFMADD231PS 64(R13)(DX*1), Z13, Z1
+	VMOVUPS     Z0, (DI)(DX*1)
+	VMOVUPS     Z1, 64(DI)(DX*1)
+	ADDQ        $128, DX
+	CMPQ        DX, R9
+	JLT         gblock
+
+gvec:
+	CMPQ        DX, SI
+	JGE         gtail
+	VMOVUPS     (DI)(DX*1), Z0
+	VFMADD231PS (R10)(DX*1), Z10, Z0
+	VFMADD231PS (R11)(DX*1), Z11, Z0
+	VFMADD231PS (R12)(DX*1), Z12, Z0
+	VFMADD231PS (R13)(DX*1), Z13, Z0
+	VMOVUPS     Z0, (DI)(DX*1)
+
+gtail:
+	TESTQ       $15, CX
+	JZ          gnext
+	VMOVUPS.Z   (DI)(SI*1), K1, Z0
+	VFMADD231PS (R10)(SI*1), Z10, K1, Z0
+	VFMADD231PS (R11)(SI*1), Z11, K1, Z0
+	VFMADD231PS (R12)(SI*1), Z12, K1, Z0
+	VFMADD231PS (R13)(SI*1), Z13, K1, Z0
+	VMOVUPS     Z0, K1, (DI)(SI*1)
+
+gnext:
+	ADDQ $16, AX
+	LEAQ (R10)(R8*4), R10
+	SUBQ $4, BX
+	JMP  group
+
+rows1:
+	TESTQ BX, BX
+	JEQ   done
+
+row:
+	VBROADCASTSS (AX), Z10
+	XORQ         DX, DX
+	CMPQ         DX, R9
+	JGE          rvec
+
+rblock:
+	VMOVUPS     (R10)(DX*1), Z0
+	VMOVUPS     64(R10)(DX*1), Z1
+	VFMADD213PS (DI)(DX*1), Z10, Z0
+	VFMADD213PS 64(DI)(DX*1), Z10, Z1
+	VMOVUPS     Z0, (DI)(DX*1)
+	VMOVUPS     Z1, 64(DI)(DX*1)
+	ADDQ        $128, DX
+	CMPQ        DX, R9
+	JLT         rblock
+
+rvec:
+	CMPQ        DX, SI
+	JGE         rtail
+	VMOVUPS     (R10)(DX*1), Z0
+	VFMADD213PS (DI)(DX*1), Z10, Z0
+	VMOVUPS     Z0, (DI)(DX*1)
+
+rtail:
+	TESTQ       $15, CX
+	JZ          rnext
+	VMOVUPS.Z   (DI)(SI*1), K1, Z0
+	VFMADD231PS (R10)(SI*1), Z10, K1, Z0
+	VMOVUPS     Z0, K1, (DI)(SI*1)
+
+rnext:
+	ADDQ $4, AX
+	ADDQ R8, R10
+	DECQ BX
+	JNZ  row
+
+done:
+	VZEROUPPER
+	RET
+
+// func gerAVX2(a []float32, stride int, alpha float32, x, y []float32)
+TEXT ·gerAVX2(SB), NOSPLIT, $0-88
+	MOVQ   a_base+0(FP), R10
+	MOVQ   stride+24(FP), R8
+	SHLQ   $2, R8
+	MOVQ   x_base+40(FP), AX
+	MOVQ   x_len+48(FP), BX
+	MOVQ   y_base+64(FP), DI
+	MOVQ   y_len+72(FP), CX
+	COLS(64, 32)
+	TESTQ  $7, CX
+	JZ     group
+
+	// The tail of y is the same for every row: load it once.
+	YMASK_COLS
+	VMASKMOVPS (DI)(SI*1), Y15, Y14
+
+group:
+	CMPQ BX, $4
+	JLT  rows1
+	ROWS4
+
+	// Row i gets (alpha*x[i]) * y: the product alpha*x[i] is rounded first, as in generic.
+	VMOVSS       (AX), X10
+	VMULSS       alpha+32(FP), X10, X10
+	VMOVSS       4(AX), X11
+	VMULSS       alpha+32(FP), X11, X11
+	VMOVSS       8(AX), X12
+	VMULSS       alpha+32(FP), X12, X12
+	VMOVSS       12(AX), X13
+	VMULSS       alpha+32(FP), X13, X13
+	VBROADCASTSS X10, Y10
+	VBROADCASTSS X11, Y11
+	VBROADCASTSS X12, Y12
+	VBROADCASTSS X13, Y13
+	XORQ         DX, DX
+	CMPQ         DX, R9
+	JGE          gvec
+
+	// 16 columns of 4 rows: 2 loads of y shared by the rows, then 8 × (load A, FMA,
+	// store A). Store-bound: 8 stores = 8 cycles for 8 FMAs.
+gblock:
+	VMOVUPS     (DI)(DX*1), Y8
+	VMOVUPS     32(DI)(DX*1), Y9
+	VMOVUPS     (R10)(DX*1), Y0
+	VMOVUPS     32(R10)(DX*1), Y1
+	VMOVUPS     (R11)(DX*1), Y2
+	VMOVUPS     32(R11)(DX*1), Y3
+	VMOVUPS     (R12)(DX*1), Y4
+	VMOVUPS     32(R12)(DX*1), Y5
+	VMOVUPS     (R13)(DX*1), Y6
+	VMOVUPS     32(R13)(DX*1), Y7
+	VFMADD231PS Y8, Y10, Y0
+	VFMADD231PS Y9, Y10, Y1
+	VFMADD231PS Y8, Y11, Y2
+	VFMADD231PS Y9, Y11, Y3
+	VFMADD231PS Y8, Y12, Y4
+	VFMADD231PS Y9, Y12, Y5
+	VFMADD231PS Y8, Y13, Y6
+	VFMADD231PS Y9, Y13, Y7
+	VMOVUPS     Y0, (R10)(DX*1)
+	VMOVUPS     Y1, 32(R10)(DX*1)
+	VMOVUPS     Y2, (R11)(DX*1)
+	VMOVUPS     Y3, 32(R11)(DX*1)
+	VMOVUPS     Y4, (R12)(DX*1)
+	VMOVUPS     Y5, 32(R12)(DX*1)
+	VMOVUPS     Y6, (R13)(DX*1)
+	VMOVUPS     Y7, 32(R13)(DX*1)
+	ADDQ        $64, DX
+	CMPQ        DX, R9
+	JLT         gblock
+
+gvec:
+	CMPQ        DX, SI
+	JGE         gtail
+	VMOVUPS     (DI)(DX*1), Y8
+	VMOVUPS     (R10)(DX*1), Y0
+	VMOVUPS     (R11)(DX*1), Y2
+	VMOVUPS     (R12)(DX*1), Y4
+	VMOVUPS     (R13)(DX*1), Y6
+	VFMADD231PS Y8, Y10, Y0
+	VFMADD231PS Y8, Y11, Y2
+	VFMADD231PS Y8, Y12, Y4
+	VFMADD231PS Y8, Y13, Y6
+	VMOVUPS     Y0, (R10)(DX*1)
+	VMOVUPS     Y2, (R11)(DX*1)
+	VMOVUPS     Y4, (R12)(DX*1)
+	VMOVUPS     Y6, (R13)(DX*1)
+
+gtail:
+	TESTQ       $7, CX
+	JZ          gnext
+	VMASKMOVPS  (R10)(SI*1), Y15, Y0
+	VMASKMOVPS  (R11)(SI*1), Y15, Y2
+	VMASKMOVPS  (R12)(SI*1), Y15, Y4
+	VMASKMOVPS  (R13)(SI*1), Y15, Y6
+	VFMADD231PS Y14, Y10, Y0
+	VFMADD231PS Y14, Y11, Y2
+	VFMADD231PS Y14, Y12, Y4
+	VFMADD231PS Y14, Y13, Y6
+	VMASKMOVPS  Y0, Y15, (R10)(SI*1)
+	VMASKMOVPS  Y2, Y15, (R11)(SI*1)
+	VMASKMOVPS  Y4, Y15, (R12)(SI*1)
+	VMASKMOVPS  Y6, Y15, (R13)(SI*1)
+
+gnext:
+	ADDQ $16, AX
+	LEAQ (R10)(R8*4), R10
+	SUBQ $4, BX
+	JMP  group
+
+rows1:
+	TESTQ BX, BX
+	JEQ   done
+
+row:
+	VMOVSS       (AX), X10
+	VMULSS       alpha+32(FP), X10, X10
+	VBROADCASTSS X10, Y10
+	XORQ         DX, DX
+	CMPQ         DX, R9
+	JGE          rvec
+
+rblock:
+	VMOVUPS     (DI)(DX*1), Y0
+	VMOVUPS     32(DI)(DX*1), Y1
+	VFMADD213PS (R10)(DX*1), Y10, Y0
+	VFMADD213PS 32(R10)(DX*1), Y10, Y1
+	VMOVUPS     Y0, (R10)(DX*1)
+	VMOVUPS     Y1, 32(R10)(DX*1)
+	ADDQ        $64, DX
+	CMPQ        DX, R9
+	JLT         rblock
+
+rvec:
+	CMPQ        DX, SI
+	JGE         rtail
+	VMOVUPS     (DI)(DX*1), Y0
+	VFMADD213PS (R10)(DX*1), Y10, Y0
+	VMOVUPS     Y0, (R10)(DX*1)
+
+rtail:
+	TESTQ       $7, CX
+	JZ          rnext
+	VMASKMOVPS  (R10)(SI*1), Y15, Y0
+	VFMADD231PS Y14, Y10, Y0
+	VMASKMOVPS  Y0, Y15, (R10)(SI*1)
+
+rnext:
+	ADDQ $4, AX
+	ADDQ R8, R10
+	DECQ BX
+	JNZ  row
+
+done:
+	VZEROUPPER
+	RET
+
+// func gerAVX512(a []float32, stride int, alpha float32, x, y []float32)
+TEXT ·gerAVX512(SB), NOSPLIT, $0-88
+	MOVQ      a_base+0(FP), R10
+	MOVQ      stride+24(FP), R8
+	SHLQ      $2, R8
+	MOVQ      x_base+40(FP), AX
+	MOVQ      x_len+48(FP), BX
+	MOVQ      y_base+64(FP), DI
+	MOVQ      y_len+72(FP), CX
+	COLS(128, 64)
+	KMASK_COLS
+	VMOVUPS.Z (DI)(SI*1), K1, Z14
+
+group:
+	CMPQ BX, $4
+	JLT  rows1
+	ROWS4
+
+	// Row i gets (alpha*x[i]) * y: the product alpha*x[i] is rounded first, as in generic.
+	VMOVSS       (AX), X10
+	VMULSS       alpha+32(FP), X10, X10
+	VMOVSS       4(AX), X11
+	VMULSS       alpha+32(FP), X11, X11
+	VMOVSS       8(AX), X12
+	VMULSS       alpha+32(FP), X12, X12
+	VMOVSS       12(AX), X13
+	VMULSS       alpha+32(FP), X13, X13
+	VBROADCASTSS X10, Z10
+	VBROADCASTSS X11, Z11
+	VBROADCASTSS X12, Z12
+	VBROADCASTSS X13, Z13
+	XORQ         DX, DX
+	CMPQ         DX, R9
+	JGE          gvec
+
+	// 32 columns of 4 rows: 2 loads of y shared by the rows, then 8 × (load A, FMA,
+	// store A). Store-bound: 8 ZMM stores = 16 cycles for 8 FMAs.
+gblock:
+	VMOVUPS     (DI)(DX*1), Z8
+	VMOVUPS     64(DI)(DX*1), Z9
+	VMOVUPS     (R10)(DX*1), Z0
+	VMOVUPS     64(R10)(DX*1), Z1
+	VMOVUPS     (R11)(DX*1), Z2
+	VMOVUPS     64(R11)(DX*1), Z3
+	VMOVUPS     (R12)(DX*1), Z4
+	VMOVUPS     64(R12)(DX*1), Z5
+	VMOVUPS     (R13)(DX*1), Z6
+	VMOVUPS     64(R13)(DX*1), Z7
+	VFMADD231PS Z8, Z10, Z0
+	VFMADD231PS Z9, Z10, Z1
+	VFMADD231PS Z8, Z11, Z2
+	VFMADD231PS Z9, Z11, Z3
+	VFMADD231PS Z8, Z12, Z4
+	VFMADD231PS Z9, Z12, Z5
+	VFMADD231PS Z8, Z13, Z6
+	VFMADD231PS Z9, Z13, Z7
+	VMOVUPS     Z0, (R10)(DX*1)
+	VMOVUPS     Z1, 64(R10)(DX*1)
+	VMOVUPS     Z2, (R11)(DX*1)
+	VMOVUPS     Z3, 64(R11)(DX*1)
+	VMOVUPS     Z4, (R12)(DX*1)
+	VMOVUPS     Z5, 64(R12)(DX*1)
+	VMOVUPS     Z6, (R13)(DX*1)
+	VMOVUPS     Z7, 64(R13)(DX*1)
+	ADDQ        $128, DX
+	CMPQ        DX, R9
+	JLT         gblock
+
+gvec:
+	CMPQ        DX, SI
+	JGE         gtail
+	VMOVUPS     (DI)(DX*1), Z8
+	VMOVUPS     (R10)(DX*1), Z0
+	VMOVUPS     (R11)(DX*1), Z2
+	VMOVUPS     (R12)(DX*1), Z4
+	VMOVUPS     (R13)(DX*1), Z6
+	VFMADD231PS Z8, Z10, Z0
+	VFMADD231PS Z8, Z11, Z2
+	VFMADD231PS Z8, Z12, Z4
+	VFMADD231PS Z8, Z13, Z6
+	VMOVUPS     Z0, (R10)(DX*1)
+	VMOVUPS     Z2, (R11)(DX*1)
+	VMOVUPS     Z4, (R12)(DX*1)
+	VMOVUPS     Z6, (R13)(DX*1)
+
+gtail:
+	TESTQ       $15, CX
+	JZ          gnext
+	VMOVUPS.Z   (R10)(SI*1), K1, Z0
+	VMOVUPS.Z   (R11)(SI*1), K1, Z2
+	VMOVUPS.Z   (R12)(SI*1), K1, Z4
+	VMOVUPS.Z   (R13)(SI*1), K1, Z6
+	VFMADD231PS Z14, Z10, Z0
+	VFMADD231PS Z14, Z11, Z2
+	VFMADD231PS Z14, Z12, Z4
+	VFMADD231PS Z14, Z13, Z6
+	VMOVUPS     Z0, K1, (R10)(SI*1)
+	VMOVUPS     Z2, K1, (R11)(SI*1)
+	VMOVUPS     Z4, K1, (R12)(SI*1)
+	VMOVUPS     Z6, K1, (R13)(SI*1)
+
+gnext:
+	ADDQ $16, AX
+	LEAQ (R10)(R8*4), R10
+	SUBQ $4, BX
+	JMP  group
+
+rows1:
+	TESTQ BX, BX
+	JEQ   done
+
+row:
+	VMOVSS       (AX), X10
+	VMULSS       alpha+32(FP), X10, X10
+	VBROADCASTSS X10, Z10
+	XORQ         DX, DX
+	CMPQ         DX, R9
+	JGE          rvec
+
+rblock:
+	VMOVUPS     (DI)(DX*1), Z0
+	VMOVUPS     64(DI)(DX*1), Z1
+	VFMADD213PS (R10)(DX*1), Z10, Z0
+	VFMADD213PS 64(R10)(DX*1), Z10, Z1
+	VMOVUPS     Z0, (R10)(DX*1)
+	VMOVUPS     Z1, 64(R10)(DX*1)
+	ADDQ        $128, DX
+	CMPQ        DX, R9
+	JLT         rblock
+
+rvec:
+	CMPQ        DX, SI
+	JGE         rtail
+	VMOVUPS     (DI)(DX*1), Z0
+	VFMADD213PS (R10)(DX*1), Z10, Z0
+	VMOVUPS     Z0, (R10)(DX*1)
+
+rtail:
+	TESTQ       $15, CX
+	JZ          rnext
+	VMOVUPS.Z   (R10)(SI*1), K1, Z0
+	VFMADD231PS Z14, Z10, Z0
+	VMOVUPS     Z0, K1, (R10)(SI*1)
+
+rnext:
+	ADDQ $4, AX
+	ADDQ R8, R10
+	DECQ BX
+	JNZ  row
+
+done:
+	VZEROUPPER
+	RET
