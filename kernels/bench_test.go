@@ -1,0 +1,130 @@
+package kernels
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// Benchmark names are read by other tools: Benchmark<Kernel>/<tier>/n=<n>, plus
+// BenchmarkGemm/<tier>/rtrl/n=<n> for RTRL's n×n by n×n² product. Each reports GFLOP/s.
+//
+//	go test ./kernels -run '^$' -bench . -count 5
+
+var benchSizes = []int{32, 64, 128, 256, 512, 1024}
+
+func benchTiers(b *testing.B, f func(b *testing.B)) {
+	for _, tier := range Tiers() {
+		b.Run(tier.String(), func(b *testing.B) {
+			restore, err := UseTier(tier)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer restore()
+			f(b)
+		})
+	}
+}
+
+func reportGFLOPS(b *testing.B, flopsPerOp float64) {
+	b.ReportMetric(flopsPerOp*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+func benchVec(n int) []float32 {
+	v := make([]float32, n)
+	randFill(rand.New(rand.NewPCG(uint64(n), 1)), v)
+	return v
+}
+
+func benchMat(rows, cols int) Mat {
+	m := NewMat(rows, cols)
+	randFill(rand.New(rand.NewPCG(uint64(rows), uint64(cols))), m.Data)
+	for i := range m.Data {
+		m.Data[i] *= 1e-3 // keep accumulating outputs far from overflow
+	}
+	return m
+}
+
+var sinkF32 float32
+
+func BenchmarkDot(b *testing.B) {
+	benchTiers(b, func(b *testing.B) {
+		for _, n := range benchSizes {
+			b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+				x, y := benchVec(n), benchVec(n)
+				var s float32
+				for b.Loop() {
+					s += Dot(x, y)
+				}
+				sinkF32 = s
+				reportGFLOPS(b, 2*float64(n))
+			})
+		}
+	})
+}
+
+func BenchmarkMatVec(b *testing.B) {
+	benchTiers(b, func(b *testing.B) {
+		for _, n := range benchSizes {
+			b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+				a, x, y := benchMat(n, n), benchVec(n), make([]float32, n)
+				for b.Loop() {
+					MatVec(y, a, x)
+				}
+				reportGFLOPS(b, 2*float64(n)*float64(n))
+			})
+		}
+	})
+}
+
+func BenchmarkMatTVec(b *testing.B) {
+	benchTiers(b, func(b *testing.B) {
+		for _, n := range benchSizes {
+			b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+				a, x, y := benchMat(n, n), benchVec(n), make([]float32, n)
+				for b.Loop() {
+					MatTVecAdd(y, a, x)
+				}
+				reportGFLOPS(b, 2*float64(n)*float64(n))
+			})
+		}
+	})
+}
+
+func BenchmarkGer(b *testing.B) {
+	benchTiers(b, func(b *testing.B) {
+		for _, n := range benchSizes {
+			b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+				a, x, y := benchMat(n, n), benchVec(n), benchVec(n)
+				for b.Loop() {
+					Ger(a, 1e-6, x, y)
+				}
+				reportGFLOPS(b, 2*float64(n)*float64(n))
+			})
+		}
+	})
+}
+
+func BenchmarkGemm(b *testing.B) {
+	benchTiers(b, func(b *testing.B) {
+		for _, n := range []int{64, 128, 256, 512} {
+			b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+				a, bm, c := benchMat(n, n), benchMat(n, n), NewMat(n, n)
+				for b.Loop() {
+					Gemm(c, a, bm)
+				}
+				reportGFLOPS(b, 2*float64(n)*float64(n)*float64(n))
+			})
+		}
+		for _, n := range []int{16, 32, 64} {
+			b.Run(fmt.Sprintf("rtrl/n=%d", n), func(b *testing.B) {
+				// C (n×n²) += J (n×n) · M (n×n²): the influence-matrix update.
+				j, m, c := benchMat(n, n), benchMat(n, n*n), NewMat(n, n*n)
+				for b.Loop() {
+					Gemm(c, j, m)
+				}
+				reportGFLOPS(b, 2*float64(n)*float64(n)*float64(n*n))
+			})
+		}
+	})
+}
