@@ -4,9 +4,11 @@
 
 // Level-1 kernels for two tiers.
 //
-// avx2: VEX encodings only (YMM0-15, no opmask registers). Tails of 1..7 elements use
-// VMASKMOVPS with a lane mask read from tailMask<>; masked-out lanes are neither read nor
-// written, so a tail that ends right before an unmapped page does not fault.
+// avx2: VEX encodings only (YMM0-15, no opmask registers). The 1..7 elements after the
+// last whole vector are read by Dot with VMASKMOVPS (lane mask from tailMask<>;
+// masked-out lanes are not read, so no fault before an unmapped page) and handled one at
+// a time by the kernels that store: a narrow or masked store followed, in the next call,
+// by a wider load of the same bytes cannot be store-forwarded and stalls ~20 cycles.
 //
 // avx512: AVX-512 F (ZMM0-15) plus VEX for the final reductions. Tails of 1..15 elements
 // use an opmask in K1; masked-out lanes of a load or store are suppressed (no fault).
@@ -263,11 +265,14 @@ vecloop:
 tail:
 	CMPQ DX, R8
 	JGE  done
-	YMASK(Y14)
-	VMASKMOVPS  (SI)(DX*1), Y14, Y0
-	VMASKMOVPS  (DI)(DX*1), Y14, Y1
-	VFMADD231PS Y0, Y15, Y1
-	VMASKMOVPS  Y1, Y14, (DI)(DX*1)
+
+scalar:
+	VMOVSS      (SI)(DX*1), X0
+	VFMADD213SS (DI)(DX*1), X15, X0
+	VMOVSS      X0, (DI)(DX*1)
+	ADDQ        $4, DX
+	CMPQ        DX, R8
+	JLT         scalar
 
 done:
 	VZEROUPPER
@@ -360,10 +365,13 @@ vecloop:
 tail:
 	CMPQ DX, R8
 	JGE  done
-	YMASK(Y14)
-	VMASKMOVPS (SI)(DX*1), Y14, Y0
-	VMULPS     Y0, Y15, Y0
-	VMASKMOVPS Y0, Y14, (SI)(DX*1)
+
+scalar:
+	VMULSS (SI)(DX*1), X15, X0
+	VMOVSS X0, (SI)(DX*1)
+	ADDQ   $4, DX
+	CMPQ   DX, R8
+	JLT    scalar
 
 done:
 	VZEROUPPER
@@ -417,7 +425,7 @@ done:
 // SPLIT(len, 128, 32) are set up; dst may alias x or y because each vector is read
 // before it is written. (Macros must not name arguments: go vet's asmdecl reads them as
 // part of the preceding TEXT block.)
-#define BINARY_AVX2(op) \
+#define BINARY_AVX2(op, opss) \
 	CMPQ DX, R9               \
 	JGE  vec                  \
 block:                            \
@@ -449,11 +457,13 @@ vecloop:                          \
 tail:                             \
 	CMPQ DX, R8               \
 	JGE  done                 \
-	YMASK(Y14)                \
-	VMASKMOVPS (SI)(DX*1), Y14, Y0 \
-	VMASKMOVPS (DI)(DX*1), Y14, Y1 \
-	op         Y1, Y0, Y0     \
-	VMASKMOVPS Y0, Y14, (R11)(DX*1) \
+scalar:                           \
+	VMOVSS (SI)(DX*1), X0     \
+	opss   (DI)(DX*1), X0, X0 \
+	VMOVSS X0, (R11)(DX*1)    \
+	ADDQ   $4, DX             \
+	CMPQ   DX, R8             \
+	JLT    scalar             \
 done:                             \
 	VZEROUPPER                \
 	RET
@@ -508,7 +518,7 @@ TEXT ·mulAVX2(SB), NOSPLIT, $0-72
 	MOVQ x_base+24(FP), SI
 	MOVQ y_base+48(FP), DI
 	SPLIT(dst_len+8(FP), 128, 32)
-	BINARY_AVX2(VMULPS)
+	BINARY_AVX2(VMULPS, VMULSS)
 
 // func mulAVX512(dst, x, y []float32)
 TEXT ·mulAVX512(SB), NOSPLIT, $0-72
@@ -524,7 +534,7 @@ TEXT ·addAVX2(SB), NOSPLIT, $0-72
 	MOVQ x_base+24(FP), SI
 	MOVQ y_base+48(FP), DI
 	SPLIT(dst_len+8(FP), 128, 32)
-	BINARY_AVX2(VADDPS)
+	BINARY_AVX2(VADDPS, VADDSS)
 
 // func addAVX512(dst, x, y []float32)
 TEXT ·addAVX512(SB), NOSPLIT, $0-72
@@ -582,12 +592,15 @@ vecloop:
 tail:
 	CMPQ DX, R8
 	JGE  done
-	YMASK(Y14)
-	VMASKMOVPS  (SI)(DX*1), Y14, Y0
-	VMASKMOVPS  (DI)(DX*1), Y14, Y1
-	VMASKMOVPS  (R11)(DX*1), Y14, Y4
-	VFMADD231PS Y1, Y0, Y4
-	VMASKMOVPS  Y4, Y14, (R11)(DX*1)
+
+scalar:
+	VMOVSS      (SI)(DX*1), X0
+	VMOVSS      (R11)(DX*1), X4
+	VFMADD231SS (DI)(DX*1), X0, X4
+	VMOVSS      X4, (R11)(DX*1)
+	ADDQ        $4, DX
+	CMPQ        DX, R8
+	JLT         scalar
 
 done:
 	VZEROUPPER

@@ -44,6 +44,27 @@ GLOBL tailMask<>(SB), RODATA|NOPTR, $64
 	SUBQ R11, DX               \
 	VMOVDQU (DX), Y15
 
+// YSTORE_TAIL stores the low CX mod 8 lanes (1..7) of ymm to (ptr), four, two and one
+// at a time: VMASKMOVPS stores cost a dozen cycles on AMD cores. Clobbers ptr and ymm;
+// the labels must be unique within the function.
+#define YSTORE_TAIL(ptr, ymm, xmm, l2, l1, end) \
+	TESTQ        $4, CX      \
+	JZ           l2          \
+	VMOVUPS      xmm, (ptr)  \
+	VEXTRACTF128 $1, ymm, xmm \
+	ADDQ         $16, ptr    \
+l2:                              \
+	TESTQ        $2, CX      \
+	JZ           l1          \
+	VMOVQ        xmm, (ptr)  \
+	VMOVHLPS     xmm, xmm, xmm \
+	ADDQ         $8, ptr     \
+l1:                              \
+	TESTQ        $1, CX      \
+	JZ           end         \
+	VMOVSS       xmm, (ptr)  \
+end:
+
 // KMASK_COLS sets K1 to the low CX mod 16 lanes. Clobbers R11 and R12.
 #define KMASK_COLS \
 	MOVQ CX, R11   \
@@ -376,7 +397,10 @@ TEXT ·matTVecAddAVX2(SB), NOSPLIT, $0-80
 	COLS(64, 32)
 	TESTQ $7, CX
 	JZ    group
+
+	// The tail of y stays in Y3 for all rows and is stored once at the end.
 	YMASK_COLS
+	VMASKMOVPS (DI)(SI*1), Y15, Y3
 
 group:
 	CMPQ         BX, $4
@@ -424,16 +448,14 @@ gvec:
 gtail:
 	TESTQ       $7, CX
 	JZ          gnext
-	VMASKMOVPS  (DI)(SI*1), Y15, Y0
 	VMASKMOVPS  (R10)(SI*1), Y15, Y4
 	VMASKMOVPS  (R11)(SI*1), Y15, Y5
 	VMASKMOVPS  (R12)(SI*1), Y15, Y6
 	VMASKMOVPS  (R13)(SI*1), Y15, Y7
-	VFMADD231PS Y4, Y10, Y0
-	VFMADD231PS Y5, Y11, Y0
-	VFMADD231PS Y6, Y12, Y0
-	VFMADD231PS Y7, Y13, Y0
-	VMASKMOVPS  Y0, Y15, (DI)(SI*1)
+	VFMADD231PS Y4, Y10, Y3
+	VFMADD231PS Y5, Y11, Y3
+	VFMADD231PS Y6, Y12, Y3
+	VFMADD231PS Y7, Y13, Y3
 
 gnext:
 	ADDQ $16, AX
@@ -473,10 +495,8 @@ rvec:
 rtail:
 	TESTQ       $7, CX
 	JZ          rnext
-	VMASKMOVPS  (DI)(SI*1), Y15, Y0
 	VMASKMOVPS  (R10)(SI*1), Y15, Y4
-	VFMADD231PS Y4, Y10, Y0
-	VMASKMOVPS  Y0, Y15, (DI)(SI*1)
+	VFMADD231PS Y4, Y10, Y3
 
 rnext:
 	ADDQ $4, AX
@@ -485,6 +505,10 @@ rnext:
 	JNZ  row
 
 done:
+	TESTQ $7, CX
+	JZ    ret
+	LEAQ  (DI)(SI*1), DX
+	YSTORE_TAIL(DX, Y3, X3, st2, st1, ret)
 	VZEROUPPER
 	RET
 
@@ -499,6 +523,9 @@ TEXT ·matTVecAddAVX512(SB), NOSPLIT, $0-80
 	MOVQ x_len+64(FP), BX
 	COLS(128, 64)
 	KMASK_COLS
+
+	// The tail of y stays in Z14 for all rows and is stored once at the end.
+	VMOVUPS.Z (DI)(SI*1), K1, Z14
 
 group:
 	CMPQ         BX, $4
@@ -544,12 +571,10 @@ gvec:
 gtail:
 	TESTQ       $15, CX
 	JZ          gnext
-	VMOVUPS.Z   (DI)(SI*1), K1, Z0
-	VFMADD231PS (R10)(SI*1), Z10, K1, Z0
-	VFMADD231PS (R11)(SI*1), Z11, K1, Z0
-	VFMADD231PS (R12)(SI*1), Z12, K1, Z0
-	VFMADD231PS (R13)(SI*1), Z13, K1, Z0
-	VMOVUPS     Z0, K1, (DI)(SI*1)
+	VFMADD231PS (R10)(SI*1), Z10, K1, Z14
+	VFMADD231PS (R11)(SI*1), Z11, K1, Z14
+	VFMADD231PS (R12)(SI*1), Z12, K1, Z14
+	VFMADD231PS (R13)(SI*1), Z13, K1, Z14
 
 gnext:
 	ADDQ $16, AX
@@ -588,9 +613,7 @@ rvec:
 rtail:
 	TESTQ       $15, CX
 	JZ          rnext
-	VMOVUPS.Z   (DI)(SI*1), K1, Z0
-	VFMADD231PS (R10)(SI*1), Z10, K1, Z0
-	VMOVUPS     Z0, K1, (DI)(SI*1)
+	VFMADD231PS (R10)(SI*1), Z10, K1, Z14
 
 rnext:
 	ADDQ $4, AX
@@ -599,6 +622,7 @@ rnext:
 	JNZ  row
 
 done:
+	VMOVUPS Z14, K1, (DI)(SI*1)
 	VZEROUPPER
 	RET
 
@@ -612,12 +636,6 @@ TEXT ·gerAVX2(SB), NOSPLIT, $0-88
 	MOVQ   y_base+64(FP), DI
 	MOVQ   y_len+72(FP), CX
 	COLS(64, 32)
-	TESTQ  $7, CX
-	JZ     group
-
-	// The tail of y is the same for every row: load it once.
-	YMASK_COLS
-	VMASKMOVPS (DI)(SI*1), Y15, Y14
 
 group:
 	CMPQ BX, $4
@@ -691,21 +709,33 @@ gvec:
 	VMOVUPS     Y4, (R12)(DX*1)
 	VMOVUPS     Y6, (R13)(DX*1)
 
+	// The 1..7 tail columns one at a time: the next call's loads of A then forward
+	// from these stores (a narrow or masked store under a wide load stalls).
+	// R9 temporarily holds the end of the row in bytes.
 gtail:
 	TESTQ       $7, CX
 	JZ          gnext
-	VMASKMOVPS  (R10)(SI*1), Y15, Y0
-	VMASKMOVPS  (R11)(SI*1), Y15, Y2
-	VMASKMOVPS  (R12)(SI*1), Y15, Y4
-	VMASKMOVPS  (R13)(SI*1), Y15, Y6
-	VFMADD231PS Y14, Y10, Y0
-	VFMADD231PS Y14, Y11, Y2
-	VFMADD231PS Y14, Y12, Y4
-	VFMADD231PS Y14, Y13, Y6
-	VMASKMOVPS  Y0, Y15, (R10)(SI*1)
-	VMASKMOVPS  Y2, Y15, (R11)(SI*1)
-	VMASKMOVPS  Y4, Y15, (R12)(SI*1)
-	VMASKMOVPS  Y6, Y15, (R13)(SI*1)
+	LEAQ        (CX*4), R9
+	MOVQ        SI, DX
+
+gscalar:
+	VMOVSS      (DI)(DX*1), X8
+	VMOVSS      (R10)(DX*1), X0
+	VMOVSS      (R11)(DX*1), X1
+	VMOVSS      (R12)(DX*1), X2
+	VMOVSS      (R13)(DX*1), X3
+	VFMADD231SS X8, X10, X0
+	VFMADD231SS X8, X11, X1
+	VFMADD231SS X8, X12, X2
+	VFMADD231SS X8, X13, X3
+	VMOVSS      X0, (R10)(DX*1)
+	VMOVSS      X1, (R11)(DX*1)
+	VMOVSS      X2, (R12)(DX*1)
+	VMOVSS      X3, (R13)(DX*1)
+	ADDQ        $4, DX
+	CMPQ        DX, R9
+	JLT         gscalar
+	ANDQ        $-64, R9
 
 gnext:
 	ADDQ $16, AX
@@ -746,9 +776,18 @@ rvec:
 rtail:
 	TESTQ       $7, CX
 	JZ          rnext
-	VMASKMOVPS  (R10)(SI*1), Y15, Y0
-	VFMADD231PS Y14, Y10, Y0
-	VMASKMOVPS  Y0, Y15, (R10)(SI*1)
+	LEAQ        (CX*4), R9
+	MOVQ        SI, DX
+
+rscalar:
+	VMOVSS      (DI)(DX*1), X8
+	VMOVSS      (R10)(DX*1), X0
+	VFMADD231SS X8, X10, X0
+	VMOVSS      X0, (R10)(DX*1)
+	ADDQ        $4, DX
+	CMPQ        DX, R9
+	JLT         rscalar
+	ANDQ        $-64, R9
 
 rnext:
 	ADDQ $4, AX
