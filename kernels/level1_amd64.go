@@ -5,22 +5,31 @@ package kernels
 // Each wrapper branches on the active tier and calls the assembly directly (a function
 // variable would cost an extra indirect call). The exported wrappers have checked the
 // lengths, so the assembly trusts len of the first slice for all of them.
+//
+// Short vectors: below minSIMD elements the generic loop beats the call into assembly,
+// and below one ZMM vector the avx512 tier runs the avx2 kernel: on Zen 4 the opmask
+// tail (a partially masked store above all) costs a few ns more per call than the avx2
+// kernel's whole vector plus scalar tail.
+const (
+	minSIMD   = 8
+	minAVX512 = 16
+)
 
 func dot(x, y []float32) float32 {
-	switch active {
-	case AVX512:
+	switch {
+	case active == AVX512 && len(x) >= minAVX512:
 		return dotAVX512(x, y)
-	case AVX2:
+	case (active == AVX2 || active == AVX512) && len(x) >= minSIMD:
 		return dotAVX2(x, y)
 	}
 	return dotGeneric(x, y)
 }
 
 func axpy(alpha float32, x, y []float32) {
-	switch active {
-	case AVX512:
+	switch {
+	case active == AVX512 && len(x) >= minAVX512:
 		axpyAVX512(alpha, x, y)
-	case AVX2:
+	case (active == AVX2 || active == AVX512) && len(x) >= minSIMD:
 		axpyAVX2(alpha, x, y)
 	default:
 		axpyGeneric(alpha, x, y)
@@ -28,10 +37,10 @@ func axpy(alpha float32, x, y []float32) {
 }
 
 func scale(alpha float32, x []float32) {
-	switch active {
-	case AVX512:
+	switch {
+	case active == AVX512 && len(x) >= minAVX512:
 		scaleAVX512(alpha, x)
-	case AVX2:
+	case (active == AVX2 || active == AVX512) && len(x) >= minSIMD:
 		scaleAVX2(alpha, x)
 	default:
 		scaleGeneric(alpha, x)
@@ -39,10 +48,10 @@ func scale(alpha float32, x []float32) {
 }
 
 func mul(dst, x, y []float32) {
-	switch active {
-	case AVX512:
+	switch {
+	case active == AVX512 && len(dst) >= minAVX512:
 		mulAVX512(dst, x, y)
-	case AVX2:
+	case (active == AVX2 || active == AVX512) && len(dst) >= minSIMD:
 		mulAVX2(dst, x, y)
 	default:
 		mulGeneric(dst, x, y)
@@ -50,10 +59,10 @@ func mul(dst, x, y []float32) {
 }
 
 func add(dst, x, y []float32) {
-	switch active {
-	case AVX512:
+	switch {
+	case active == AVX512 && len(dst) >= minAVX512:
 		addAVX512(dst, x, y)
-	case AVX2:
+	case (active == AVX2 || active == AVX512) && len(dst) >= minSIMD:
 		addAVX2(dst, x, y)
 	default:
 		addGeneric(dst, x, y)
@@ -61,10 +70,10 @@ func add(dst, x, y []float32) {
 }
 
 func mulAdd(dst, x, y []float32) {
-	switch active {
-	case AVX512:
+	switch {
+	case active == AVX512 && len(dst) >= minAVX512:
 		mulAddAVX512(dst, x, y)
-	case AVX2:
+	case (active == AVX2 || active == AVX512) && len(dst) >= minSIMD:
 		mulAddAVX2(dst, x, y)
 	default:
 		mulAddGeneric(dst, x, y)

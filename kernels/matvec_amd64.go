@@ -5,16 +5,17 @@ package kernels
 // The assembly takes A as its data slice and row stride; the row and column counts are
 // the lengths of the vectors, which the exported wrappers have checked against A. Empty
 // products return before the assembly, which would otherwise compute row addresses
-// from an empty A.
+// from an empty A. Matrices narrower than one ZMM vector (minAVX512 columns) run the
+// avx2 kernel in the avx512 tier: every row would be an opmask tail.
 
 func matVec(y []float32, a Mat, x []float32, acc bool) {
 	if len(y) == 0 {
 		return
 	}
-	switch active {
-	case AVX512:
+	switch {
+	case active == AVX512 && len(x) >= minAVX512:
 		matVecAVX512(y, a.Data, a.Stride, x, acc)
-	case AVX2:
+	case active == AVX2 || active == AVX512:
 		matVecAVX2(y, a.Data, a.Stride, x, acc)
 	default:
 		matVecGeneric(y, a, x, acc)
@@ -25,10 +26,10 @@ func matTVecAdd(y []float32, a Mat, x []float32) {
 	if len(y) == 0 || len(x) == 0 {
 		return
 	}
-	switch active {
-	case AVX512:
+	switch {
+	case active == AVX512 && len(y) >= minAVX512:
 		matTVecAddAVX512(y, a.Data, a.Stride, x)
-	case AVX2:
+	case active == AVX2 || active == AVX512:
 		matTVecAddAVX2(y, a.Data, a.Stride, x)
 	default:
 		matTVecAddGeneric(y, a, x)
@@ -39,10 +40,10 @@ func ger(a Mat, alpha float32, x, y []float32) {
 	if len(x) == 0 || len(y) == 0 {
 		return
 	}
-	switch active {
-	case AVX512:
+	switch {
+	case active == AVX512 && len(y) >= minAVX512:
 		gerAVX512(a.Data, a.Stride, alpha, x, y)
-	case AVX2:
+	case active == AVX2 || active == AVX512:
 		gerAVX2(a.Data, a.Stride, alpha, x, y)
 	default:
 		gerGeneric(a, alpha, x, y)
