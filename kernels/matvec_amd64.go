@@ -61,11 +61,15 @@ func matVecAVX512(y, a []float32, stride int, x []float32, accumulate bool)
 //go:noescape
 func matTVecAddAVX2(y, a []float32, stride int, x []float32)
 
+// matTVecAddAVX512 needs len(y) >= 16.
+//
 //go:noescape
 func matTVecAddAVX512(y, a []float32, stride int, x []float32)
 
 //go:noescape
 func gerAVX2(a []float32, stride int, alpha float32, x, y []float32)
 
+// gerAVX512 needs len(y) >= 16.
+//
 //go:noescape
 func gerAVX512(a []float32, stride int, alpha float32, x, y []float32)

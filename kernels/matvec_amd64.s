@@ -522,10 +522,17 @@ TEXT ·matTVecAddAVX512(SB), NOSPLIT, $0-80
 	MOVQ x_base+56(FP), AX
 	MOVQ x_len+64(FP), BX
 	COLS(128, 64)
-	KMASK_COLS
 
-	// The tail of y stays in Z14 for all rows and is stored once at the end.
-	VMOVUPS.Z (DI)(SI*1), K1, Z14
+	// cols >= 16 (the Go side sends narrower matrices to the avx2 kernel), so the
+	// 1..15 tail columns are covered by y's last whole vector, at byte offset
+	// 4*cols-64, overlapping the main loop's last vector. Z14 accumulates it from the
+	// original y, row by row in the same order as the main loop, and is stored after
+	// the main loop's last store: both stores of an overlapped element write the same
+	// value. This avoids a partially masked store (~15 cycles on Zen 4).
+	TESTQ   $15, CX
+	JZ      group
+	LEAQ    -64(CX*4), DX
+	VMOVUPS (DI)(DX*1), Z14
 
 group:
 	CMPQ         BX, $4
@@ -571,10 +578,11 @@ gvec:
 gtail:
 	TESTQ       $15, CX
 	JZ          gnext
-	VFMADD231PS (R10)(SI*1), Z10, K1, Z14
-	VFMADD231PS (R11)(SI*1), Z11, K1, Z14
-	VFMADD231PS (R12)(SI*1), Z12, K1, Z14
-	VFMADD231PS (R13)(SI*1), Z13, K1, Z14
+	LEAQ        -64(CX*4), DX
+	VFMADD231PS (R10)(DX*1), Z10, Z14
+	VFMADD231PS (R11)(DX*1), Z11, Z14
+	VFMADD231PS (R12)(DX*1), Z12, Z14
+	VFMADD231PS (R13)(DX*1), Z13, Z14
 
 gnext:
 	ADDQ $16, AX
@@ -613,7 +621,8 @@ rvec:
 rtail:
 	TESTQ       $15, CX
 	JZ          rnext
-	VFMADD231PS (R10)(SI*1), Z10, K1, Z14
+	LEAQ        -64(CX*4), DX
+	VFMADD231PS (R10)(DX*1), Z10, Z14
 
 rnext:
 	ADDQ $4, AX
@@ -622,7 +631,12 @@ rnext:
 	JNZ  row
 
 done:
-	VMOVUPS Z14, K1, (DI)(SI*1)
+	TESTQ   $15, CX
+	JZ      ret
+	LEAQ    -64(CX*4), DX
+	VMOVUPS Z14, (DI)(DX*1)
+
+ret:
 	VZEROUPPER
 	RET
 
@@ -809,8 +823,18 @@ TEXT ·gerAVX512(SB), NOSPLIT, $0-88
 	MOVQ      y_base+64(FP), DI
 	MOVQ      y_len+72(FP), CX
 	COLS(128, 64)
-	KMASK_COLS
-	VMOVUPS.Z (DI)(SI*1), K1, Z14
+
+	// cols >= 16 (the Go side sends narrower matrices to the avx2 kernel), so the
+	// 1..15 tail columns are covered by the row's last whole vector, at byte offset
+	// 4*cols-64, which overlaps the main loop's last vector. It is loaded and updated
+	// before the main loop stores anything in the row and stored after it: both
+	// stores of an overlapped element write the same value, computed from the
+	// original. A partially masked ZMM store costs ~15 cycles on Zen 4; this costs a
+	// whole vector. Z14 = the last vector of y.
+	TESTQ   $15, CX
+	JZ      group
+	LEAQ    -64(CX*4), DX
+	VMOVUPS (DI)(DX*1), Z14
 
 group:
 	CMPQ BX, $4
@@ -830,9 +854,22 @@ group:
 	VBROADCASTSS X11, Z11
 	VBROADCASTSS X12, Z12
 	VBROADCASTSS X13, Z13
-	XORQ         DX, DX
-	CMPQ         DX, R9
-	JGE          gvec
+	TESTQ        $15, CX
+	JZ           gmain
+	LEAQ         -64(CX*4), DX
+	VMOVUPS      (R10)(DX*1), Z16
+	VMOVUPS      (R11)(DX*1), Z17
+	VMOVUPS      (R12)(DX*1), Z18
+	VMOVUPS      (R13)(DX*1), Z19
+	VFMADD231PS  Z14, Z10, Z16
+	VFMADD231PS  Z14, Z11, Z17
+	VFMADD231PS  Z14, Z12, Z18
+	VFMADD231PS  Z14, Z13, Z19
+
+gmain:
+	XORQ DX, DX
+	CMPQ DX, R9
+	JGE  gvec
 
 	// 32 columns of 4 rows: 2 loads of y shared by the rows, then 8 × (load A, FMA,
 	// store A). Store-bound: 8 ZMM stores = 16 cycles for 8 FMAs.
@@ -885,20 +922,13 @@ gvec:
 	VMOVUPS     Z6, (R13)(DX*1)
 
 gtail:
-	TESTQ       $15, CX
-	JZ          gnext
-	VMOVUPS.Z   (R10)(SI*1), K1, Z0
-	VMOVUPS.Z   (R11)(SI*1), K1, Z2
-	VMOVUPS.Z   (R12)(SI*1), K1, Z4
-	VMOVUPS.Z   (R13)(SI*1), K1, Z6
-	VFMADD231PS Z14, Z10, Z0
-	VFMADD231PS Z14, Z11, Z2
-	VFMADD231PS Z14, Z12, Z4
-	VFMADD231PS Z14, Z13, Z6
-	VMOVUPS     Z0, K1, (R10)(SI*1)
-	VMOVUPS     Z2, K1, (R11)(SI*1)
-	VMOVUPS     Z4, K1, (R12)(SI*1)
-	VMOVUPS     Z6, K1, (R13)(SI*1)
+	TESTQ   $15, CX
+	JZ      gnext
+	LEAQ    -64(CX*4), DX
+	VMOVUPS Z16, (R10)(DX*1)
+	VMOVUPS Z17, (R11)(DX*1)
+	VMOVUPS Z18, (R12)(DX*1)
+	VMOVUPS Z19, (R13)(DX*1)
 
 gnext:
 	ADDQ $16, AX
@@ -914,9 +944,16 @@ row:
 	VMOVSS       (AX), X10
 	VMULSS       alpha+32(FP), X10, X10
 	VBROADCASTSS X10, Z10
-	XORQ         DX, DX
-	CMPQ         DX, R9
-	JGE          rvec
+	TESTQ        $15, CX
+	JZ           rmain
+	LEAQ         -64(CX*4), DX
+	VMOVUPS      (R10)(DX*1), Z16
+	VFMADD231PS  Z14, Z10, Z16
+
+rmain:
+	XORQ DX, DX
+	CMPQ DX, R9
+	JGE  rvec
 
 rblock:
 	VMOVUPS     (DI)(DX*1), Z0
@@ -937,11 +974,10 @@ rvec:
 	VMOVUPS     Z0, (R10)(DX*1)
 
 rtail:
-	TESTQ       $15, CX
-	JZ          rnext
-	VMOVUPS.Z   (R10)(SI*1), K1, Z0
-	VFMADD231PS Z14, Z10, Z0
-	VMOVUPS     Z0, K1, (R10)(SI*1)
+	TESTQ   $15, CX
+	JZ      rnext
+	LEAQ    -64(CX*4), DX
+	VMOVUPS Z16, (R10)(DX*1)
 
 rnext:
 	ADDQ $4, AX
