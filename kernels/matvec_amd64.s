@@ -394,6 +394,12 @@ TEXT ·matTVecAddAVX2(SB), NOSPLIT, $0-80
 	SHLQ $2, R8
 	MOVQ x_base+56(FP), AX
 	MOVQ x_len+64(FP), BX
+	CMPQ CX, $8
+	JLT  wide
+	CMPQ CX, $32
+	JLE  narrow
+
+wide:
 	COLS(64, 32)
 	TESTQ $7, CX
 	JZ    group
@@ -512,6 +518,68 @@ done:
 	VZEROUPPER
 	RET
 
+	// 8 <= cols <= 32: y fits in four YMM registers for the whole call (see the
+	// narrow path of matTVecAddAVX512 for the overlapping offsets min(32k, 4*cols-32)
+	// and the even/odd row split). A row pair: 8 loads of A + 2 broadcasts, 8 FMAs on
+	// 8 chains (4 cycles).
+narrow:
+	LEAQ         -32(CX*4), R9
+	MOVQ         $32, R11
+	CMPQ         R11, R9
+	CMOVQGT      R9, R11
+	MOVQ         $64, R12
+	CMPQ         R12, R9
+	CMOVQGT      R9, R12
+	VMOVUPS      (DI), Y0
+	VMOVUPS      (DI)(R11*1), Y1
+	VMOVUPS      (DI)(R12*1), Y2
+	VMOVUPS      (DI)(R9*1), Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+	CMPQ         BX, $2
+	JLT          nlast
+
+npair:
+	LEAQ         (R10)(R8*1), SI
+	VBROADCASTSS (AX), Y8
+	VBROADCASTSS 4(AX), Y9
+	VFMADD231PS  (R10), Y8, Y0
+	VFMADD231PS  (R10)(R11*1), Y8, Y1
+	VFMADD231PS  (R10)(R12*1), Y8, Y2
+	VFMADD231PS  (R10)(R9*1), Y8, Y3
+	VFMADD231PS  (SI), Y9, Y4
+	VFMADD231PS  (SI)(R11*1), Y9, Y5
+	VFMADD231PS  (SI)(R12*1), Y9, Y6
+	VFMADD231PS  (SI)(R9*1), Y9, Y7
+	LEAQ         (R10)(R8*2), R10
+	ADDQ         $8, AX
+	SUBQ         $2, BX
+	CMPQ         BX, $2
+	JGE          npair
+
+nlast:
+	TESTQ        BX, BX
+	JZ           nstore
+	VBROADCASTSS (AX), Y8
+	VFMADD231PS  (R10), Y8, Y0
+	VFMADD231PS  (R10)(R11*1), Y8, Y1
+	VFMADD231PS  (R10)(R12*1), Y8, Y2
+	VFMADD231PS  (R10)(R9*1), Y8, Y3
+
+nstore:
+	VADDPS  Y4, Y0, Y0
+	VADDPS  Y5, Y1, Y1
+	VADDPS  Y6, Y2, Y2
+	VADDPS  Y7, Y3, Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, (DI)(R11*1)
+	VMOVUPS Y2, (DI)(R12*1)
+	VMOVUPS Y3, (DI)(R9*1)
+	VZEROUPPER
+	RET
+
 // func matTVecAddAVX512(y, a []float32, stride int, x []float32)
 TEXT ·matTVecAddAVX512(SB), NOSPLIT, $0-80
 	MOVQ y_base+0(FP), DI
@@ -521,6 +589,8 @@ TEXT ·matTVecAddAVX512(SB), NOSPLIT, $0-80
 	SHLQ $2, R8
 	MOVQ x_base+56(FP), AX
 	MOVQ x_len+64(FP), BX
+	CMPQ CX, $64
+	JLE  narrow
 	COLS(128, 64)
 
 	// cols >= 16 (the Go side sends narrower matrices to the avx2 kernel), so the
@@ -637,6 +707,114 @@ done:
 	VMOVUPS Z14, (DI)(DX*1)
 
 ret:
+	VZEROUPPER
+	RET
+
+	// 16 <= cols <= 64: y fits in four ZMM registers for the whole call, so no row
+	// waits for the previous row's store of y (a 4-row pass through memory is bound by
+	// that store-to-load chain at these sizes). The vectors sit at byte offsets
+	// min(64k, 4*cols-64): the last one ends at the last column and may overlap or
+	// repeat another, and since every copy of an element is computed by the same
+	// operations, the overlapping stores write the same value. Even rows go into Z0-Z3
+	// (which start as y), odd rows into Z4-Z7; y = even + odd at the end.
+	// A row pair: 8 ZMM loads of A + 2 broadcasts, 8 FMAs on 8 chains (8 cycles on Zen
+	// 4's two 256-bit load pipes).
+narrow:
+	LEAQ         -64(CX*4), R9
+	CMPQ         CX, $32
+	JLE          narrow2
+	MOVQ         $64, R11
+	CMPQ         R11, R9
+	CMOVQGT      R9, R11
+	MOVQ         $128, R12
+	CMPQ         R12, R9
+	CMOVQGT      R9, R12
+	VMOVUPS      (DI), Z0
+	VMOVUPS      (DI)(R11*1), Z1
+	VMOVUPS      (DI)(R12*1), Z2
+	VMOVUPS      (DI)(R9*1), Z3
+	VPXORD       Z4, Z4, Z4
+	VPXORD       Z5, Z5, Z5
+	VPXORD       Z6, Z6, Z6
+	VPXORD       Z7, Z7, Z7
+	CMPQ         BX, $2
+	JLT          nlast
+
+npair:
+	LEAQ         (R10)(R8*1), SI
+	VBROADCASTSS (AX), Z8
+	VBROADCASTSS 4(AX), Z9
+	VFMADD231PS  (R10), Z8, Z0
+	VFMADD231PS  (R10)(R11*1), Z8, Z1
+	VFMADD231PS  (R10)(R12*1), Z8, Z2
+	VFMADD231PS  (R10)(R9*1), Z8, Z3
+	VFMADD231PS  (SI), Z9, Z4
+	VFMADD231PS  (SI)(R11*1), Z9, Z5
+	VFMADD231PS  (SI)(R12*1), Z9, Z6
+	VFMADD231PS  (SI)(R9*1), Z9, Z7
+	LEAQ         (R10)(R8*2), R10
+	ADDQ         $8, AX
+	SUBQ         $2, BX
+	CMPQ         BX, $2
+	JGE          npair
+
+nlast:
+	TESTQ        BX, BX
+	JZ           nstore
+	VBROADCASTSS (AX), Z8
+	VFMADD231PS  (R10), Z8, Z0
+	VFMADD231PS  (R10)(R11*1), Z8, Z1
+	VFMADD231PS  (R10)(R12*1), Z8, Z2
+	VFMADD231PS  (R10)(R9*1), Z8, Z3
+
+nstore:
+	VADDPS  Z4, Z0, Z0
+	VADDPS  Z5, Z1, Z1
+	VADDPS  Z6, Z2, Z2
+	VADDPS  Z7, Z3, Z3
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, (DI)(R11*1)
+	VMOVUPS Z2, (DI)(R12*1)
+	VMOVUPS Z3, (DI)(R9*1)
+	VZEROUPPER
+	RET
+
+	// 16 <= cols <= 32: two vectors, at 0 and 4*cols-64, in Z0-Z1 (even rows, starting
+	// as y) and Z4-Z5 (odd rows). A row pair: 4 ZMM loads of A, 4 FMAs on 4 chains.
+narrow2:
+	VMOVUPS      (DI), Z0
+	VMOVUPS      (DI)(R9*1), Z1
+	VPXORD       Z4, Z4, Z4
+	VPXORD       Z5, Z5, Z5
+	CMPQ         BX, $2
+	JLT          n2last
+
+n2pair:
+	LEAQ         (R10)(R8*1), SI
+	VBROADCASTSS (AX), Z8
+	VBROADCASTSS 4(AX), Z9
+	VFMADD231PS  (R10), Z8, Z0
+	VFMADD231PS  (R10)(R9*1), Z8, Z1
+	VFMADD231PS  (SI), Z9, Z4
+	VFMADD231PS  (SI)(R9*1), Z9, Z5
+	LEAQ         (R10)(R8*2), R10
+	ADDQ         $8, AX
+	SUBQ         $2, BX
+	CMPQ         BX, $2
+	JGE          n2pair
+
+n2last:
+	TESTQ        BX, BX
+	JZ           n2store
+	VBROADCASTSS (AX), Z8
+	VFMADD231PS  (R10), Z8, Z0
+	VFMADD231PS  (R10)(R9*1), Z8, Z1
+
+n2store:
+	VADDPS  Z4, Z0, Z0
+	VADDPS  Z5, Z1, Z1
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, (DI)(R9*1)
 	VZEROUPPER
 	RET
 
