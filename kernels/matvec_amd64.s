@@ -398,6 +398,8 @@ TEXT ·matTVecAddAVX2(SB), NOSPLIT, $0-80
 	JLT  wide
 	CMPQ CX, $32
 	JLE  narrow
+	CMPQ CX, $64
+	JLE  narrow8
 
 wide:
 	COLS(64, 32)
@@ -577,6 +579,50 @@ nstore:
 	VMOVUPS Y1, (DI)(R11*1)
 	VMOVUPS Y2, (DI)(R12*1)
 	VMOVUPS Y3, (DI)(R9*1)
+	VZEROUPPER
+	RET
+
+	// 32 < cols <= 64: y fits in eight YMM registers: columns [0, 32) at R10+0..96 and
+	// [cols-32, cols) at R10+R9+0..96 (R9 = 4*cols-128); the two halves overlap and
+	// compute shared elements identically. One accumulator per vector, rows in order:
+	// per row 8 loads of A (4 cycles) and 8 FMAs on 8 chains (4-cycle latency).
+narrow8:
+	LEAQ         -128(CX*4), R9
+	VMOVUPS      (DI), Y0
+	VMOVUPS      32(DI), Y1
+	VMOVUPS      64(DI), Y2
+	VMOVUPS      96(DI), Y3
+	VMOVUPS      (DI)(R9*1), Y4
+	VMOVUPS      32(DI)(R9*1), Y5
+	VMOVUPS      64(DI)(R9*1), Y6
+	VMOVUPS      96(DI)(R9*1), Y7
+	TESTQ        BX, BX
+	JZ           n8store
+
+n8row:
+	VBROADCASTSS (AX), Y8
+	VFMADD231PS  (R10), Y8, Y0
+	VFMADD231PS  32(R10), Y8, Y1
+	VFMADD231PS  64(R10), Y8, Y2
+	VFMADD231PS  96(R10), Y8, Y3
+	VFMADD231PS  (R10)(R9*1), Y8, Y4
+	VFMADD231PS  32(R10)(R9*1), Y8, Y5
+	VFMADD231PS  64(R10)(R9*1), Y8, Y6
+	VFMADD231PS  96(R10)(R9*1), Y8, Y7
+	ADDQ         R8, R10
+	ADDQ         $4, AX
+	DECQ         BX
+	JNZ          n8row
+
+n8store:
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VMOVUPS Y4, (DI)(R9*1)
+	VMOVUPS Y5, 32(DI)(R9*1)
+	VMOVUPS Y6, 64(DI)(R9*1)
+	VMOVUPS Y7, 96(DI)(R9*1)
 	VZEROUPPER
 	RET
 
