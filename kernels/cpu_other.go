@@ -7,3 +7,10 @@ var (
 	hasAVX512 = false
 	hasNEON   = false
 )
+
+// CPUName is empty where the kernels do not detect features (purego builds and
+// architectures without assembly).
+func CPUName() string { return "" }
+
+// Features is empty where the kernels do not detect features.
+func Features() []string { return nil }

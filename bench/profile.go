@@ -1,0 +1,176 @@
+package bench
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"time"
+
+	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/train"
+)
+
+// Case is one measurement: an algorithm on a cell of a given size over sequences of T
+// steps.
+type Case struct {
+	Algo   string
+	Cell   cell.Kind
+	Hidden int
+	Input  int
+	Output int
+	T      int
+}
+
+// Factory builds the algorithm under test for a cell and readout.
+type Factory func(c cell.Cell, head *cell.Readout) (train.Algorithm, error)
+
+// Result is what one Case costs. The JSON field names are read by other tools.
+type Result struct {
+	Cell          string  `json:"cell"`
+	Hidden        int     `json:"hidden"`
+	Input         int     `json:"input"`
+	T             int     `json:"T"`
+	Algo          string  `json:"algo"`
+	NsPerStep     float64 `json:"ns_per_step"`
+	Bytes         int64   `json:"bytes"`
+	AllocsPerStep float64 `json:"allocs_per_step"`
+	GFLOPS        float64 `json:"gflops"`
+}
+
+// Options control how long a measurement runs.
+type Options struct {
+	// Repeats is the number of timed sequences; the median is reported (default 5).
+	Repeats int
+	// MinTime is the least time one repeat runs: short sequences are run several times
+	// per repeat (default 20ms).
+	MinTime time.Duration
+	// Seed seeds the weights and the data.
+	Seed uint64
+}
+
+func (o Options) withDefaults() Options {
+	if o.Repeats <= 0 {
+		o.Repeats = 5
+	}
+	if o.MinTime <= 0 {
+		o.MinTime = 20 * time.Millisecond
+	}
+	return o
+}
+
+// Measure runs c: it builds a seeded cell and readout, feeds random sequences through the
+// algorithm (Reset, T Steps, Finish, ZeroGrad), and reports the median time per step, the
+// bytes the algorithm holds, the allocations per step after a warm-up sequence, and the
+// GFLOP/s implied by the FLOP model.
+func Measure(c Case, factory Factory, opt Options) (Result, error) {
+	opt = opt.withDefaults()
+	if c.Hidden <= 0 || c.Input <= 0 || c.Output <= 0 || c.T <= 0 {
+		return Result{}, fmt.Errorf("bench: case %+v: sizes and T must be positive", c)
+	}
+	flops, err := FLOPsPerStep(c.Algo, DimsOf(c.Cell, c.Hidden, c.Input, c.Output))
+	if err != nil {
+		return Result{}, err
+	}
+	rnn, err := cell.New(cell.Config{Kind: c.Cell, Hidden: c.Hidden, Input: c.Input})
+	if err != nil {
+		return Result{}, err
+	}
+	rng := rand.New(rand.NewPCG(opt.Seed, 0x62656e6368))
+	cell.InitDefault(rnn, rng)
+	head, err := cell.NewReadout(c.Output, c.Hidden)
+	if err != nil {
+		return Result{}, err
+	}
+	head.InitDefault(rng)
+	alg, err := factory(rnn, head)
+	if err != nil {
+		return Result{}, err
+	}
+	xs := make([]float32, c.T*c.Input)
+	ys := make([]float32, c.T*c.Output)
+	for i := range xs {
+		xs[i] = float32(rng.NormFloat64())
+	}
+	for i := range ys {
+		ys[i] = float32(rng.NormFloat64())
+	}
+	sequence := func() error {
+		if err := alg.Reset(nil); err != nil {
+			return err
+		}
+		for t := 0; t < c.T; t++ {
+			if _, err := alg.Step(xs[t*c.Input:(t+1)*c.Input], ys[t*c.Output:(t+1)*c.Output]); err != nil {
+				return err
+			}
+		}
+		if err := alg.Finish(); err != nil {
+			return err
+		}
+		alg.ZeroGrad()
+		return nil
+	}
+	if err := sequence(); err != nil { // warm-up: first-use buffers are allocated here
+		return Result{}, err
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if err := sequence(); err != nil {
+		return Result{}, err
+	}
+	runtime.ReadMemStats(&after)
+
+	per := make([]float64, opt.Repeats)
+	for r := range per {
+		runs := 0
+		start := time.Now()
+		for runs == 0 || time.Since(start) < opt.MinTime {
+			if err := sequence(); err != nil {
+				return Result{}, err
+			}
+			runs++
+		}
+		per[r] = float64(time.Since(start).Nanoseconds()) / float64(runs*c.T)
+	}
+	slices.Sort(per)
+	ns := per[len(per)/2]
+	return Result{
+		Cell: c.Cell.String(), Hidden: c.Hidden, Input: c.Input, T: c.T, Algo: c.Algo,
+		NsPerStep:     ns,
+		Bytes:         alg.Bytes(),
+		AllocsPerStep: float64(after.Mallocs-before.Mallocs) / float64(c.T),
+		GFLOPS:        flops / ns,
+	}, nil
+}
+
+// Fit is a least-squares line log(y) = Exponent·log(x) + log(Scale).
+type Fit struct {
+	Exponent, Scale float64
+	Points          int
+}
+
+// FitExponent fits y ≈ Scale·x^Exponent on log-log axes by least squares. It needs two or
+// more distinct positive x.
+func FitExponent(x, y []float64) (Fit, error) {
+	if len(x) != len(y) || len(x) < 2 {
+		return Fit{}, fmt.Errorf("bench: need two or more points to fit an exponent, have %d", len(x))
+	}
+	var sx, sy, sxx, sxy float64
+	for i := range x {
+		if !(x[i] > 0 && y[i] > 0) {
+			return Fit{}, fmt.Errorf("bench: cannot fit log-log through (%v, %v)", x[i], y[i])
+		}
+		lx, ly := math.Log(x[i]), math.Log(y[i])
+		sx, sy, sxx, sxy = sx+lx, sy+ly, sxx+lx*lx, sxy+lx*ly
+	}
+	if slices.Min(x) == slices.Max(x) {
+		return Fit{}, fmt.Errorf("bench: all x are equal; no exponent to fit")
+	}
+	n := float64(len(x))
+	// The explicit conversions keep the compiler from fusing these into multiply-adds
+	// (it does on arm64), which would make the result depend on the architecture.
+	den := float64(n*sxx) - float64(sx*sx)
+	slope := (float64(n*sxy) - float64(sx*sy)) / den
+	return Fit{Exponent: slope, Scale: math.Exp((sy - slope*sx) / n), Points: len(x)}, nil
+}

@@ -1,0 +1,43 @@
+package cell
+
+import "github.com/chronograd/chronograd/kernels"
+
+// GRU, PyTorch's nn.GRU (gate order r, z, n):
+//
+//	r = σ(W_ir x + b_ir + W_hr h + b_hr)
+//	z = σ(W_iz x + b_iz + W_hz h + b_hz)
+//	n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
+//	h' = (1-z) ⊙ n + z ⊙ h
+//
+// The cache keeps r, z, n and W_hn h + b_hn.
+
+func (c *rnnCell) forwardGRU(k *Cache, next []float32) {
+	h := c.lay.Hidden
+	copy(c.preIH, c.bih)
+	kernels.MatVecAdd(c.preIH, c.wih, k.x)
+	copy(c.preHH, c.bhh)
+	kernels.MatVecAdd(c.preHH, c.whh, k.prev)
+	r, z, n := k.gates[:h], k.gates[h:2*h], k.gates[2*h:3*h]
+	hn := k.aux
+	for u := range h {
+		r[u] = sigmoid(c.preIH[u] + c.preHH[u])
+		z[u] = sigmoid(c.preIH[h+u] + c.preHH[h+u])
+		hn[u] = c.preHH[2*h+u]
+		n[u] = tanh32(c.preIH[2*h+u] + r[u]*hn[u])
+		next[u] = (1-z[u])*n[u] + z[u]*k.prev[u]
+	}
+}
+
+func (c *rnnCell) coefGRU(k *Cache, coefIH, coefHH []float32) {
+	h := c.lay.Hidden
+	r, z, n := k.gates[:h], k.gates[h:2*h], k.gates[2*h:3*h]
+	hn := k.aux
+	for u := range h {
+		dn := (1 - z[u]) * (1 - n[u]*n[u]) // ∂h'/∂(n's pre-activation)
+		cr := dn * hn[u] * r[u] * (1 - r[u])
+		cz := (k.prev[u] - n[u]) * z[u] * (1 - z[u])
+		coefIH[3*u], coefHH[3*u] = cr, cr
+		coefIH[3*u+1], coefHH[3*u+1] = cz, cz
+		coefIH[3*u+2], coefHH[3*u+2] = dn, dn*r[u] // r scales only the hh term of n
+	}
+}

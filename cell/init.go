@@ -1,0 +1,127 @@
+package cell
+
+import (
+	"math"
+	"math/rand/v2"
+)
+
+// InitDefault draws every parameter from U(-1/√H, 1/√H), PyTorch's reset_parameters for
+// nn.RNN, nn.GRU and nn.LSTM.
+func InitDefault(c Cell, rng *rand.Rand) {
+	bound := 1 / math.Sqrt(float64(c.HiddenSize()))
+	uniform(c.Params(), bound, rng)
+}
+
+func uniform(p []float32, bound float64, rng *rand.Rand) {
+	for i := range p {
+		p[i] = float32((2*rng.Float64() - 1) * bound)
+	}
+}
+
+// InitOrthogonal is InitDefault, then every H×H gate block of weight_hh_l0 is replaced by
+// an independent random orthogonal matrix: the Q of the QR factorisation of a standard
+// Gaussian matrix, with the sign correction (R's diagonal made positive) that makes Q
+// uniformly (Haar) distributed.
+func InitOrthogonal(c Cell, rng *rand.Rand) {
+	InitDefault(c, rng)
+	l := c.Layout()
+	h := l.Hidden
+	whh := c.Params()[l.WeightHH:l.BiasIH]
+	a := make([]float64, h*h)
+	for gate := range l.Gates {
+		for i := range a {
+			a[i] = rng.NormFloat64()
+		}
+		q := orthogonalFactor(a, h)
+		block := whh[gate*h*h : (gate+1)*h*h]
+		for i, v := range q {
+			block[i] = float32(v)
+		}
+	}
+}
+
+// InitIdentity is the IRNN initialisation (Le, Jaitly and Hinton 2015): every H×H gate
+// block of weight_hh_l0 is scale·I, the biases are zero, and weight_ih_l0 is drawn from
+// PyTorch's default U(-1/√H, 1/√H). It is meant for rnn_relu (scale 1); for the gated
+// cells it applies the same recipe to every gate block.
+func InitIdentity(c Cell, rng *rand.Rand, scale float32) {
+	l := c.Layout()
+	p := c.Params()
+	uniform(p[l.WeightIH:l.WeightHH], 1/math.Sqrt(float64(l.Hidden)), rng)
+	clear(p[l.WeightHH:])
+	h := l.Hidden
+	for gate := range l.Gates {
+		for u := range h {
+			p[l.WeightHH+(gate*h+u)*h+u] = scale
+		}
+	}
+}
+
+// orthogonalFactor returns Q (n×n, row-major) of a = QR with R's diagonal positive, by
+// Householder reflections in float64. a is not modified.
+func orthogonalFactor(a []float64, n int) []float64 {
+	r := append([]float64(nil), a...)
+	q := make([]float64, n*n)
+	for i := range n {
+		q[i*n+i] = 1
+	}
+	v := make([]float64, n)
+	for k := range n {
+		// Reflect column k below the diagonal onto e_k: H = I - 2vvᵀ/vᵀv.
+		var norm float64
+		for i := k; i < n; i++ {
+			norm += r[i*n+k] * r[i*n+k]
+		}
+		norm = math.Sqrt(norm)
+		if norm == 0 {
+			continue
+		}
+		alpha := -norm
+		if r[k*n+k] < 0 {
+			alpha = norm
+		}
+		clear(v)
+		for i := k; i < n; i++ {
+			v[i] = r[i*n+k]
+		}
+		v[k] -= alpha
+		var vv float64
+		for i := k; i < n; i++ {
+			vv += v[i] * v[i]
+		}
+		if vv == 0 {
+			continue
+		}
+		// R ← H·R
+		for j := range n {
+			var d float64
+			for i := k; i < n; i++ {
+				d += v[i] * r[i*n+j]
+			}
+			d *= 2 / vv
+			for i := k; i < n; i++ {
+				r[i*n+j] -= d * v[i]
+			}
+		}
+		// Q ← Q·H, so that at the end A = Q·R.
+		for i := range n {
+			var d float64
+			for j := k; j < n; j++ {
+				d += q[i*n+j] * v[j]
+			}
+			d *= 2 / vv
+			for j := k; j < n; j++ {
+				q[i*n+j] -= d * v[j]
+			}
+		}
+	}
+	// Sign correction: flip column j of Q (and row j of R) where R_jj < 0.
+	for j := range n {
+		if r[j*n+j] < 0 {
+			for i := range n {
+				q[i*n+j] = -q[i*n+j]
+			}
+		}
+	}
+	return q
+}

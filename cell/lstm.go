@@ -1,0 +1,53 @@
+package cell
+
+import "github.com/chronograd/chronograd/kernels"
+
+// LSTM, PyTorch's nn.LSTM (gate order i, f, g, o), state s = [h; c]:
+//
+//	a = W_ih x + b_ih + W_hh h + b_hh
+//	i = σ(a_i), f = σ(a_f), g = tanh(a_g), o = σ(a_o)
+//	c' = f ⊙ c + i ⊙ g
+//	h' = o ⊙ tanh(c')
+//
+// The cache keeps i, f, g, o and tanh(c'); c is in the cache's copy of s_{t-1}.
+
+func (c *rnnCell) forwardLSTM(k *Cache, next []float32) {
+	h := c.lay.Hidden
+	pre := c.preIH
+	kernels.Add(pre, c.bih, c.bhh)
+	kernels.MatVecAdd(pre, c.wih, k.x)
+	kernels.MatVecAdd(pre, c.whh, k.prev[:h])
+	ig, fg, gg, og := k.gates[:h], k.gates[h:2*h], k.gates[2*h:3*h], k.gates[3*h:]
+	cPrev := k.prev[h:]
+	tc := k.aux
+	for u := range h {
+		ig[u] = sigmoid(pre[u])
+		fg[u] = sigmoid(pre[h+u])
+		gg[u] = tanh32(pre[2*h+u])
+		og[u] = sigmoid(pre[3*h+u])
+		cNew := fg[u]*cPrev[u] + ig[u]*gg[u]
+		tc[u] = tanh32(cNew)
+		next[h+u] = cNew
+		next[u] = og[u] * tc[u]
+	}
+}
+
+func (c *rnnCell) coefLSTM(k *Cache, coefIH, coefHH []float32) {
+	h := c.lay.Hidden
+	ig, fg, gg, og := k.gates[:h], k.gates[h:2*h], k.gates[2*h:3*h], k.gates[3*h:]
+	cPrev := k.prev[h:]
+	tc := k.aux
+	for u := range h {
+		// ∂c'/∂(pre-activation of i, f, g)
+		di := gg[u] * ig[u] * (1 - ig[u])
+		df := cPrev[u] * fg[u] * (1 - fg[u])
+		dg := ig[u] * (1 - gg[u]*gg[u])
+		dhdc := og[u] * (1 - tc[u]*tc[u]) // ∂h'/∂c'
+		do := tc[u] * og[u] * (1 - og[u])
+		hrow := coefIH[4*u : 4*u+4]
+		hrow[0], hrow[1], hrow[2], hrow[3] = dhdc*di, dhdc*df, dhdc*dg, do
+		crow := coefIH[4*(h+u) : 4*(h+u)+4]
+		crow[0], crow[1], crow[2], crow[3] = di, df, dg, 0
+	}
+	copy(coefHH, coefIH)
+}

@@ -1,0 +1,76 @@
+package cell
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/chronograd/chronograd/kernels"
+)
+
+// Readout is a linear head ŷ = W·h + b with PyTorch's nn.Linear names: head.weight [O, H]
+// and head.bias [O], stored in that order in one flat vector.
+type Readout struct {
+	out, hidden int
+	params      []float32
+	w           kernels.Mat
+	b           []float32
+}
+
+// NewReadout builds an O×H head with zero parameters.
+func NewReadout(out, hidden int) (*Readout, error) {
+	if out <= 0 || hidden <= 0 {
+		return nil, fmt.Errorf("cell: readout sizes out=%d, hidden=%d must be positive", out, hidden)
+	}
+	if float64(out)*float64(hidden+1) > maxParams {
+		return nil, fmt.Errorf("cell: readout %d×%d has too many parameters (limit %d)", out, hidden, maxParams)
+	}
+	r := &Readout{out: out, hidden: hidden, params: make([]float32, out*(hidden+1))}
+	r.w = kernels.MatOf(out, hidden, r.params[:out*hidden])
+	r.b = r.params[out*hidden:]
+	return r, nil
+}
+
+func (r *Readout) OutSize() int      { return r.out }
+func (r *Readout) HiddenSize() int   { return r.hidden }
+func (r *Readout) NumParams() int    { return len(r.params) }
+func (r *Readout) Params() []float32 { return r.params }
+
+// Tensors names the views of Params (and of a readout gradient buffer).
+func (r *Readout) Tensors() []Tensor {
+	return []Tensor{
+		{Name: "head.weight", Shape: []int{r.out, r.hidden}, Offset: 0},
+		{Name: "head.bias", Shape: []int{r.out}, Offset: r.out * r.hidden},
+	}
+}
+
+// InitDefault draws every parameter from U(-1/√H, 1/√H), nn.Linear's default.
+func (r *Readout) InitDefault(rng *rand.Rand) {
+	uniform(r.params, 1/math.Sqrt(float64(r.hidden)), rng)
+}
+
+// Forward overwrites y (length O) with W·h + b (h has length H).
+func (r *Readout) Forward(y, h []float32) {
+	checkLen("Readout.Forward", "y", len(y), r.out)
+	checkLen("Readout.Forward", "h", len(h), r.hidden)
+	copy(y, r.b)
+	kernels.MatVecAdd(y, r.w, h)
+}
+
+// Backward takes dy = ∂L/∂ŷ for the step whose input was h. It ADDS ∂L/∂W = dy·hᵀ and
+// ∂L/∂b = dy into grad (the readout's own gradient buffer, length NumParams) unless grad
+// is nil, and ADDS ∂L/∂h = Wᵀ·dy into dh unless dh is nil (so a BPTT sweep can add it
+// straight into its δ; for LSTM pass δ[:H]).
+func (r *Readout) Backward(dh, grad, h, dy []float32) {
+	checkLen("Readout.Backward", "h", len(h), r.hidden)
+	checkLen("Readout.Backward", "dy", len(dy), r.out)
+	if grad != nil {
+		checkLen("Readout.Backward", "grad", len(grad), len(r.params))
+		kernels.Ger(kernels.MatOf(r.out, r.hidden, grad[:r.out*r.hidden]), 1, dy, h)
+		kernels.Axpy(1, dy, grad[r.out*r.hidden:])
+	}
+	if dh != nil {
+		checkLen("Readout.Backward", "dh", len(dh), r.hidden)
+		kernels.MatTVecAdd(dh, r.w, dy)
+	}
+}

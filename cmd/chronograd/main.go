@@ -1,0 +1,92 @@
+// Command chronograd profiles, trains and checks recurrent networks trained through
+// time. Run it without arguments for the default profile; `chronograd help` lists the
+// subcommands.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+)
+
+type command struct {
+	name, summary string
+	run           func(args []string, stdout, stderr io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"profile", "measure what the kernels cost on this machine (the default)", runProfile},
+		{"cpu", "show the CPU features and the kernel tier in use", runCPU},
+	}
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	name := "profile"
+	if len(args) > 0 {
+		name, args = args[0], args[1:]
+	}
+	if name == "help" || name == "-h" || name == "-help" || name == "--help" {
+		usage(stdout)
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			err := c.run(args, stdout, stderr)
+			switch {
+			case err == nil:
+				return 0
+			case errors.Is(err, flag.ErrHelp):
+				return 0
+			}
+			fmt.Fprintf(stderr, "chronograd %s: %v\n", name, err)
+			return 1
+		}
+	}
+	fmt.Fprintf(stderr, "chronograd: unknown command %q (chronograd help lists them)\n", name)
+	return 1
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: chronograd [command] [flags]")
+	fmt.Fprintln(w, "\ncommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nWithout a command chronograd runs profile. `chronograd COMMAND -h` shows a command's flags.")
+}
+
+// newFlags returns a flag set that returns errors instead of exiting. Its usage text
+// (for -h) goes to stdout; errors are returned as one line by parse.
+func newFlags(name string, stdout io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("chronograd "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		fmt.Fprintf(stdout, "usage of chronograd %s:\n", name)
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	return fs
+}
+
+// parse parses args and rejects positional arguments. -h prints the usage to stdout
+// and returns flag.ErrHelp; any other problem is returned as one line.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%v (see %s -h)", err, fs.Name())
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}

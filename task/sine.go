@@ -1,0 +1,29 @@
+package task
+
+import (
+	"math"
+	"math/rand/v2"
+)
+
+// Sine is sine-wave generation (as in Sussillo & Abbott 2009, and Murray 2019's RFLO
+// experiments): a constant input cue selects a frequency ω drawn from [0.1, 0.6] radians per
+// step, and the target at every step is sin(ω·t + φ) with a random phase φ that the
+// network sees through a one-step start pulse on a second channel. The network must
+// generate the oscillation from its own dynamics.
+type Sine struct{ T int }
+
+func (Sine) Name() string         { return "sine" }
+func (Sine) InputSize() int       { return 1 }
+func (Sine) OutputSize() int      { return 1 }
+func (Sine) Classification() bool { return false }
+
+func (s Sine) Fill(seq *Sequence, rng *rand.Rand) {
+	seq.resize(s.T, 1, 1, false)
+	omega := 0.1 + 0.5*rng.Float64()
+	cue := float32((omega - 0.35) / 0.25) // the cue spans [-1, 1]
+	for t := 0; t < s.T; t++ {
+		seq.Inputs[t] = cue
+		seq.Targets[t] = float32(math.Sin(omega * float64(t)))
+		seq.Mask[t] = true
+	}
+}

@@ -1,0 +1,103 @@
+// Package task generates the synthetic sequence tasks recurrent networks are measured
+// on: the adding problem, the copy task, sine-wave generation and Mackey-Glass. Every
+// generator is deterministic given its seeded source, and fills a caller-owned
+// Sequence, so a training loop generates examples without allocating.
+package task
+
+import (
+	"fmt"
+	"math/rand/v2"
+)
+
+// NoClass marks a step without a class target.
+const NoClass = -1
+
+// Sequence is one example: T steps of In-dimensional inputs and Out-dimensional targets.
+// A step without a target (a masked step) has Mask[t] false. Classification tasks also
+// give Classes[t], the index of the hot entry of Targets at step t (or NoClass).
+type Sequence struct {
+	T, In, Out int
+	Inputs     []float32 // T×In, row t is step t
+	Targets    []float32 // T×Out
+	Mask       []bool    // T
+	Classes    []int     // T, NoClass where masked; nil for regression tasks
+}
+
+// Input returns x_t.
+func (s *Sequence) Input(t int) []float32 { return s.Inputs[t*s.In : (t+1)*s.In] }
+
+// Target returns y_t, or nil when step t has no target.
+func (s *Sequence) Target(t int) []float32 {
+	if !s.Mask[t] {
+		return nil
+	}
+	return s.Targets[t*s.Out : (t+1)*s.Out]
+}
+
+// resize makes s a zeroed T×in / T×out sequence, reusing its buffers when they are large
+// enough.
+func (s *Sequence) resize(T, in, out int, classes bool) {
+	s.T, s.In, s.Out = T, in, out
+	s.Inputs = grow(s.Inputs, T*in)
+	s.Targets = grow(s.Targets, T*out)
+	if cap(s.Mask) < T {
+		s.Mask = make([]bool, T)
+	}
+	s.Mask = s.Mask[:T]
+	clear(s.Mask)
+	if classes {
+		if cap(s.Classes) < T {
+			s.Classes = make([]int, T)
+		}
+		s.Classes = s.Classes[:T]
+		for i := range s.Classes {
+			s.Classes[i] = NoClass
+		}
+	} else {
+		s.Classes = nil
+	}
+}
+
+func grow(b []float32, n int) []float32 {
+	if cap(b) < n {
+		return make([]float32, n)
+	}
+	b = b[:n]
+	clear(b)
+	return b
+}
+
+// Task is a generator of sequences of one kind.
+type Task interface {
+	Name() string
+	InputSize() int
+	OutputSize() int
+	// Classification reports whether targets are one-hot classes (softmax cross-entropy)
+	// rather than real values (squared error).
+	Classification() bool
+	// Fill overwrites seq with a fresh example drawn from rng.
+	Fill(seq *Sequence, rng *rand.Rand)
+}
+
+// New returns the task with the given name (adding, copy, sine, mackey-glass) and length
+// parameter: the sequence length T for adding, sine and mackey-glass, and the delay L for
+// copy.
+func New(name string, length int) (Task, error) {
+	if length <= 0 {
+		return nil, fmt.Errorf("task %s: length %d must be positive", name, length)
+	}
+	switch name {
+	case "adding":
+		if length < 2 {
+			return nil, fmt.Errorf("task adding: T = %d, need at least 2 steps for two markers", length)
+		}
+		return Adding{T: length}, nil
+	case "copy":
+		return Copy{Delay: length, Symbols: 10}, nil
+	case "sine":
+		return Sine{T: length}, nil
+	case "mackey-glass":
+		return newMackeyGlassTask(length)
+	}
+	return nil, fmt.Errorf("unknown task %q (want adding, copy, sine or mackey-glass)", name)
+}

@@ -1,0 +1,265 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/task"
+)
+
+// Config describes a training run: a cell and readout, the algorithm that computes their
+// gradients, the optimizer, and the task that supplies sequences.
+type Config struct {
+	Cell      cell.Cell
+	Head      *cell.Readout
+	Algorithm Algorithm
+	Optimizer Optimizer
+	Task      task.Task
+
+	// Sequences is the number of training sequences.
+	Sequences int
+	// UpdateEvery applies the optimizer every so many steps within a sequence (online
+	// learning); 0 applies it once per sequence, after Finish.
+	UpdateEvery int
+	// ClipNorm clips the global gradient norm before every update (0: no clipping).
+	ClipNorm float64
+	// EvalEvery evaluates on EvalSequences fresh sequences every so many training
+	// sequences and at the end (0: only at the end). EvalSequences defaults to 20.
+	EvalEvery, EvalSequences int
+	// Seed seeds the training data; evaluation data comes from its own fixed stream so
+	// every evaluation sees the same sequences.
+	Seed uint64
+	// Progress, if set, is called after every training sequence.
+	Progress func(Progress)
+	// Checkpoint, if set, is called every CheckpointEvery sequences and at the end, with
+	// weights that are known to be finite; it typically saves the model atomically.
+	Checkpoint      func(sequence int) error
+	CheckpointEvery int
+}
+
+// Progress reports the state of a run.
+type Progress struct {
+	Sequence, Sequences int
+	// Loss is the mean loss per target step of the last training sequence.
+	Loss float64
+	// EvalLoss and EvalAccuracy are from the latest evaluation (NaN before the first;
+	// accuracy only for classification tasks).
+	EvalLoss, EvalAccuracy float64
+	Elapsed                time.Duration
+}
+
+// Summary is the outcome of a run.
+type Summary struct {
+	Sequences    int
+	Steps        int
+	FinalLoss    float64 // evaluation loss at the end
+	FinalAcc     float64 // evaluation accuracy at the end (NaN for regression tasks)
+	Elapsed      time.Duration
+	Updates      int
+	AlgorithmMem int64
+}
+
+// ErrNonFinite is returned (wrapped, naming the sequence and step) when a loss or a
+// gradient becomes NaN or infinite. The weights are then those before the update that
+// would have used it.
+var ErrNonFinite = errors.New("non-finite loss or gradient")
+
+// Run trains until cfg.Sequences sequences are done, ctx is cancelled, or the loss or
+// gradient stops being finite. On cancellation it returns the summary so far and
+// ctx.Err(); the weights are the last ones applied.
+func Run(ctx context.Context, cfg Config) (Summary, error) {
+	if err := cfg.check(); err != nil {
+		return Summary{}, err
+	}
+	if cfg.EvalSequences <= 0 {
+		cfg.EvalSequences = 20
+	}
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x747261696e))
+	ev := newEvaluator(cfg.Cell, cfg.Head, cfg.Task, cfg.EvalSequences)
+	params := [][]float32{cfg.Cell.Params(), cfg.Head.Params()}
+	grads := [][]float32{cfg.Algorithm.GradCell(), cfg.Algorithm.GradHead()}
+	var seq task.Sequence
+	start := time.Now()
+	sum := Summary{FinalLoss: math.NaN(), FinalAcc: math.NaN()}
+	prog := Progress{Sequences: cfg.Sequences, EvalLoss: math.NaN(), EvalAccuracy: math.NaN()}
+	cfg.Algorithm.ZeroGrad()
+
+	// lastGood holds the weights before the latest update, to put back if the update
+	// itself overflows.
+	lastGood := [][]float32{make([]float32, len(params[0])), make([]float32, len(params[1]))}
+	update := func(where string) error {
+		if norm := GlobalNorm(grads); math.IsNaN(norm) || math.IsInf(norm, 0) {
+			return fmt.Errorf("train: %s: %w (gradient norm %v); weights kept from before this update", where, ErrNonFinite, norm)
+		}
+		if cfg.ClipNorm > 0 {
+			ClipGlobalNorm(grads, cfg.ClipNorm)
+		}
+		for i := range params {
+			copy(lastGood[i], params[i])
+		}
+		if err := cfg.Optimizer.Step(params, grads); err != nil {
+			return err
+		}
+		if !allFinite(params) {
+			for i := range params {
+				copy(params[i], lastGood[i])
+			}
+			return fmt.Errorf("train: %s: %w: the update overflowed the weights; weights kept from before it", where, ErrNonFinite)
+		}
+		cfg.Algorithm.ZeroGrad()
+		sum.Updates++
+		return nil
+	}
+
+	for s := 1; s <= cfg.Sequences; s++ {
+		if err := ctx.Err(); err != nil {
+			sum.Elapsed = time.Since(start)
+			return sum, err
+		}
+		cfg.Task.Fill(&seq, rng)
+		if err := cfg.Algorithm.Reset(nil); err != nil {
+			return sum, err
+		}
+		var loss float64
+		targets := 0
+		for t := 0; t < seq.T; t++ {
+			y := seq.Target(t)
+			l, err := cfg.Algorithm.Step(seq.Input(t), y)
+			if err != nil {
+				return sum, fmt.Errorf("train: sequence %d step %d: %w", s, t, err)
+			}
+			if math.IsNaN(float64(l)) || math.IsInf(float64(l), 0) {
+				return sum, fmt.Errorf("train: sequence %d step %d: %w (loss %v); weights kept from before this update", s, t, ErrNonFinite, l)
+			}
+			if y != nil {
+				loss += float64(l)
+				targets++
+			}
+			sum.Steps++
+			if cfg.UpdateEvery > 0 && (t+1)%cfg.UpdateEvery == 0 {
+				if err := update(fmt.Sprintf("sequence %d step %d", s, t)); err != nil {
+					return sum, err
+				}
+			}
+		}
+		if err := cfg.Algorithm.Finish(); err != nil {
+			return sum, err
+		}
+		if err := update(fmt.Sprintf("sequence %d", s)); err != nil {
+			return sum, err
+		}
+		sum.Sequences = s
+		prog.Sequence, prog.Loss = s, loss/float64(max(targets, 1))
+		if s == cfg.Sequences || (cfg.EvalEvery > 0 && s%cfg.EvalEvery == 0) {
+			prog.EvalLoss, prog.EvalAccuracy = ev.evaluate()
+		}
+		if cfg.Checkpoint != nil && (s == cfg.Sequences || (cfg.CheckpointEvery > 0 && s%cfg.CheckpointEvery == 0)) {
+			if err := cfg.Checkpoint(s); err != nil {
+				return sum, fmt.Errorf("train: checkpoint after sequence %d: %w", s, err)
+			}
+		}
+		prog.Elapsed = time.Since(start)
+		if cfg.Progress != nil {
+			cfg.Progress(prog)
+		}
+	}
+	sum.FinalLoss, sum.FinalAcc = prog.EvalLoss, prog.EvalAccuracy
+	sum.Elapsed = time.Since(start)
+	sum.AlgorithmMem = cfg.Algorithm.Bytes()
+	return sum, nil
+}
+
+func (cfg *Config) check() error {
+	switch {
+	case cfg.Cell == nil || cfg.Head == nil || cfg.Algorithm == nil || cfg.Optimizer == nil || cfg.Task == nil:
+		return errors.New("train: Cell, Head, Algorithm, Optimizer and Task are all required")
+	case cfg.Sequences <= 0:
+		return fmt.Errorf("train: %d sequences; need at least one", cfg.Sequences)
+	case cfg.UpdateEvery < 0 || cfg.EvalEvery < 0 || cfg.CheckpointEvery < 0:
+		return errors.New("train: UpdateEvery, EvalEvery and CheckpointEvery must not be negative")
+	case cfg.Task.InputSize() != cfg.Cell.InputSize():
+		return fmt.Errorf("train: task %s has %d inputs, the cell %d", cfg.Task.Name(), cfg.Task.InputSize(), cfg.Cell.InputSize())
+	case cfg.Task.OutputSize() != cfg.Head.OutSize():
+		return fmt.Errorf("train: task %s has %d outputs, the readout %d", cfg.Task.Name(), cfg.Task.OutputSize(), cfg.Head.OutSize())
+	case cfg.Head.HiddenSize() != cfg.Cell.HiddenSize():
+		return fmt.Errorf("train: readout reads %d hidden units, the cell has %d", cfg.Head.HiddenSize(), cfg.Cell.HiddenSize())
+	}
+	return nil
+}
+
+// evaluator runs the model forward on a fixed set of sequences.
+type evaluator struct {
+	c       cell.Cell
+	head    *cell.Readout
+	seqs    []task.Sequence
+	cache   *cell.Cache
+	s, y, d []float32
+	classes bool
+}
+
+func newEvaluator(c cell.Cell, head *cell.Readout, tk task.Task, n int) *evaluator {
+	rng := rand.New(rand.NewPCG(0xe7a1, 0x5eed))
+	e := &evaluator{c: c, head: head, seqs: make([]task.Sequence, n), cache: c.NewCache(),
+		s: make([]float32, c.StateSize()), y: make([]float32, head.OutSize()), d: make([]float32, head.OutSize()),
+		classes: tk.Classification()}
+	for i := range e.seqs {
+		tk.Fill(&e.seqs[i], rng)
+	}
+	return e
+}
+
+// evaluate returns the mean squared-error loss per target step and, for classification
+// tasks, the fraction of target steps whose largest output is the target class.
+func (e *evaluator) evaluate() (loss, accuracy float64) {
+	var total float64
+	var targets, correct int
+	for i := range e.seqs {
+		seq := &e.seqs[i]
+		clear(e.s)
+		for t := 0; t < seq.T; t++ {
+			e.c.Forward(e.cache, e.s, e.s, seq.Input(t))
+			y := seq.Target(t)
+			if y == nil {
+				continue
+			}
+			e.head.Forward(e.y, e.s[:e.c.HiddenSize()])
+			total += float64(cell.SquaredError(e.d, e.y, y))
+			targets++
+			if e.classes && argmax(e.y) == seq.Classes[t] {
+				correct++
+			}
+		}
+	}
+	loss = total / float64(max(targets, 1))
+	accuracy = math.NaN()
+	if e.classes {
+		accuracy = float64(correct) / float64(max(targets, 1))
+	}
+	return loss, accuracy
+}
+
+func argmax(v []float32) int {
+	best := 0
+	for i, x := range v {
+		if x > v[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+func allFinite(groups [][]float32) bool {
+	for _, g := range groups {
+		for _, v := range g {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return false
+			}
+		}
+	}
+	return true
+}
