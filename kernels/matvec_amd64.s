@@ -2,8 +2,18 @@
 
 #include "textflag.h"
 
-// Level-2 kernels (A·x, Aᵀ·x, rank-1 update) for the avx2 and avx512 tiers; see
-// level1_amd64.s for the tail conventions. A is row-major with a row stride in floats.
+// Level-2 kernels (A·x, Aᵀ·x, rank-1 update) for the avx2 and avx512 tiers. A is
+// row-major with a row stride in floats. Columns past the last whole vector (the tail):
+//   - MatVec only reads: avx2 uses VMASKMOVPS loads, avx512 merge-masked FMAs whose
+//     masked-out lanes are not read (no fault past the end of A or x).
+//   - MatTVecAdd with 8 (avx2) or 16 (avx512) to 64 columns keeps all of y in registers;
+//     wider, avx2 keeps y's tail in a register and stores it once per call, avx512
+//     finishes with the overlapping last whole vector (see the function).
+//   - Ger: avx2 does the tail columns one at a time, avx512 uses the overlapping last
+//     whole vector. The avx512 Ger and MatTVecAdd need at least 16 columns; the Go side
+//     sends narrower matrices to the avx2 kernels.
+// Partially masked stores are avoided: on Zen 4 a masked ZMM store costs ~15 cycles, and
+// a narrow store that the next call reads back with a wide load cannot be forwarded.
 //
 // Register use: R10..R13 point at four consecutive rows of A (R8 = row stride in bytes),
 // DX is the byte offset of the current column, R9 = bytes of the columns covered by the
@@ -1081,14 +1091,14 @@ group:
 	TESTQ        $15, CX
 	JZ           gmain
 	LEAQ         -64(CX*4), DX
-	VMOVUPS      (R10)(DX*1), Z16
-	VMOVUPS      (R11)(DX*1), Z17
-	VMOVUPS      (R12)(DX*1), Z18
-	VMOVUPS      (R13)(DX*1), Z19
-	VFMADD231PS  Z14, Z10, Z16
-	VFMADD231PS  Z14, Z11, Z17
-	VFMADD231PS  Z14, Z12, Z18
-	VFMADD231PS  Z14, Z13, Z19
+	VMOVUPS      (R10)(DX*1), Z4
+	VMOVUPS      (R11)(DX*1), Z5
+	VMOVUPS      (R12)(DX*1), Z6
+	VMOVUPS      (R13)(DX*1), Z7
+	VFMADD231PS  Z14, Z10, Z4
+	VFMADD231PS  Z14, Z11, Z5
+	VFMADD231PS  Z14, Z12, Z6
+	VFMADD231PS  Z14, Z13, Z7
 
 gmain:
 	XORQ DX, DX
@@ -1096,7 +1106,10 @@ gmain:
 	JGE  gvec
 
 	// 32 columns of 4 rows: 2 loads of y shared by the rows, then 8 × (load A, FMA,
-	// store A). Store-bound: 8 ZMM stores = 16 cycles for 8 FMAs.
+	// store A). Store-bound: 8 ZMM stores = 16 cycles for 8 FMAs. Z0-Z3 are reused for
+	// the second pair of rows (renaming keeps them independent) so that Z4-Z7 can hold
+	// the tail vectors and no ZMM16-31 state is dirtied (it would stay live in every
+	// context switch: VZEROUPPER does not reset it).
 gblock:
 	VMOVUPS     (DI)(DX*1), Z8
 	VMOVUPS     64(DI)(DX*1), Z9
@@ -1104,26 +1117,26 @@ gblock:
 	VMOVUPS     64(R10)(DX*1), Z1
 	VMOVUPS     (R11)(DX*1), Z2
 	VMOVUPS     64(R11)(DX*1), Z3
-	VMOVUPS     (R12)(DX*1), Z4
-	VMOVUPS     64(R12)(DX*1), Z5
-	VMOVUPS     (R13)(DX*1), Z6
-	VMOVUPS     64(R13)(DX*1), Z7
 	VFMADD231PS Z8, Z10, Z0
 	VFMADD231PS Z9, Z10, Z1
 	VFMADD231PS Z8, Z11, Z2
 	VFMADD231PS Z9, Z11, Z3
-	VFMADD231PS Z8, Z12, Z4
-	VFMADD231PS Z9, Z12, Z5
-	VFMADD231PS Z8, Z13, Z6
-	VFMADD231PS Z9, Z13, Z7
 	VMOVUPS     Z0, (R10)(DX*1)
 	VMOVUPS     Z1, 64(R10)(DX*1)
 	VMOVUPS     Z2, (R11)(DX*1)
 	VMOVUPS     Z3, 64(R11)(DX*1)
-	VMOVUPS     Z4, (R12)(DX*1)
-	VMOVUPS     Z5, 64(R12)(DX*1)
-	VMOVUPS     Z6, (R13)(DX*1)
-	VMOVUPS     Z7, 64(R13)(DX*1)
+	VMOVUPS     (R12)(DX*1), Z0
+	VMOVUPS     64(R12)(DX*1), Z1
+	VMOVUPS     (R13)(DX*1), Z2
+	VMOVUPS     64(R13)(DX*1), Z3
+	VFMADD231PS Z8, Z12, Z0
+	VFMADD231PS Z9, Z12, Z1
+	VFMADD231PS Z8, Z13, Z2
+	VFMADD231PS Z9, Z13, Z3
+	VMOVUPS     Z0, (R12)(DX*1)
+	VMOVUPS     Z1, 64(R12)(DX*1)
+	VMOVUPS     Z2, (R13)(DX*1)
+	VMOVUPS     Z3, 64(R13)(DX*1)
 	ADDQ        $128, DX
 	CMPQ        DX, R9
 	JLT         gblock
@@ -1133,26 +1146,26 @@ gvec:
 	JGE         gtail
 	VMOVUPS     (DI)(DX*1), Z8
 	VMOVUPS     (R10)(DX*1), Z0
-	VMOVUPS     (R11)(DX*1), Z2
-	VMOVUPS     (R12)(DX*1), Z4
-	VMOVUPS     (R13)(DX*1), Z6
+	VMOVUPS     (R11)(DX*1), Z1
+	VMOVUPS     (R12)(DX*1), Z2
+	VMOVUPS     (R13)(DX*1), Z3
 	VFMADD231PS Z8, Z10, Z0
-	VFMADD231PS Z8, Z11, Z2
-	VFMADD231PS Z8, Z12, Z4
-	VFMADD231PS Z8, Z13, Z6
+	VFMADD231PS Z8, Z11, Z1
+	VFMADD231PS Z8, Z12, Z2
+	VFMADD231PS Z8, Z13, Z3
 	VMOVUPS     Z0, (R10)(DX*1)
-	VMOVUPS     Z2, (R11)(DX*1)
-	VMOVUPS     Z4, (R12)(DX*1)
-	VMOVUPS     Z6, (R13)(DX*1)
+	VMOVUPS     Z1, (R11)(DX*1)
+	VMOVUPS     Z2, (R12)(DX*1)
+	VMOVUPS     Z3, (R13)(DX*1)
 
 gtail:
 	TESTQ   $15, CX
 	JZ      gnext
 	LEAQ    -64(CX*4), DX
-	VMOVUPS Z16, (R10)(DX*1)
-	VMOVUPS Z17, (R11)(DX*1)
-	VMOVUPS Z18, (R12)(DX*1)
-	VMOVUPS Z19, (R13)(DX*1)
+	VMOVUPS Z4, (R10)(DX*1)
+	VMOVUPS Z5, (R11)(DX*1)
+	VMOVUPS Z6, (R12)(DX*1)
+	VMOVUPS Z7, (R13)(DX*1)
 
 gnext:
 	ADDQ $16, AX
@@ -1171,8 +1184,8 @@ row:
 	TESTQ        $15, CX
 	JZ           rmain
 	LEAQ         -64(CX*4), DX
-	VMOVUPS      (R10)(DX*1), Z16
-	VFMADD231PS  Z14, Z10, Z16
+	VMOVUPS      (R10)(DX*1), Z4
+	VFMADD231PS  Z14, Z10, Z4
 
 rmain:
 	XORQ DX, DX
@@ -1201,7 +1214,7 @@ rtail:
 	TESTQ   $15, CX
 	JZ      rnext
 	LEAQ    -64(CX*4), DX
-	VMOVUPS Z16, (R10)(DX*1)
+	VMOVUPS Z4, (R10)(DX*1)
 
 rnext:
 	ADDQ $4, AX
