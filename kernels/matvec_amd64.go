@@ -5,8 +5,9 @@ package kernels
 // The assembly takes A as its data slice and row stride; the row and column counts are
 // the lengths of the vectors, which the exported wrappers have checked against A. Empty
 // products return before the assembly, which would otherwise compute row addresses
-// from an empty A. Matrices narrower than one ZMM vector (minAVX512 columns) run the
-// avx2 kernel in the avx512 tier: every row would be an opmask tail.
+// from an empty A. The avx512 MatTVecAdd and Ger kernels finish each row with a whole
+// ZMM vector and so need minAVX512 columns; narrower matrices run the avx2 kernels in
+// the avx512 tier, and so do MatVec's, which would be all opmask tail.
 
 func matVec(y []float32, a Mat, x []float32, acc bool) {
 	if len(y) == 0 {
