@@ -73,40 +73,29 @@ GLOBL tailMask<>(SB), RODATA|NOPTR, $64
 
 // func dotAVX2(x, y []float32) float32
 TEXT ·dotAVX2(SB), NOSPLIT, $0-52
-	MOVQ x_base+0(FP), SI
-	MOVQ y_base+24(FP), DI
-	SPLIT(x_len+8(FP), 256, 32)
+	MOVQ   x_base+0(FP), SI
+	MOVQ   y_base+24(FP), DI
+	SPLIT(x_len+8(FP), 128, 32)
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	CMPQ DX, R9
-	JGE  vec
+	CMPQ   DX, R9
+	JGE    vec
 
-	// 64 floats: 8 loads of x, 8 FMAs each folding a load of y, 8 independent
-	// accumulators (2 FMA pipes × 4-cycle latency). Load-bound: 16 loads = 8 cycles.
+	// 32 floats: 4 loads of x, 4 FMAs each folding a load of y, 4 accumulators. Two
+	// loads per FMA make this load-bound at one FMA per cycle, so four 4-cycle chains
+	// keep up; fewer accumulators also shorten the final reduction.
 block:
 	VMOVUPS     (SI)(DX*1), Y8
 	VMOVUPS     32(SI)(DX*1), Y9
 	VMOVUPS     64(SI)(DX*1), Y10
 	VMOVUPS     96(SI)(DX*1), Y11
-	VMOVUPS     128(SI)(DX*1), Y12
-	VMOVUPS     160(SI)(DX*1), Y13
-	VMOVUPS     192(SI)(DX*1), Y14
-	VMOVUPS     224(SI)(DX*1), Y15
 	VFMADD231PS (DI)(DX*1), Y8, Y0
 	VFMADD231PS 32(DI)(DX*1), Y9, Y1
 	VFMADD231PS 64(DI)(DX*1), Y10, Y2
 	VFMADD231PS 96(DI)(DX*1), Y11, Y3
-	VFMADD231PS 128(DI)(DX*1), Y12, Y4
-	VFMADD231PS 160(DI)(DX*1), Y13, Y5
-	VFMADD231PS 192(DI)(DX*1), Y14, Y6
-	VFMADD231PS 224(DI)(DX*1), Y15, Y7
-	ADDQ        $256, DX
+	ADDQ        $128, DX
 	CMPQ        DX, R9
 	JLT         block
 
@@ -114,8 +103,7 @@ vec:
 	CMPQ DX, R10
 	JGE  tail
 
-	// 8 floats per step, rotating over four accumulators would need a jump table;
-	// at most 7 steps remain, so one chain is fine.
+	// At most 3 vectors remain.
 vecloop:
 	VMOVUPS     (SI)(DX*1), Y8
 	VFMADD231PS (DI)(DX*1), Y8, Y0
@@ -132,10 +120,6 @@ tail:
 	VFMADD231PS Y9, Y8, Y1
 
 reduce:
-	VADDPS       Y4, Y0, Y0
-	VADDPS       Y5, Y1, Y1
-	VADDPS       Y6, Y2, Y2
-	VADDPS       Y7, Y3, Y3
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0
@@ -150,38 +134,27 @@ reduce:
 TEXT ·dotAVX512(SB), NOSPLIT, $0-52
 	MOVQ   x_base+0(FP), SI
 	MOVQ   y_base+24(FP), DI
-	SPLIT(x_len+8(FP), 512, 64)
+	SPLIT(x_len+8(FP), 256, 64)
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
 	CMPQ   DX, R9
 	JGE    vec
 
-	// 128 floats: 8 loads of x, 8 FMAs folding a load of y, 8 accumulators. Each ZMM
-	// load takes both 256-bit load pipes, so this is load-bound at 16 cycles.
+	// 64 floats: 4 loads of x, 4 FMAs folding a load of y, 4 accumulators. A ZMM load
+	// takes both 256-bit load pipes, so this runs at one FMA per two cycles and four
+	// chains are plenty.
 block:
 	VMOVUPS     (SI)(DX*1), Z8
 	VMOVUPS     64(SI)(DX*1), Z9
 	VMOVUPS     128(SI)(DX*1), Z10
 	VMOVUPS     192(SI)(DX*1), Z11
-	VMOVUPS     256(SI)(DX*1), Z12
-	VMOVUPS     320(SI)(DX*1), Z13
-	VMOVUPS     384(SI)(DX*1), Z14
-	VMOVUPS     448(SI)(DX*1), Z15
 	VFMADD231PS (DI)(DX*1), Z8, Z0
 	VFMADD231PS 64(DI)(DX*1), Z9, Z1
 	VFMADD231PS 128(DI)(DX*1), Z10, Z2
 	VFMADD231PS 192(DI)(DX*1), Z11, Z3
-	VFMADD231PS 256(DI)(DX*1), Z12, Z4
-	VFMADD231PS 320(DI)(DX*1), Z13, Z5
-	VFMADD231PS 384(DI)(DX*1), Z14, Z6
-	VFMADD231PS 448(DI)(DX*1), Z15, Z7
-	ADDQ        $512, DX
+	ADDQ        $256, DX
 	CMPQ        DX, R9
 	JLT         block
 
@@ -189,15 +162,10 @@ vec:
 	CMPQ DX, R10
 	JGE  tail
 
-	// Up to 7 vectors remain; alternate two accumulators so consecutive FMAs overlap.
+	// At most 3 vectors remain.
 vecloop:
 	VMOVUPS     (SI)(DX*1), Z8
 	VFMADD231PS (DI)(DX*1), Z8, Z0
-	ADDQ        $64, DX
-	CMPQ        DX, R10
-	JGE         tail
-	VMOVUPS     (SI)(DX*1), Z9
-	VFMADD231PS (DI)(DX*1), Z9, Z1
 	ADDQ        $64, DX
 	CMPQ        DX, R10
 	JLT         vecloop
@@ -207,13 +175,9 @@ tail:
 	JGE  reduce
 	KMASK
 	VMOVUPS.Z   (SI)(DX*1), K1, Z8
-	VFMADD231PS (DI)(DX*1), Z8, K1, Z2
+	VFMADD231PS (DI)(DX*1), Z8, K1, Z1
 
 reduce:
-	VADDPS        Z4, Z0, Z0
-	VADDPS        Z5, Z1, Z1
-	VADDPS        Z6, Z2, Z2
-	VADDPS        Z7, Z3, Z3
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0
