@@ -266,6 +266,117 @@ TEXT ·matVecAVX512(SB), NOSPLIT, $0-81
 	// The tail of x is the same for every row: load it once, zeros in masked lanes.
 	VMOVUPS.Z (DI)(SI*1), K1, Z14
 
+	CMPQ BX, $8
+	JLT  rows4
+	CMPQ CX, $256
+	JGT  rows4
+
+	// Rows of up to 256 columns go eight at a time while they last: one load of x
+	// serves eight FMAs, and the reduction of eight accumulators to one YMM of results
+	// costs less per row than two four-row reductions (32×32: 43 → 39 ns, 64×64: 108
+	// → 99 ns). Longer rows stay with four streams, which the hardware prefetchers
+	// follow better from L3 (1024×1024: 47 µs with four, 53 µs with eight). The row
+	// pointers advance with x (R10: rows 0-2 via R8, R11: row 3, R12: rows 4-6, R13:
+	// row 7); R9 keeps the group's first row, DX counts whole vectors.
+group8:
+	MOVQ   R10, R9
+	LEAQ   (R10)(R8*2), R11
+	ADDQ   R8, R11
+	LEAQ   (R10)(R8*4), R12
+	LEAQ   (R11)(R8*4), R13
+	MOVQ   x_base+56(FP), DI
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	MOVQ   CX, DX
+	SHRQ   $4, DX
+	JZ     g8tail
+
+	// 16 columns of 8 rows: 1 load of x, 8 FMAs each folding a load of A into its own
+	// accumulator. 9 ZMM loads = 9 cycles for 8 FMAs.
+g8loop:
+	VMOVUPS     (DI), Z8
+	VFMADD231PS (R10), Z8, Z0
+	VFMADD231PS (R10)(R8*1), Z8, Z1
+	VFMADD231PS (R10)(R8*2), Z8, Z2
+	VFMADD231PS (R11), Z8, Z3
+	VFMADD231PS (R12), Z8, Z4
+	VFMADD231PS (R12)(R8*1), Z8, Z5
+	VFMADD231PS (R12)(R8*2), Z8, Z6
+	VFMADD231PS (R13), Z8, Z7
+	ADDQ        $64, DI
+	ADDQ        $64, R10
+	ADDQ        $64, R11
+	ADDQ        $64, R12
+	ADDQ        $64, R13
+	DECQ        DX
+	JNZ         g8loop
+
+g8tail:
+	TESTQ       $15, CX
+	JZ          g8reduce
+	VFMADD231PS (R10), Z14, K1, Z0
+	VFMADD231PS (R10)(R8*1), Z14, K1, Z1
+	VFMADD231PS (R10)(R8*2), Z14, K1, Z2
+	VFMADD231PS (R11), Z14, K1, Z3
+	VFMADD231PS (R12), Z14, K1, Z4
+	VFMADD231PS (R12)(R8*1), Z14, K1, Z5
+	VFMADD231PS (R12)(R8*2), Z14, K1, Z6
+	VFMADD231PS (R13), Z14, K1, Z7
+
+	// Halve each accumulator to 256 bits, then pairwise horizontal adds give
+	// [r0 r1 r2 r3 | r0 r1 r2 r3] and the same for r4..r7; adding the 128-bit halves
+	// gives r0..r7 in Y0.
+g8reduce:
+	VEXTRACTF64X4 $1, Z0, Y8
+	VADDPS        Y8, Y0, Y0
+	VEXTRACTF64X4 $1, Z1, Y9
+	VADDPS        Y9, Y1, Y1
+	VEXTRACTF64X4 $1, Z2, Y8
+	VADDPS        Y8, Y2, Y2
+	VEXTRACTF64X4 $1, Z3, Y9
+	VADDPS        Y9, Y3, Y3
+	VEXTRACTF64X4 $1, Z4, Y8
+	VADDPS        Y8, Y4, Y4
+	VEXTRACTF64X4 $1, Z5, Y9
+	VADDPS        Y9, Y5, Y5
+	VEXTRACTF64X4 $1, Z6, Y8
+	VADDPS        Y8, Y6, Y6
+	VEXTRACTF64X4 $1, Z7, Y9
+	VADDPS        Y9, Y7, Y7
+	VHADDPS       Y1, Y0, Y0
+	VHADDPS       Y3, Y2, Y2
+	VHADDPS       Y2, Y0, Y0
+	VHADDPS       Y5, Y4, Y4
+	VHADDPS       Y7, Y6, Y6
+	VHADDPS       Y6, Y4, Y4
+	VPERM2F128    $0x20, Y4, Y0, Y1
+	VPERM2F128    $0x31, Y4, Y0, Y2
+	VADDPS        Y2, Y1, Y0
+	CMPB          accumulate+80(FP), $0
+	JEQ           g8store
+	VADDPS        (AX), Y0, Y0
+
+g8store:
+	VMOVUPS Y0, (AX)
+	ADDQ    $32, AX
+	LEAQ    (R9)(R8*8), R10
+	SUBQ    $8, BX
+	CMPQ    BX, $8
+	JGE     group8
+
+	// Back to the 4-row code's registers: x from the start, R9 = end of its blocks.
+	MOVQ x_base+56(FP), DI
+	MOVQ CX, R9
+	SHLQ $2, R9
+	ANDQ $-128, R9
+
+rows4:
 	CMPQ BX, $4
 	JLT  rows1
 
