@@ -4,6 +4,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -20,6 +21,8 @@ func commands() []command {
 	return []command{
 		{"profile", "measure what the kernels cost on this machine (the default)", runProfile},
 		{"cpu", "show the CPU features and the kernel tier in use", runCPU},
+		{"grad", "write the loss gradient of a model on a sequence (cross-checks algorithms)", runGrad},
+		{"diagnose", "measure how gradients decay through time, and the TBPTT window a bias δ implies", runDiagnose},
 	}
 }
 
@@ -66,21 +69,37 @@ func usage(w io.Writer) {
 // (for -h) goes to stdout; errors are returned as one line by parse.
 func newFlags(name string, stdout io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("chronograd "+name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	// The flag package prints its error message and calls Usage on every parse error,
+	// not only for -h: collect both and let parse decide what reaches stdout.
+	held := &heldUsage{stdout: stdout}
+	fs.SetOutput(held)
 	fs.Usage = func() {
-		fmt.Fprintf(stdout, "usage of chronograd %s:\n", name)
-		fs.SetOutput(stdout)
+		held.Reset()
+		fmt.Fprintf(held, "usage of chronograd %s:\n", name)
 		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
 	}
 	return fs
+}
+
+// heldUsage holds what a flag set prints until parse knows whether it was asked for.
+type heldUsage struct {
+	bytes.Buffer
+	stdout io.Writer
 }
 
 // parse parses args and rejects positional arguments. -h prints the usage to stdout
 // and returns flag.ErrHelp; any other problem is returned as one line.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	err := fs.Parse(args)
+	held, _ := fs.Output().(*heldUsage)
+	if held != nil {
+		defer held.Reset()
+	}
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			if held != nil {
+				held.WriteTo(held.stdout)
+			}
 			return err
 		}
 		return fmt.Errorf("%v (see %s -h)", err, fs.Name())
