@@ -2,4 +2,77 @@
 
 package kernels
 
-func gemm(c, a, b Mat) { gemmGeneric(c, a, b) }
+// Micro-kernels of the blocked Gemm driver (see gemm_blocked.go for their contract).
+const (
+	gemmKernelAVX2_6x16 = iota
+	gemmKernelAVX512_8x32
+)
+
+// Tile shapes: 8 rows divide RTRL's M = n = 16, 32, 64 exactly, so its products never
+// compute padding rows on avx512; 32 columns (two ZMM) divide its N = n². kc makes a B
+// micro-panel (kc×nr floats) 16 KiB, half of L1, in both tiers; kc = 128 vs 256 on
+// avx512 measured ~10% apart at n = 256 (BenchmarkGemm, best of 6).
+var (
+	gemmAVX2   = gemmKernel{id: gemmKernelAVX2_6x16, mr: 6, nr: 16, kc: 256}
+	gemmAVX512 = gemmKernel{id: gemmKernelAVX512_8x32, mr: 8, nr: 32, kc: 128}
+)
+
+func gemm(c, a, b Mat) {
+	if active == Generic || gemmSmall(c.Rows, c.Cols, a.Cols) {
+		gemmGeneric(c, a, b)
+		return
+	}
+	if active == AVX512 {
+		gemmBlocked(c, a, b, gemmAVX512)
+		return
+	}
+	gemmBlocked(c, a, b, gemmAVX2)
+}
+
+// gemmMicro calls micro-kernel id; a switch rather than a func value so each call is
+// direct.
+func gemmMicro(id, kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int) {
+	if id == gemmKernelAVX512_8x32 {
+		gemmKernel8x32AVX512(kc, a, rsa, csa, b, ldb, c, ldc, rows)
+		return
+	}
+	gemmKernel6x16AVX2(kc, a, rsa, csa, b, ldb, c, ldc, rows)
+}
+
+// gemmCopyRows packs a full-width B micro-panel for the blocked driver; both tiers use
+// the VEX copy routines.
+func gemmCopyRows(dst, src []float32, lds, rows, width int) bool {
+	if len(dst) < rows*width || len(src) < (rows-1)*lds+width {
+		panic("kernels: gemmCopyRows: short buffer")
+	}
+	switch width {
+	case 16:
+		gemmPackB16AVX2(&dst[0], &src[0], lds, rows)
+	case 32:
+		gemmPackB32AVX2(&dst[0], &src[0], lds, rows)
+	default:
+		return false
+	}
+	return true
+}
+
+// gemmPackB16AVX2 and gemmPackB32AVX2 copy rows rows of 16 or 32 floats, source row
+// stride lds, to dst packed.
+//
+//go:noescape
+func gemmPackB16AVX2(dst, src *float32, lds, rows int)
+
+//go:noescape
+func gemmPackB32AVX2(dst, src *float32, lds, rows int)
+
+// gemmKernel6x16AVX2 adds the first rows rows of the 6×16 product of a A micro-panel and a B micro-panel
+// into c. It uses only VEX encodings (Y0-Y15).
+//
+//go:noescape
+func gemmKernel6x16AVX2(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int)
+
+// gemmKernel8x32AVX512 adds the first rows rows of the 8×32 product of an A micro-panel and a B micro-panel
+// into c.
+//
+//go:noescape
+func gemmKernel8x32AVX512(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int)

@@ -1,0 +1,193 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sync"
+	"testing"
+)
+
+// Gemm-specific tests. The shared harness (kernels_test.go) compares every tier with
+// generic on odd sizes and strides; these add what only Gemm has: blocking boundaries
+// (gemm_blocked_test.go), concurrent callers and the allocation-free steady state.
+
+// gemmCase is one product with strided operands and guard bands around C.
+type gemmCase struct {
+	m, n, k int
+	a, b, c Mat
+	cData   []float32 // C's backing array, guard bands included
+	cOff    int       // where C starts in cData
+	want    []float64 // expected C (row-major, m×n), computed in float64
+	bound   []float64 // per element: sum over p of |a_ip * b_pj| + |c_ij|, for the tolerance
+}
+
+const gemmGuard = float32(-12345.5)
+
+// newGemmCase builds C (m×n) += A (m×k) · B (k×n) with row strides padded by pad, C
+// surrounded by guard values that the kernel must leave alone.
+func newGemmCase(rng *rand.Rand, m, n, k, pad int) *gemmCase {
+	fill := func(rows, cols int) Mat {
+		stride := cols + pad
+		data := make([]float32, rows*stride)
+		for i := range data {
+			data[i] = float32(rng.NormFloat64())
+		}
+		return Mat{Rows: rows, Cols: cols, Stride: stride, Data: data[:max(0, (rows-1)*stride+cols)]}
+	}
+	g := &gemmCase{m: m, n: n, k: k, a: fill(m, k), b: fill(k, n)}
+	stride := n + pad
+	g.cOff = 7
+	g.cData = make([]float32, g.cOff+m*stride+9)
+	for i := range g.cData {
+		g.cData[i] = gemmGuard
+	}
+	g.c = Mat{Rows: m, Cols: n, Stride: stride, Data: g.cData[g.cOff : g.cOff+max(0, (m-1)*stride+n)]}
+	g.want = make([]float64, m*n)
+	g.bound = make([]float64, m*n)
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			cij := float32(rng.NormFloat64())
+			g.c.Set(i, j, cij)
+			sum, abs := float64(cij), math.Abs(float64(cij))
+			for p := 0; p < k; p++ {
+				t := float64(g.a.At(i, p)) * float64(g.b.At(p, j))
+				sum += t
+				abs += math.Abs(t)
+			}
+			g.want[i*n+j], g.bound[i*n+j] = sum, abs
+		}
+	}
+	return g
+}
+
+// check reports wrong elements of C and any guard value that changed.
+func (g *gemmCase) check(t *testing.T, name string) {
+	t.Helper()
+	bad := 0
+	for i := 0; i < g.m; i++ {
+		for j := 0; j < g.n; j++ {
+			got := float64(g.c.At(i, j))
+			// float32 accumulation of k products in any order: error ≲ k·eps·Σ|terms|.
+			tol := float64(g.k+2) * 1.2e-7 * g.bound[i*g.n+j]
+			if d := math.Abs(got - g.want[i*g.n+j]); !(d <= tol) {
+				if bad++; bad <= 5 {
+					t.Errorf("%s: C[%d,%d] = %v, want %v (tolerance %.3g)", name, i, j, got, g.want[i*g.n+j], tol)
+				}
+			}
+		}
+	}
+	for idx, v := range g.cData {
+		off := idx - g.cOff
+		inside := off >= 0 && off/g.c.Stride < g.m && off%g.c.Stride < g.n
+		if !inside && v != gemmGuard {
+			if bad++; bad <= 10 {
+				t.Errorf("%s: element %d outside C (stride %d) changed to %v", name, off, g.c.Stride, v)
+			}
+		}
+	}
+	if bad > 5 {
+		t.Errorf("%s: %d bad elements in all", name, bad)
+	}
+}
+
+// TestGemmConcurrent runs Gemm from several goroutines at once, as RTRL does when it
+// splits the columns of the influence matrix; with -race it also checks the scratch
+// buffers are never shared.
+func TestGemmConcurrent(t *testing.T) {
+	for _, tier := range Tiers() {
+		t.Run(tier.String(), func(t *testing.T) {
+			restore, err := UseTier(tier)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer restore()
+			rng := rand.New(rand.NewPCG(1, 2))
+			const workers = 6
+			cases := make([]*gemmCase, workers)
+			for w := range cases {
+				cases[w] = newGemmCase(rng, 33+w, 257+31*w, 40+w, w%3)
+			}
+			var wg sync.WaitGroup
+			for _, g := range cases {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for range 3 {
+						Gemm(g.c, g.a, g.b)
+					}
+				}()
+			}
+			wg.Wait()
+			for w, g := range cases {
+				// Three calls added A·B three times: compare against C0 + 3·A·B.
+				check3(t, fmt.Sprintf("worker %d", w), g)
+			}
+		})
+	}
+}
+
+// check3 checks g after three calls of Gemm: want holds C0 + A·B, so C0 + 3·A·B is
+// 3·want − 2·C0, where C0 is recovered as want − A·B.
+func check3(t *testing.T, name string, g *gemmCase) {
+	t.Helper()
+	for i := 0; i < g.m; i++ {
+		for j := 0; j < g.n; j++ {
+			ab := 0.0
+			for p := 0; p < g.k; p++ {
+				ab += float64(g.a.At(i, p)) * float64(g.b.At(p, j))
+			}
+			idx := i*g.n + j
+			g.want[idx] += 2 * ab
+			g.bound[idx] *= 3
+		}
+	}
+	g.check(t, name)
+}
+
+// TestGemmAllocs pins the allocation-free steady state on every tier, on the RTRL shape
+// and a square one.
+func TestGemmAllocs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	shapes := []struct{ m, n, k int }{{32, 32 * 32, 32}, {100, 100, 100}, {3, 5, 7}}
+	for _, tier := range Tiers() {
+		restore, err := UseTier(tier)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range shapes {
+			g := newGemmCase(rng, s.m, s.n, s.k, 1)
+			if allocs := testing.AllocsPerRun(20, func() { Gemm(g.c, g.a, g.b) }); allocs != 0 {
+				t.Errorf("%s: Gemm %d×%d×%d allocates %v times per call", tier, s.m, s.n, s.k, allocs)
+			}
+		}
+		restore()
+	}
+}
+
+// BenchmarkGemmSmall compares every tier with generic on tiny and thin products, the
+// evidence behind gemmSmall's thresholds: no tier may be slower than generic anywhere.
+func BenchmarkGemmSmall(b *testing.B) {
+	shapes := []struct{ m, n, k int }{
+		{2, 2, 2}, {4, 4, 4}, {7, 7, 7}, {8, 8, 8}, {12, 12, 12}, {16, 16, 16},
+		{1, 512, 512}, {512, 1, 512}, {512, 512, 1}, {1, 1, 2048}, {2048, 1, 1},
+		{1, 2, 512}, {512, 2, 1}, {32, 1, 32}, {64, 2, 64}, {7, 3, 100}, {3, 100, 7},
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, s := range shapes {
+		g := newGemmCase(rng, s.m, s.n, s.k, 0)
+		for _, tier := range Tiers() {
+			b.Run(fmt.Sprintf("%dx%dx%d/%s", s.m, s.n, s.k, tier), func(b *testing.B) {
+				restore, err := UseTier(tier)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer restore()
+				for b.Loop() {
+					Gemm(g.c, g.a, g.b)
+				}
+				b.ReportMetric(2*float64(s.m*s.n*s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
