@@ -98,48 +98,62 @@ func (a *EProp) Step(x, y []float32) (float32, error) {
 	// o); the h rows' o entry is tanh(c_t)·σ'(a_o).
 	a.cell.ImmediateCoefficients(a.cache, a.coefIH, a.coefHH)
 	gates := a.cache.Gates()
-	forget := gates[h : 2*h]
+	forget, out, tanhC := gates[h:2*h], gates[3*h:], a.cache.CellTanh()
+	if hasTarget {
+		if a.feedback.Rows > 0 {
+			kernels.MatVec(a.q, a.feedback, a.dy)
+		} else {
+			copy(a.q, a.dLds[:h])
+		}
+	}
+	g := a.gradCell
+	xs, hs := a.aHat[:in], a.aHat[in:in+h]
 	for gate := range 3 {
 		for u := range h {
+			r := gate*h + u
 			c := a.coefIH[(h+u)*4+gate] // ∂c_u/∂a_{gate,u}
-			eps := a.epsilon.Row(gate*h + u)
-			aHat := a.aHat[:len(eps)]
-			f := forget[u]
-			for j := range eps {
-				eps[j] = f*eps[j] + c*aHat[j] // the eligibility vector's recursion
+			f := forget[u]              // ∂c_u/∂c_u at fixed h_{t-1}
+			// L_j·e_ji = L_j·(∂h_j/∂c_j)·ε_ji, summed into eq. 3 as ε is updated.
+			var scale float32
+			if hasTarget {
+				scale = a.q[u] * out[u] * (1 - tanhC[u]*tanhC[u])
+			}
+			eps := a.epsilon.Row(r)
+			wih, whh := l.WeightIH+r*in, l.WeightHH+r*h
+			eligibilityRow(eps[:in], xs, g[wih:wih+in], f, c, scale, hasTarget)
+			eligibilityRow(eps[in:in+h], hs, g[whh:whh+h], f, c, scale, hasTarget)
+			eps[in+h] = f*eps[in+h] + c // the bias's input is 1
+			if hasTarget {
+				g[l.BiasIH+r] += scale * eps[in+h]
+				g[l.BiasHH+r] += scale * eps[in+h]
 			}
 		}
 	}
 	if !hasTarget {
 		return loss, nil
 	}
-	if a.feedback.Rows > 0 {
-		kernels.MatVec(a.q, a.feedback, a.dy)
-	} else {
-		copy(a.q, a.dLds[:h])
-	}
-	out, tanhC := gates[3*h:], a.cache.CellTanh()
-	g := a.gradCell
 	for u, lu := range a.q {
-		// L_j·e_ji = L_j·(∂h_j/∂c_j)·ε_ji for gates i, f, g, summed into eq. 3.
-		scale := lu * out[u] * (1 - tanhC[u]*tanhC[u])
-		for gate := range 3 {
-			a.addGrad(g, l, gate*h+u, scale, a.epsilon.Row(gate*h+u))
-		}
 		// The output gate's trace is its immediate Jacobian: tanh(c_u)·σ'(a_o)·â.
-		a.addGrad(g, l, 3*h+u, lu*a.coefIH[u*4+3], a.aHat)
+		r := 3*h + u
+		scale := lu * a.coefIH[u*4+3]
+		kernels.Axpy(scale, xs, g[l.WeightIH+r*in:l.WeightIH+(r+1)*in])
+		kernels.Axpy(scale, hs, g[l.WeightHH+r*h:l.WeightHH+(r+1)*h])
+		g[l.BiasIH+r] += scale
+		g[l.BiasHH+r] += scale
 	}
 	return loss, nil
 }
 
-// addGrad adds scale·v to gate row r's parameters, v laid out like â = [x; h; 1] (the
-// bias entry goes to both bias_ih and bias_hh, which enter the gate identically).
-func (a *EProp) addGrad(g []float32, l cell.Layout, r int, scale float32, v []float32) {
-	h, in := l.Hidden, l.Input
-	kernels.Axpy(scale, v[:in], g[l.WeightIH+r*in:l.WeightIH+(r+1)*in])
-	kernels.Axpy(scale, v[in:in+h], g[l.WeightHH+r*h:l.WeightHH+(r+1)*h])
-	g[l.BiasIH+r] += scale * v[in+h]
-	g[l.BiasHH+r] += scale * v[in+h]
+// eligibilityRow is the eligibility vector's recursion ε ← f·ε + c·â over one input
+// segment of a gate row, and, with a target, grad += scale·ε on the matching parameters.
+func eligibilityRow(eps, aHat, grad []float32, f, c, scale float32, hasTarget bool) {
+	aHat, grad = aHat[:len(eps)], grad[:len(eps)]
+	for j := range eps {
+		eps[j] = f*eps[j] + c*aHat[j]
+		if hasTarget {
+			grad[j] += scale * eps[j]
+		}
+	}
 }
 
 // Bytes counts ε, â, the coefficients, B, L and the shared buffers.
