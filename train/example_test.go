@@ -28,7 +28,7 @@ func ExampleOnline() {
 	if err != nil {
 		panic(err)
 	}
-	learner, err := train.NewOnline(m, alg, &train.Adam{LR: 0.01}, train.OnlineConfig{ClipNorm: 1})
+	learner, err := train.NewOnline(m, alg, &train.Adam{LR: 0.001}, train.OnlineConfig{ClipNorm: 1})
 	if err != nil {
 		panic(err)
 	}
