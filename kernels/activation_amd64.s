@@ -313,10 +313,156 @@ sigmoidAVX2Loop:
 	VZEROUPPER
 	RET
 
+// TANH_AVX512 is TANH_AVX2 on ZMM registers (AVX-512 F has no VANDPS & co. on ZMM, so
+// the bitwise steps use VPANDD/VPANDND/VPORD). Needs Z15 = |x| mask, Z14 = 20,
+// Z12 = log2 e, Z11/Z10 = -ln2 head/tail, Z9 = 1, Z8 = 2, Z16 = -2, Z17-Z23 = P8..P2.
+#define TANH_AVX512 \
+	VPANDD       Z15, Z0, Z1      \
+	VMINPS       Z1, Z14, Z1      \
+	VMULPS       Z16, Z1, Z1      \
+	VMULPS       Z12, Z1, Z2      \
+	VRNDSCALEPS  $0, Z2, Z2       \
+	VMOVAPS      Z1, Z3           \
+	VFMADD231PS  Z11, Z2, Z3      \
+	VFMADD231PS  Z10, Z2, Z3      \
+	VCVTPS2DQ    Z2, Z2           \
+	VMOVAPS      Z17, Z4          \
+	VFMADD213PS  Z18, Z3, Z4      \
+	VFMADD213PS  Z19, Z3, Z4      \
+	VFMADD213PS  Z20, Z3, Z4      \
+	VFMADD213PS  Z21, Z3, Z4      \
+	VFMADD213PS  Z22, Z3, Z4      \
+	VFMADD213PS  Z23, Z3, Z4      \
+	VMULPS       Z3, Z3, Z5       \
+	VFMADD213PS  Z3, Z5, Z4       \
+	VPSLLD       $23, Z2, Z2      \
+	VPADDD       Z9, Z2, Z2       \
+	VSUBPS       Z9, Z2, Z5       \
+	VFMADD231PS  Z4, Z2, Z5       \
+	VADDPS       Z8, Z5, Z6       \
+	VSUBPS       Z6, Z8, Z7       \
+	VADDPS       Z5, Z7, Z7       \
+	VDIVPS       Z6, Z9, Z1       \
+	VMULPS       Z1, Z5, Z2       \
+	VFNMADD231PS Z6, Z2, Z5       \
+	VFNMADD231PS Z7, Z2, Z5       \
+	VFMADD231PS  Z5, Z1, Z2       \
+	VPANDD       Z15, Z2, Z2      \
+	VPANDND      Z0, Z15, Z3      \
+	VPORD        Z3, Z2, Z2
+
+// SIGMOID_AVX512 is SIGMOID_AVX2 on ZMM registers; the blend takes its mask from the
+// sign bits via VPTESTMD into K1. Needs Z15 = sign bit, Z14 = -104, Z12 = log2 e,
+// Z11/Z10 = -ln2 head/tail, Z9 = 1, Z17-Z23 = P8..P2.
+#define SIGMOID_AVX512 \
+	VPORD        Z15, Z0, Z1      \
+	VMAXPS       Z1, Z14, Z1      \
+	VMULPS       Z12, Z1, Z2      \
+	VRNDSCALEPS  $0, Z2, Z2       \
+	VMOVAPS      Z1, Z3           \
+	VFMADD231PS  Z11, Z2, Z3      \
+	VFMADD231PS  Z10, Z2, Z3      \
+	VCVTPS2DQ    Z2, Z2           \
+	VMOVAPS      Z17, Z4          \
+	VFMADD213PS  Z18, Z3, Z4      \
+	VFMADD213PS  Z19, Z3, Z4      \
+	VFMADD213PS  Z20, Z3, Z4      \
+	VFMADD213PS  Z21, Z3, Z4      \
+	VFMADD213PS  Z22, Z3, Z4      \
+	VFMADD213PS  Z23, Z3, Z4      \
+	VMULPS       Z3, Z3, Z5       \
+	VFMADD213PS  Z3, Z5, Z4       \
+	VPSRAD       $1, Z2, Z5       \
+	VPSUBD       Z5, Z2, Z2       \
+	VPSLLD       $23, Z2, Z2      \
+	VPADDD       Z9, Z2, Z2       \
+	VPSLLD       $23, Z5, Z5      \
+	VPADDD       Z9, Z5, Z5       \
+	VFMADD213PS  Z2, Z2, Z4       \
+	VMULPS       Z5, Z4, Z4       \
+	VADDPS       Z9, Z4, Z6       \
+	VSUBPS       Z6, Z9, Z7       \
+	VADDPS       Z4, Z7, Z7       \
+	VPTESTMD     Z15, Z0, K1      \
+	VBLENDMPS    Z4, Z9, K1, Z5   \
+	VDIVPS       Z6, Z9, Z1       \
+	VMULPS       Z1, Z5, Z2       \
+	VFNMADD231PS Z6, Z2, Z5       \
+	VFNMADD231PS Z7, Z2, Z5       \
+	VFMADD231PS  Z5, Z1, Z2
+
+#define POLY_AVX512 \
+	VBROADCASTSS actConst<>+P8(SB), Z17 \
+	VBROADCASTSS actConst<>+P7(SB), Z18 \
+	VBROADCASTSS actConst<>+P6(SB), Z19 \
+	VBROADCASTSS actConst<>+P5(SB), Z20 \
+	VBROADCASTSS actConst<>+P4(SB), Z21 \
+	VBROADCASTSS actConst<>+P3(SB), Z22 \
+	VBROADCASTSS actConst<>+P2(SB), Z23
+
+
 // func tanhAVX512(dst, x []float32)
 TEXT ·tanhAVX512(SB), NOSPLIT, $0-48
-	JMP ·tanhAVX2(SB)
+	VBROADCASTSS actConst<>+ABSMASK(SB), Z15
+	VBROADCASTSS actConst<>+TANHMAX(SB), Z14
+	VBROADCASTSS actConst<>+LOG2E(SB), Z12
+	VBROADCASTSS actConst<>+NEGLN2HI(SB), Z11
+	VBROADCASTSS actConst<>+NEGLN2LO(SB), Z10
+	VBROADCASTSS actConst<>+ONE(SB), Z9
+	VBROADCASTSS actConst<>+TWO(SB), Z8
+	VBROADCASTSS actConst<>+NEGTWO(SB), Z16
+	POLY_AVX512
+	MOVQ    dst_base+0(FP), DI
+	MOVQ    x_base+24(FP), SI
+	MOVQ    x_len+32(FP), CX
+	SHLQ    $2, CX
+	VMOVUPS -64(SI)(CX*1), Z13
+	LEAQ    -64(DI)(CX*1), R8
+	ANDQ    $-64, CX
+	XORQ    AX, AX
+
+tanhAVX512Loop:
+	VMOVUPS (SI)(AX*1), Z0
+	TANH_AVX512
+	VMOVUPS Z2, (DI)(AX*1)
+	ADDQ    $64, AX
+	CMPQ    AX, CX
+	JLT     tanhAVX512Loop
+
+	VMOVAPS Z13, Z0
+	TANH_AVX512
+	VMOVUPS Z2, (R8)
+	VZEROUPPER
+	RET
 
 // func sigmoidAVX512(dst, x []float32)
 TEXT ·sigmoidAVX512(SB), NOSPLIT, $0-48
-	JMP ·sigmoidAVX2(SB)
+	VBROADCASTSS actConst<>+SIGNMASK(SB), Z15
+	VBROADCASTSS actConst<>+SIGMIN(SB), Z14
+	VBROADCASTSS actConst<>+LOG2E(SB), Z12
+	VBROADCASTSS actConst<>+NEGLN2HI(SB), Z11
+	VBROADCASTSS actConst<>+NEGLN2LO(SB), Z10
+	VBROADCASTSS actConst<>+ONE(SB), Z9
+	POLY_AVX512
+	MOVQ    dst_base+0(FP), DI
+	MOVQ    x_base+24(FP), SI
+	MOVQ    x_len+32(FP), CX
+	SHLQ    $2, CX
+	VMOVUPS -64(SI)(CX*1), Z13
+	LEAQ    -64(DI)(CX*1), R8
+	ANDQ    $-64, CX
+	XORQ    AX, AX
+
+sigmoidAVX512Loop:
+	VMOVUPS (SI)(AX*1), Z0
+	SIGMOID_AVX512
+	VMOVUPS Z2, (DI)(AX*1)
+	ADDQ    $64, AX
+	CMPQ    AX, CX
+	JLT     sigmoidAVX512Loop
+
+	VMOVAPS Z13, Z0
+	SIGMOID_AVX512
+	VMOVUPS Z2, (R8)
+	VZEROUPPER
+	RET
