@@ -12,7 +12,6 @@ package cell
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/chronograd/chronograd/kernels"
 )
@@ -611,6 +610,3 @@ func (c *rnnCell) directJacobian(k *Cache, j kernels.Mat) {
 		}
 	}
 }
-
-func sigmoid(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) }
-func tanh32(x float32) float32  { return float32(math.Tanh(float64(x))) }

@@ -42,10 +42,14 @@ func TestCacheAccessors(t *testing.T) {
 		switch cfg.Kind {
 		case cell.RNNTanh, cell.RNNReLU:
 			u, d := k.PreActivation(), k.ActivationDeriv()
+			// φ is kernels.Tanh (within 2 ulp of tanh, tested in kernels); the cache
+			// must hold exactly 1 - φ² of the φ the step used.
+			phi := make([]float32, h)
+			kernels.Tanh(phi, u)
 			for i := range h {
 				wantD := float32(0)
 				if cfg.Kind == cell.RNNTanh {
-					th := tanh(u[i])
+					th := phi[i]
 					wantD = 1 - th*th
 				} else if u[i] > 0 {
 					wantD = 1

@@ -19,11 +19,16 @@ func (c *rnnCell) forwardGRU(k *Cache, next []float32) {
 	kernels.MatVecAdd(c.preHH, c.whh, k.prev)
 	r, z, n := k.gates[:h], k.gates[h:2*h], k.gates[2*h:3*h]
 	hn := k.aux
+	// The activations run over whole gate blocks (r and z are adjacent).
+	rz := k.gates[:2*h]
+	kernels.Add(rz, c.preIH[:2*h], c.preHH[:2*h])
+	kernels.Sigmoid(rz, rz)
 	for u := range h {
-		r[u] = sigmoid(c.preIH[u] + c.preHH[u])
-		z[u] = sigmoid(c.preIH[h+u] + c.preHH[h+u])
 		hn[u] = c.preHH[2*h+u]
-		n[u] = tanh32(c.preIH[2*h+u] + r[u]*hn[u])
+		n[u] = c.preIH[2*h+u] + r[u]*hn[u]
+	}
+	kernels.Tanh(n, n)
+	for u := range h {
 		next[u] = (1-z[u])*n[u] + z[u]*k.prev[u]
 	}
 }

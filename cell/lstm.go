@@ -20,16 +20,17 @@ func (c *rnnCell) forwardLSTM(k *Cache, next []float32) {
 	ig, fg, gg, og := k.gates[:h], k.gates[h:2*h], k.gates[2*h:3*h], k.gates[3*h:]
 	cPrev := k.prev[h:]
 	tc := k.aux
+	// The activations run over whole gate blocks (i and f are adjacent).
+	kernels.Sigmoid(k.gates[:2*h], pre[:2*h])
+	kernels.Tanh(gg, pre[2*h:3*h])
+	kernels.Sigmoid(og, pre[3*h:4*h])
 	for u := range h {
-		ig[u] = sigmoid(pre[u])
-		fg[u] = sigmoid(pre[h+u])
-		gg[u] = tanh32(pre[2*h+u])
-		og[u] = sigmoid(pre[3*h+u])
 		cNew := fg[u]*cPrev[u] + ig[u]*gg[u]
-		tc[u] = tanh32(cNew)
+		tc[u] = cNew
 		next[h+u] = cNew
-		next[u] = og[u] * tc[u]
 	}
+	kernels.Tanh(tc, tc)
+	kernels.Mul(next[:h], og, tc)
 }
 
 func (c *rnnCell) coefLSTM(k *Cache, coefIH, coefHH []float32) {

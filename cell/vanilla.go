@@ -16,8 +16,8 @@ func (c *rnnCell) forwardVanilla(k *Cache, next []float32) {
 	kernels.MatVecAdd(u, c.whh, k.prev)
 	a, beta := c.alpha, 1-c.alpha
 	if c.lay.Kind == RNNTanh {
-		for i, ui := range u {
-			phi := tanh32(ui)
+		kernels.Tanh(deriv, u) // φ(u), overwritten with φ'(u) below
+		for i, phi := range deriv {
 			deriv[i] = 1 - phi*phi
 			next[i] = beta*k.prev[i] + a*phi
 		}

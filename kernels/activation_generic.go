@@ -40,10 +40,12 @@ const (
 	actP8      = float32(1.0 / 40320)
 )
 
-// fma32 is a fused multiply-add rounded to float32 (via float64: the product is exact,
-// the sum rounds twice, which differs from one rounding only in rare ties).
+// fma32 is a fused multiply-add rounded to float32, computed in float64: the product of
+// two float32 is exact there (48 bits), so only the sum rounds, to float64 and then to
+// float32; that double rounding differs from one rounding only in rare near-ties.
+// (math.FMA would give the same float64 and costs a feature check on amd64.)
 func fma32(a, b, c float32) float32 {
-	return float32(math.FMA(float64(a), float64(b), float64(c)))
+	return float32(float64(a)*float64(b) + float64(c))
 }
 
 // expm1Reduced returns r's reduction: k (as a float and an int) and q = e^r - 1, with

@@ -8,6 +8,7 @@ import (
 
 // Benchmark names are read by other tools: Benchmark<Kernel>/<tier>/n=<n>, plus
 // BenchmarkGemm/<tier>/rtrl/n=<n> for RTRL's n×n by n×n² product. Each reports GFLOP/s.
+// BenchmarkTanh and BenchmarkSigmoid report elements/s instead.
 //
 //	go test ./kernels -run '^$' -bench . -count 5
 
@@ -128,3 +129,26 @@ func BenchmarkGemm(b *testing.B) {
 		}
 	})
 }
+
+// benchActivation reports ns per call (the default) and elements per second. The inputs
+// span [-8, 8], where every branch-free step of the kernels does real work.
+func benchActivation(b *testing.B, f func(dst, x []float32)) {
+	benchTiers(b, func(b *testing.B) {
+		for _, n := range benchSizes {
+			b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+				x, dst := benchVec(n), make([]float32, n)
+				for i := range x {
+					x[i] *= 8
+				}
+				for b.Loop() {
+					f(dst, x)
+				}
+				b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "elements/s")
+			})
+		}
+	})
+}
+
+func BenchmarkTanh(b *testing.B) { benchActivation(b, Tanh) }
+
+func BenchmarkSigmoid(b *testing.B) { benchActivation(b, Sigmoid) }

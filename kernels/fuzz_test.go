@@ -80,6 +80,40 @@ func FuzzLevel1(f *testing.F) {
 	})
 }
 
+// FuzzActivation feeds arbitrary float32 bit patterns (every special value reachable)
+// at arbitrary lengths and offsets: each tier within 1 ulp of generic, generic within
+// activationMaxULP of the float64 truth, in place equal to out of place.
+func FuzzActivation(f *testing.F) {
+	f.Add(uint16(17), uint8(3), []byte("seed data for the activation kernels"))
+	f.Add(uint16(0), uint8(0), []byte{})
+	f.Add(uint16(40), uint8(7), []byte{0, 0, 0x80, 0x7f, 0, 0, 0x80, 0xff, 1, 0, 0xc0, 0x7f, 0, 0, 0, 0x80})
+	f.Fuzz(func(t *testing.T, n16 uint16, off uint8, data []byte) {
+		n := int(n16 % 600)
+		o := int(off % 16)
+		x := floatsFrom(data, o+n)[o:]
+		for _, a := range activations {
+			want := make([]float32, n)
+			a.generic(want, x)
+			for i, v := range x {
+				if e := ulpErr(want[i], a.ref(v)); e > activationMaxULP {
+					t.Fatalf("generic %s(%g) = %g, true %g: %.2f ulp", a.name, v, want[i], a.ref(v), e)
+				}
+			}
+			eachTierFuzz(t, func() {
+				got := make([]float32, n)
+				a.run(got, x)
+				in := snapshot(x)
+				a.run(in, in)
+				for i := range got {
+					if ulpDist(got[i], want[i]) > 1 || math.Float32bits(in[i]) != math.Float32bits(got[i]) {
+						t.Fatalf("%s %s(%g) n=%d [%d]: %g (in place %g), generic %g", Impl(), a.name, x[i], n, i, got[i], in[i], want[i])
+					}
+				}
+			})
+		}
+	})
+}
+
 func reverse(b []byte) []byte {
 	r := make([]byte, len(b))
 	for i, v := range b {

@@ -57,6 +57,10 @@ func TestGuardPage(t *testing.T) {
 				Mul(d, x, y)
 				Add(d, x, y)
 				MulAdd(d, x, y)
+				Tanh(d, x)
+				Sigmoid(d, x)
+				Tanh(x, x)
+				Sigmoid(y, y)
 				// Matrices whose first or last row touches the guard page, with a
 				// vector along each dimension also at the page edge.
 				for _, rows := range []int{1, 3, 8, 17} {

@@ -535,6 +535,8 @@ func TestSizeMismatchPanicsWithSizes(t *testing.T) {
 		},
 			"kernels: MatTVecAdd: 2×3 matrix with stride 4 needs 7 elements, has 6"},
 		{"Gemm", func() { Gemm(NewMat(2, 2), NewMat(2, 3), NewMat(2, 2)) }, "kernels: Gemm: C is 2×2, A is 2×3, B is 2×2"},
+		{"Tanh", func() { Tanh(make([]float32, 9), make([]float32, 8)) }, "kernels: Tanh: len(dst) = 9, len(x) = 8"},
+		{"Sigmoid", func() { Sigmoid(make([]float32, 3), make([]float32, 17)) }, "kernels: Sigmoid: len(dst) = 3, len(x) = 17"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -602,6 +604,8 @@ func TestNoAllocs(t *testing.T) {
 			Ger(a, 1, xr, y)
 			Gemm(c, a, b)
 			Gemm(cm, j, m)
+			Tanh(d, x)
+			Sigmoid(d, x)
 		})
 		restore()
 		if allocs != 0 {

@@ -136,7 +136,10 @@ func TestOnlineLearnsAStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	learner, err := train.NewOnline(m, alg, &train.Adam{LR: 0.01}, train.OnlineConfig{ClipNorm: 1})
+	// Adam at 0.01 made this a coin toss on rounding: over seeds 1-8, 5 of 8 learned on
+	// each tier, a different 5 per tier, and a 1-ulp change in tanh flipped seed 5. At
+	// 0.001 all 8 seeds learn on every tier, before and after kernels.Tanh.
+	learner, err := train.NewOnline(m, alg, &train.Adam{LR: 0.001}, train.OnlineConfig{ClipNorm: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
