@@ -6,9 +6,10 @@ import "fmt"
 //
 //	for i := range x { dst[i] = float32(math.Tanh(float64(x[i]))) }
 //
-// within 2 ulp of the correctly rounded value for every float32 input (tested over all of
-// them); tanh(±0) = ±0, tanh(±Inf) = ±1, NaN stays NaN. dst may be x itself; otherwise
-// dst and x must not overlap. The SIMD tiers agree with the generic twin within 1 ulp.
+// within 2 ulp of the true value (in ulps of the float32 nearest it; at most 1.91 ulp,
+// measured over all 2^32 inputs), so tanh(x) = x for tiny x; tanh(±0) = ±0,
+// tanh(±Inf) = ±1, NaN stays NaN. dst may be x itself; otherwise dst and x must not
+// overlap. The SIMD tiers agree with the generic twin within 1 ulp.
 func Tanh(dst, x []float32) {
 	if len(dst) != len(x) {
 		panic(fmt.Sprintf("kernels: Tanh: len(dst) = %d, len(x) = %d", len(dst), len(x)))
@@ -20,10 +21,10 @@ func Tanh(dst, x []float32) {
 //
 //	for i := range x { dst[i] = float32(1 / (1 + math.Exp(-float64(x[i])))) }
 //
-// within 2 ulp of the correctly rounded value for every float32 input, subnormal results
-// included (tested over all of them); sigmoid(+Inf) = 1, sigmoid(-Inf) = 0, NaN stays NaN.
-// dst may be x itself; otherwise dst and x must not overlap. The SIMD tiers agree with the
-// generic twin within 1 ulp.
+// within 2 ulp of the true value (in ulps of the float32 nearest it, subnormal results
+// included; at most 1.48 ulp, measured over all 2^32 inputs); sigmoid(+Inf) = 1,
+// sigmoid(-Inf) = 0, NaN stays NaN. dst may be x itself; otherwise dst and x must not
+// overlap. The SIMD tiers agree with the generic twin within 1 ulp.
 func Sigmoid(dst, x []float32) {
 	if len(dst) != len(x) {
 		panic(fmt.Sprintf("kernels: Sigmoid: len(dst) = %d, len(x) = %d", len(dst), len(x)))

@@ -23,6 +23,9 @@ import "math"
 // -150, so 2^k is applied as 2^k1 · 2^k2 with k2 = k>>1, both normal: the first product
 // is exact-or-one-rounding and the second exact unless the result is subnormal.
 //
+// Both divide by a sum carried exactly as d + dl (Fast2Sum) with one Newton correction
+// (divCompensated); dividing by the rounded d alone measured 2.5 ulp.
+//
 // Clamps are written so that NaN passes through (a comparison with NaN is false), as the
 // assembly orders its MAX/MIN operands to return the NaN.
 const (
@@ -48,8 +51,8 @@ func fma32(a, b, c float32) float32 {
 	return float32(float64(a)*float64(b) + float64(c))
 }
 
-// expm1Reduced returns r's reduction: k (as a float and an int) and q = e^r - 1, with
-// t = k·ln2 + r.
+// expm1Reduced splits t = k·ln2 + r and returns k and q = e^r - 1, with
+// |r| <= ln2/2 (a little more from rounding t·log2 e).
 func expm1Reduced(t float32) (k int32, q float32) {
 	kf := float32(math.RoundToEven(float64(t * actLog2e)))
 	r := fma32(kf, -actLn2Hi, t)

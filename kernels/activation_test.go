@@ -9,10 +9,11 @@ import (
 // Accuracy bound of Tanh and Sigmoid, in ulps of the float32 nearest the true value (the
 // true value computed in float64; among subnormal results one ulp is 2^-149).
 //
-// Measured over all 2^32 bit patterns (a one-off sweep, too slow for every test run):
-// see the report in activation_generic.go. The tests below sweep ~10^7 patterns spread
-// over the whole range plus every float32 in the windows where the method changes regime
-// or was worst, on every tier.
+// Measured once over all 2^32 bit patterns (12 minutes on two cores, too slow for every
+// test run), generic and avx512: Tanh worst 1.908 ulp (x = ±0.5101782), Sigmoid worst
+// 1.480 ulp (x = -4.846455); avx512 within 1 ulp of generic everywhere. The tests below
+// sweep ~1.3·10^7 patterns, spread over the whole range plus every float32 in the windows
+// where the method changes regime or was worst, on every tier.
 const activationMaxULP = 2
 
 // ulp32 is the spacing of float32 numbers at |v| (v a float64 near a float32):
