@@ -197,7 +197,7 @@ func TestReports(t *testing.T) {
 func TestPlotsAreSVG(t *testing.T) {
 	rs := sampleResults()
 	for name, draw := range map[string]func(w io.Writer) error{
-		"scaling": func(w io.Writer) error { return PlotScaling(w, rs, "gru", 100) },
+		"scaling": func(w io.Writer) error { return PlotScaling(w, rs, "gru") },
 		"memory":  func(w io.Writer) error { return PlotMemory(w, rs, "gru", 32) },
 	} {
 		var buf bytes.Buffer
@@ -222,11 +222,11 @@ func TestPlotsAreSVG(t *testing.T) {
 			t.Fatalf("%s: root element %q", name, root)
 		}
 	}
-	if err := PlotScaling(io.Discard, rs, "lstm", 100); err == nil {
+	if err := PlotScaling(io.Discard, rs, "lstm"); err == nil {
 		t.Fatal("plotted a cell with no results")
 	}
 	var buf bytes.Buffer
-	_ = PlotScaling(&buf, rs, "gru", 100)
+	_ = PlotScaling(&buf, rs, "gru")
 	if !strings.Contains(buf.String(), "slope 4.00") || !strings.Contains(buf.String(), "slope 2.00") {
 		t.Fatal("scaling plot legend lacks the fitted slopes")
 	}

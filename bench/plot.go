@@ -13,11 +13,11 @@ import (
 )
 
 // PlotScaling draws time per step against hidden size on log-log axes, one line per
-// algorithm for the given cell and T, each labelled with its fitted exponent, and writes
-// the SVG to w.
-func PlotScaling(w io.Writer, results []Result, cellName string, T int) error {
+// algorithm (and sequence length) for the given cell, each labelled with its fitted
+// exponent, and writes the SVG to w.
+func PlotScaling(w io.Writer, results []Result, cellName string) error {
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("time per step, %s, T = %d", cellName, T)
+	p.Title.Text = fmt.Sprintf("time per step, %s", cellName)
 	p.X.Label.Text = "hidden size n"
 	p.Y.Label.Text = "µs per step"
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
@@ -26,13 +26,17 @@ func PlotScaling(w io.Writer, results []Result, cellName string, T int) error {
 	series := Series(results)
 	var keys [][3]string
 	for k := range series {
-		if k[1] == cellName && k[2] == fmt.Sprint(T) {
+		if k[1] == cellName {
 			keys = append(keys, k)
 		}
 	}
-	slices.SortFunc(keys, func(a, b [3]string) int { return cmpString(a[0], b[0]) })
+	slices.SortFunc(keys, func(a, b [3]string) int { return cmpString(a[0]+" "+a[2], b[0]+" "+b[2]) })
 	if len(keys) == 0 {
-		return fmt.Errorf("bench: no results for cell %s at T = %d to plot", cellName, T)
+		return fmt.Errorf("bench: no results for cell %s to plot", cellName)
+	}
+	perAlgo := map[string]int{}
+	for _, k := range keys {
+		perAlgo[k[0]]++
 	}
 	for i, k := range keys {
 		rs := series[k]
@@ -43,8 +47,11 @@ func PlotScaling(w io.Writer, results []Result, cellName string, T int) error {
 			x, y = append(x, pts[j].X), append(y, pts[j].Y)
 		}
 		label := k[0]
+		if perAlgo[k[0]] > 1 {
+			label += " T=" + k[2]
+		}
 		if fit, err := FitExponent(x, y); err == nil {
-			label = fmt.Sprintf("%s (slope %.2f)", k[0], fit.Exponent)
+			label = fmt.Sprintf("%s (slope %.2f)", label, fit.Exponent)
 		}
 		if err := addLine(p, i, label, pts); err != nil {
 			return err

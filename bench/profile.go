@@ -164,11 +164,13 @@ func FitExponent(x, y []float64) (Fit, error) {
 		lx, ly := math.Log(x[i]), math.Log(y[i])
 		sx, sy, sxx, sxy = sx+lx, sy+ly, sxx+lx*lx, sxy+lx*ly
 	}
-	n := float64(len(x))
-	den := n*sxx - sx*sx
-	if den == 0 {
+	if slices.Min(x) == slices.Max(x) {
 		return Fit{}, fmt.Errorf("bench: all x are equal; no exponent to fit")
 	}
-	slope := (n*sxy - sx*sy) / den
+	n := float64(len(x))
+	// The explicit conversions keep the compiler from fusing these into multiply-adds
+	// (it does on arm64), which would make the result depend on the architecture.
+	den := float64(n*sxx) - float64(sx*sx)
+	slope := (float64(n*sxy) - float64(sx*sy)) / den
 	return Fit{Exponent: slope, Scale: math.Exp((sy - slope*sx) / n), Points: len(x)}, nil
 }

@@ -2,7 +2,6 @@ package kernels
 
 import (
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 )
@@ -16,7 +15,7 @@ func TestEnvOverride(t *testing.T) {
 	}
 	run := func(value string) (impl, stderr string) {
 		t.Helper()
-		cmd := exec.Command(os.Args[0], "-test.run=^TestEnvOverride$", "-test.count=1")
+		cmd := selfCommand(t, "-test.run=^TestEnvOverride$", "-test.count=1")
 		cmd.Env = append(os.Environ(), "CHRONOGRAD_ENV_CHILD=1", EnvVar+"="+value)
 		var out, errb strings.Builder
 		cmd.Stdout, cmd.Stderr = &out, &errb

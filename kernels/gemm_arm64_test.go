@@ -3,4 +3,9 @@
 package kernels
 
 // gemmTestKernels lists the micro-kernels this CPU can run, for the driver's own tests.
-func gemmTestKernels() []gemmKernel { return []gemmKernel{gemmPlaceholder} }
+func gemmTestKernels() []gemmKernel {
+	if hasNEON {
+		return []gemmKernel{gemmNEON}
+	}
+	return nil
+}

@@ -609,3 +609,30 @@ func TestNoAllocs(t *testing.T) {
 		}
 	}
 }
+
+// Empty matrices are valid views even with a stride and no data; every tier must accept
+// them (MatVec of a matrix without columns is a vector of zeros).
+func TestEmptyMatrices(t *testing.T) {
+	for _, tier := range Tiers() {
+		restore, err := UseTier(tier)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []matShape{{3, 0, 5}, {0, 4, 4}, {0, 0, 0}} {
+			a := Mat{Rows: s.rows, Cols: s.cols, Stride: s.stride}
+			y := []float32{1, 2, 3}[:s.rows]
+			x := make([]float32, s.cols)
+			MatVec(y, a, x)
+			for i, v := range y {
+				if v != 0 {
+					t.Fatalf("%s: MatVec of a %dx%d matrix left y[%d] = %v", tier, s.rows, s.cols, i, v)
+				}
+			}
+			MatVecAdd(y, a, x)
+			MatTVecAdd(x, a, y)
+			Ger(a, 1, y, x)
+			Gemm(Mat{Rows: s.rows, Cols: 2, Stride: 2, Data: make([]float32, 2*s.rows)}, a, Mat{Rows: s.cols, Cols: 2, Stride: 2, Data: make([]float32, 2*s.cols)})
+		}
+		restore()
+	}
+}

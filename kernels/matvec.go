@@ -7,6 +7,10 @@ func MatVec(y []float32, a Mat, x []float32) {
 	a.check("MatVec")
 	checkLen("MatVec", "x", len(x), a.Cols)
 	checkLen("MatVec", "y", len(y), a.Rows)
+	if a.Cols == 0 { // an empty sum: the kernels may assume a row to read
+		clear(y)
+		return
+	}
 	matVec(y, a, x, false)
 }
 
@@ -17,6 +21,9 @@ func MatVecAdd(y []float32, a Mat, x []float32) {
 	a.check("MatVecAdd")
 	checkLen("MatVecAdd", "x", len(x), a.Cols)
 	checkLen("MatVecAdd", "y", len(y), a.Rows)
+	if a.Rows == 0 || a.Cols == 0 {
+		return
+	}
 	matVec(y, a, x, true)
 }
 
@@ -27,6 +34,9 @@ func MatTVecAdd(y []float32, a Mat, x []float32) {
 	a.check("MatTVecAdd")
 	checkLen("MatTVecAdd", "x", len(x), a.Rows)
 	checkLen("MatTVecAdd", "y", len(y), a.Cols)
+	if a.Rows == 0 || a.Cols == 0 {
+		return
+	}
 	matTVecAdd(y, a, x)
 }
 
@@ -37,5 +47,8 @@ func Ger(a Mat, alpha float32, x, y []float32) {
 	a.check("Ger")
 	checkLen("Ger", "x", len(x), a.Rows)
 	checkLen("Ger", "y", len(y), a.Cols)
+	if a.Rows == 0 || a.Cols == 0 {
+		return
+	}
 	ger(a, alpha, x, y)
 }

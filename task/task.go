@@ -96,6 +96,8 @@ func New(name string, length int) (Task, error) {
 		return Copy{Delay: length, Symbols: 10}, nil
 	case "sine":
 		return Sine{T: length}, nil
+	case "mackey-glass":
+		return newMackeyGlassTask(length)
 	}
 	return nil, fmt.Errorf("unknown task %q (want adding, copy, sine or mackey-glass)", name)
 }

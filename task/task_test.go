@@ -100,7 +100,7 @@ func TestSine(t *testing.T) {
 }
 
 func TestDeterministicAndAllocationFree(t *testing.T) {
-	for _, name := range []string{"adding", "copy", "sine"} {
+	for _, name := range []string{"adding", "copy", "sine", "mackey-glass"} {
 		task, err := New(name, 30)
 		if err != nil {
 			t.Fatal(err)
@@ -128,5 +128,22 @@ func TestNewRejects(t *testing.T) {
 		if _, err := New(c.name, c.length); err == nil {
 			t.Errorf("New(%q, %d) accepted", c.name, c.length)
 		}
+	}
+}
+
+func TestMackeyGlassTask(t *testing.T) {
+	task, err := New("mackey-glass", 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seq Sequence
+	task.Fill(&seq, rand.New(rand.NewPCG(11, 12)))
+	for step := 0; step < seq.T-1; step++ {
+		if x, y := seq.Input(step)[0], seq.Target(step)[0]; x < -1 || x > 1 || y != seq.Input(step + 1)[0] {
+			t.Fatalf("step %d: input %v, target %v, next input %v", step, x, y, seq.Input(step + 1)[0])
+		}
+	}
+	if _, err := New("mackey-glass", mackeyGlassSamples); err == nil {
+		t.Fatal("accepted a window longer than the series")
 	}
 }

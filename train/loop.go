@@ -192,6 +192,13 @@ func (cfg *Config) check() error {
 	return nil
 }
 
+// Evaluate runs the model forward on n sequences of the task drawn from a fixed seed (the
+// same ones Run evaluates on) and returns the mean squared-error loss per target step and,
+// for classification tasks, the accuracy (NaN otherwise).
+func Evaluate(c cell.Cell, head *cell.Readout, tk task.Task, n int) (loss, accuracy float64) {
+	return newEvaluator(c, head, tk, n).evaluate()
+}
+
 // evaluator runs the model forward on a fixed set of sequences.
 type evaluator struct {
 	c       cell.Cell

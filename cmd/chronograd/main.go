@@ -4,11 +4,13 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 type command struct {
@@ -18,8 +20,12 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"profile", "measure what the kernels cost on this machine (the default)", runProfile},
+		{"profile", "profile every algorithm's cost and train with each (the default)", runProfile},
+		{"bench", "measure one algorithm on one cell (-json for tools)", runBench},
+		{"train", "train a model on a built-in task and save it", runTrain},
 		{"cpu", "show the CPU features and the kernel tier in use", runCPU},
+		{"grad", "write the loss gradient of a model on a sequence (cross-checks algorithms)", runGrad},
+		{"diagnose", "measure how gradients decay through time, and the TBPTT window a bias δ implies", runDiagnose},
 	}
 }
 
@@ -29,10 +35,13 @@ func main() {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	name := "profile"
-	if len(args) > 0 {
+	switch {
+	case len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "-help" || args[0] == "--help"):
+		name = "help"
+	case len(args) > 0 && !strings.HasPrefix(args[0], "-"):
 		name, args = args[0], args[1:]
 	}
-	if name == "help" || name == "-h" || name == "-help" || name == "--help" {
+	if name == "help" {
 		usage(stdout)
 		return 0
 	}
@@ -59,28 +68,44 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nWithout a command chronograd runs profile. `chronograd COMMAND -h` shows a command's flags.")
+	fmt.Fprintln(w, "\nWithout a command chronograd runs profile (flags included: chronograd -quick). `chronograd COMMAND -h` shows a command's flags.")
 }
 
 // newFlags returns a flag set that returns errors instead of exiting. Its usage text
 // (for -h) goes to stdout; errors are returned as one line by parse.
 func newFlags(name string, stdout io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("chronograd "+name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	// The flag package prints its error message and calls Usage on every parse error,
+	// not only for -h: collect both and let parse decide what reaches stdout.
+	held := &heldUsage{stdout: stdout}
+	fs.SetOutput(held)
 	fs.Usage = func() {
-		fmt.Fprintf(stdout, "usage of chronograd %s:\n", name)
-		fs.SetOutput(stdout)
+		held.Reset()
+		fmt.Fprintf(held, "usage of chronograd %s:\n", name)
 		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
 	}
 	return fs
+}
+
+// heldUsage holds what a flag set prints until parse knows whether it was asked for.
+type heldUsage struct {
+	bytes.Buffer
+	stdout io.Writer
 }
 
 // parse parses args and rejects positional arguments. -h prints the usage to stdout
 // and returns flag.ErrHelp; any other problem is returned as one line.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	err := fs.Parse(args)
+	held, _ := fs.Output().(*heldUsage)
+	if held != nil {
+		defer held.Reset()
+	}
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			if held != nil {
+				held.WriteTo(held.stdout)
+			}
 			return err
 		}
 		return fmt.Errorf("%v (see %s -h)", err, fs.Name())

@@ -1,8 +1,13 @@
 package main
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/chronograd/chronograd/cell"
 
 	"github.com/chronograd/chronograd/kernels"
 )
@@ -38,7 +43,7 @@ func TestBadInvocations(t *testing.T) {
 		{[]string{"frobnicate"}, 1, `unknown command "frobnicate"`},
 		{[]string{"cpu", "-nope"}, 1, "flag provided but not defined: -nope"},
 		{[]string{"cpu", "extra"}, 1, `unexpected argument "extra"`},
-		{[]string{"profile", "-repeats", "0"}, 1, "-repeats must be positive"},
+		{[]string{"profile", "-repeats", "0"}, 1, "-repeats must be at least 1"},
 	} {
 		code, _, errOut := runCmd(t, c.args...)
 		if strings.Count(errOut, "\n") != 1 {
@@ -50,15 +55,92 @@ func TestBadInvocations(t *testing.T) {
 	}
 }
 
-func TestProfileRuns(t *testing.T) {
-	code, out, errOut := runCmd(t, "profile", "-time", "1ms", "-repeats", "1")
+func TestProfileQuick(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errOut := runCmd(t, "-quick", "-repeats", "1", "-out", dir)
 	if code != 0 || errOut != "" {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
-	for _, want := range []string{"kernels: ", "MatVec", "Gemm rtrl", "generic"} {
+	for _, want := range []string{"kernels: ", "cost per step", "cost exponent", "memory held", "training: GRU", "rtrl", "snap1", "uoro", "rflo", "eprop", "bptt-checkpoint"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("profile output lacks %q:\n%s", want, out)
 		}
+	}
+	for _, f := range []string{"profile.csv", "memory.csv", "report.json", "scaling_gru.svg", "memory_lstm.svg"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
+			t.Errorf("report file %s: %v", f, err)
+		}
+	}
+}
+
+func TestBenchJSONFields(t *testing.T) {
+	code, out, errOut := runCmd(t, "bench", "-cell", "rnn_tanh", "-hidden", "8", "-input", "3", "-T", "10", "-algo", "snap1", "-json", "-repeats", "1", "-min-time", "1ms")
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	var obj map[string]any
+	if err := json.Unmarshal([]byte(out), &obj); err != nil {
+		t.Fatalf("not one JSON object: %v\n%s", err, out)
+	}
+	want := []string{"cell", "hidden", "input", "T", "algo", "ns_per_step", "bytes", "allocs_per_step", "gflops"}
+	if len(obj) != len(want) {
+		t.Fatalf("fields %v, want exactly %v", obj, want)
+	}
+	for _, k := range want {
+		if _, ok := obj[k]; !ok {
+			t.Fatalf("field %q missing: %s", k, out)
+		}
+	}
+	if obj["cell"] != "rnn_tanh" || obj["algo"] != "snap1" || obj["hidden"] != 8.0 || obj["allocs_per_step"] != 0.0 {
+		t.Fatalf("unexpected values: %s", out)
+	}
+}
+
+func TestTrainSavesALoadableModel(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	code, out, errOut := runCmd(t, "train", "-task", "sine", "-length", "20", "-cell", "rnn_tanh", "-alpha", "0.5", "-hidden", "8",
+		"-algo", "rflo", "-steps", "50", "-save", path)
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d, stderr %q\n%s", code, errOut, out)
+	}
+	if !strings.Contains(out, "final evaluation loss") || !strings.Contains(out, "saved "+path) {
+		t.Fatalf("summary lacks the loss or the save:\n%s", out)
+	}
+	m, err := cell.LoadModel(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Cell.Kind() != cell.RNNTanh || m.Cell.Alpha() != 0.5 || m.Cell.HiddenSize() != 8 {
+		t.Fatalf("saved model is %v α=%v H=%d", m.Cell.Kind(), m.Cell.Alpha(), m.Cell.HiddenSize())
+	}
+}
+
+func TestTrainAndBenchRejectBadInput(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"train", "-task", "juggling"}, `unknown task "juggling"`},
+		{[]string{"train", "-cell", "gru", "-algo", "rflo"}, "rflo needs an rnn_tanh or rnn_relu cell"},
+		{[]string{"train", "-cell", "rnn_tanh", "-algo", "eprop"}, "eprop"},
+		{[]string{"train", "-cell", "gru", "-alpha", "0.5"}, "-alpha applies only to rnn_tanh and rnn_relu"},
+		{[]string{"train", "-cell", "rnn_tanh", "-alpha", "1.5"}, "-alpha 1.5 out of range"},
+		{[]string{"train", "-lr", "-1"}, "-lr -1 must be a positive number"},
+		{[]string{"train", "-steps", "0"}, "-steps must be at least 1"},
+		{[]string{"train", "-save", filepath.Join(dir, "missing", "m.safetensors")}, "does not exist"},
+		{[]string{"train", "-algo", "tbptt:5,2"}, "K2=2 must be at least K1=5"},
+		{[]string{"bench", "-cell", "elman"}, "elman"},
+		{[]string{"bench", "-algo", "bptt-checkpoint:x"}, "is not an integer"},
+		{[]string{"bench", "-T", "0"}, "-T must be at least 1"},
+	} {
+		code, _, errOut := runCmd(t, c.args...)
+		if code != 1 || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, c.msg) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 1 and one line with %q", c.args, code, errOut, c.msg)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("a failed command left files: %v", entries)
 	}
 }
 

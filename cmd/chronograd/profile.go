@@ -1,110 +1,309 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
-	"slices"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/chronograd/chronograd/bench"
+	"github.com/chronograd/chronograd/cell"
 	"github.com/chronograd/chronograd/kernels"
+	"github.com/chronograd/chronograd/task"
+	"github.com/chronograd/chronograd/train"
 )
 
-// runProfile measures the kernels every algorithm spends its time in, for each tier
-// this CPU runs, as the median of several short timed repeats.
+// profileConfig is what the default job sweeps.
+type profileConfig struct {
+	cells   []cell.Kind
+	hidden  []int
+	input   int
+	T       int   // sequence length of the BPTT family's cost cases
+	onlineT int   // steps per timed sequence of the online algorithms (their cost per step does not depend on T)
+	memT    []int // sequence lengths of the memory-against-T cases
+	maxFLOP float64
+	opt     bench.Options
+	// training comparison
+	trainAlgos  []string
+	trainBudget time.Duration
+	trainHidden int
+	trainT      int
+	out         string
+}
+
+// profileAlgos are the algorithms swept for a cell kind: the BPTT family, exact RTRL and
+// the approximations that apply to it (RFLO to the vanilla cells, e-prop to LSTM).
+func profileAlgos(kind cell.Kind, T int) []string {
+	slots := max(2, int(math.Ceil(math.Sqrt(float64(T)))))
+	algos := []string{"bptt", fmt.Sprintf("bptt-checkpoint:%d", slots), fmt.Sprintf("tbptt:%d,%d", max(1, T/10), max(1, T/5)),
+		"rtrl", "snap1", "uoro"}
+	switch {
+	case kind.IsVanilla():
+		algos = append(algos, "rflo")
+	case kind == cell.LSTM:
+		algos = append(algos, "eprop")
+	}
+	return algos
+}
+
+func isOnline(spec string) bool {
+	name, _, _ := strings.Cut(spec, ":")
+	switch name {
+	case "bptt", "bptt-checkpoint", "tbptt", "tbptt-adaptive":
+		return false
+	}
+	return true
+}
+
+// runProfile is the main job: it sweeps the algorithms over cells and hidden sizes,
+// fits each algorithm's cost exponent in n, measures memory against T, trains a small GRU
+// on the adding problem with several algorithms for the same time budget, prints the
+// tables and writes CSV, JSON and SVG plots to a report directory.
 func runProfile(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("profile", stdout)
-	budget := fs.Duration("time", 20*time.Millisecond, "time per repeat of one measurement")
-	repeats := fs.Int("repeats", 5, "repeats per measurement (the median is shown)")
+	out := fs.String("out", "chronograd-report", "directory for the CSV, JSON and SVG report")
+	quick := fs.Bool("quick", false, "a small sweep (n ∈ {8, 16}, short training) that finishes in seconds")
+	budget := fs.Duration("train-budget", 6*time.Second, "training time per algorithm in the adding-problem comparison")
+	repeats := fs.Int("repeats", 5, "timed repeats per measurement (the median is reported)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *budget <= 0 || *repeats <= 0 {
-		return fmt.Errorf("-time and -repeats must be positive, got %v and %d", *budget, *repeats)
+	if *repeats < 1 || *budget <= 0 {
+		return fmt.Errorf("-repeats must be at least 1 and -train-budget positive, got %d and %v", *repeats, *budget)
 	}
-	if err := runCPU(nil, stdout, stderr); err != nil {
-		return err
+	cfg := profileConfig{
+		cells: []cell.Kind{cell.RNNTanh, cell.GRU, cell.LSTM}, hidden: []int{16, 32, 64, 128}, input: 8,
+		T: 100, onlineT: 20, memT: []int{100, 300, 1000}, maxFLOP: 2e9,
+		opt:        bench.Options{Repeats: *repeats, MinTime: 20 * time.Millisecond, Seed: 1},
+		trainAlgos: []string{"bptt", "tbptt:5,10", "rtrl", "snap1", "uoro"}, trainBudget: *budget,
+		trainHidden: 16, trainT: 50, out: *out,
 	}
-	type shape struct {
-		kernel string
-		n      int
-		flops  float64
-		op     func() func()
+	if *quick {
+		cfg.hidden, cfg.T, cfg.onlineT, cfg.memT, cfg.trainT = []int{8, 16}, 20, 5, []int{20, 40}, 20
+		cfg.opt.MinTime = time.Millisecond
+		cfg.trainBudget = min(cfg.trainBudget, 300*time.Millisecond)
 	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	mat := func(r, c int) kernels.Mat {
-		m := kernels.NewMat(r, c)
-		for i := range m.Data {
-			m.Data[i] = float32(rng.Float64()*2-1) * 1e-3
-		}
-		return m
-	}
-	vec := func(n int) []float32 { return mat(1, n).Data }
-	var shapes []shape
-	for _, n := range []int{64, 256} {
-		shapes = append(shapes,
-			shape{"MatVec", n, 2 * float64(n*n), func() func() {
-				a, x, y := mat(n, n), vec(n), vec(n)
-				return func() { kernels.MatVec(y, a, x) }
-			}},
-			shape{"MatTVecAdd", n, 2 * float64(n*n), func() func() {
-				a, x, y := mat(n, n), vec(n), vec(n)
-				return func() { kernels.MatTVecAdd(y, a, x) }
-			}},
-			shape{"Ger", n, 2 * float64(n*n), func() func() {
-				a, x, y := mat(n, n), vec(n), vec(n)
-				return func() { kernels.Ger(a, 1e-6, x, y) }
-			}},
-			shape{"Gemm", n, 2 * float64(n*n*n), func() func() {
-				a, b, c := mat(n, n), mat(n, n), mat(n, n)
-				return func() { kernels.Gemm(c, a, b) }
-			}})
-	}
-	shapes = append(shapes, shape{"Gemm rtrl", 32, 2 * 32 * 32 * 32 * 32, func() func() {
-		j, m, c := mat(32, 32), mat(32, 32*32), mat(32, 32*32)
-		return func() { kernels.Gemm(c, j, m) }
-	}})
-
-	tiers := kernels.Tiers()
-	fmt.Fprintf(stdout, "\nkernel throughput, GFLOP/s (median of %d repeats of %v)\n", *repeats, *budget)
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprint(tw, "kernel\tn\t")
-	for _, t := range tiers {
-		fmt.Fprintf(tw, "%s\t", t)
-	}
-	fmt.Fprintln(tw)
-	for _, s := range shapes {
-		fmt.Fprintf(tw, "%s\t%d\t", s.kernel, s.n)
-		for _, t := range tiers {
-			restore, err := kernels.UseTier(t)
-			if err != nil {
-				return err
-			}
-			f := s.op()
-			fmt.Fprintf(tw, "%.1f\t", s.flops/medianSeconds(f, *budget, *repeats)/1e9)
-			restore()
-		}
-		fmt.Fprintln(tw)
-	}
-	return tw.Flush()
+	return profile(cfg, stdout, stderr)
 }
 
-// medianSeconds returns the median time of one call of f over repeats timed batches.
-func medianSeconds(f func(), budget time.Duration, repeats int) float64 {
-	f() // warm caches and any first-use buffers
-	per := make([]float64, repeats)
-	for r := range per {
-		calls := 0
-		start := time.Now()
-		for time.Since(start) < budget {
-			for range 8 {
-				f()
-			}
-			calls += 8
-		}
-		per[r] = time.Since(start).Seconds() / float64(calls)
+type trainResult struct {
+	Algo      string  `json:"algo"`
+	Cell      string  `json:"cell"`
+	Hidden    int     `json:"hidden"`
+	Task      string  `json:"task"`
+	T         int     `json:"T"`
+	Sequences int     `json:"sequences"`
+	Seconds   float64 `json:"seconds"`
+	FinalLoss float64 `json:"final_loss"`
+	Bytes     int64   `json:"bytes"`
+}
+
+type profileReport struct {
+	Machine   string          `json:"machine"`
+	Kernels   string          `json:"kernels"`
+	Date      string          `json:"date"`
+	Results   []bench.Result  `json:"results"`
+	Exponents []bench.Scaling `json:"exponents"`
+	Memory    []bench.Result  `json:"memory"`
+	Training  []trainResult   `json:"training"`
+}
+
+func profile(cfg profileConfig, stdout, stderr io.Writer) error {
+	if err := os.MkdirAll(cfg.out, 0o755); err != nil {
+		return fmt.Errorf("report directory: %w", err)
 	}
-	slices.Sort(per)
-	return per[len(per)/2]
+	rep := profileReport{
+		Machine: fmt.Sprintf("%s, %s/%s, %d CPUs, %s", cpuName(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version()),
+		Kernels: kernels.Impl(), Date: time.Now().UTC().Format(time.RFC3339),
+	}
+	fmt.Fprintf(stdout, "chronograd profile: %s; kernels: %s\n", rep.Machine, rep.Kernels)
+
+	type job struct {
+		c    bench.Case
+		spec string
+	}
+	var cost, memory []job
+	for _, kind := range cfg.cells {
+		for _, n := range cfg.hidden {
+			for _, spec := range profileAlgos(kind, cfg.T) {
+				T := cfg.T
+				if isOnline(spec) {
+					T = cfg.onlineT
+				}
+				cost = append(cost, job{bench.Case{Algo: spec, Cell: kind, Hidden: n, Input: cfg.input, Output: 1, T: T}, spec})
+			}
+		}
+		n := cfg.hidden[min(1, len(cfg.hidden)-1)]
+		for _, T := range cfg.memT {
+			for _, spec := range profileAlgos(kind, cfg.memT[0])[:3] {
+				memory = append(memory, job{bench.Case{Algo: spec, Cell: kind, Hidden: n, Input: cfg.input, Output: 1, T: T}, spec})
+			}
+		}
+	}
+	bar := newProgressBar(stderr, len(cost)+len(memory)+len(cfg.trainAlgos), "profile")
+	var skipped []string
+	measure := func(j job) (bench.Result, bool, error) {
+		defer bar.Step(fmt.Sprintf("%s %s n=%d", j.spec, j.c.Cell, j.c.Hidden))
+		flops, err := bench.FLOPsPerStep(j.spec, bench.DimsOf(j.c.Cell, j.c.Hidden, j.c.Input, j.c.Output))
+		if err != nil {
+			return bench.Result{}, false, err
+		}
+		if flops > cfg.maxFLOP {
+			skipped = append(skipped, fmt.Sprintf("%s %s n=%d (%.1f GFLOP per step)", j.spec, j.c.Cell, j.c.Hidden, flops/1e9))
+			return bench.Result{}, false, nil
+		}
+		build, err := parseAlgo(j.spec)
+		if err != nil {
+			return bench.Result{}, false, err
+		}
+		r, err := bench.Measure(j.c, factoryOf(build, j.c.T, 1), cfg.opt)
+		return r, err == nil, err
+	}
+	for _, j := range cost {
+		r, ok, err := measure(j)
+		if err != nil {
+			bar.Done()
+			return err
+		}
+		if ok {
+			rep.Results = append(rep.Results, r)
+		}
+	}
+	for _, j := range memory {
+		r, ok, err := measure(j)
+		if err != nil {
+			bar.Done()
+			return err
+		}
+		if ok {
+			rep.Memory = append(rep.Memory, r)
+		}
+	}
+	rep.Exponents = bench.Exponents(rep.Results)
+	for _, spec := range cfg.trainAlgos {
+		tr, err := trainForBudget(spec, cfg)
+		bar.Step("training " + spec)
+		if err != nil {
+			bar.Done()
+			return err
+		}
+		rep.Training = append(rep.Training, tr)
+	}
+	bar.Done()
+
+	fmt.Fprintf(stdout, "\ncost per step (BPTT family over T=%d, online algorithms per step)\n", cfg.T)
+	if err := bench.WriteTable(stdout, rep.Results); err != nil {
+		return err
+	}
+	for _, s := range skipped {
+		fmt.Fprintf(stdout, "skipped: %s\n", s)
+	}
+	fmt.Fprintln(stdout, "\ncost exponent in n (least squares on log-log time per step)")
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "algo\tcell\texponent\tpoints\t")
+	for _, e := range rep.Exponents {
+		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%d\t\n", e.Algo, e.Cell, e.Exponent, e.Points)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "\nmemory held against T")
+	tw = tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "algo\tcell\tn\tT\tbytes\t")
+	for _, r := range rep.Memory {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t\n", r.Algo, r.Cell, r.Hidden, r.T, bench.HumanBytes(r.Bytes))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\ntraining: GRU n=%d on the adding problem (T=%d), %v per algorithm, Adam lr 0.01\n", cfg.trainHidden, cfg.trainT, cfg.trainBudget)
+	tw = tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "algo\tsequences\tseconds\tfinal loss\tbytes\t")
+	for _, r := range rep.Training {
+		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.4g\t%s\t\n", r.Algo, r.Sequences, r.Seconds, r.FinalLoss, bench.HumanBytes(r.Bytes))
+	}
+	fmt.Fprintln(tw, "(predicting the mean scores about 0.083)\t\t\t\t\t")
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return writeProfileReport(cfg, rep, stdout)
+}
+
+func writeProfileReport(cfg profileConfig, rep profileReport, stdout io.Writer) error {
+	files := map[string]func(io.Writer) error{
+		"profile.csv": func(w io.Writer) error { return bench.WriteCSV(w, rep.Results) },
+		"memory.csv":  func(w io.Writer) error { return bench.WriteCSV(w, rep.Memory) },
+		"report.json": func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			return enc.Encode(rep)
+		},
+	}
+	for _, kind := range cfg.cells {
+		name := kind.String()
+		files["scaling_"+name+".svg"] = func(w io.Writer) error {
+			return bench.PlotScaling(w, rep.Results, name)
+		}
+		n := cfg.hidden[min(1, len(cfg.hidden)-1)]
+		files["memory_"+name+".svg"] = func(w io.Writer) error { return bench.PlotMemory(w, rep.Memory, name, n) }
+	}
+	var names []string
+	for name, write := range files {
+		if err := bench.WriteFileAtomic(filepath.Join(cfg.out, name), write); err != nil {
+			return fmt.Errorf("writing %s: %w", name, err)
+		}
+		names = append(names, name)
+	}
+	fmt.Fprintf(stdout, "\nreport: %s/ (%d files: CSV, JSON, SVG)\n", cfg.out, len(names))
+	return nil
+}
+
+// trainForBudget trains a GRU on the adding problem with one algorithm until the time
+// budget runs out, then evaluates it.
+func trainForBudget(spec string, cfg profileConfig) (trainResult, error) {
+	tk, err := task.New("adding", cfg.trainT)
+	if err != nil {
+		return trainResult{}, err
+	}
+	m, err := cell.NewModel(cell.Config{Kind: cell.GRU, Hidden: cfg.trainHidden, Input: tk.InputSize()}, tk.OutputSize())
+	if err != nil {
+		return trainResult{}, err
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	cell.InitDefault(m.Cell, rng)
+	m.Head.InitDefault(rng)
+	build, err := parseAlgo(spec)
+	if err != nil {
+		return trainResult{}, err
+	}
+	alg, err := build(m, algoRun{steps: cfg.trainT, seed: 1})
+	if err != nil {
+		return trainResult{}, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.trainBudget)
+	defer cancel()
+	trainCfg := train.Config{Cell: m.Cell, Head: m.Head, Algorithm: alg, Optimizer: &train.Adam{LR: 0.01},
+		Task: tk, Sequences: math.MaxInt32, ClipNorm: 1, EvalSequences: 200, Seed: 3}
+	sum, err := train.Run(ctx, trainCfg)
+	if err != nil && err != context.DeadlineExceeded {
+		return trainResult{}, fmt.Errorf("training with %s: %w", spec, err)
+	}
+	loss, _ := train.Evaluate(m.Cell, m.Head, tk, 200)
+	return trainResult{Algo: spec, Cell: "gru", Hidden: cfg.trainHidden, Task: "adding", T: cfg.trainT,
+		Sequences: sum.Sequences, Seconds: sum.Elapsed.Seconds(), FinalLoss: loss, Bytes: alg.Bytes()}, nil
+}
+
+func cpuName() string {
+	if n := kernels.CPUName(); n != "" {
+		return n
+	}
+	return runtime.GOARCH
 }

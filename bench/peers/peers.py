@@ -1,0 +1,97 @@
+#!/usr/bin/python3
+"""Peer timings for bench/peers/run.sh: PyTorch BPTT per sequence and numpy exact RTRL per
+step, printed as JSON lines. Single-threaded, batch 1. Exits 3 when torch is absent
+(run.sh then skips the PyTorch rows)."""
+import json
+import sys
+import time
+
+import numpy as np
+
+
+def median_time(fn, repeats, inner):
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        times.append((time.perf_counter() - t0) / inner)
+    times.sort()
+    return times[len(times) // 2]
+
+
+def torch_rows(cells, sizes, T, repeats):
+    import torch
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    modules = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn_tanh": torch.nn.RNN}
+    for cell in cells:
+        for n in sizes:
+            rnn = modules[cell](n, n)  # input size = hidden size, as run.sh asks chronograd
+            head = torch.nn.Linear(n, 1)
+            x = torch.randn(T, 1, n)
+            y = torch.randn(T, 1, 1)
+
+            def step():
+                rnn.zero_grad(set_to_none=True)
+                head.zero_grad(set_to_none=True)
+                out, _ = rnn(x)
+                loss = 0.5 * ((head(out) - y) ** 2).sum()
+                loss.backward()
+
+            step()  # warm-up
+            inner = max(1, int(0.2 / max(median_time(step, 1, 1), 1e-6)))
+            sec = median_time(step, repeats, inner)
+            print(json.dumps({"peer": "pytorch", "cell": cell, "hidden": n, "input": n, "T": T,
+                              "algo": "bptt", "ms_per_sequence": sec * 1e3}), flush=True)
+
+
+def numpy_rtrl_rows(sizes, inputs, repeats):
+    """Exact RTRL for a vanilla tanh RNN, written the way a numpy user would: M = J M + Ī."""
+    rng = np.random.default_rng(0)
+    for n in sizes:
+        I = inputs
+        W = rng.standard_normal((n, n)).astype(np.float32) / np.sqrt(n)
+        U = rng.standard_normal((n, I)).astype(np.float32) / np.sqrt(I)
+        b = np.zeros(n, np.float32)
+        P = n * (I + n + 2)
+        M = np.zeros((n, P), np.float32)
+        h = np.zeros(n, np.float32)
+        x = rng.standard_normal(I).astype(np.float32)
+        y = np.zeros(n, np.float32)
+        grad = np.zeros(P, np.float32)
+
+        def step():
+            nonlocal h, M, grad
+            hprev = h
+            u = U @ x + W @ hprev + b + b
+            h = np.tanh(u)
+            d = 1 - h * h
+            J = d[:, None] * W
+            Ibar = np.zeros((n, P), np.float32)
+            rows = np.arange(n)
+            for i in range(n):  # row i of weight_ih, weight_hh, bias_ih, bias_hh feeds unit i
+                Ibar[i, i * I:(i + 1) * I] = d[i] * x
+                Ibar[i, n * I + i * n:n * I + (i + 1) * n] = d[i] * hprev
+            Ibar[rows, n * I + n * n + rows] = d
+            Ibar[rows, n * I + n * n + n + rows] = d
+            M = J @ M + Ibar
+            grad += (h - y) @ M
+
+        step()
+        inner = max(1, int(0.2 / max(median_time(step, 1, 1), 1e-6)))
+        sec = median_time(step, repeats, inner)
+        print(json.dumps({"peer": "numpy", "cell": "rnn_tanh", "hidden": n, "input": I, "algo": "rtrl",
+                          "ms_per_step": sec * 1e3}), flush=True)
+
+
+if __name__ == "__main__":
+    what = sys.argv[1]
+    if what == "torch":
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            sys.exit(3)
+        torch_rows(["rnn_tanh", "gru", "lstm"], [32, 128, 512], 100, 5)
+    elif what == "numpy":
+        numpy_rtrl_rows([32, 64], 1, 5)

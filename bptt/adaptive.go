@@ -1,0 +1,315 @@
+package bptt
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/diagnose"
+)
+
+// Adaptive is truncated BPTT whose window adapts to how fast credit decays, after Aicher,
+// Foti & Fox, "Adaptively truncating backpropagation through time to control gradient
+// bias" (UAI 2019). Instead of a lag, the user tolerates a relative gradient bias δ:
+//
+//	‖E[g_K] − g‖ ≤ δ·‖g‖                                               (target)
+//
+// and, with the per-lag norms decaying geometrically beyond τ, φ_k ≤ φ_τ·β^{k−τ}, the
+// window K(δ) is the smallest K with φ_τ·β^{K−τ}/((1−β)·‖g‖) ≤ δ (package diagnose,
+// fit.go, writes the bounds out). Every ProbeEvery steps, at a step t with a target, a
+// probe backpropagates ∂ℓ_t/∂s_t alone through the last KMax cached steps (VJPs only,
+// no parameter gradient) and adds ‖∂ℓ_t/∂s_{t−k}‖ and the adjoint vectors themselves to
+// running sums; every EstimateEvery steps β is refitted by least squares on log φ_k
+// (k ≥ τ), ‖g‖ is bounded below from the summed adjoints, K is re-chosen in [KMin, KMax],
+// and the sums are multiplied by Forget so that recent probes dominate.
+//
+// The Jacobian variant (Jacobian: true) fits the decay of the state-Jacobian products
+// instead: each probe also backpropagates a random unit vector u, whose gain
+// ‖(J_t⋯J_{t−k+1})ᵀu‖ estimates the products' RMS gain ‖J_t⋯J_{t−k+1}‖_F/√S whatever
+// directions the loss happens to excite, and the bias model becomes φ_0 times that gain.
+//
+// The gradient is TBPTT's (8) with K1 = k1 and a sweep of K + k1 − 1 steps, so that
+// every loss of a chunk keeps at least K lags, the window the bias bound is about. With
+// KMin = KMax = K it is exactly Truncated(k1, K + k1 − 1). The ring of caches is
+// Truncated's own, sized KMax + k1 − 1 (at least KMax, for the probes).
+type Adaptive struct {
+	tr  *Truncated // its ring, loss gradients and base; its Step/Finish are not used
+	cfg AdaptiveConfig
+	rng *rand.Rand
+
+	window        int     // current K
+	beta, bound   float64 // latest fit: β and the lower bound on ‖g‖
+	estimates     int
+	sinceProbe    int
+	sinceEstimate int
+
+	// probe statistics, weighted sums (Forget discounts them at every estimate)
+	weight   float64
+	phiSum   []float64 // KMax+1: Σ ‖∂ℓ_t/∂s_{t−k}‖
+	gainSum  []float64 // KMax+1: Σ ‖(J_t⋯J_{t−k+1})ᵀu‖ (Jacobian variant)
+	adjSum   []float64 // (KMax+1)×S: Σ ∂ℓ_t/∂s_{t−k}
+	probe    []float32 // S
+	dir      []float32 // S (Jacobian variant)
+	model    []float64 // KMax+1: the decay model the window is chosen on
+	cum      []float64 // KMax+2: ‖Σ_{k<K} mean adjoint‖
+	adjMean  []float64 // S scratch
+	lastPhi  []float64 // KMax+1: φ of the latest estimate
+	lastGain []float64 // KMax+1
+}
+
+// AdaptiveConfig sets the tolerated bias and the estimator; zero values take the
+// defaults in brackets.
+type AdaptiveConfig struct {
+	Delta      float64 // δ in (0, 1), required
+	K1         int     // backpropagate every K1 steps [1]
+	KMin, KMax int     // the window's range [1, 100]
+	// Tau is τ, the lag from which the decay is taken to be geometric [max(1, KMax/10)].
+	Tau int
+	// ProbeEvery: at most one probe per so many steps [10]; EstimateEvery: re-estimate
+	// every so many steps [20·ProbeEvery].
+	ProbeEvery, EstimateEvery int
+	// Forget is the weight the probe sums keep at each estimate, in [0, 1) [0.5].
+	Forget float64
+	// Jacobian selects the variant that fits the Jacobian products' decay.
+	Jacobian bool
+	// Seed seeds the probe directions of the Jacobian variant.
+	Seed uint64
+}
+
+// NewAdaptive returns adaptive TBPTT. Until the first estimate the window is KMax.
+func NewAdaptive(c cell.Cell, head *cell.Readout, cfg AdaptiveConfig) (*Adaptive, error) {
+	if !(cfg.Delta > 0 && cfg.Delta < 1) {
+		return nil, fmt.Errorf("bptt: adaptive TBPTT needs a tolerated relative bias δ in (0, 1), got %v", cfg.Delta)
+	}
+	if cfg.K1 == 0 {
+		cfg.K1 = 1
+	}
+	if cfg.KMin == 0 {
+		cfg.KMin = 1
+	}
+	if cfg.KMax == 0 {
+		cfg.KMax = max(100, cfg.KMin)
+	}
+	if cfg.Tau == 0 {
+		cfg.Tau = max(1, cfg.KMax/10)
+	}
+	if cfg.ProbeEvery == 0 {
+		cfg.ProbeEvery = 10
+	}
+	if cfg.EstimateEvery == 0 {
+		cfg.EstimateEvery = 20 * cfg.ProbeEvery
+	}
+	if cfg.Forget == 0 {
+		cfg.Forget = 0.5
+	}
+	switch {
+	case cfg.K1 < 1:
+		return nil, fmt.Errorf("bptt: adaptive TBPTT needs k1 ≥ 1, got %d", cfg.K1)
+	case cfg.KMin < 1 || cfg.KMax < cfg.KMin:
+		return nil, fmt.Errorf("bptt: adaptive TBPTT needs 1 ≤ KMin ≤ KMax, got KMin=%d, KMax=%d", cfg.KMin, cfg.KMax)
+	case cfg.KMax > 1<<16:
+		return nil, fmt.Errorf("bptt: adaptive TBPTT KMax=%d is beyond the limit %d", cfg.KMax, 1<<16)
+	case cfg.Tau < 0 || cfg.Tau >= cfg.KMax:
+		return nil, fmt.Errorf("bptt: adaptive TBPTT needs 0 ≤ τ < KMax, got τ=%d, KMax=%d", cfg.Tau, cfg.KMax)
+	case cfg.ProbeEvery < 1 || cfg.EstimateEvery < 1:
+		return nil, fmt.Errorf("bptt: adaptive TBPTT needs ProbeEvery, EstimateEvery ≥ 1, got %d, %d", cfg.ProbeEvery, cfg.EstimateEvery)
+	case !(cfg.Forget >= 0 && cfg.Forget < 1):
+		return nil, fmt.Errorf("bptt: adaptive TBPTT needs Forget in [0, 1), got %v", cfg.Forget)
+	}
+	tr, err := NewTruncated(c, head, cfg.K1, cfg.KMax+cfg.K1-1)
+	if err != nil {
+		return nil, err
+	}
+	S, n := c.StateSize(), cfg.KMax+1
+	return &Adaptive{
+		tr: tr, cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, 0xada)),
+		window: cfg.KMax, beta: math.NaN(), bound: math.NaN(),
+		phiSum: make([]float64, n), gainSum: make([]float64, n), adjSum: make([]float64, n*S),
+		probe: make([]float32, S), dir: make([]float32, S),
+		model: make([]float64, n), cum: make([]float64, n+1), adjMean: make([]float64, S),
+		lastPhi: make([]float64, n), lastGain: make([]float64, n),
+	}, nil
+}
+
+// Window is the current K; Beta and GradNormBound the latest fitted β and lower bound on
+// ‖g‖ (NaN before the first estimate); Estimates counts the estimates made.
+func (a *Adaptive) Window() int              { return a.window }
+func (a *Adaptive) Beta() float64            { return a.beta }
+func (a *Adaptive) GradNormBound() float64   { return a.bound }
+func (a *Adaptive) Estimates() int           { return a.estimates }
+func (a *Adaptive) Config() AdaptiveConfig   { return a.cfg }
+func (a *Adaptive) GradCell() []float32      { return a.tr.gradCell }
+func (a *Adaptive) GradHead() []float32      { return a.tr.gradHead }
+func (a *Adaptive) ZeroGrad()                { a.tr.ZeroGrad() }
+func (a *Adaptive) State() []float32         { return a.tr.state }
+func (a *Adaptive) Reset(s0 []float32) error { return a.tr.Reset(s0) }
+
+// Phi is φ_k (k = 0 … KMax) as of the latest estimate; the slice is reused.
+func (a *Adaptive) Phi() []float64 { return a.lastPhi }
+
+// Step runs the forward step into the ring, probes and re-estimates when due, and every
+// k1 steps backpropagates the pending losses through the current window.
+func (a *Adaptive) Step(x, y []float32) (float32, error) {
+	tr := a.tr
+	if err := tr.checkStep(x, y); err != nil {
+		return 0, err
+	}
+	slot := tr.steps % tr.k2
+	if slot == len(tr.caches) { // the ring grows as it first fills, as Truncated's does
+		tr.caches = append(tr.caches, tr.cell.NewCache())
+		tr.dy = append(tr.dy, make([]float32, tr.out)...)
+		tr.hasTarget = append(tr.hasTarget, false)
+	}
+	tr.cell.Forward(tr.caches[slot], tr.state, tr.state, x)
+	dy := tr.dy[slot*tr.out : (slot+1)*tr.out]
+	loss := tr.readoutLoss(dy, tr.state, y)
+	tr.hasTarget[slot] = y != nil
+	tr.steps++
+	tr.pending++
+	a.sinceProbe++
+	if y != nil && a.sinceProbe >= a.cfg.ProbeEvery && tr.steps >= a.cfg.KMax {
+		a.runProbe(dy)
+		a.sinceProbe = 0
+	}
+	if a.sinceEstimate++; a.sinceEstimate >= a.cfg.EstimateEvery {
+		a.estimate()
+		a.sinceEstimate = 0
+	}
+	if tr.pending == tr.k1 {
+		a.backward()
+	}
+	return loss, nil
+}
+
+// Finish backpropagates the last, partial chunk and starts a new one (the probe
+// statistics carry over: they describe the model, not the sequence).
+func (a *Adaptive) Finish() error {
+	if a.tr.pending > 0 {
+		a.backward()
+	}
+	a.tr.steps = 0
+	return nil
+}
+
+// backward is Truncated's sweep (8) with depth K + k1 − 1 instead of k2: the ring is
+// sized for the largest window, the sweep for the current one.
+func (a *Adaptive) backward() {
+	tr := a.tr
+	clear(tr.delta)
+	depth := min(a.window+tr.k1-1, tr.steps)
+	for j := range depth {
+		t := tr.steps - 1 - j
+		slot := t % tr.k2
+		st := tr.state
+		if j > 0 {
+			st = tr.caches[(t+1)%tr.k2].Prev()
+		}
+		withLoss := j < tr.pending && tr.hasTarget[slot]
+		tr.backStep(tr.caches[slot], st, tr.dy[slot*tr.out:(slot+1)*tr.out], withLoss)
+	}
+	tr.pending = 0
+}
+
+// runProbe backpropagates the newest step's ∂ℓ_t/∂s_t = [Wᵀ·dy_t; 0] alone through
+// the last KMax steps, adding ‖∂ℓ_t/∂s_{t−k}‖ and the adjoints into the sums; the
+// Jacobian variant also sends a random unit vector down the same steps.
+func (a *Adaptive) runProbe(dy []float32) {
+	tr := a.tr
+	clear(a.probe)
+	tr.head.Backward(a.probe[:tr.hidden], nil, tr.state[:tr.hidden], dy)
+	if a.cfg.Jacobian {
+		var n float64
+		for i := range a.dir {
+			v := a.rng.NormFloat64()
+			a.dir[i] = float32(v)
+			n += v * v
+		}
+		inv := float32(1 / math.Sqrt(n))
+		for i := range a.dir {
+			a.dir[i] *= inv
+		}
+	}
+	S := len(a.probe)
+	for k := 0; ; k++ {
+		a.phiSum[k] += norm32(a.probe)
+		row := a.adjSum[k*S : (k+1)*S]
+		for i, v := range a.probe {
+			row[i] += float64(v)
+		}
+		if a.cfg.Jacobian {
+			a.gainSum[k] += norm32(a.dir)
+		}
+		if k == a.cfg.KMax {
+			break
+		}
+		cache := tr.caches[(tr.steps-1-k)%tr.k2] // step t−k
+		tr.cell.Backward(cache, a.probe, nil, nil, a.probe)
+		if a.cfg.Jacobian {
+			tr.cell.Backward(cache, a.dir, nil, nil, a.dir)
+		}
+	}
+	a.weight++
+}
+
+// estimate refits β and re-chooses the window from the probe sums, then discounts them.
+func (a *Adaptive) estimate() {
+	if a.weight < 1 { // not one probe's worth of evidence yet
+		return
+	}
+	S := len(a.probe)
+	for k := range a.phiSum {
+		a.lastPhi[k] = a.phiSum[k] / a.weight
+		a.lastGain[k] = a.gainSum[k] / a.weight
+	}
+	clear(a.adjMean)
+	a.cum[0] = 0
+	for k := range a.phiSum {
+		var ss float64
+		for i := range a.adjMean {
+			a.adjMean[i] += a.adjSum[k*S+i] / a.weight
+			ss += a.adjMean[i] * a.adjMean[i]
+		}
+		a.cum[k+1] = math.Sqrt(ss)
+	}
+	copy(a.model, a.lastPhi)
+	if a.cfg.Jacobian && a.lastGain[0] > 0 {
+		for k := range a.model {
+			a.model[k] = a.lastPhi[0] * a.lastGain[k] / a.lastGain[0]
+		}
+	}
+	beta, ok := diagnose.FitDecay(a.model, a.cfg.Tau)
+	if !ok {
+		beta = math.NaN()
+	}
+	a.beta = beta
+	a.bound = diagnose.GradNormLowerBound(a.cum, a.model, beta, a.cfg.Tau)
+	a.window = diagnose.Window(a.model, beta, a.cfg.Tau, a.bound, a.cfg.Delta, a.cfg.KMin, a.cfg.KMax)
+	a.estimates++
+	f := a.cfg.Forget
+	a.weight *= f
+	for k := range a.phiSum {
+		a.phiSum[k] *= f
+		a.gainSum[k] *= f
+	}
+	for i := range a.adjSum {
+		a.adjSum[i] *= f
+	}
+}
+
+// Bytes counts Truncated's ring and scratch and the probe statistics.
+func (a *Adaptive) Bytes() int64 {
+	f64 := len(a.phiSum) + len(a.gainSum) + len(a.adjSum) + len(a.model) + len(a.cum) +
+		len(a.adjMean) + len(a.lastPhi) + len(a.lastGain)
+	return a.tr.Bytes() + 8*int64(f64) + 4*int64(len(a.probe)+len(a.dir))
+}
+
+func norm32(x []float32) float64 {
+	var s float64
+	for _, v := range x {
+		s += float64(v) * float64(v)
+	}
+	return math.Sqrt(s)
+}
+
+var _ Algorithm = (*Adaptive)(nil)

@@ -1,0 +1,162 @@
+package bptt_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/chronograd/chronograd/bptt"
+	"github.com/chronograd/chronograd/cell"
+)
+
+// Benchmark shapes: input size I = n (a layer fed by another of its width), O = 4
+// outputs with a target at every step.
+const benchOut = 4
+
+// TBPTT in the benchmark backpropagates every k1 steps through k2 steps.
+const benchK1, benchK2 = 25, 50
+
+// checkpointShare is the checkpoint budget: 5% of full BPTT's memory for the same T.
+const checkpointShare = 20
+
+func benchProblem(b *testing.B, kind cell.Kind, n, steps int) *problem {
+	c, err := cell.New(cell.Config{Kind: kind, Hidden: n, Input: n})
+	if err != nil {
+		b.Fatal(err)
+	}
+	head, err := cell.NewReadout(benchOut, n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(uint64(n), uint64(steps)))
+	cell.InitDefault(c, rng)
+	head.InitDefault(rng)
+	p := &problem{cfg: cell.Config{Kind: kind, Hidden: n, Input: n}, c: c, head: head, s0: make([]float32, c.StateSize())}
+	for range steps {
+		x := make([]float32, n)
+		y := make([]float32, benchOut)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		for i := range y {
+			y[i] = float32(rng.NormFloat64())
+		}
+		p.xs, p.ys = append(p.xs, x), append(p.ys, y)
+	}
+	return p
+}
+
+// BenchmarkBPTT times forward and backward over a whole sequence and reports the bytes
+// the algorithm holds as state-bytes, and the thread CPU time per sequence as cpu-ns/op
+// (steadier than ns/op on a shared machine).
+func BenchmarkBPTT(b *testing.B) {
+	for _, algo := range []string{"full", "checkpoint", "tbptt"} {
+		for _, kind := range []cell.Kind{cell.RNNTanh, cell.GRU, cell.LSTM} {
+			for _, n := range []int{32, 128} {
+				for _, steps := range []int{100, 1000} {
+					name := fmt.Sprintf("%s/cell=%v/n=%d/T=%d", algo, kind, n, steps)
+					b.Run(name, func(b *testing.B) {
+						p := benchProblem(b, kind, n, steps)
+						runtime.LockOSThread()
+						defer runtime.UnlockOSThread()
+						benchAlgo(b, algo, p)
+					})
+				}
+			}
+		}
+	}
+}
+
+func benchAlgo(b *testing.B, algo string, p *problem) {
+	full, err := bptt.NewFull(p.c, p.head)
+	if err != nil {
+		b.Fatal(err)
+	}
+	switch algo {
+	case "full":
+		p.stream(b, full)
+		cpu := threadCPU()
+		for b.Loop() {
+			p.stream(b, full)
+		}
+		reportCPU(b, cpu)
+		b.ReportMetric(float64(full.Bytes()), "state-bytes")
+	case "checkpoint":
+		p.stream(b, full) // size the slab to set the budget
+		a, err := bptt.NewCheckpointedBytes(p.c, p.head, full.Bytes()/checkpointShare, len(p.xs))
+		if err != nil {
+			b.Fatal(err)
+		}
+		cpu := threadCPU()
+		for b.Loop() {
+			if _, err := a.Sequence(p.s0, p.xs, p.ys); err != nil {
+				b.Fatal(err)
+			}
+		}
+		reportCPU(b, cpu)
+		b.ReportMetric(float64(a.Bytes()), "state-bytes")
+		b.ReportMetric(float64(a.Slots()), "slots")
+		b.ReportMetric(float64(a.Chunk()), "chunk")
+		b.ReportMetric(float64(a.Recomputations())/float64(len(p.xs)), "recomputed/step")
+	case "tbptt":
+		a, err := bptt.NewTruncated(p.c, p.head, benchK1, benchK2)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cpu := threadCPU()
+		for b.Loop() {
+			p.stream(b, a)
+		}
+		reportCPU(b, cpu)
+		b.ReportMetric(float64(a.Bytes()), "state-bytes")
+	}
+}
+
+// reportCPU reports the thread CPU time since start per iteration.
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric(float64(threadCPU()-start)/float64(b.N), "cpu-ns/op")
+}
+
+// BenchmarkCheckpointRatio alternates full and checkpointed BPTT (5% budget) on the same
+// sequence within each iteration, so that both see the same machine load, and reports
+// the median over iterations of the checkpointed/full ratio of wall time (time-ratio) and
+// of the thread's CPU time (cpu-ratio, which time slices lost to other processes on a
+// shared machine do not inflate), and the memory ratio.
+func BenchmarkCheckpointRatio(b *testing.B) {
+	for _, kind := range []cell.Kind{cell.RNNTanh, cell.GRU, cell.LSTM} {
+		for _, n := range []int{32, 128} {
+			const steps = 1000
+			b.Run(fmt.Sprintf("cell=%v/n=%d/T=%d", kind, n, steps), func(b *testing.B) {
+				p := benchProblem(b, kind, n, steps)
+				full, err := bptt.NewFull(p.c, p.head)
+				if err != nil {
+					b.Fatal(err)
+				}
+				p.stream(b, full)
+				ck, err := bptt.NewCheckpointedBytes(p.c, p.head, full.Bytes()/checkpointShare, steps)
+				if err != nil {
+					b.Fatal(err)
+				}
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+				var wall, cpu []float64
+				for b.Loop() {
+					t0, c0 := time.Now(), threadCPU()
+					p.stream(b, full)
+					t1, c1 := time.Now(), threadCPU()
+					ck.Sequence(p.s0, p.xs, p.ys)
+					wall = append(wall, float64(time.Since(t1))/float64(t1.Sub(t0)))
+					cpu = append(cpu, float64(threadCPU()-c1)/float64(c1-c0))
+				}
+				slices.Sort(wall)
+				slices.Sort(cpu)
+				b.ReportMetric(wall[len(wall)/2], "time-ratio")
+				b.ReportMetric(cpu[len(cpu)/2], "cpu-ratio")
+				b.ReportMetric(float64(ck.Bytes())/float64(full.Bytes()), "memory-ratio")
+			})
+		}
+	}
+}

@@ -1,0 +1,136 @@
+// Package bptt holds the reverse-mode credit-assignment algorithms: exact backpropagation
+// through time (full.go), the same gradient under a memory budget by binomial
+// checkpointing (checkpoint.go), and truncated BPTT(k1, k2) on unbounded streams
+// (tbptt.go).
+//
+// Every algorithm has the streaming shape shared with package rtrl (see Algorithm): Reset
+// starts a sequence, Step feeds (x_t, y_t) and returns the step's loss
+// ℓ_t = ½‖W·h_t + b − y_t‖², Finish ends the sequence, and the gradients accumulate until
+// ZeroGrad. Gradients use the flat layouts of cell.Cell.Params and cell.Readout.Params.
+// Buffers are allocated at construction or grown on first use and then reused, so a
+// steady-state Step allocates nothing.
+//
+// Bytes reports the memory an algorithm holds to assign credit: caches, checkpoints,
+// tapes and scratch vectors. It leaves out the two gradient accumulators, which every
+// algorithm has and which have the size of the parameters, so that the figure compares
+// what the algorithms differ in.
+package bptt
+
+import (
+	"fmt"
+
+	"github.com/chronograd/chronograd/cell"
+)
+
+// Algorithm is the streaming shape every credit-assignment algorithm shares.
+type Algorithm interface {
+	// Reset starts a sequence from state s0 (nil means zeros). Gradients are kept.
+	Reset(s0 []float32) error
+	// Step feeds x_t and the target y_t (nil: no target, loss 0) and returns
+	// ℓ_t = ½‖head(h_t) − y_t‖².
+	Step(x, y []float32) (loss float32, err error)
+	// Finish ends the sequence, backpropagating whatever is still pending. Steps after
+	// Finish start a new sequence from the current state.
+	Finish() error
+	GradCell() []float32
+	GradHead() []float32
+	ZeroGrad()
+	// State is s_t (owned by the algorithm; copy it to keep it).
+	State() []float32
+	Bytes() int64
+}
+
+var (
+	_ Algorithm = (*Full)(nil)
+	_ Algorithm = (*Checkpointed)(nil)
+	_ Algorithm = (*Truncated)(nil)
+)
+
+// base is what every algorithm here holds besides its caches: the model, the running
+// state, the adjoint δ = ∂L/∂s_t of the backward sweep, readout scratch and the gradients.
+type base struct {
+	cell               cell.Cell
+	head               *cell.Readout
+	hidden, out        int
+	state, s0          []float32
+	delta              []float32
+	yhat               []float32
+	gradCell, gradHead []float32
+}
+
+func newBase(c cell.Cell, head *cell.Readout) (base, error) {
+	if c == nil || head == nil {
+		return base{}, fmt.Errorf("bptt: nil cell or readout")
+	}
+	if head.HiddenSize() != c.HiddenSize() {
+		return base{}, fmt.Errorf("bptt: readout reads %d hidden units, the cell has %d", head.HiddenSize(), c.HiddenSize())
+	}
+	s := c.StateSize()
+	return base{
+		cell: c, head: head, hidden: c.HiddenSize(), out: head.OutSize(),
+		state:    make([]float32, s),
+		s0:       make([]float32, s),
+		delta:    make([]float32, s),
+		yhat:     make([]float32, head.OutSize()),
+		gradCell: make([]float32, c.NumParams()),
+		gradHead: make([]float32, head.NumParams()),
+	}, nil
+}
+
+func (b *base) GradCell() []float32 { return b.gradCell }
+func (b *base) GradHead() []float32 { return b.gradHead }
+func (b *base) State() []float32    { return b.state }
+
+func (b *base) ZeroGrad() {
+	clear(b.gradCell)
+	clear(b.gradHead)
+}
+
+// scratchBytes counts the vectors of base that are not gradients.
+func (b *base) scratchBytes() int64 {
+	return 4 * int64(len(b.state)+len(b.s0)+len(b.delta)+len(b.yhat))
+}
+
+// setStart copies s0 (nil: zeros) into both the running state and b.s0.
+func (b *base) setStart(s0 []float32) error {
+	if s0 == nil {
+		clear(b.s0)
+	} else {
+		if len(s0) != len(b.s0) {
+			return fmt.Errorf("bptt: initial state has %d values, the %v cell's state has %d", len(s0), b.cell.Kind(), len(b.s0))
+		}
+		copy(b.s0, s0)
+	}
+	copy(b.state, b.s0)
+	return nil
+}
+
+// checkStep validates a step's input and target before anything is changed.
+func (b *base) checkStep(x, y []float32) error {
+	if err := b.cell.CheckInput(x); err != nil {
+		return fmt.Errorf("bptt: %w", err)
+	}
+	if y != nil && len(y) != b.out {
+		return fmt.Errorf("bptt: target has %d values, the readout has %d outputs", len(y), b.out)
+	}
+	return nil
+}
+
+// readoutLoss computes ŷ_t = W·h_t + b for the state s_t and returns ℓ_t, leaving
+// ∂ℓ_t/∂ŷ_t = ŷ_t − y_t in dy (zero when y is nil). h_t is s_t[:H] (LSTM's s is [h; c]).
+func (b *base) readoutLoss(dy, s, y []float32) float32 {
+	b.head.Forward(b.yhat, s[:b.hidden])
+	return cell.SquaredError(dy, b.yhat, y)
+}
+
+// backStep is one step of the backward sweep, shared by every algorithm so that they
+// perform the same floating-point operations in the same order. On entry δ = ∂L/∂s_t
+// from the steps after t; the loss ℓ_t (when the step has a target) adds Wᵀ·dy_t to
+// δ_h and dy_t·h_tᵀ to the readout gradient; then the cell's VJP turns δ into
+// ∂L/∂s_{t-1} and adds ∂L/∂θ through step t.
+func (b *base) backStep(k *cell.Cache, st, dy []float32, hasTarget bool) {
+	if hasTarget {
+		b.head.Backward(b.delta[:b.hidden], b.gradHead, st[:b.hidden], dy)
+	}
+	b.cell.Backward(k, b.delta, nil, b.gradCell, b.delta)
+}

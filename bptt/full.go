@@ -1,0 +1,85 @@
+package bptt
+
+import "github.com/chronograd/chronograd/cell"
+
+// Full is exact backpropagation through time (Werbos 1990, "Backpropagation through
+// time: what it does and how to do it"; Rumelhart, Hinton & Williams 1986). For a
+// sequence of T steps with
+//
+//	s_t = F(s_{t-1}, x_t; θ),  ŷ_t = W·h_t + b,  L = Σ_t ℓ_t,  ℓ_t = ½‖ŷ_t − y_t‖²   (1)
+//
+// the forward pass records every step's cache, and the backward pass runs the adjoint
+// recursion from δ_T = 0 downwards:
+//
+//	δ_t  ← δ_t + (∂h_t/∂s_t)ᵀ·Wᵀ·(ŷ_t − y_t)          (the loss of step t)      (2)
+//	∂L/∂W += (ŷ_t − y_t)·h_tᵀ,  ∂L/∂b += ŷ_t − y_t                                (3)
+//	∂L/∂θ += δ_tᵀ·∂s_t/∂θ|_{s_{t-1}},  δ_{t-1} = J_tᵀ·δ_t,  J_t = ∂s_t/∂s_{t-1}   (4)
+//
+// (the equation numbers refer to this comment; (4) is the cell's Backward). Memory is
+// T caches, grown on demand and reused by later sequences, plus ŷ_t − y_t per step.
+type Full struct {
+	base
+	caches    []*cell.Cache
+	dy        []float32 // T×O slab of ŷ_t − y_t
+	hasTarget []bool
+	steps     int // steps of the current sequence
+}
+
+// NewFull returns exact BPTT for the cell and its readout.
+func NewFull(c cell.Cell, head *cell.Readout) (*Full, error) {
+	b, err := newBase(c, head)
+	if err != nil {
+		return nil, err
+	}
+	return &Full{base: b}, nil
+}
+
+// Reset starts a sequence from s0 (nil: zeros), dropping any steps not yet finished.
+func (f *Full) Reset(s0 []float32) error {
+	if err := f.setStart(s0); err != nil {
+		return err
+	}
+	f.steps = 0
+	return nil
+}
+
+// Step runs the forward step (1) and records it for the backward pass.
+func (f *Full) Step(x, y []float32) (float32, error) {
+	if err := f.checkStep(x, y); err != nil {
+		return 0, err
+	}
+	t := f.steps
+	if t == len(f.caches) {
+		f.caches = append(f.caches, f.cell.NewCache())
+		f.dy = append(f.dy, make([]float32, f.out)...)
+		f.hasTarget = append(f.hasTarget, false)
+	}
+	f.cell.Forward(f.caches[t], f.state, f.state, x)
+	loss := f.readoutLoss(f.dy[t*f.out:(t+1)*f.out], f.state, y)
+	f.hasTarget[t] = y != nil
+	f.steps++
+	return loss, nil
+}
+
+// Finish runs the backward sweep (2)–(4) over the whole sequence.
+func (f *Full) Finish() error {
+	clear(f.delta)
+	for t := f.steps - 1; t >= 0; t-- {
+		st := f.state // s_t: the last state, or the next step's recorded s_{t}
+		if t+1 < f.steps {
+			st = f.caches[t+1].Prev()
+		}
+		f.backStep(f.caches[t], st, f.dy[t*f.out:(t+1)*f.out], f.hasTarget[t])
+	}
+	f.steps = 0
+	return nil
+}
+
+// Bytes counts the cache slab (its capacity), the per-step loss gradients and scratch.
+func (f *Full) Bytes() int64 {
+	var n int64
+	if len(f.caches) > 0 {
+		n = int64(len(f.caches)) * int64(f.caches[0].Bytes())
+	}
+	return n + 4*int64(len(f.dy)) + int64(len(f.hasTarget)) + f.scratchBytes()
+}

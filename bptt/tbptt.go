@@ -1,0 +1,120 @@
+package bptt
+
+import (
+	"fmt"
+
+	"github.com/chronograd/chronograd/cell"
+)
+
+// Truncated is truncated backpropagation through time BPTT(k1, k2) on an unbounded
+// stream (Williams & Peng 1990, "An efficient gradient-based algorithm for on-line
+// training of recurrent network trajectories"; also written BPTT(h; h')). Every k1 steps, at step t, the losses of the last k1 steps are
+// backpropagated through the last k2 ≥ k1 steps and no further:
+//
+//	∇θ += Σ_{τ=t−k1+1}^{t} ∂ℓ_τ/∂θ |truncated at s_{t−k2}                         (8)
+//
+// that is, the backward sweep (2)–(4) of full.go runs from δ_t = 0 down to step t−k2+1,
+// adding the loss term (2)–(3) only for the k1 newest steps, and treats s_{t−k2} as a
+// constant. The state itself carries across windows. k1 = k2 gives non-overlapping
+// windows, k1 = 1 a window sliding every step.
+//
+// Windows are aligned at the first step after Reset (they end at steps k1, 2k1, …); Finish
+// backpropagates the losses since the last window end through the last k2 steps, so that
+// on a finite sequence the sum of every window's gradient is taken. The caches of the
+// last k2 steps live in a ring (allocated as it first fills), so memory is bounded by k2
+// caches whatever the stream's length.
+type Truncated struct {
+	base
+	k1, k2    int
+	caches    []*cell.Cache // ring: step t (0-based since Reset) lives in slot t mod k2
+	dy        []float32     // k2×O ring of ŷ_t − y_t
+	hasTarget []bool
+	steps     int // steps since Reset (or since Finish)
+	pending   int // losses not yet backpropagated
+}
+
+// NewTruncated returns BPTT(k1, k2); it needs 1 ≤ k1 ≤ k2.
+func NewTruncated(c cell.Cell, head *cell.Readout, k1, k2 int) (*Truncated, error) {
+	b, err := newBase(c, head)
+	if err != nil {
+		return nil, err
+	}
+	if k1 < 1 {
+		return nil, fmt.Errorf("bptt: truncated BPTT needs k1 ≥ 1, got %d", k1)
+	}
+	if k2 < k1 {
+		return nil, fmt.Errorf("bptt: truncated BPTT needs k2 ≥ k1, got k1=%d, k2=%d", k1, k2)
+	}
+	return &Truncated{base: b, k1: k1, k2: k2}, nil
+}
+
+// K1 and K2 are the window parameters.
+func (tr *Truncated) K1() int { return tr.k1 }
+func (tr *Truncated) K2() int { return tr.k2 }
+
+// Reset starts a stream from s0 (nil: zeros), dropping losses not yet backpropagated.
+func (tr *Truncated) Reset(s0 []float32) error {
+	if err := tr.setStart(s0); err != nil {
+		return err
+	}
+	tr.steps, tr.pending = 0, 0
+	return nil
+}
+
+// Step runs the forward step into the ring and, every k1 steps, the truncated backward
+// sweep (8).
+func (tr *Truncated) Step(x, y []float32) (float32, error) {
+	if err := tr.checkStep(x, y); err != nil {
+		return 0, err
+	}
+	slot := tr.steps % tr.k2
+	if slot == len(tr.caches) {
+		tr.caches = append(tr.caches, tr.cell.NewCache())
+		tr.dy = append(tr.dy, make([]float32, tr.out)...)
+		tr.hasTarget = append(tr.hasTarget, false)
+	}
+	tr.cell.Forward(tr.caches[slot], tr.state, tr.state, x)
+	loss := tr.readoutLoss(tr.dy[slot*tr.out:(slot+1)*tr.out], tr.state, y)
+	tr.hasTarget[slot] = y != nil
+	tr.steps++
+	tr.pending++
+	if tr.pending == tr.k1 {
+		tr.backward()
+	}
+	return loss, nil
+}
+
+// Finish backpropagates the last, partial window and starts a new one.
+func (tr *Truncated) Finish() error {
+	if tr.pending > 0 {
+		tr.backward()
+	}
+	tr.steps = 0
+	return nil
+}
+
+// backward is (8) at the current step: the pending losses through the last k2 steps.
+func (tr *Truncated) backward() {
+	clear(tr.delta)
+	depth := min(tr.k2, tr.steps)
+	for j := range depth {
+		t := tr.steps - 1 - j
+		slot := t % tr.k2
+		st := tr.state // s_t: the current state, or the newer step's recorded s_{t}
+		if j > 0 {
+			st = tr.caches[(t+1)%tr.k2].Prev()
+		}
+		withLoss := j < tr.pending && tr.hasTarget[slot]
+		tr.backStep(tr.caches[slot], st, tr.dy[slot*tr.out:(slot+1)*tr.out], withLoss)
+	}
+	tr.pending = 0
+}
+
+// Bytes counts the ring (as far as it has filled), its loss gradients and scratch.
+func (tr *Truncated) Bytes() int64 {
+	var n int64
+	if len(tr.caches) > 0 {
+		n = int64(len(tr.caches)) * int64(tr.caches[0].Bytes())
+	}
+	return n + 4*int64(len(tr.dy)) + int64(len(tr.hasTarget)) + tr.scratchBytes()
+}

@@ -1,0 +1,166 @@
+package cell_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/internal/safetensors"
+)
+
+func randomModel(t *testing.T, cfg cell.Config, out int) *cell.Model {
+	t.Helper()
+	m, err := cell.NewModel(cfg, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, p := range [][]float32{m.Cell.Params(), m.Head.Params()} {
+		for i := range p {
+			p[i] = float32(rng.NormFloat64())
+		}
+	}
+	return m
+}
+
+func TestModelRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	for _, cfg := range testConfigs {
+		m := randomModel(t, cfg, 3)
+		path := filepath.Join(dir, "m.safetensors")
+		if err := m.Save(path); err != nil {
+			t.Fatal(err)
+		}
+		got, err := cell.LoadModel(path)
+		if err != nil {
+			t.Fatalf("%s: %v", configName(cfg), err)
+		}
+		if got.Cell.Kind() != cfg.Kind || got.Cell.HiddenSize() != testH || got.Cell.InputSize() != testI ||
+			got.Cell.Alpha() != m.Cell.Alpha() || got.Head.OutSize() != 3 {
+			t.Errorf("%s: loaded %v H=%d I=%d α=%v O=%d", configName(cfg), got.Cell.Kind(), got.Cell.HiddenSize(), got.Cell.InputSize(), got.Cell.Alpha(), got.Head.OutSize())
+		}
+		if !slices.Equal(got.Cell.Params(), m.Cell.Params()) || !slices.Equal(got.Head.Params(), m.Head.Params()) {
+			t.Errorf("%s: parameters changed in the round trip", configName(cfg))
+		}
+		f, err := safetensors.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if names := f.Names(); !slices.Equal(names, slices.Sorted(slices.Values(cell.TensorNames))) {
+			t.Errorf("tensors %v, want %v", names, cell.TensorNames)
+		}
+		if s, _ := f.Shape("weight_hh_l0"); !slices.Equal(s, []int{cfg.Kind.Gates() * testH, testH}) {
+			t.Errorf("weight_hh_l0 shape %v", s)
+		}
+		if _, ok := f.Metadata["alpha"]; ok != cfg.Kind.IsVanilla() {
+			t.Errorf("%s: alpha in metadata: %v", configName(cfg), ok)
+		}
+	}
+}
+
+// validFile is a model's file content, to be broken one thing at a time.
+func validFile(t *testing.T, kind cell.Kind) *safetensors.File {
+	m := randomModel(t, cell.Config{Kind: kind, Hidden: testH, Input: testI}, 2)
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	if err := m.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	f, err := safetensors.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func TestModelValidation(t *testing.T) {
+	type edit func(f *safetensors.File)
+	setShape := func(name string, shape ...int) edit {
+		return func(f *safetensors.File) {
+			tt := f.Tensors[name]
+			tt.Shape = shape
+			tt.F32 = make([]float32, tt.Len())
+		}
+	}
+	for _, c := range []struct {
+		name string
+		kind cell.Kind
+		edit edit
+		want string
+	}{
+		{"no cell", cell.LSTM, func(f *safetensors.File) { delete(f.Metadata, "cell") }, `metadata "cell" is missing`},
+		{"unknown cell", cell.LSTM, func(f *safetensors.File) { f.Metadata["cell"] = "transformer" }, `unknown cell kind "transformer"`},
+		{"alpha 0", cell.RNNTanh, func(f *safetensors.File) { f.Metadata["alpha"] = "0" }, `"alpha" = "0" is not a number in (0, 1]`},
+		{"alpha 1.5", cell.RNNTanh, func(f *safetensors.File) { f.Metadata["alpha"] = "1.5" }, `"alpha" = "1.5"`},
+		{"alpha NaN", cell.RNNReLU, func(f *safetensors.File) { f.Metadata["alpha"] = "NaN" }, `"alpha" = "NaN"`},
+		{"alpha text", cell.RNNTanh, func(f *safetensors.File) { f.Metadata["alpha"] = "half" }, `"alpha" = "half"`},
+		{"alpha on gru", cell.GRU, func(f *safetensors.File) { f.Metadata["alpha"] = "0.5" }, "which has no leak"},
+		{"missing weight_hh", cell.GRU, func(f *safetensors.File) { delete(f.Tensors, "weight_hh_l0") }, `"weight_hh_l0" is missing`},
+		{"missing weight_ih", cell.GRU, func(f *safetensors.File) { delete(f.Tensors, "weight_ih_l0") }, `"weight_ih_l0" is missing`},
+		{"missing bias_hh", cell.GRU, func(f *safetensors.File) { delete(f.Tensors, "bias_hh_l0") }, `"bias_hh_l0" is missing`},
+		{"missing head.bias", cell.GRU, func(f *safetensors.File) { delete(f.Tensors, "head.bias") }, `"head.bias" is missing`},
+		{"missing head.weight", cell.GRU, func(f *safetensors.File) { delete(f.Tensors, "head.weight") }, `"head.weight" is missing`},
+		{"gate blocks", cell.LSTM, setShape("weight_hh_l0", 3*testH, testH), `"weight_hh_l0" has shape [21 7], want [28 7]`},
+		{"1-D weight", cell.LSTM, setShape("weight_hh_l0", 20), `"weight_hh_l0" has 1 dimensions, want 2`},
+		{"weight_ih rows", cell.GRU, setShape("weight_ih_l0", 3*testH+1, testI), `"weight_ih_l0" has shape [22 5], want [21 5]`},
+		{"bias length", cell.GRU, setShape("bias_ih_l0", 3*testH-1), `"bias_ih_l0" has shape [20], want [21]`},
+		{"head width", cell.RNNTanh, setShape("head.weight", 2, testH+1), `"head.weight" has shape [2 8], want [2 7]`},
+		{"head bias", cell.RNNTanh, setShape("head.bias", 3), `"head.bias" has shape [3], want [2]`},
+		{"empty input", cell.RNNTanh, setShape("weight_ih_l0", testH, 0), "empty dimension"},
+		{"extra tensor", cell.LSTM, func(f *safetensors.File) { f.Tensors["weight_ih_l1"] = f.Tensors["weight_ih_l0"] }, `unexpected tensor "weight_ih_l1"`},
+		{"NaN", cell.LSTM, func(f *safetensors.File) { f.Tensors["bias_hh_l0"].F32[4] = float32(math.NaN()) }, `"bias_hh_l0": element 4 is NaN`},
+		{"Inf", cell.LSTM, func(f *safetensors.File) { f.Tensors["head.weight"].F32[1] = float32(math.Inf(-1)) }, `"head.weight": element 1 is -Inf`},
+	} {
+		f := validFile(t, c.kind)
+		c.edit(f)
+		_, err := cell.ModelFromFile(f)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want %q", c.name, err, c.want)
+		}
+	}
+}
+
+func TestLoadModelNamesTheFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "bad.safetensors")
+	m := randomModel(t, testConfigs[0], 1)
+	f := &safetensors.File{Tensors: map[string]*safetensors.Tensor{}, Metadata: map[string]string{"cell": "lstm"}}
+	for _, tt := range m.Cell.Layout().Tensors() {
+		f.Tensors[tt.Name] = &safetensors.Tensor{DType: safetensors.F32, Shape: tt.Shape, F32: tt.Of(m.Cell.Params())}
+	}
+	if err := safetensors.WriteFile(path, f); err != nil {
+		t.Fatal(err)
+	}
+	_, err := cell.LoadModel(path)
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "weight_hh_l0") {
+		t.Errorf("error %v should name %s and weight_hh_l0", err, path)
+	}
+	if _, err := cell.LoadModel(filepath.Join(dir, "absent")); err == nil {
+		t.Error("loading a missing file succeeded")
+	}
+}
+
+func TestSaveRefusesNonFiniteAndKeepsTheOldFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	m := randomModel(t, testConfigs[4], 2)
+	if err := m.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(path)
+	m.Cell.Params()[3] = float32(math.NaN())
+	if err := m.Save(path); err == nil {
+		t.Fatal("saving NaN weights succeeded")
+	}
+	after, _ := os.ReadFile(path)
+	if !slices.Equal(before, after) {
+		t.Error("a failed save changed the file")
+	}
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	if len(entries) != 1 {
+		t.Errorf("a failed save left %d files", len(entries))
+	}
+}

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/chronograd/chronograd/bench"
+	"github.com/chronograd/chronograd/cell"
+)
+
+// runBench measures one algorithm on one cell: time per step, bytes held, allocations
+// per step and GFLOP/s. With -json it prints one JSON object per line with exactly the
+// fields cell, hidden, input, T, algo, ns_per_step, bytes, allocs_per_step, gflops.
+func runBench(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench", stdout)
+	cellName := fs.String("cell", "gru", "cell: rnn_tanh, rnn_relu, gru or lstm")
+	hidden := fs.Int("hidden", 32, "hidden units n")
+	input := fs.Int("input", 8, "input size I")
+	output := fs.Int("output", 1, "readout outputs O")
+	steps := fs.Int("T", 100, "sequence length T")
+	algoSpec := fs.String("algo", "bptt", "algorithm: "+algoForms())
+	asJSON := fs.Bool("json", false, "print one JSON object per line")
+	repeats := fs.Int("repeats", 5, "timed repeats (the median is reported)")
+	minTime := fs.Duration("min-time", 50*time.Millisecond, "least time per repeat")
+	seed := fs.Uint64("seed", 1, "seed of the weights, the data and randomised algorithms")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	kind, err := cell.ParseKind(*cellName)
+	if err != nil {
+		return err
+	}
+	switch {
+	case *hidden < 1 || *input < 1 || *output < 1 || *steps < 1:
+		return fmt.Errorf("-hidden, -input, -output and -T must be at least 1, got %d, %d, %d and %d", *hidden, *input, *output, *steps)
+	case *repeats < 1 || *minTime <= 0:
+		return fmt.Errorf("-repeats must be at least 1 and -min-time positive, got %d and %v", *repeats, *minTime)
+	}
+	build, err := parseAlgo(*algoSpec)
+	if err != nil {
+		return err
+	}
+	c := bench.Case{Algo: *algoSpec, Cell: kind, Hidden: *hidden, Input: *input, Output: *output, T: *steps}
+	r, err := bench.Measure(c, factoryOf(build, *steps, *seed), bench.Options{Repeats: *repeats, MinTime: *minTime, Seed: *seed})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return bench.WriteJSONLines(stdout, []bench.Result{r})
+	}
+	return bench.WriteTable(stdout, []bench.Result{r})
+}

@@ -1,0 +1,440 @@
+// Package diagnose measures how credit decays through time in a recurrent model run over
+// a data sequence: the per-lag gradient norms φ_k = E_t ‖∂L_t/∂s_{t−k}‖, the norms of the
+// state-Jacobian products J_t⋯J_{t−k+1}, the largest Lyapunov exponent, the spectral
+// radius of the recurrent weights, and from φ the decay rate β and the truncation window
+// K that a tolerated relative gradient bias δ implies (fit.go). It is a measuring tool:
+// it keeps every step's cache and spends O(T·Kmax) vector-Jacobian products, which is
+// fine offline and is not how the streaming algorithm in package bptt does it.
+package diagnose
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/kernels"
+)
+
+// Sequence is the data a model is run over: T steps of inputs (T×I, row-major) and
+// targets (T×O); the loss is L = Σ_t ½‖W·h_t + b − y_t‖², as in `chronograd grad`.
+type Sequence struct {
+	T       int
+	Inputs  []float32
+	Targets []float32
+	// S0 is the initial state s_0 (length S: [h0; c0] for LSTM); nil means zeros.
+	S0 []float32
+}
+
+// Options tune the measurement; zero values take the defaults in brackets.
+type Options struct {
+	// MaxLag is Kmax, the largest lag measured [min(50, T−1)]. Every origin t (0-based
+	// step) with t ≥ MaxLag−1 contributes all lags 0 … MaxLag (s_{−1} is the initial
+	// state), so each φ_k averages the same T−MaxLag+1 origins.
+	MaxLag int
+	// Tau is τ, the lag from which the decay is taken to be geometric and β is fitted
+	// [max(1, MaxLag/5)].
+	Tau int
+	// Delta is δ, the tolerated relative bias that sets K [0.1].
+	Delta float64
+	// JacobianOrigins bounds the number of origins t at which the products
+	// J_t⋯J_{t−k+1} are formed (each costs MaxLag S×S×S products) [32].
+	JacobianOrigins int
+	// PowerIterations is the number of power iterations for each spectral norm [30].
+	PowerIterations int
+	// LyapunovVectors is the size of the orthonormal frame propagated for the Lyapunov
+	// exponents [min(S, 4)]; LyapunovBurnIn steps are run before averaging [min(T/10, 50)].
+	LyapunovVectors, LyapunovBurnIn int
+}
+
+// Report holds the figures.
+type Report struct {
+	MaxLag, Tau int
+	Delta       float64
+	Origins     int // origins t averaged in Phi
+
+	// Phi[k] = φ_k = mean over origins t of ‖∂L_t/∂s_{t−k}‖, k = 0 … MaxLag.
+	Phi []float64
+	// CumGradNorm[K] = ‖Σ_{k<K} mean_t ∂L_t/∂s_{t−k}‖ (K = 0 … MaxLag+1), the size of
+	// what window K keeps.
+	CumGradNorm []float64
+	// Beta is the fitted decay rate β of Phi over lags ≥ Tau (NaN when it cannot be
+	// fitted) and GradNorm the lower bound on ‖g‖. K is the window for Delta (see
+	// WindowFor): at most MaxLag+1 from the measurements, beyond that extrapolated by
+	// the geometric model (KExtrapolated), and NoWindow when nothing decays.
+	Beta, GradNorm float64
+	K              int
+	KExtrapolated  bool
+
+	// JacobianNorm[k] = mean over sampled origins t of the spectral norm ‖J_t⋯J_{t−k+1}‖₂
+	// (by power iteration on the formed product; JacobianNorm[0] = 1), JacobianOrigins
+	// the number of origins; JacobianBeta its fitted rate over lags ≥ Tau.
+	JacobianNorm    []float64
+	JacobianOrigins int
+	JacobianBeta    float64
+
+	// Lyapunov are the leading Lyapunov exponents per step (natural log), largest first,
+	// from QR iteration along the trajectory.
+	Lyapunov []float64
+
+	// SpectralRadius is that of the recurrent block that carries the state: all of
+	// weight_hh_l0 for the vanilla cells, the candidate block (GRU's n, LSTM's g) for the
+	// gated ones. GateSpectralRadius lists every H×H gate block of weight_hh_l0 in
+	// PyTorch's gate order.
+	SpectralRadius     float64
+	GateSpectralRadius []float64
+}
+
+// candidateGate is the index of the gate block whose weights carry the state's content:
+// GRU's n (r, z, n) and LSTM's g (i, f, g, o) are both third. The other blocks feed
+// sigmoids that scale the state by less than one, so the candidate block is the one whose
+// spectral radius speaks to explosion; Report lists them all anyway.
+const candidateGate = 2
+
+// Run runs the model over seq and measures everything in Report.
+func Run(c cell.Cell, head *cell.Readout, seq Sequence, opt Options) (*Report, error) {
+	if c == nil || head == nil {
+		return nil, errors.New("diagnose: nil cell or readout")
+	}
+	if head.HiddenSize() != c.HiddenSize() {
+		return nil, fmt.Errorf("diagnose: readout reads %d hidden units, the cell has %d", head.HiddenSize(), c.HiddenSize())
+	}
+	S, H, I, O := c.StateSize(), c.HiddenSize(), c.InputSize(), head.OutSize()
+	T := seq.T
+	if T < 2 {
+		return nil, fmt.Errorf("diagnose: the sequence has %d steps; need at least 2", T)
+	}
+	if len(seq.Inputs) != T*I {
+		return nil, fmt.Errorf("diagnose: inputs hold %d values, want T×I = %d×%d", len(seq.Inputs), T, I)
+	}
+	if len(seq.Targets) != T*O {
+		return nil, fmt.Errorf("diagnose: targets hold %d values, want T×O = %d×%d", len(seq.Targets), T, O)
+	}
+	if seq.S0 != nil && len(seq.S0) != S {
+		return nil, fmt.Errorf("diagnose: initial state has %d values, the %v cell's state has %d", len(seq.S0), c.Kind(), S)
+	}
+	if i := firstNonFinite(seq.Inputs); i >= 0 {
+		return nil, fmt.Errorf("diagnose: input %d of step %d is %v", i%I, i/I, seq.Inputs[i])
+	}
+	if i := firstNonFinite(seq.Targets); i >= 0 {
+		return nil, fmt.Errorf("diagnose: target %d of step %d is %v", i%O, i/O, seq.Targets[i])
+	}
+	if seq.S0 != nil {
+		if i := firstNonFinite(seq.S0); i >= 0 {
+			return nil, fmt.Errorf("diagnose: initial state value %d is %v", i, seq.S0[i])
+		}
+	}
+	if err := opt.fill(T, S); err != nil {
+		return nil, err
+	}
+	K := opt.MaxLag
+
+	// Forward over the whole sequence, keeping every cache and ∂L_t/∂s_t.
+	caches := make([]*cell.Cache, T)
+	dState := make([]float32, T*S) // row t: ∂L_t/∂s_t (only the h part is non-zero)
+	s := make([]float32, S)
+	if seq.S0 != nil {
+		copy(s, seq.S0)
+	}
+	yhat, dy := make([]float32, O), make([]float32, O)
+	for t := range T {
+		caches[t] = c.NewCache()
+		c.Forward(caches[t], s, s, seq.Inputs[t*I:(t+1)*I])
+		if !finite32(s) {
+			return nil, fmt.Errorf("diagnose: the state is not finite at step %d", t)
+		}
+		head.Forward(yhat, s[:H])
+		cell.SquaredError(dy, yhat, seq.Targets[t*O:(t+1)*O])
+		head.Backward(dState[t*S:t*S+H], nil, s[:H], dy)
+	}
+
+	r := &Report{MaxLag: K, Tau: opt.Tau, Delta: opt.Delta}
+	r.measurePhi(c, caches, dState, S, T)
+	r.Beta = math.NaN()
+	if beta, ok := FitDecay(r.Phi, r.Tau); ok {
+		r.Beta = beta
+	}
+	r.GradNorm = GradNormLowerBound(r.CumGradNorm, r.Phi, r.Beta, r.Tau)
+	r.K, r.KExtrapolated = r.WindowFor(r.Delta)
+
+	r.measureJacobians(c, caches, S, T, opt)
+	r.JacobianBeta = math.NaN()
+	if beta, ok := FitDecay(r.JacobianNorm, r.Tau); ok {
+		r.JacobianBeta = beta
+	}
+	r.Lyapunov = lyapunov(c, caches, S, opt.LyapunovVectors, opt.LyapunovBurnIn)
+	if err := r.spectral(c); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// NoWindow is the window when no truncation bounds the bias: the fitted β is not below
+// 1 (or could not be fitted), or no positive lower bound on ‖g‖ was found.
+const NoWindow = -1
+
+// WindowFor is the window K for a tolerated relative bias δ, from the same measurements:
+// the smallest K ≥ 1 whose estimated relative bias Bias(K)/GradNorm is at most δ. Up to
+// MaxLag+1 the bias is read off the measured φ (and β); beyond, the geometric model is
+// extrapolated in closed form and extrapolated is true. It returns NoWindow when the
+// model does not decay.
+func (r *Report) WindowFor(delta float64) (K int, extrapolated bool) {
+	if !(r.Beta > 0 && r.Beta < 1) || !(r.GradNorm > 0) || math.IsInf(r.GradNorm, 0) {
+		return NoWindow, false
+	}
+	last := r.MaxLag + 1
+	if K := Window(r.Phi, r.Beta, r.Tau, r.GradNorm, delta, 1, last); K < last || Bias(r.Phi, r.Beta, r.Tau, last) <= delta*r.GradNorm {
+		return K, false
+	}
+	return max(last+1, ClosedFormWindow(r.Phi[r.Tau], r.Beta, r.Tau, r.GradNorm, delta)), true
+}
+
+func (o *Options) fill(T, S int) error {
+	if o.MaxLag == 0 {
+		o.MaxLag = min(50, T-1)
+	}
+	if o.MaxLag < 1 || o.MaxLag >= T {
+		return fmt.Errorf("diagnose: max lag %d must be in [1, T−1] = [1, %d]", o.MaxLag, T-1)
+	}
+	if o.Tau == 0 {
+		o.Tau = max(1, o.MaxLag/5)
+	}
+	if o.Tau < 0 || o.Tau > o.MaxLag-1 {
+		return fmt.Errorf("diagnose: tau %d must be in [0, max lag−1] = [0, %d]", o.Tau, o.MaxLag-1)
+	}
+	if o.Delta == 0 {
+		o.Delta = 0.1
+	}
+	if !(o.Delta > 0 && o.Delta < 1) {
+		return fmt.Errorf("diagnose: delta %v must be in (0, 1)", o.Delta)
+	}
+	if o.JacobianOrigins == 0 {
+		o.JacobianOrigins = 32
+	}
+	if o.PowerIterations == 0 {
+		o.PowerIterations = 30
+	}
+	if o.LyapunovVectors == 0 {
+		o.LyapunovVectors = min(S, 4)
+	}
+	if o.LyapunovBurnIn == 0 {
+		o.LyapunovBurnIn = min(T/10, 50)
+	}
+	switch {
+	case o.JacobianOrigins < 1, o.PowerIterations < 1:
+		return errors.New("diagnose: JacobianOrigins and PowerIterations must be positive")
+	case o.LyapunovVectors < 1 || o.LyapunovVectors > S:
+		return fmt.Errorf("diagnose: %d Lyapunov vectors for a state of size %d", o.LyapunovVectors, S)
+	case o.LyapunovBurnIn < 0 || o.LyapunovBurnIn >= T:
+		return fmt.Errorf("diagnose: Lyapunov burn-in %d must be in [0, T) = [0, %d)", o.LyapunovBurnIn, T)
+	}
+	return nil
+}
+
+// measurePhi backpropagates each ∂L_t/∂s_t alone, t = MaxLag−1 … T−1, through MaxLag
+// cells' VJPs, accumulating the norms φ_k and the mean adjoints whose partial sums are
+// the kept gradients g_K.
+func (r *Report) measurePhi(c cell.Cell, caches []*cell.Cache, dState []float32, S, T int) {
+	K := r.MaxLag
+	r.Phi = make([]float64, K+1)
+	mean := make([]float64, (K+1)*S)
+	delta := make([]float32, S)
+	for t := K - 1; t < T; t++ {
+		copy(delta, dState[t*S:(t+1)*S])
+		for k := 0; ; k++ {
+			r.Phi[k] += norm32(delta)
+			row := mean[k*S : (k+1)*S]
+			for i, v := range delta {
+				row[i] += float64(v)
+			}
+			if k == K {
+				break
+			}
+			// delta = ∂L_t/∂s_{t−k} → ∂L_t/∂s_{t−k−1} through step t−k.
+			c.Backward(caches[t-k], delta, nil, nil, delta)
+		}
+	}
+	r.Origins = T - K + 1
+	n := float64(r.Origins)
+	for k := range r.Phi {
+		r.Phi[k] /= n
+	}
+	r.CumGradNorm = make([]float64, K+2)
+	sum := make([]float64, S)
+	for k := 0; k <= K; k++ {
+		for i := range sum {
+			sum[i] += mean[k*S+i] / n
+		}
+		r.CumGradNorm[k+1] = norm64(sum)
+	}
+}
+
+// measureJacobians forms P_k = J_t⋯J_{t−k+1} = P_{k−1}·J_{t−k+1} at up to
+// JacobianOrigins evenly spaced origins and averages their spectral norms.
+func (r *Report) measureJacobians(c cell.Cell, caches []*cell.Cache, S, T int, opt Options) {
+	K := r.MaxLag
+	r.JacobianNorm = make([]float64, K+1)
+	stride := max(1, (T-K+1+opt.JacobianOrigins-1)/opt.JacobianOrigins)
+	jac, prod, next := kernels.NewMat(S, S), kernels.NewMat(S, S), kernels.NewMat(S, S)
+	v, w := make([]float64, S), make([]float64, S)
+	n := 0
+	for t := K - 1; t < T; t += stride {
+		n++
+		r.JacobianNorm[0]++
+		c.StateJacobian(caches[t], prod)
+		r.JacobianNorm[1] += spectralNorm(prod, v, w, opt.PowerIterations)
+		for k := 2; k <= K; k++ {
+			c.StateJacobian(caches[t-k+1], jac)
+			clear(next.Data)
+			kernels.Gemm(next, prod, jac)
+			prod, next = next, prod
+			r.JacobianNorm[k] += spectralNorm(prod, v, w, opt.PowerIterations)
+		}
+	}
+	r.JacobianOrigins = n
+	for k := range r.JacobianNorm {
+		r.JacobianNorm[k] /= float64(n)
+	}
+}
+
+// spectralNorm estimates ‖A‖₂ by power iteration on AᵀA from a fixed, dense start
+// vector (deterministic, and not orthogonal to the top singular vector except by
+// measure-zero accident), in float64.
+func spectralNorm(a kernels.Mat, v, w []float64, iters int) float64 {
+	for i := range v {
+		v[i] = 1 + 0.1*float64(i%7)
+	}
+	normalize(v)
+	var sigma float64
+	for range iters {
+		for i := range a.Rows { // w = A·v
+			var s float64
+			for j, x := range a.Row(i) {
+				s += float64(x) * v[j]
+			}
+			w[i] = s
+		}
+		sigma = norm64(w)
+		if sigma == 0 || math.IsInf(sigma, 0) || math.IsNaN(sigma) {
+			return sigma
+		}
+		clear(v) // v = Aᵀ·w
+		for i := range a.Rows {
+			for j, x := range a.Row(i) {
+				v[j] += float64(x) * w[i]
+			}
+		}
+		if normalize(v) == 0 {
+			return sigma
+		}
+	}
+	return sigma
+}
+
+// lyapunov propagates an orthonormal frame Q (S×p) through the state Jacobians,
+// Q ← qr(J_t·Q), and averages log |R_ii| after the burn-in (Benettin et al. 1980;
+// Shimada & Nagashima 1979): the p leading Lyapunov exponents per step.
+func lyapunov(c cell.Cell, caches []*cell.Cache, S, p, burnIn int) []float64 {
+	frame := make([][]float32, p)
+	col := make([]float64, S)
+	for j := range frame {
+		frame[j] = make([]float32, S)
+		frame[j][j] = 1
+	}
+	sums := make([]float64, p)
+	q := make([][]float64, p)
+	for j := range q {
+		q[j] = make([]float64, S)
+	}
+	for t, k := range caches {
+		for j := range frame {
+			c.StateJVP(k, frame[j], frame[j])
+		}
+		// Modified Gram–Schmidt in float64: frame = Q·R.
+		for j := range frame {
+			for i, x := range frame[j] {
+				col[i] = float64(x)
+			}
+			for m := range j {
+				d := dot64(q[m], col)
+				for i := range col {
+					col[i] -= d * q[m][i]
+				}
+			}
+			rjj := normalize(col)
+			copy(q[j], col)
+			if t >= burnIn {
+				sums[j] += math.Log(rjj)
+			}
+			for i, x := range col {
+				frame[j][i] = float32(x)
+			}
+		}
+	}
+	n := float64(len(caches) - burnIn)
+	for j := range sums {
+		sums[j] /= n
+	}
+	return sums
+}
+
+func (r *Report) spectral(c cell.Cell) error {
+	l := c.Layout()
+	h := l.Hidden
+	whh := c.Params()[l.WeightHH:l.BiasIH]
+	r.GateSpectralRadius = make([]float64, l.Gates)
+	for g := range l.Gates {
+		rho, err := cell.SpectralRadius(kernels.MatOf(h, h, whh[g*h*h:(g+1)*h*h]))
+		if err != nil {
+			return fmt.Errorf("diagnose: spectral radius of weight_hh_l0 gate block %d: %w", g, err)
+		}
+		r.GateSpectralRadius[g] = rho
+	}
+	if l.Gates == 1 {
+		r.SpectralRadius = r.GateSpectralRadius[0]
+	} else {
+		r.SpectralRadius = r.GateSpectralRadius[candidateGate]
+	}
+	return nil
+}
+
+func norm32(x []float32) float64 {
+	var s float64
+	for _, v := range x {
+		s += float64(v) * float64(v)
+	}
+	return math.Sqrt(s)
+}
+
+func norm64(x []float64) float64 { return math.Sqrt(dot64(x, x)) }
+
+func dot64(x, y []float64) float64 {
+	var s float64
+	for i, v := range x {
+		s += v * y[i]
+	}
+	return s
+}
+
+// normalize scales x to unit length and returns its former norm (0: left unchanged).
+func normalize(x []float64) float64 {
+	n := norm64(x)
+	if n > 0 {
+		for i := range x {
+			x[i] /= n
+		}
+	}
+	return n
+}
+
+func finite32(x []float32) bool { return firstNonFinite(x) < 0 }
+
+// firstNonFinite is the index of the first NaN or ±Inf in x, or −1.
+func firstNonFinite(x []float32) int {
+	for i, v := range x {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return i
+		}
+	}
+	return -1
+}

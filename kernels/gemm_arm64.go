@@ -1,0 +1,54 @@
+//go:build !purego
+
+package kernels
+
+// The NEON tier's Gemm is the blocked driver (gemm_blocked.go) around one micro-kernel.
+
+const gemmKernelNEON_8x8 = 0
+
+// kc = 256 keeps a 256×8 B micro-panel (8 KiB) plus an 8×256 A micro-panel (8 KiB) in
+// half the 32 KiB L1D of Cortex-A72 (N1 has 64 KiB). 8×8 rather than a wider tile because
+// A is read in place four k steps per load, which takes eight operand registers.
+var gemmNEON = gemmKernel{id: gemmKernelNEON_8x8, mr: 8, nr: 8, kc: 256}
+
+func gemm(c, a, b Mat) {
+	if active == Generic || gemmSmall(c.Rows, c.Cols, a.Cols) {
+		gemmGeneric(c, a, b)
+		return
+	}
+	gemmBlocked(c, a, b, gemmNEON)
+}
+
+// gemmMicro calls micro-kernel id; arm64 has only the NEON one.
+func gemmMicro(_, kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int) {
+	gemmKernel8x8NEON(kc, a, rsa, csa, b, ldb, c, ldc, rows)
+}
+
+// gemmKernel8x8NEON adds the first rows rows of the 8×8 product of an A micro-panel and
+// a B micro-panel into c.
+//
+//go:noescape
+func gemmKernel8x8NEON(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int)
+
+// gemmCopyRows copies rows rows of 8 floats (src row p at src[p*lds]) into dst packed,
+// for the driver's B micro-panels. The bounds are checked once here; the NEON loop then
+// moves a row with one 32 B load and store (Go's loop needs about 20 instructions a row).
+// Other widths are left to the driver's loop.
+func gemmCopyRows(dst, src []float32, lds, rows, width int) bool {
+	if width != 8 {
+		return false
+	}
+	if rows == 0 {
+		return true
+	}
+	_ = dst[rows*8-1]
+	_ = src[(rows-1)*lds+7]
+	gemmCopyRows8NEON(&dst[0], &src[0], lds, rows)
+	return true
+}
+
+// gemmCopyRows8NEON copies rows ≥ 1 rows of 8 floats, src row p at src[p*lds], to dst
+// packed.
+//
+//go:noescape
+func gemmCopyRows8NEON(dst, src *float32, lds, rows int)

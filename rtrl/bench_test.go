@@ -1,0 +1,125 @@
+package rtrl
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/kernels"
+)
+
+var benchKinds = []cell.Kind{cell.RNNTanh, cell.RNNReLU, cell.GRU, cell.LSTM}
+
+// benchSetup builds an n-unit cell with n inputs and an n-output readout, PyTorch's
+// default initialisation, and one input/target pair.
+func benchSetup(b *testing.B, kind cell.Kind, n int) (cell.Cell, *cell.Readout, []float32, []float32) {
+	b.Helper()
+	c, err := cell.New(cell.Config{Kind: kind, Hidden: n, Input: n})
+	if err != nil {
+		b.Fatal(err)
+	}
+	head, err := cell.NewReadout(n, n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	cell.InitDefault(c, rng)
+	head.InitDefault(rng)
+	x, y := make([]float32, n), make([]float32, n)
+	fill(x, rng, 1)
+	fill(y, rng, 1)
+	return c, head, x, y
+}
+
+// BenchmarkRTRL times one online step (forward, readout, loss, the algorithm's update
+// and its gradient) per op: BenchmarkRTRL/<algo>/cell=<cell>/n=<n>, with n hidden units,
+// n inputs and n outputs. Exact RTRL on the LSTM stops at n = 64 (S = 128, M is 2 × 17
+// MB). Besides ns/op it reports cpu-ns/op, the process's CPU time per step, which is what
+// to fit cost exponents to on a shared machine.
+func BenchmarkRTRL(b *testing.B) {
+	for _, algo := range Names {
+		for _, kind := range benchKinds {
+			if (algo == "rflo" && !kind.IsVanilla()) || (algo == "eprop" && kind != cell.LSTM) {
+				continue
+			}
+			for _, n := range []int{16, 32, 64, 128} {
+				if algo == "rtrl" && kind == cell.LSTM && n > 64 {
+					continue
+				}
+				b.Run(fmt.Sprintf("%s/cell=%v/n=%d", algo, kind, n), func(b *testing.B) {
+					c, head, x, y := benchSetup(b, kind, n)
+					a, err := New(algo, c, head)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if _, err := a.Step(x, y); err != nil {
+						b.Fatal(err)
+					}
+					cpu0, cpuOK := processCPUTime()
+					for b.Loop() {
+						if _, err := a.Step(x, y); err != nil {
+							b.Fatal(err)
+						}
+					}
+					if cpu1, ok := processCPUTime(); ok && cpuOK {
+						// One goroutine and no allocation: the process's CPU time is the
+						// steps', free of the waits a loaded machine adds to ns/op.
+						b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
+					}
+					b.ReportMetric(float64(a.Bytes()), "state-bytes")
+					if algo == "rtrl" {
+						flops := 2 * float64(c.StateSize()) * float64(c.StateSize()) * float64(c.NumParams())
+						b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+					}
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkRTRLUpdate measures exact RTRL's sensitivity update M_t = J_t·M_{t-1} + Ī_t
+// alone (part=update: clear, AddImmediate, Gemm) against the bare kernels.Gemm on the
+// same S×S by S×P shape (part=gemm), both in GFLOP/s of the 2·S²·P Gemm flops.
+func BenchmarkRTRLUpdate(b *testing.B) {
+	for _, kind := range []cell.Kind{cell.RNNTanh, cell.GRU, cell.LSTM} {
+		for _, n := range []int{32, 64, 128} {
+			if n > 64 && kind != cell.RNNTanh {
+				continue
+			}
+			c, head, x, y := benchSetup(b, kind, n)
+			r, err := NewRTRL(c, head)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for range 3 {
+				if _, err := r.Step(x, y); err != nil {
+					b.Fatal(err)
+				}
+			}
+			s := r.sens
+			flops := 2 * float64(c.StateSize()) * float64(c.StateSize()) * float64(c.NumParams())
+			// cpu-GFLOP/s divides by the process's CPU time rather than the wall time, so
+			// that other tenants of a shared machine do not bias the comparison.
+			measure := func(b *testing.B, op func()) {
+				cpu0, cpuOK := processCPUTime()
+				for b.Loop() {
+					op()
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				if cpu1, ok := processCPUTime(); ok && cpuOK {
+					b.ReportMetric(flops*float64(b.N)/float64(cpu1-cpu0), "cpu-GFLOP/s")
+				}
+			}
+			name := fmt.Sprintf("cell=%v/n=%d", kind, n)
+			b.Run(name+"/part=update", func(b *testing.B) {
+				measure(b, func() { r.update(false) })
+			})
+			b.Run(name+"/part=gemm", func(b *testing.B) {
+				next := s.next.Slice(0, s.states, 0, s.next.Cols)
+				influence := s.influence.Slice(0, s.states, 0, s.influence.Cols)
+				measure(b, func() { kernels.Gemm(next, s.jacobian, influence) })
+			})
+		}
+	}
+}

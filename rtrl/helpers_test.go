@@ -1,0 +1,191 @@
+package rtrl
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/internal/ref"
+	"github.com/chronograd/chronograd/kernels"
+)
+
+const (
+	testH   = 7
+	testI   = 5
+	testOut = 3
+)
+
+// testConfigs covers every kind at odd sizes, the vanilla ones with a leak too.
+var testConfigs = []cell.Config{
+	{Kind: cell.RNNTanh, Hidden: testH, Input: testI},
+	{Kind: cell.RNNTanh, Hidden: testH, Input: testI, Alpha: 0.6},
+	{Kind: cell.RNNReLU, Hidden: testH, Input: testI},
+	{Kind: cell.RNNReLU, Hidden: testH, Input: testI, Alpha: 0.4},
+	{Kind: cell.GRU, Hidden: testH, Input: testI},
+	{Kind: cell.LSTM, Hidden: testH, Input: testI},
+}
+
+func configName(cfg cell.Config) string {
+	a := cfg.Alpha
+	if a == 0 {
+		a = 1
+	}
+	return fmt.Sprintf("%v/alpha=%g", cfg.Kind, a)
+}
+
+// forEachTier runs f under every kernel tier this CPU and build supports.
+func forEachTier(t *testing.T, f func(t *testing.T)) {
+	for _, tier := range kernels.Tiers() {
+		t.Run("tier="+tier.String(), func(t *testing.T) {
+			restore, err := kernels.UseTier(tier)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer restore()
+			f(t)
+		})
+	}
+}
+
+// problem is a cell and readout with seeded random parameters, a non-zero initial state
+// and a sequence in which every fourth step (from the second) has no target.
+type problem struct {
+	cfg    cell.Config
+	c      cell.Cell
+	head   *cell.Readout
+	s0     []float32
+	xs, ys [][]float32
+}
+
+func newProblem(t testing.TB, cfg cell.Config, steps int, seed uint64) *problem {
+	t.Helper()
+	c, err := cell.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := cell.NewReadout(testOut, cfg.Hidden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(seed, 3))
+	// Wide enough that gates saturate unevenly and every derivative term matters, narrow
+	// enough that 50 steps neither explode nor vanish.
+	fill(c.Params(), rng, 0.45)
+	fill(head.Params(), rng, 0.5)
+	p := &problem{cfg: cfg, c: c, head: head, s0: make([]float32, c.StateSize())}
+	fill(p.s0, rng, 0.5)
+	for i := range steps {
+		x := make([]float32, cfg.Input)
+		fill(x, rng, 1)
+		p.xs = append(p.xs, x)
+		var y []float32
+		if i%4 != 1 {
+			y = make([]float32, testOut)
+			fill(y, rng, 1)
+		}
+		p.ys = append(p.ys, y)
+	}
+	return p
+}
+
+func fill(v []float32, rng *rand.Rand, scale float64) {
+	for i := range v {
+		v[i] = float32(rng.NormFloat64() * scale)
+	}
+}
+
+// run feeds the whole sequence from s0 and returns the total loss.
+func (p *problem) run(t testing.TB, a Algorithm) float64 {
+	t.Helper()
+	if err := a.Reset(p.s0); err != nil {
+		t.Fatal(err)
+	}
+	var loss float64
+	for i, x := range p.xs {
+		l, err := a.Step(x, p.ys[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		loss += float64(l)
+	}
+	if err := a.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	return loss
+}
+
+// bptt is a plain float32 full BPTT through the cell's own Forward and Backward: the
+// reference exact RTRL must match (package bptt lives on another branch).
+func (p *problem) bptt() (loss float64, gradCell, gradHead []float32) {
+	c, head := p.c, p.head
+	s, h := c.StateSize(), c.HiddenSize()
+	caches := make([]*cell.Cache, len(p.xs))
+	states := make([][]float32, len(p.xs))
+	prev := p.s0
+	for i, x := range p.xs {
+		caches[i], states[i] = c.NewCache(), make([]float32, s)
+		c.Forward(caches[i], states[i], prev, x)
+		prev = states[i]
+	}
+	gradCell = make([]float32, c.NumParams())
+	gradHead = make([]float32, head.NumParams())
+	delta := make([]float32, s)
+	yhat, dy := make([]float32, testOut), make([]float32, testOut)
+	for i := len(p.xs) - 1; i >= 0; i-- {
+		head.Forward(yhat, states[i][:h])
+		loss += float64(cell.SquaredError(dy, yhat, p.ys[i]))
+		head.Backward(delta[:h], gradHead, states[i][:h], dy)
+		c.Backward(caches[i], delta, nil, gradCell, delta)
+	}
+	return loss, gradCell, gradHead
+}
+
+// reference runs the float64 forward-mode reference with the given influence rule.
+func (p *problem) reference(inf ref.Influence) ref.Grads {
+	rc := &ref.Cell{Kind: p.cfg.Kind.String(), H: p.c.HiddenSize(), I: p.c.InputSize(),
+		Alpha: float64(p.c.Alpha()), Params: to64(p.c.Params())}
+	hp := to64(p.head.Params())
+	head := ref.Head{W: hp[:testOut*p.c.HiddenSize()], B: hp[testOut*p.c.HiddenSize():]}
+	xs := make([][]float64, len(p.xs))
+	ys := make([][]float64, len(p.ys))
+	for i := range p.xs {
+		xs[i] = to64(p.xs[i])
+		if p.ys[i] != nil {
+			ys[i] = to64(p.ys[i])
+		}
+	}
+	return ref.RTRL(rc, head, to64(p.s0), xs, ys, inf)
+}
+
+func to64(v []float32) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = float64(x)
+	}
+	return out
+}
+
+// relErr is the normwise relative error ‖got − want‖ / ‖want‖.
+func relErr(got []float32, want []float64) float64 {
+	if len(got) != len(want) {
+		panic(fmt.Sprintf("relErr: lengths %d and %d", len(got), len(want)))
+	}
+	var num, den float64
+	for i, g := range got {
+		d := float64(g) - want[i]
+		num += d * d
+		den += want[i] * want[i]
+	}
+	return math.Sqrt(num / den)
+}
+
+func mustNew(t testing.TB, name string, p *problem, opts ...Option) Algorithm {
+	t.Helper()
+	a, err := New(name, p.c, p.head, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}

@@ -1,0 +1,104 @@
+package rtrl
+
+import (
+	"fmt"
+
+	"github.com/chronograd/chronograd/cell"
+)
+
+// online is the part every algorithm shares: the forward step through the cell, the
+// readout and the loss, the readout's exact gradient, ∂L_t/∂s_t, and the buffers behind
+// GradCell, GradHead and State.
+type online struct {
+	name  string
+	cell  cell.Cell
+	head  *cell.Readout
+	cache *cell.Cache
+
+	state    []float32 // s_t
+	yhat, dy []float32 // head(h_t) and ∂L_t/∂ŷ = ŷ − y_t
+	// dLds is ∂L_t/∂s_t = [Wᵀ·dy; 0]: the loss reads h_t only, so an LSTM's c rows stay 0.
+	dLds []float32
+
+	gradCell, gradHead []float32
+}
+
+func newOnline(name string, c cell.Cell, head *cell.Readout) (online, error) {
+	if c == nil {
+		return online{}, fmt.Errorf("rtrl: %s: nil cell", name)
+	}
+	if head == nil {
+		return online{}, fmt.Errorf("rtrl: %s: nil readout", name)
+	}
+	if head.HiddenSize() != c.HiddenSize() {
+		return online{}, fmt.Errorf("rtrl: %s: readout reads %d hidden units, the %v cell has %d",
+			name, head.HiddenSize(), c.Kind(), c.HiddenSize())
+	}
+	return online{
+		name:     name,
+		cell:     c,
+		head:     head,
+		cache:    c.NewCache(),
+		state:    make([]float32, c.StateSize()),
+		yhat:     make([]float32, head.OutSize()),
+		dy:       make([]float32, head.OutSize()),
+		dLds:     make([]float32, c.StateSize()),
+		gradCell: make([]float32, c.NumParams()),
+		gradHead: make([]float32, head.NumParams()),
+	}, nil
+}
+
+// resetState sets s_0; the algorithm zeroes its own traces.
+func (o *online) resetState(s0 []float32) error {
+	if s0 == nil {
+		clear(o.state)
+		return nil
+	}
+	if len(s0) != len(o.state) {
+		return fmt.Errorf("rtrl: %s: initial state has %d values, the %v cell's state has %d",
+			o.name, len(s0), o.cell.Kind(), len(o.state))
+	}
+	copy(o.state, s0)
+	return nil
+}
+
+// forward checks the step's vectors, then runs s_t = F(s_{t-1}, x_t), the readout and
+// the loss; it adds the readout's gradient and leaves ∂L_t/∂s_t in dLds. hasTarget is
+// false for a step without a target (dLds is then zero and the caller may skip its
+// gradient product).
+func (o *online) forward(x, y []float32) (loss float32, hasTarget bool, err error) {
+	if err := o.cell.CheckInput(x); err != nil {
+		return 0, false, fmt.Errorf("rtrl: %s: %w", o.name, err)
+	}
+	if y != nil && len(y) != len(o.yhat) {
+		return 0, false, fmt.Errorf("rtrl: %s: target has %d values, the readout has %d outputs", o.name, len(y), len(o.yhat))
+	}
+	o.cell.Forward(o.cache, o.state, o.state, x)
+	h := o.state[:o.cell.HiddenSize()]
+	o.head.Forward(o.yhat, h)
+	loss = cell.SquaredError(o.dy, o.yhat, y)
+	clear(o.dLds)
+	if y == nil {
+		return 0, false, nil
+	}
+	o.head.Backward(o.dLds[:len(h)], o.gradHead, h, o.dy)
+	return loss, true, nil
+}
+
+func (o *online) Finish() error       { return nil }
+func (o *online) GradCell() []float32 { return o.gradCell }
+func (o *online) GradHead() []float32 { return o.gradHead }
+func (o *online) State() []float32    { return o.state }
+
+func (o *online) ZeroGrad() {
+	clear(o.gradCell)
+	clear(o.gradHead)
+}
+
+// bytes counts the shared buffers; each algorithm adds its own.
+func (o *online) bytes() int64 {
+	n := len(o.state) + len(o.yhat) + len(o.dy) + len(o.dLds) + len(o.gradCell) + len(o.gradHead)
+	return 4*int64(n) + int64(o.cache.Bytes())
+}
+
+func floats(n int) int64 { return 4 * int64(n) }

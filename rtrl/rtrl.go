@@ -1,0 +1,226 @@
+package rtrl
+
+import (
+	"runtime"
+	"sync"
+
+	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/kernels"
+)
+
+// RTRL is exact real-time recurrent learning (Williams and Zipser, "A learning algorithm
+// for continually running fully recurrent neural networks", Neural Computation 1989, §2:
+// the sensitivities p^k_ij(t) = ∂y_k(t)/∂w_ij and their recursion). In this package's
+// notation it carries the influence matrix M_t = ds_t/dθ (S×P) forward:
+//
+//	M_t = J_t·M_{t-1} + Ī_t,   M_0 = 0       (the sensitivity recursion)
+//	∂L/∂θ += (∂L_t/∂s_t)ᵀ·M_t                (the weight change, accumulated online)
+//
+// J_t·M_{t-1} is one S×S by S×P Gemm, O(S²·P) = O(n⁴) per step; M is S·P floats, O(n³),
+// independent of the sequence length. The gradient equals full BPTT's.
+//
+// The gradient's dense share (∂L_t/∂s_t)ᵀ·J_t·M_{t-1} is an O(S·P) vector-matrix
+// product; rather than run it apart at matrix-vector speed it rides along as one more row
+// of the same Gemm: A = [J_t; wᵀ] with w = J_tᵀ·∂L_t/∂s_t, so row S of the product is
+// that share. The sparse share (∂L_t/∂s_t)ᵀ·Ī_t comes from the cell's AddImmediateVJP.
+type RTRL struct {
+	online
+	sens *sensitivity
+	pool *columnPool // nil with one worker
+}
+
+// sensitivity holds what the sensitivity update reads and writes. It is separate from
+// RTRL so that the helper goroutines, which hold it, do not keep the RTRL reachable (its
+// cleanup stops them).
+type sensitivity struct {
+	augmented kernels.Mat // [J_t; wᵀ], (S+1)×S
+	jacobian  kernels.Mat // J_t: the first S rows of augmented
+	// influence is M_{t-1} in its first S rows; next receives [M_t; gradient share]. The
+	// two swap after every step, so both have S+1 rows.
+	influence, next kernels.Mat
+	states          int // S
+	hidden          int // H: the loss reads only M's first H rows
+	dLdh, gradCell  []float32
+	hasTarget       bool
+	bounds          []int // column block w is [bounds[w], bounds[w+1])
+	panel           int   // columns per Gemm call: an S×panel slab of M_t stays in L2
+}
+
+// NewRTRL builds exact RTRL for any cell kind. Options: Workers.
+func NewRTRL(c cell.Cell, head *cell.Readout, opts ...Option) (*RTRL, error) {
+	o, err := parseOptions("rtrl", opts, "Workers")
+	if err != nil {
+		return nil, err
+	}
+	base, err := newOnline("rtrl", c, head)
+	if err != nil {
+		return nil, err
+	}
+	s, p := c.StateSize(), c.NumParams()
+	r := &RTRL{online: base}
+	augmented := kernels.NewMat(s+1, s)
+	r.sens = &sensitivity{
+		augmented: augmented,
+		jacobian:  augmented.Slice(0, s, 0, s),
+		influence: kernels.NewMat(s+1, p),
+		next:      kernels.NewMat(s+1, p),
+		states:    s,
+		hidden:    c.HiddenSize(),
+		dLdh:      r.dLds[:c.HiddenSize()],
+		gradCell:  r.gradCell,
+		bounds:    columnBounds(p, o.workers),
+		panel:     panelWidth(s),
+	}
+	if workers := len(r.sens.bounds) - 1; workers > 1 {
+		r.pool = startColumnPool(r.sens, workers)
+		runtime.AddCleanup(r, func(p *columnPool) { p.stop() }, r.pool)
+	}
+	return r, nil
+}
+
+// columnBounds splits p columns into at most workers blocks whose edges are multiples of
+// 16 floats (64 bytes), so that no two goroutines write the same cache line of a row.
+func columnBounds(p, workers int) []int {
+	const align = 16
+	chunks := (p + align - 1) / align
+	workers = min(workers, chunks)
+	b := make([]int, workers+1)
+	for w := 1; w < workers; w++ {
+		b[w] = (chunks * w / workers) * align
+	}
+	b[workers] = p
+	return b
+}
+
+// panelWidth is the number of M's columns whose S×panel slab is about 512 KiB (an L2's
+// worth), a multiple of 16 and at least 1024: narrower calls cost the blocked Gemm more
+// in per-call packing than they save in cache traffic (measured on the gemm branch).
+func panelWidth(s int) int {
+	const floats = 128 * 1024
+	return max(1024, floats/s/16*16)
+}
+
+// Reset starts a sequence from s0 (nil: zeros) with M_0 = 0.
+func (r *RTRL) Reset(s0 []float32) error {
+	if err := r.resetState(s0); err != nil {
+		return err
+	}
+	clear(r.sens.influence.Data)
+	return nil
+}
+
+// Step runs one online step: forward, then M_t = J_t·M_{t-1} + Ī_t, then the gradient.
+func (r *RTRL) Step(x, y []float32) (float32, error) {
+	loss, hasTarget, err := r.forward(x, y)
+	if err != nil {
+		return 0, err
+	}
+	r.cell.StateJacobian(r.cache, r.sens.jacobian)
+	r.update(hasTarget)
+	return loss, nil
+}
+
+// update builds M_t in next and swaps the two buffers. The dense part, J_t·M_{t-1} and
+// its share of the gradient, goes panel by panel (see columns), so each slab of M_t is
+// written to memory once; the sparse part, Ī_t and its share (∂L_t/∂s_t)ᵀ·Ī_t of the
+// gradient, is added afterwards by the cell in O(S·G·(I+H)).
+func (r *RTRL) update(hasTarget bool) {
+	s := r.sens
+	s.hasTarget = hasTarget
+	if hasTarget {
+		w := s.augmented.Row(s.states)
+		clear(w)
+		kernels.MatTVecAdd(w, s.jacobian.Slice(0, s.hidden, 0, s.states), s.dLdh)
+	}
+	if r.pool != nil {
+		r.pool.run()
+	} else {
+		s.columns(0, s.next.Cols)
+	}
+	r.cell.AddImmediate(r.cache, s.next.Slice(0, s.states, 0, s.next.Cols))
+	if hasTarget {
+		r.cell.AddImmediateVJP(r.cache, r.gradCell, r.dLds)
+	}
+	s.influence, s.next = s.next, s.influence
+}
+
+// columns computes J_t·M_{t-1} for M's columns [lo, hi), one cache-sized panel at a
+// time, with the gradient row when the step has a target, and adds that row into
+// gradCell while the panel is hot.
+func (s *sensitivity) columns(lo, hi int) {
+	a := s.jacobian
+	if s.hasTarget {
+		a = s.augmented
+	}
+	for p0 := lo; p0 < hi; p0 += s.panel {
+		p1 := min(p0+s.panel, hi)
+		next := s.next.Slice(0, a.Rows, p0, p1)
+		for i := range a.Rows {
+			clear(next.Row(i))
+		}
+		kernels.Gemm(next, a, s.influence.Slice(0, s.states, p0, p1))
+		if s.hasTarget {
+			kernels.Axpy(1, next.Row(s.states), s.gradCell[p0:p1])
+		}
+	}
+}
+
+// Close stops the helper goroutines of Workers(n > 1); the RTRL must not be stepped
+// afterwards. It is also done when the RTRL is garbage-collected.
+func (r *RTRL) Close() error {
+	if r.pool != nil {
+		r.pool.stop()
+	}
+	return nil
+}
+
+// Bytes counts M_{t-1}, M_t (each with its gradient row), [J_t; wᵀ] and the shared
+// buffers.
+func (r *RTRL) Bytes() int64 {
+	s := r.sens
+	return r.bytes() + floats(len(s.influence.Data)+len(s.next.Data)+len(s.augmented.Data))
+}
+
+// columnPool runs sensitivity.columns on persistent goroutines: block 0 on the caller's
+// goroutine, block w on helper w. A step sends one token per helper and waits; neither
+// allocates.
+type columnPool struct {
+	sens     *sensitivity
+	start    []chan struct{}
+	done     sync.WaitGroup
+	stopOnce sync.Once
+}
+
+func startColumnPool(s *sensitivity, workers int) *columnPool {
+	p := &columnPool{sens: s, start: make([]chan struct{}, workers)}
+	for w := 1; w < workers; w++ {
+		p.start[w] = make(chan struct{})
+		go p.helper(w)
+	}
+	return p
+}
+
+func (p *columnPool) helper(w int) {
+	lo, hi := p.sens.bounds[w], p.sens.bounds[w+1]
+	for range p.start[w] {
+		p.sens.columns(lo, hi)
+		p.done.Done()
+	}
+}
+
+func (p *columnPool) run() {
+	p.done.Add(len(p.start) - 1)
+	for w := 1; w < len(p.start); w++ {
+		p.start[w] <- struct{}{}
+	}
+	p.sens.columns(p.sens.bounds[0], p.sens.bounds[1])
+	p.done.Wait()
+}
+
+func (p *columnPool) stop() {
+	p.stopOnce.Do(func() {
+		for w := 1; w < len(p.start); w++ {
+			close(p.start[w])
+		}
+	})
+}

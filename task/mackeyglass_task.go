@@ -1,0 +1,51 @@
+package task
+
+import (
+	"fmt"
+	"math/rand/v2"
+)
+
+// MackeyGlassTask is one-step-ahead prediction of the Mackey-Glass series (τ = 17, see
+// DefaultMackeyGlass): the input at step t is x(t), the target x(t+1), both mapped
+// linearly from the series' range to [−1, 1]. Each sequence is a window of T+1 samples
+// at a random offset into a fixed series of mackeyGlassSamples samples, generated once.
+type MackeyGlassTask struct {
+	T      int
+	series []float32
+}
+
+const mackeyGlassSamples = 20000
+
+func newMackeyGlassTask(T int) (*MackeyGlassTask, error) {
+	if T+1 > mackeyGlassSamples {
+		return nil, fmt.Errorf("task mackey-glass: T = %d exceeds the %d-sample series", T, mackeyGlassSamples-1)
+	}
+	raw, err := DefaultMackeyGlass().Generate(mackeyGlassSamples)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi := raw[0], raw[0]
+	for _, v := range raw {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	series := make([]float32, len(raw))
+	for i, v := range raw {
+		series[i] = float32(2*(v-lo)/(hi-lo) - 1)
+	}
+	return &MackeyGlassTask{T: T, series: series}, nil
+}
+
+func (*MackeyGlassTask) Name() string         { return "mackey-glass" }
+func (*MackeyGlassTask) InputSize() int       { return 1 }
+func (*MackeyGlassTask) OutputSize() int      { return 1 }
+func (*MackeyGlassTask) Classification() bool { return false }
+
+func (m *MackeyGlassTask) Fill(seq *Sequence, rng *rand.Rand) {
+	seq.resize(m.T, 1, 1, false)
+	off := rng.IntN(len(m.series) - m.T)
+	copy(seq.Inputs, m.series[off:off+m.T])
+	copy(seq.Targets, m.series[off+1:off+m.T+1])
+	for t := range seq.Mask {
+		seq.Mask[t] = true
+	}
+}

@@ -1,0 +1,171 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/chronograd/chronograd/cell"
+)
+
+// Online is a learner for services that see one event at a time: each Observe feeds an
+// input (and, when known, its target) through the model, returns the prediction and the
+// loss, and updates the weights with an online algorithm (RTRL, SnAp-1, UORO, RFLO,
+// e-prop, or TBPTT with UpdateEvery = K1). After the first call, Observe allocates
+// nothing. Observe, Snapshot and Reset may be called from different goroutines; calls
+// are serialised by a mutex.
+type Online struct {
+	mu        sync.Mutex
+	model     *cell.Model
+	alg       Algorithm
+	opt       Optimizer
+	every     int
+	clip      float64
+	events    int
+	params    [][]float32
+	grads     [][]float32
+	pred      []float32
+	snapCell  []float32
+	snapHead  []float32
+	snapshots sync.Mutex // one snapshot file write at a time
+}
+
+// OnlineConfig configures an Online learner.
+type OnlineConfig struct {
+	// UpdateEvery applies the optimizer every so many events (default 1). For TBPTT set it
+	// to K1, the steps between its gradients.
+	UpdateEvery int
+	// ClipNorm clips the global gradient norm before each update (0: no clipping).
+	ClipNorm float64
+}
+
+// NewOnline builds a learner for model m whose gradients come from alg (built for
+// m.Cell and m.Head) and are applied by opt.
+func NewOnline(m *cell.Model, alg Algorithm, opt Optimizer, cfg OnlineConfig) (*Online, error) {
+	if m == nil || m.Cell == nil || m.Head == nil || alg == nil || opt == nil {
+		return nil, errors.New("train: NewOnline needs a model, an algorithm and an optimizer")
+	}
+	if cfg.UpdateEvery < 0 || cfg.ClipNorm < 0 {
+		return nil, fmt.Errorf("train: UpdateEvery %d and ClipNorm %v must not be negative", cfg.UpdateEvery, cfg.ClipNorm)
+	}
+	if cfg.UpdateEvery == 0 {
+		cfg.UpdateEvery = 1
+	}
+	if len(alg.GradCell()) != m.Cell.NumParams() || len(alg.GradHead()) != m.Head.NumParams() {
+		return nil, errors.New("train: the algorithm was not built for this model")
+	}
+	o := &Online{
+		model: m, alg: alg, opt: opt, every: cfg.UpdateEvery, clip: cfg.ClipNorm,
+		params:   [][]float32{m.Cell.Params(), m.Head.Params()},
+		grads:    [][]float32{alg.GradCell(), alg.GradHead()},
+		pred:     make([]float32, m.Head.OutSize()),
+		snapCell: make([]float32, m.Cell.NumParams()),
+		snapHead: make([]float32, m.Head.NumParams()),
+	}
+	if err := alg.Reset(nil); err != nil {
+		return nil, err
+	}
+	alg.ZeroGrad()
+	return o, nil
+}
+
+// Observe feeds one event. x must have the model's input size and y, unless nil (no
+// target known), its output size; non-finite values are refused. It writes the model's
+// prediction for this event into pred (which must have the output size) and returns the
+// loss ½‖ŷ−y‖² (0 without a target). A refused event changes nothing.
+func (o *Online) Observe(pred, x, y []float32) (loss float32, err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if err := o.checkEvent(pred, x, y); err != nil {
+		return 0, err
+	}
+	loss, err = o.alg.Step(x, y)
+	if err != nil {
+		return 0, err
+	}
+	o.model.Head.Forward(pred, o.alg.State()[:o.model.Cell.HiddenSize()])
+	o.events++
+	if o.events%o.every == 0 {
+		if err := o.update(); err != nil {
+			return loss, err
+		}
+	}
+	return loss, nil
+}
+
+func (o *Online) checkEvent(pred, x, y []float32) error {
+	in, out := o.model.Cell.InputSize(), o.model.Head.OutSize()
+	switch {
+	case len(x) != in:
+		return fmt.Errorf("train: input has %d values, the model takes %d", len(x), in)
+	case y != nil && len(y) != out:
+		return fmt.Errorf("train: target has %d values, the model predicts %d", len(y), out)
+	case len(pred) != out:
+		return fmt.Errorf("train: prediction buffer has %d values, the model predicts %d", len(pred), out)
+	}
+	for i, v := range x {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("train: input[%d] is %v", i, v)
+		}
+	}
+	for i, v := range y {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("train: target[%d] is %v", i, v)
+		}
+	}
+	return nil
+}
+
+// update applies the accumulated gradient. A non-finite gradient is dropped (the weights
+// stay as they were) and reported.
+func (o *Online) update() error {
+	defer o.alg.ZeroGrad()
+	if norm := GlobalNorm(o.grads); math.IsNaN(norm) || math.IsInf(norm, 0) {
+		return fmt.Errorf("train: event %d: %w (gradient norm %v); update skipped", o.events, ErrNonFinite, norm)
+	}
+	if o.clip > 0 {
+		ClipGlobalNorm(o.grads, o.clip)
+	}
+	copy(o.snapCell, o.params[0]) // the snapshot buffers double as the rollback copy
+	copy(o.snapHead, o.params[1])
+	if err := o.opt.Step(o.params, o.grads); err != nil {
+		return err
+	}
+	if !allFinite(o.params) {
+		copy(o.params[0], o.snapCell)
+		copy(o.params[1], o.snapHead)
+		return fmt.Errorf("train: event %d: %w: the update overflowed the weights; update skipped", o.events, ErrNonFinite)
+	}
+	return nil
+}
+
+// Events is the number of events observed.
+func (o *Online) Events() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.events
+}
+
+// Reset starts a new stream from the zero state; the weights and optimizer state stay.
+func (o *Online) Reset() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.alg.ZeroGrad()
+	return o.alg.Reset(nil)
+}
+
+// Snapshot writes the current weights to path as a model file, atomically. It holds the
+// learner's lock only while copying the weights, so events keep flowing while the file
+// is written.
+func (o *Online) Snapshot(path string) error {
+	o.snapshots.Lock()
+	defer o.snapshots.Unlock()
+	cellCopy := make([]float32, len(o.snapCell))
+	headCopy := make([]float32, len(o.snapHead))
+	o.mu.Lock()
+	copy(cellCopy, o.params[0])
+	copy(headCopy, o.params[1])
+	o.mu.Unlock()
+	return o.model.SaveVectors(path, cellCopy, headCopy, nil)
+}
