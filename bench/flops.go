@@ -33,6 +33,7 @@ func DimsOf(kind cell.Kind, h, in, out int) Dims {
 //
 //	forward step                      F + R
 //	bptt, bptt-checkpoint             3(F + R)   backward = two products per forward one
+//	tbptt-adaptive:δ                  3(F + R)   its window varies; credited as full BPTT
 //	tbptt:K1,K2                       F + R + (2F·K2 + 2R·K1)/K1
 //	rtrl                              F + R + 2·S²·P (J·M) + 2·S·P (gradient)
 //	snap1                             F + R + 4·k·P  with k = S/H state rows per unit
@@ -48,7 +49,7 @@ func FLOPsPerStep(algo string, d Dims) (float64, error) {
 	P, S := float64(d.P), float64(d.S)
 	name, param, _ := strings.Cut(algo, ":")
 	switch name {
-	case "bptt", "bptt-checkpoint", "checkpoint", "full":
+	case "bptt", "bptt-checkpoint", "checkpoint", "full", "tbptt-adaptive":
 		return 3 * (F + R), nil
 	case "tbptt":
 		k1, k2, err := ParseWindows(param)
