@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgsvg"
 )
 
@@ -38,6 +40,13 @@ func PlotScaling(w io.Writer, results []Result, cellName string) error {
 	for _, k := range keys {
 		perAlgo[k[0]]++
 	}
+	var ns []float64
+	for _, k := range keys {
+		for _, r := range series[k] {
+			ns = append(ns, float64(r.Hidden))
+		}
+	}
+	p.X.Tick.Marker = valueTicks(ns)
 	for i, k := range keys {
 		rs := series[k]
 		pts := make(plotter.XYs, len(rs))
@@ -79,6 +88,13 @@ func PlotMemory(w io.Writer, results []Result, cellName string, hidden int) erro
 	if len(byAlgo) == 0 {
 		return fmt.Errorf("bench: no results for cell %s at n = %d to plot", cellName, hidden)
 	}
+	var ts []float64
+	for _, pts := range byAlgo {
+		for _, pt := range pts {
+			ts = append(ts, pt.X)
+		}
+	}
+	p.X.Tick.Marker = valueTicks(ts)
 	algos := make([]string, 0, len(byAlgo))
 	for a := range byAlgo {
 		algos = append(algos, a)
@@ -92,6 +108,18 @@ func PlotMemory(w io.Writer, results []Result, cellName string, hidden int) erro
 		}
 	}
 	return writeSVG(w, p)
+}
+
+// valueTicks labels exactly the measured x values (log ticks label only powers of ten,
+// which leaves a sweep over n = 16…128 with a single label).
+func valueTicks(xs []float64) plot.ConstantTicks {
+	slices.Sort(xs)
+	xs = slices.Compact(xs)
+	ticks := make(plot.ConstantTicks, len(xs))
+	for i, x := range xs {
+		ticks[i] = plot.Tick{Value: x, Label: strconv.FormatFloat(x, 'g', -1, 64)}
+	}
+	return ticks
 }
 
 func addLine(p *plot.Plot, i int, label string, pts plotter.XYs) error {
@@ -110,7 +138,7 @@ func addLine(p *plot.Plot, i int, label string, pts plotter.XYs) error {
 
 func writeSVG(w io.Writer, p *plot.Plot) error {
 	c := vgsvg.New(7*vg.Inch, 4.5*vg.Inch)
-	p.Draw(drawCanvas(c))
+	p.Draw(draw.Crop(draw.New(c), 0, -vg.Points(16), 0, 0)) // a right margin for the last tick's label
 	_, err := c.WriteTo(w)
 	return err
 }
