@@ -1,7 +1,6 @@
 package bptt_test
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -9,7 +8,7 @@ import (
 	"github.com/chronograd/chronograd/bptt"
 	"github.com/chronograd/chronograd/cell"
 	"github.com/chronograd/chronograd/internal/ref"
-	"github.com/chronograd/chronograd/kernels"
+	"github.com/chronograd/chronograd/internal/testutil"
 )
 
 // Odd sizes so that no kernel runs only its vector body.
@@ -25,27 +24,6 @@ var testConfigs = []cell.Config{
 	{Kind: cell.RNNReLU, Hidden: testH, Input: testI},
 	{Kind: cell.GRU, Hidden: testH, Input: testI},
 	{Kind: cell.LSTM, Hidden: testH, Input: testI},
-}
-
-func configName(cfg cell.Config) string {
-	a := cfg.Alpha
-	if a == 0 {
-		a = 1
-	}
-	return fmt.Sprintf("%v/alpha=%g", cfg.Kind, a)
-}
-
-func forEachTier(t *testing.T, f func(t *testing.T)) {
-	for _, tier := range kernels.Tiers() {
-		t.Run("tier="+tier.String(), func(t *testing.T) {
-			restore, err := kernels.UseTier(tier)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer restore()
-			f(t)
-		})
-	}
 }
 
 // problem is a model with seeded random parameters, a non-zero initial state and a
@@ -222,3 +200,9 @@ func sameBits(t *testing.T, what string, got, want []float32) {
 		}
 	}
 }
+
+// Shared with the other packages' tests.
+var (
+	forEachTier = testutil.ForEachTier
+	configName  = testutil.ConfigName
+)

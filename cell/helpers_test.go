@@ -1,14 +1,13 @@
 package cell_test
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/chronograd/chronograd/cell"
 	"github.com/chronograd/chronograd/internal/ref"
-	"github.com/chronograd/chronograd/kernels"
+	"github.com/chronograd/chronograd/internal/testutil"
 )
 
 const (
@@ -24,28 +23,6 @@ var testConfigs = []cell.Config{
 	{Kind: cell.RNNReLU, Hidden: testH, Input: testI, Alpha: 0.35},
 	{Kind: cell.GRU, Hidden: testH, Input: testI},
 	{Kind: cell.LSTM, Hidden: testH, Input: testI},
-}
-
-func configName(cfg cell.Config) string {
-	a := cfg.Alpha
-	if a == 0 {
-		a = 1
-	}
-	return fmt.Sprintf("%v/alpha=%g", cfg.Kind, a)
-}
-
-// forEachTier runs f under every kernel tier this CPU and build supports.
-func forEachTier(t *testing.T, f func(t *testing.T)) {
-	for _, tier := range kernels.Tiers() {
-		t.Run("tier="+tier.String(), func(t *testing.T) {
-			restore, err := kernels.UseTier(tier)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer restore()
-			f(t)
-		})
-	}
 }
 
 // forEachConfig runs f for every test config under every tier.
@@ -124,4 +101,10 @@ const (
 	fdEps = 1e-6
 	atol  = 2e-5
 	rtol  = 2e-4
+)
+
+// Shared with the other packages' tests.
+var (
+	forEachTier = testutil.ForEachTier
+	configName  = testutil.ConfigName
 )

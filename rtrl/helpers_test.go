@@ -8,7 +8,7 @@ import (
 
 	"github.com/chronograd/chronograd/cell"
 	"github.com/chronograd/chronograd/internal/ref"
-	"github.com/chronograd/chronograd/kernels"
+	"github.com/chronograd/chronograd/internal/testutil"
 )
 
 const (
@@ -25,28 +25,6 @@ var testConfigs = []cell.Config{
 	{Kind: cell.RNNReLU, Hidden: testH, Input: testI, Alpha: 0.4},
 	{Kind: cell.GRU, Hidden: testH, Input: testI},
 	{Kind: cell.LSTM, Hidden: testH, Input: testI},
-}
-
-func configName(cfg cell.Config) string {
-	a := cfg.Alpha
-	if a == 0 {
-		a = 1
-	}
-	return fmt.Sprintf("%v/alpha=%g", cfg.Kind, a)
-}
-
-// forEachTier runs f under every kernel tier this CPU and build supports.
-func forEachTier(t *testing.T, f func(t *testing.T)) {
-	for _, tier := range kernels.Tiers() {
-		t.Run("tier="+tier.String(), func(t *testing.T) {
-			restore, err := kernels.UseTier(tier)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer restore()
-			f(t)
-		})
-	}
 }
 
 // problem is a cell and readout with seeded random parameters, a non-zero initial state
@@ -189,3 +167,9 @@ func mustNew(t testing.TB, name string, p *problem, opts ...Option) Algorithm {
 	}
 	return a
 }
+
+// Shared with the other packages' tests.
+var (
+	forEachTier = testutil.ForEachTier
+	configName  = testutil.ConfigName
+)
