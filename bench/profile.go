@@ -114,12 +114,23 @@ func Measure(c Case, factory Factory, opt Options) (Result, error) {
 	if err := sequence(); err != nil { // warm-up: first-use buffers are allocated here
 		return Result{}, err
 	}
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	if err := sequence(); err != nil {
-		return Result{}, err
+	// Allocations are counted like testing.AllocsPerRun: on one P, so that no other
+	// goroutine's allocations land in the count, and the fewest of three sequences, so
+	// that a stray runtime allocation does not either.
+	mallocs := uint64(math.MaxUint64)
+	prevProcs := runtime.GOMAXPROCS(1)
+	for range 3 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		err := sequence()
+		runtime.ReadMemStats(&after)
+		if err != nil {
+			runtime.GOMAXPROCS(prevProcs)
+			return Result{}, err
+		}
+		mallocs = min(mallocs, after.Mallocs-before.Mallocs)
 	}
-	runtime.ReadMemStats(&after)
+	runtime.GOMAXPROCS(prevProcs)
 
 	per := make([]float64, opt.Repeats)
 	for r := range per {
@@ -139,7 +150,7 @@ func Measure(c Case, factory Factory, opt Options) (Result, error) {
 		Cell: c.Cell.String(), Hidden: c.Hidden, Input: c.Input, T: c.T, Algo: c.Algo,
 		NsPerStep:     ns,
 		Bytes:         alg.Bytes(),
-		AllocsPerStep: float64(after.Mallocs-before.Mallocs) / float64(c.T),
+		AllocsPerStep: float64(mallocs) / float64(c.T),
 		GFLOPS:        flops / ns,
 	}, nil
 }
