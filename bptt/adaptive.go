@@ -155,18 +155,7 @@ func (a *Adaptive) Step(x, y []float32) (float32, error) {
 	if err := tr.checkStep(x, y); err != nil {
 		return 0, err
 	}
-	slot := tr.steps % tr.k2
-	if slot == len(tr.caches) { // the ring grows as it first fills, as Truncated's does
-		tr.caches = append(tr.caches, tr.cell.NewCache())
-		tr.dy = append(tr.dy, make([]float32, tr.out)...)
-		tr.hasTarget = append(tr.hasTarget, false)
-	}
-	tr.cell.Forward(tr.caches[slot], tr.state, tr.state, x)
-	dy := tr.dy[slot*tr.out : (slot+1)*tr.out]
-	loss := tr.readoutLoss(dy, tr.state, y)
-	tr.hasTarget[slot] = y != nil
-	tr.steps++
-	tr.pending++
+	loss, dy := tr.forward(x, y)
 	a.sinceProbe++
 	if y != nil && a.sinceProbe >= a.cfg.ProbeEvery && tr.steps >= a.cfg.KMax {
 		a.runProbe(dy)
@@ -177,7 +166,7 @@ func (a *Adaptive) Step(x, y []float32) (float32, error) {
 		a.sinceEstimate = 0
 	}
 	if tr.pending == tr.k1 {
-		a.backward()
+		tr.backward(a.window + tr.k1 - 1)
 	}
 	return loss, nil
 }
@@ -186,29 +175,10 @@ func (a *Adaptive) Step(x, y []float32) (float32, error) {
 // statistics carry over: they describe the model, not the sequence).
 func (a *Adaptive) Finish() error {
 	if a.tr.pending > 0 {
-		a.backward()
+		a.tr.backward(a.window + a.tr.k1 - 1)
 	}
 	a.tr.steps = 0
 	return nil
-}
-
-// backward is Truncated's sweep (8) with depth K + k1 − 1 instead of k2: the ring is
-// sized for the largest window, the sweep for the current one.
-func (a *Adaptive) backward() {
-	tr := a.tr
-	clear(tr.delta)
-	depth := min(a.window+tr.k1-1, tr.steps)
-	for j := range depth {
-		t := tr.steps - 1 - j
-		slot := t % tr.k2
-		st := tr.state
-		if j > 0 {
-			st = tr.caches[(t+1)%tr.k2].Prev()
-		}
-		withLoss := j < tr.pending && tr.hasTarget[slot]
-		tr.backStep(tr.caches[slot], st, tr.dy[slot*tr.out:(slot+1)*tr.out], withLoss)
-	}
-	tr.pending = 0
 }
 
 // runProbe backpropagates the newest step's ∂ℓ_t/∂s_t = [Wᵀ·dy_t; 0] alone through

@@ -67,6 +67,16 @@ func (tr *Truncated) Step(x, y []float32) (float32, error) {
 	if err := tr.checkStep(x, y); err != nil {
 		return 0, err
 	}
+	loss, _ := tr.forward(x, y)
+	if tr.pending == tr.k1 {
+		tr.backward(tr.k2)
+	}
+	return loss, nil
+}
+
+// forward records step t in the ring slot t mod k2 (growing the ring as it first fills)
+// and returns the step's loss and its ∂ℓ/∂ŷ, which the ring keeps for the sweep.
+func (tr *Truncated) forward(x, y []float32) (float32, []float32) {
 	slot := tr.steps % tr.k2
 	if slot == len(tr.caches) {
 		tr.caches = append(tr.caches, tr.cell.NewCache())
@@ -74,29 +84,28 @@ func (tr *Truncated) Step(x, y []float32) (float32, error) {
 		tr.hasTarget = append(tr.hasTarget, false)
 	}
 	tr.cell.Forward(tr.caches[slot], tr.state, tr.state, x)
-	loss := tr.readoutLoss(tr.dy[slot*tr.out:(slot+1)*tr.out], tr.state, y)
+	dy := tr.dy[slot*tr.out : (slot+1)*tr.out]
+	loss := tr.readoutLoss(dy, tr.state, y)
 	tr.hasTarget[slot] = y != nil
 	tr.steps++
 	tr.pending++
-	if tr.pending == tr.k1 {
-		tr.backward()
-	}
-	return loss, nil
+	return loss, dy
 }
 
 // Finish backpropagates the last, partial window and starts a new one.
 func (tr *Truncated) Finish() error {
 	if tr.pending > 0 {
-		tr.backward()
+		tr.backward(tr.k2)
 	}
 	tr.steps = 0
 	return nil
 }
 
-// backward is (8) at the current step: the pending losses through the last k2 steps.
-func (tr *Truncated) backward() {
+// backward is (8) at the current step: the pending losses through the last depth ≤ k2
+// steps (k2 for TBPTT; adaptive TBPTT's current window).
+func (tr *Truncated) backward(depth int) {
 	clear(tr.delta)
-	depth := min(tr.k2, tr.steps)
+	depth = min(depth, tr.steps)
 	for j := range depth {
 		t := tr.steps - 1 - j
 		slot := t % tr.k2
