@@ -22,23 +22,9 @@ import (
 	"github.com/chronograd/chronograd/cell"
 )
 
-// Algorithm is the streaming shape every credit-assignment algorithm shares.
-type Algorithm interface {
-	// Reset starts a sequence from state s0 (nil means zeros). Gradients are kept.
-	Reset(s0 []float32) error
-	// Step feeds x_t and the target y_t (nil: no target, loss 0) and returns
-	// ℓ_t = ½‖head(h_t) − y_t‖².
-	Step(x, y []float32) (loss float32, err error)
-	// Finish ends the sequence, backpropagating whatever is still pending. Steps after
-	// Finish start a new sequence from the current state.
-	Finish() error
-	GradCell() []float32
-	GradHead() []float32
-	ZeroGrad()
-	// State is s_t (owned by the algorithm; copy it to keep it).
-	State() []float32
-	Bytes() int64
-}
+// Algorithm is the streaming shape every algorithm of this package implements; see
+// cell.Algorithm.
+type Algorithm = cell.Algorithm
 
 var (
 	_ Algorithm = (*Full)(nil)

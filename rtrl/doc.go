@@ -22,29 +22,9 @@ import (
 	"github.com/chronograd/chronograd/cell"
 )
 
-// Algorithm is the streaming shape every algorithm in this package implements (and
-// package bptt's algorithms too).
-type Algorithm interface {
-	// Reset starts a new sequence from state s0 (nil means zeros): it zeroes the
-	// influence matrix or eligibility traces and keeps the accumulated gradients.
-	Reset(s0 []float32) error
-	// Step feeds x_t and the target y_t (nil: a step without a target) and returns the
-	// step's loss ½‖head(h_t) − y_t‖². The step's gradient is accumulated at once.
-	Step(x, y []float32) (float32, error)
-	// Finish ends a sequence. It does nothing for the online algorithms of this package.
-	Finish() error
-	// GradCell is the accumulated gradient with respect to the cell's parameters (the
-	// cell's layout); GradHead the one with respect to the readout's.
-	GradCell() []float32
-	GradHead() []float32
-	// ZeroGrad zeroes both gradients.
-	ZeroGrad()
-	// State is s_t, the state after the last step (owned by the algorithm).
-	State() []float32
-	// Bytes is the memory the algorithm holds: its influence matrix or traces, scratch,
-	// gradients and cache (not the cell's or the readout's parameters).
-	Bytes() int64
-}
+// Algorithm is the streaming shape every algorithm of this package implements; see
+// cell.Algorithm.
+type Algorithm = cell.Algorithm
 
 // Names are the algorithm names New accepts, as the command line spells them.
 var Names = []string{"rtrl", "snap1", "uoro", "rflo", "eprop"}

@@ -33,9 +33,9 @@ func Example() {
 		fmt.Printf("%s: %d bytes\n", name, a.Bytes())
 	}
 	// Output:
-	// rtrl: 59780 bytes
-	// snap1: 6084 bytes
-	// uoro: 5636 bytes
+	// rtrl: 58044 bytes
+	// snap1: 4348 bytes
+	// uoro: 3900 bytes
 	// rflo: rtrl: rflo needs an rnn_tanh or rnn_relu cell, not lstm (its eligibility traces are derived for the leaky vanilla RNN)
-	// eprop: 3860 bytes
+	// eprop: 2124 bytes
 }

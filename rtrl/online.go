@@ -97,7 +97,8 @@ func (o *online) ZeroGrad() {
 
 // bytes counts the shared buffers; each algorithm adds its own.
 func (o *online) bytes() int64 {
-	n := len(o.state) + len(o.yhat) + len(o.dy) + len(o.dLds) + len(o.gradCell) + len(o.gradHead)
+	// The gradients are not counted: every algorithm has them (as package bptt counts).
+	n := len(o.state) + len(o.yhat) + len(o.dy) + len(o.dLds)
 	return 4*int64(n) + int64(o.cache.Bytes())
 }
 
