@@ -75,21 +75,7 @@ func newProblem(t testing.TB, cfg cell.Config, steps int, seed uint64) *problem 
 // (summed in float64, as Checkpointed.Sequence does).
 func (p *problem) stream(t testing.TB, a bptt.Algorithm) float32 {
 	t.Helper()
-	if err := a.Reset(p.s0); err != nil {
-		t.Fatal(err)
-	}
-	var sum float64
-	for i, x := range p.xs {
-		l, err := a.Step(x, p.ys[i])
-		if err != nil {
-			t.Fatal(err)
-		}
-		sum += float64(l)
-	}
-	if err := a.Finish(); err != nil {
-		t.Fatal(err)
-	}
-	return float32(sum)
+	return float32(testutil.Stream(t, a, p.s0, p.xs, p.ys))
 }
 
 func to64(v []float32) []float64 {

@@ -77,21 +77,7 @@ func fill(v []float32, rng *rand.Rand, scale float64) {
 // run feeds the whole sequence from s0 and returns the total loss.
 func (p *problem) run(t testing.TB, a Algorithm) float64 {
 	t.Helper()
-	if err := a.Reset(p.s0); err != nil {
-		t.Fatal(err)
-	}
-	var loss float64
-	for i, x := range p.xs {
-		l, err := a.Step(x, p.ys[i])
-		if err != nil {
-			t.Fatal(err)
-		}
-		loss += float64(l)
-	}
-	if err := a.Finish(); err != nil {
-		t.Fatal(err)
-	}
-	return loss
+	return testutil.Stream(t, a, p.s0, p.xs, p.ys)
 }
 
 // bptt is a plain float32 full BPTT through the cell's own Forward and Backward: the

@@ -33,3 +33,24 @@ func ConfigName(cfg cell.Config) string {
 	}
 	return fmt.Sprintf("%v/alpha=%g", cfg.Kind, a)
 }
+
+// Stream feeds one sequence through a streaming algorithm (Reset from s0, a Step per
+// input, Finish) and returns the sum of the step losses, added in float64.
+func Stream(t testing.TB, a cell.Algorithm, s0 []float32, xs, ys [][]float32) float64 {
+	t.Helper()
+	if err := a.Reset(s0); err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for i, x := range xs {
+		l, err := a.Step(x, ys[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum += float64(l)
+	}
+	if err := a.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	return sum
+}
