@@ -92,9 +92,17 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	// lastGood holds the weights before the latest update, to put back if the update
 	// itself overflows.
 	lastGood := [][]float32{make([]float32, len(params[0])), make([]float32, len(params[1]))}
-	update := func(where string) error {
+	// update names where it ran only when it fails: step is -1 for the end of a
+	// sequence. Formatting the place eagerly would allocate on every online step.
+	update := func(seqNo, step int) error {
+		where := func() string {
+			if step < 0 {
+				return fmt.Sprintf("sequence %d", seqNo)
+			}
+			return fmt.Sprintf("sequence %d step %d", seqNo, step)
+		}
 		if norm := GlobalNorm(grads); math.IsNaN(norm) || math.IsInf(norm, 0) {
-			return fmt.Errorf("train: %s: %w (gradient norm %v); weights kept from before this update", where, ErrNonFinite, norm)
+			return fmt.Errorf("train: %s: %w (gradient norm %v); weights kept from before this update", where(), ErrNonFinite, norm)
 		}
 		if cfg.ClipNorm > 0 {
 			ClipGlobalNorm(grads, cfg.ClipNorm)
@@ -109,7 +117,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 			for i := range params {
 				copy(params[i], lastGood[i])
 			}
-			return fmt.Errorf("train: %s: %w: the update overflowed the weights; weights kept from before it", where, ErrNonFinite)
+			return fmt.Errorf("train: %s: %w: the update overflowed the weights; weights kept from before it", where(), ErrNonFinite)
 		}
 		cfg.Algorithm.ZeroGrad()
 		sum.Updates++
@@ -142,7 +150,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 			}
 			sum.Steps++
 			if cfg.UpdateEvery > 0 && (t+1)%cfg.UpdateEvery == 0 {
-				if err := update(fmt.Sprintf("sequence %d step %d", s, t)); err != nil {
+				if err := update(s, t); err != nil {
 					return sum, err
 				}
 			}
@@ -150,7 +158,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		if err := cfg.Algorithm.Finish(); err != nil {
 			return sum, err
 		}
-		if err := update(fmt.Sprintf("sequence %d", s)); err != nil {
+		if err := update(s, -1); err != nil {
 			return sum, err
 		}
 		sum.Sequences = s

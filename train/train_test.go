@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -244,5 +245,29 @@ func TestOnlineSnapshotWhileRunning(t *testing.T) {
 		if v != m.Cell.Params()[i] {
 			t.Fatal("the final snapshot differs from the weights")
 		}
+	}
+}
+
+// A run's allocations do not grow with its length: sequences, online updates and
+// progress reports allocate nothing once the run is set up.
+func TestRunAllocatesNothingPerStep(t *testing.T) {
+	tk, _ := task.New("sine", 10)
+	mallocs := func(sequences int) uint64 {
+		m := newModel(t, cell.GRU, 8, 1, 1, 9)
+		alg, _ := bptt.NewTruncated(m.Cell, m.Head, 1, 4)
+		cfg := train.Config{Cell: m.Cell, Head: m.Head, Algorithm: alg, Optimizer: &train.Adam{LR: 0.001},
+			Task: tk, Sequences: sequences, UpdateEvery: 1, ClipNorm: 1, EvalSequences: 2,
+			Progress: func(train.Progress) {}}
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		if _, err := train.Run(context.Background(), cfg); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		return after.Mallocs - before.Mallocs
+	}
+	short, long := mallocs(20), mallocs(220)
+	if long > short+20 { // 2000 more online steps; a per-step allocation would add thousands
+		t.Fatalf("%d allocations for 20 sequences, %d for 220", short, long)
 	}
 }
