@@ -14,5 +14,6 @@ func matVec(y []float32, a Mat, x []float32, acc bool) { matVecGeneric(y, a, x, 
 func matTVecAdd(y []float32, a Mat, x []float32)       { matTVecAddGeneric(y, a, x) }
 func ger(a Mat, alpha float32, x, y []float32)         { gerGeneric(a, alpha, x, y) }
 func gemm(c, a, b Mat)                                 { gemmGeneric(c, a, b) }
+func gemmSeq(c, a, b Mat)                              { gemmGeneric(c, a, b) }
 func tanhVec(dst, x []float32)                         { tanhGeneric(dst, x) }
 func sigmoidVec(dst, x []float32)                      { sigmoidGeneric(dst, x) }

@@ -23,3 +23,25 @@ func Gemm(c, a, b Mat) {
 	}
 	gemm(c, a, b)
 }
+
+// GemmSeq adds A·B to C like Gemm, but every element of C takes its K terms one at a
+// time, in order, each with one multiply-add (fused on the SIMD tiers; as Go compiles
+// c += a·b on generic): the loop in Gemm's comment, literally. So splitting K across
+// several calls, in order, gives the same bits as one call, whatever the split, on every
+// tier. Package cell's GradBatch adds its weight gradients with it, which keeps full and
+// checkpointed BPTT bit-identical though they flush in different places. On amd64 it
+// runs a few per cent slower than Gemm when C comes from far away (Gemm prefetches C
+// while it computes and adds it at the end); on arm64 the two are the same product.
+func GemmSeq(c, a, b Mat) {
+	a.check("GemmSeq A")
+	b.check("GemmSeq B")
+	c.check("GemmSeq C")
+	if a.Rows != c.Rows || b.Cols != c.Cols || a.Cols != b.Rows {
+		panic(fmt.Sprintf("kernels: GemmSeq: C is %d×%d, A is %d×%d, B is %d×%d",
+			c.Rows, c.Cols, a.Rows, a.Cols, b.Rows, b.Cols))
+	}
+	if c.Rows == 0 || c.Cols == 0 || a.Cols == 0 {
+		return
+	}
+	gemmSeq(c, a, b)
+}

@@ -22,21 +22,35 @@ func gemm(c, a, b Mat) {
 		gemmGeneric(c, a, b)
 		return
 	}
-	if active == AVX512 {
-		gemmBlocked(c, a, b, gemmAVX512)
+	gemmBlocked(c, a, b, gemmTier(), false)
+}
+
+// gemmSeq sends every product of a SIMD tier through the micro-kernels, small ones
+// included: Go does not fuse c += a·b on amd64, so gemmGeneric would round a small
+// product differently from the kernels.
+func gemmSeq(c, a, b Mat) {
+	if active == Generic {
+		gemmGeneric(c, a, b)
 		return
 	}
-	gemmBlocked(c, a, b, gemmAVX2)
+	gemmBlocked(c, a, b, gemmTier(), true)
+}
+
+func gemmTier() gemmKernel {
+	if active == AVX512 {
+		return gemmAVX512
+	}
+	return gemmAVX2
 }
 
 // gemmMicro calls micro-kernel id; a switch rather than a func value so each call is
 // direct.
-func gemmMicro(id, kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int) {
+func gemmMicro(id, kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int, seq bool) {
 	if id == gemmKernelAVX512_8x32 {
-		gemmKernel8x32AVX512(kc, a, rsa, csa, b, ldb, c, ldc, rows)
+		gemmKernel8x32AVX512(kc, a, rsa, csa, b, ldb, c, ldc, rows, seq)
 		return
 	}
-	gemmKernel6x16AVX2(kc, a, rsa, csa, b, ldb, c, ldc, rows)
+	gemmKernel6x16AVX2(kc, a, rsa, csa, b, ldb, c, ldc, rows, seq)
 }
 
 // gemmCopyRows packs a full-width B micro-panel for the blocked driver; both tiers use
@@ -66,13 +80,13 @@ func gemmPackB16AVX2(dst, src *float32, lds, rows int)
 func gemmPackB32AVX2(dst, src *float32, lds, rows int)
 
 // gemmKernel6x16AVX2 adds the first rows rows of the 6×16 product of a A micro-panel and a B micro-panel
-// into c. It uses only VEX encodings (Y0-Y15).
+// into c, sequentially when seq is set. It uses only VEX encodings (Y0-Y15).
 //
 //go:noescape
-func gemmKernel6x16AVX2(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int)
+func gemmKernel6x16AVX2(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int, seq bool)
 
 // gemmKernel8x32AVX512 adds the first rows rows of the 8×32 product of an A micro-panel and a B micro-panel
-// into c.
+// into c, sequentially when seq is set.
 //
 //go:noescape
-func gemmKernel8x32AVX512(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int)
+func gemmKernel8x32AVX512(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int, seq bool)

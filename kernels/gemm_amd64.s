@@ -5,17 +5,66 @@
 // Register use in both micro-kernels (see gemm_blocked.go for the contract):
 //   CX kc   SI a(row 0, column p)   AX A column step   R12 A row step, R13 3·, R14 5·, BX 7·
 //   DX b(row p)   R8 ldb, R10 3·ldb, R11 4·ldb   DI c   R9 ldc   (all steps in bytes)
-// Only the first rows rows of the tile are written back, so the last A panel, when M is
-// not a multiple of mr, is computed zero-padded but stored straight into C.
+// Only the first rows rows of the tile are written back (and, with seq, read first), so
+// the last A panel, when M is not a multiple of mr, is computed zero-padded but stored
+// straight into C. Without seq the accumulators start at zero and C's tile, prefetched
+// at the start, is added at the end; with seq they start from C's tile and are stored.
 
-// func gemmKernel6x16AVX2(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int)
+// func gemmKernel6x16AVX2(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int, seq bool)
 // Twelve YMM accumulators (Y4-Y15) hold the 6×16 tile; per k, two B vectors (Y0, Y1)
 // and six A broadcasts (alternating Y2, Y3 so a broadcast can issue while the previous
 // one still feeds FMAs). VEX only: no register above Y15.
-TEXT ·gemmKernel6x16AVX2(SB), NOSPLIT, $0-72
+TEXT ·gemmKernel6x16AVX2(SB), NOSPLIT, $0-73
 	MOVQ c+48(FP), DI
 	MOVQ ldc+56(FP), R9
 	SHLQ $2, R9
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
+	VXORPS Y13, Y13, Y13
+	VXORPS Y14, Y14, Y14
+	VXORPS Y15, Y15, Y15
+	CMPB seq+72(FP), $0
+	JEQ  prefetch6x16
+	// Sequential mode: start from C, so every k term is added into C's own value in
+	// k order (the first rows rows; the rest stay zero).
+	MOVQ rows+64(FP), CX
+	MOVQ DI, R10
+	VMOVUPS (R10), Y4
+	VMOVUPS 32(R10), Y5
+	DECQ CX
+	JZ   loaded6x16
+	ADDQ R9, R10
+	VMOVUPS (R10), Y6
+	VMOVUPS 32(R10), Y7
+	DECQ CX
+	JZ   loaded6x16
+	ADDQ R9, R10
+	VMOVUPS (R10), Y8
+	VMOVUPS 32(R10), Y9
+	DECQ CX
+	JZ   loaded6x16
+	ADDQ R9, R10
+	VMOVUPS (R10), Y10
+	VMOVUPS 32(R10), Y11
+	DECQ CX
+	JZ   loaded6x16
+	ADDQ R9, R10
+	VMOVUPS (R10), Y12
+	VMOVUPS 32(R10), Y13
+	DECQ CX
+	JZ   loaded6x16
+	ADDQ R9, R10
+	VMOVUPS (R10), Y14
+	VMOVUPS 32(R10), Y15
+	JMP  loaded6x16
+prefetch6x16:
 	// Prefetch the C tile now so its lines arrive during the FMAs instead of stalling
 	// the write-back: with a short K (RTRL's K = n) that stall is most of a call.
 	MOVQ DI, CX
@@ -36,6 +85,7 @@ TEXT ·gemmKernel6x16AVX2(SB), NOSPLIT, $0-72
 	ADDQ R9, CX
 	PREFETCHT0 (CX)
 	PREFETCHT0 63(CX)
+loaded6x16:
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rsa+16(FP), R12
@@ -51,18 +101,6 @@ TEXT ·gemmKernel6x16AVX2(SB), NOSPLIT, $0-72
 	LEAQ (R8)(R8*2), R10
 	LEAQ (R8)(R8*4), R11
 	SUBQ R8, R11
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	VXORPS Y12, Y12, Y12
-	VXORPS Y13, Y13, Y13
-	VXORPS Y14, Y14, Y14
-	VXORPS Y15, Y15, Y15
 	CMPQ CX, $4
 	JLT  tail
 loop4:
@@ -183,6 +221,8 @@ loop1:
 	DECQ CX
 	JNZ  loop1
 store:
+	CMPB seq+72(FP), $0
+	JNE  storeSeq6x16
 	MOVQ rows+64(FP), CX
 	VADDPS (DI), Y4, Y4
 	VMOVUPS Y4, (DI)
@@ -223,17 +263,109 @@ store:
 	VMOVUPS Y14, (DI)
 	VADDPS 32(DI), Y15, Y15
 	VMOVUPS Y15, 32(DI)
+	JMP  done
+storeSeq6x16:
+	MOVQ rows+64(FP), CX
+	VMOVUPS Y4, (DI)
+	VMOVUPS Y5, 32(DI)
+	DECQ CX
+	JZ   done
+	ADDQ R9, DI
+	VMOVUPS Y6, (DI)
+	VMOVUPS Y7, 32(DI)
+	DECQ CX
+	JZ   done
+	ADDQ R9, DI
+	VMOVUPS Y8, (DI)
+	VMOVUPS Y9, 32(DI)
+	DECQ CX
+	JZ   done
+	ADDQ R9, DI
+	VMOVUPS Y10, (DI)
+	VMOVUPS Y11, 32(DI)
+	DECQ CX
+	JZ   done
+	ADDQ R9, DI
+	VMOVUPS Y12, (DI)
+	VMOVUPS Y13, 32(DI)
+	DECQ CX
+	JZ   done
+	ADDQ R9, DI
+	VMOVUPS Y14, (DI)
+	VMOVUPS Y15, 32(DI)
+	JMP  done
 done:
 	VZEROUPPER
 	RET
 
-// func gemmKernel8x32AVX512(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int)
+// func gemmKernel8x32AVX512(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int, seq bool)
 // Sixteen ZMM accumulators (Z16-Z31) hold the 8×32 tile; per k, two B vectors (Z0, Z1)
 // and eight A broadcasts (Z2-Z9): ten loads feed sixteen FMAs.
-TEXT ·gemmKernel8x32AVX512(SB), NOSPLIT, $0-72
+TEXT ·gemmKernel8x32AVX512(SB), NOSPLIT, $0-73
 	MOVQ c+48(FP), DI
 	MOVQ ldc+56(FP), R9
 	SHLQ $2, R9
+	VXORPS Z16, Z16, Z16
+	VXORPS Z17, Z17, Z17
+	VXORPS Z18, Z18, Z18
+	VXORPS Z19, Z19, Z19
+	VXORPS Z20, Z20, Z20
+	VXORPS Z21, Z21, Z21
+	VXORPS Z22, Z22, Z22
+	VXORPS Z23, Z23, Z23
+	VXORPS Z24, Z24, Z24
+	VXORPS Z25, Z25, Z25
+	VXORPS Z26, Z26, Z26
+	VXORPS Z27, Z27, Z27
+	VXORPS Z28, Z28, Z28
+	VXORPS Z29, Z29, Z29
+	VXORPS Z30, Z30, Z30
+	VXORPS Z31, Z31, Z31
+	CMPB seq+72(FP), $0
+	JEQ  prefetch8x32
+	// Sequential mode: start from C, so every k term is added into C's own value in
+	// k order (the first rows rows; the rest stay zero).
+	MOVQ rows+64(FP), CX
+	MOVQ DI, R10
+	VMOVUPS (R10), Z16
+	VMOVUPS 64(R10), Z17
+	DECQ CX
+	JZ   loaded8x32
+	ADDQ R9, R10
+	VMOVUPS (R10), Z18
+	VMOVUPS 64(R10), Z19
+	DECQ CX
+	JZ   loaded8x32
+	ADDQ R9, R10
+	VMOVUPS (R10), Z20
+	VMOVUPS 64(R10), Z21
+	DECQ CX
+	JZ   loaded8x32
+	ADDQ R9, R10
+	VMOVUPS (R10), Z22
+	VMOVUPS 64(R10), Z23
+	DECQ CX
+	JZ   loaded8x32
+	ADDQ R9, R10
+	VMOVUPS (R10), Z24
+	VMOVUPS 64(R10), Z25
+	DECQ CX
+	JZ   loaded8x32
+	ADDQ R9, R10
+	VMOVUPS (R10), Z26
+	VMOVUPS 64(R10), Z27
+	DECQ CX
+	JZ   loaded8x32
+	ADDQ R9, R10
+	VMOVUPS (R10), Z28
+	VMOVUPS 64(R10), Z29
+	DECQ CX
+	JZ   loaded8x32
+	ADDQ R9, R10
+	VMOVUPS (R10), Z30
+	VMOVUPS 64(R10), Z31
+	JMP  loaded8x32
+prefetch8x32:
 	// Prefetch the C tile now so its lines arrive during the FMAs instead of stalling
 	// the write-back: with a short K (RTRL's K = n) that stall is most of a call.
 	MOVQ DI, CX
@@ -268,6 +400,7 @@ TEXT ·gemmKernel8x32AVX512(SB), NOSPLIT, $0-72
 	PREFETCHT0 (CX)
 	PREFETCHT0 64(CX)
 	PREFETCHT0 127(CX)
+loaded8x32:
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rsa+16(FP), R12
@@ -283,22 +416,6 @@ TEXT ·gemmKernel8x32AVX512(SB), NOSPLIT, $0-72
 	LEAQ (R8)(R8*2), R10
 	LEAQ (R8)(R8*4), R11
 	SUBQ R8, R11
-	VXORPS Z16, Z16, Z16
-	VXORPS Z17, Z17, Z17
-	VXORPS Z18, Z18, Z18
-	VXORPS Z19, Z19, Z19
-	VXORPS Z20, Z20, Z20
-	VXORPS Z21, Z21, Z21
-	VXORPS Z22, Z22, Z22
-	VXORPS Z23, Z23, Z23
-	VXORPS Z24, Z24, Z24
-	VXORPS Z25, Z25, Z25
-	VXORPS Z26, Z26, Z26
-	VXORPS Z27, Z27, Z27
-	VXORPS Z28, Z28, Z28
-	VXORPS Z29, Z29, Z29
-	VXORPS Z30, Z30, Z30
-	VXORPS Z31, Z31, Z31
 	CMPQ CX, $4
 	JLT  tail
 loop4:
@@ -449,6 +566,8 @@ loop1:
 	DECQ CX
 	JNZ  loop1
 store:
+	CMPB seq+72(FP), $0
+	JNE  storeSeq8x32
 	MOVQ rows+64(FP), CX
 	VADDPS (DI), Z16, Z16
 	VMOVUPS Z16, (DI)
@@ -503,6 +622,47 @@ store:
 	VMOVUPS Z30, (DI)
 	VADDPS 64(DI), Z31, Z31
 	VMOVUPS Z31, 64(DI)
+	JMP  done
+storeSeq8x32:
+	MOVQ rows+64(FP), CX
+	VMOVUPS Z16, (DI)
+	VMOVUPS Z17, 64(DI)
+	DECQ CX
+	JZ   done
+	ADDQ R9, DI
+	VMOVUPS Z18, (DI)
+	VMOVUPS Z19, 64(DI)
+	DECQ CX
+	JZ   done
+	ADDQ R9, DI
+	VMOVUPS Z20, (DI)
+	VMOVUPS Z21, 64(DI)
+	DECQ CX
+	JZ   done
+	ADDQ R9, DI
+	VMOVUPS Z22, (DI)
+	VMOVUPS Z23, 64(DI)
+	DECQ CX
+	JZ   done
+	ADDQ R9, DI
+	VMOVUPS Z24, (DI)
+	VMOVUPS Z25, 64(DI)
+	DECQ CX
+	JZ   done
+	ADDQ R9, DI
+	VMOVUPS Z26, (DI)
+	VMOVUPS Z27, 64(DI)
+	DECQ CX
+	JZ   done
+	ADDQ R9, DI
+	VMOVUPS Z28, (DI)
+	VMOVUPS Z29, 64(DI)
+	DECQ CX
+	JZ   done
+	ADDQ R9, DI
+	VMOVUPS Z30, (DI)
+	VMOVUPS Z31, 64(DI)
+	JMP  done
 done:
 	VZEROUPPER
 	RET

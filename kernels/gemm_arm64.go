@@ -11,16 +11,22 @@ const gemmKernelNEON_8x8 = 0
 // A is read in place four k steps per load, which takes eight operand registers.
 var gemmNEON = gemmKernel{id: gemmKernelNEON_8x8, mr: 8, nr: 8, kc: 256}
 
+// The NEON kernel always accumulates sequentially (it starts from C's tile), and
+// gemmGeneric's c += a·b compiles to the same fused multiply-adds on arm64, so Gemm and
+// GemmSeq are one product here.
 func gemm(c, a, b Mat) {
 	if active == Generic || gemmSmall(c.Rows, c.Cols, a.Cols) {
 		gemmGeneric(c, a, b)
 		return
 	}
-	gemmBlocked(c, a, b, gemmNEON)
+	gemmBlocked(c, a, b, gemmNEON, true)
 }
 
-// gemmMicro calls micro-kernel id; arm64 has only the NEON one.
-func gemmMicro(_, kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int) {
+func gemmSeq(c, a, b Mat) { gemm(c, a, b) }
+
+// gemmMicro calls micro-kernel id; arm64 has only the NEON one, which is always
+// sequential.
+func gemmMicro(_, kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int, _ bool) {
 	gemmKernel8x8NEON(kc, a, rsa, csa, b, ldb, c, ldc, rows)
 }
 

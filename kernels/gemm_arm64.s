@@ -5,9 +5,9 @@
 // func gemmKernel8x8NEON(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int)
 //
 // The blocked driver's micro-kernel (contract in gemm_blocked.go). The 8×8 tile of C
-// lives in 16 accumulators V16-V31 (row i in V(16+2i), V(17+2i)) and C is read and
-// written once, at the end; 16 independent chains cover the FMA latency of two pipes on
-// A72 and N1 with 16 registers left for operands.
+// lives in 16 accumulators V16-V31 (row i in V(16+2i), V(17+2i)), loaded from C before
+// the k loop and stored after it; 16 independent chains cover the FMA latency of two
+// pipes on A72 and N1 with 16 registers left for operands.
 //
 // A arrives in one of two layouts, and each gets a loop that loads it whole vectors at a
 // time:
@@ -32,24 +32,11 @@ TEXT ·gemmKernel8x8NEON(SB), NOSPLIT, $0-72
 	LSL  $2, R5
 	MOVD rows+64(FP), R19
 
-	// Start pulling the C tile in now; it is needed only after the k loop. A prefetch
-	// never faults, so rows past the tile are harmless.
+	// Load the first rows rows of the C tile into the accumulators (the rest stay zero):
+	// every k step then adds into C's own value, in k order, so a product split along K
+	// into several calls rounds exactly as one call does.
 	MOVD R4, R20
-	PRFM (R20), PSTL1KEEP
-	ADD  R5, R20
-	PRFM (R20), PSTL1KEEP
-	ADD  R5, R20
-	PRFM (R20), PSTL1KEEP
-	ADD  R5, R20
-	PRFM (R20), PSTL1KEEP
-	ADD  R5, R20
-	PRFM (R20), PSTL1KEEP
-	ADD  R5, R20
-	PRFM (R20), PSTL1KEEP
-	ADD  R5, R20
-	PRFM (R20), PSTL1KEEP
-	ADD  R5, R20
-	PRFM (R20), PSTL1KEEP
+	MOVD R19, R21
 	VEOR V16.B16, V16.B16, V16.B16
 	VEOR V17.B16, V17.B16, V17.B16
 	VEOR V18.B16, V18.B16, V18.B16
@@ -66,7 +53,30 @@ TEXT ·gemmKernel8x8NEON(SB), NOSPLIT, $0-72
 	VEOR V29.B16, V29.B16, V29.B16
 	VEOR V30.B16, V30.B16, V30.B16
 	VEOR V31.B16, V31.B16, V31.B16
+	VLD1.P (R20)(R5), [V16.S4, V17.S4]
+	SUBS   $1, R21
+	BEQ    gemmLoaded
+	VLD1.P (R20)(R5), [V18.S4, V19.S4]
+	SUBS   $1, R21
+	BEQ    gemmLoaded
+	VLD1.P (R20)(R5), [V20.S4, V21.S4]
+	SUBS   $1, R21
+	BEQ    gemmLoaded
+	VLD1.P (R20)(R5), [V22.S4, V23.S4]
+	SUBS   $1, R21
+	BEQ    gemmLoaded
+	VLD1.P (R20)(R5), [V24.S4, V25.S4]
+	SUBS   $1, R21
+	BEQ    gemmLoaded
+	VLD1.P (R20)(R5), [V26.S4, V27.S4]
+	SUBS   $1, R21
+	BEQ    gemmLoaded
+	VLD1.P (R20)(R5), [V28.S4, V29.S4]
+	SUBS   $1, R21
+	BEQ    gemmLoaded
+	VLD1.P (R20)(R5), [V30.S4, V31.S4]
 
+gemmLoaded:
 	// Row pointers, for the in-place and the general loops.
 	MOVD R1, R8
 	ADD  R6, R8, R9
@@ -230,53 +240,29 @@ gemmGatherLoop:
 	BNE    gemmGatherLoop
 
 gemmStore:
-	// C += tile, for the first rows rows only.
-	VLD1   (R4), [V0.S4, V1.S4]
-	WORD   $0x4e30d400 // fadd v0.4s, v0.4s, v16.4s
-	WORD   $0x4e31d421 // fadd v1.4s, v1.4s, v17.4s
-	VST1.P [V0.S4, V1.S4], (R4)(R5)
+	// Write the first rows rows back.
+	VST1.P [V16.S4, V17.S4], (R4)(R5)
 	SUBS   $1, R19
 	BEQ    gemmDone
-	VLD1   (R4), [V0.S4, V1.S4]
-	WORD   $0x4e32d400 // fadd v0.4s, v0.4s, v18.4s
-	WORD   $0x4e33d421 // fadd v1.4s, v1.4s, v19.4s
-	VST1.P [V0.S4, V1.S4], (R4)(R5)
+	VST1.P [V18.S4, V19.S4], (R4)(R5)
 	SUBS   $1, R19
 	BEQ    gemmDone
-	VLD1   (R4), [V0.S4, V1.S4]
-	WORD   $0x4e34d400 // fadd v0.4s, v0.4s, v20.4s
-	WORD   $0x4e35d421 // fadd v1.4s, v1.4s, v21.4s
-	VST1.P [V0.S4, V1.S4], (R4)(R5)
+	VST1.P [V20.S4, V21.S4], (R4)(R5)
 	SUBS   $1, R19
 	BEQ    gemmDone
-	VLD1   (R4), [V0.S4, V1.S4]
-	WORD   $0x4e36d400 // fadd v0.4s, v0.4s, v22.4s
-	WORD   $0x4e37d421 // fadd v1.4s, v1.4s, v23.4s
-	VST1.P [V0.S4, V1.S4], (R4)(R5)
+	VST1.P [V22.S4, V23.S4], (R4)(R5)
 	SUBS   $1, R19
 	BEQ    gemmDone
-	VLD1   (R4), [V0.S4, V1.S4]
-	WORD   $0x4e38d400 // fadd v0.4s, v0.4s, v24.4s
-	WORD   $0x4e39d421 // fadd v1.4s, v1.4s, v25.4s
-	VST1.P [V0.S4, V1.S4], (R4)(R5)
+	VST1.P [V24.S4, V25.S4], (R4)(R5)
 	SUBS   $1, R19
 	BEQ    gemmDone
-	VLD1   (R4), [V0.S4, V1.S4]
-	WORD   $0x4e3ad400 // fadd v0.4s, v0.4s, v26.4s
-	WORD   $0x4e3bd421 // fadd v1.4s, v1.4s, v27.4s
-	VST1.P [V0.S4, V1.S4], (R4)(R5)
+	VST1.P [V26.S4, V27.S4], (R4)(R5)
 	SUBS   $1, R19
 	BEQ    gemmDone
-	VLD1   (R4), [V0.S4, V1.S4]
-	WORD   $0x4e3cd400 // fadd v0.4s, v0.4s, v28.4s
-	WORD   $0x4e3dd421 // fadd v1.4s, v1.4s, v29.4s
-	VST1.P [V0.S4, V1.S4], (R4)(R5)
+	VST1.P [V28.S4, V29.S4], (R4)(R5)
 	SUBS   $1, R19
 	BEQ    gemmDone
-	VLD1   (R4), [V0.S4, V1.S4]
-	WORD   $0x4e3ed400 // fadd v0.4s, v0.4s, v30.4s
-	WORD   $0x4e3fd421 // fadd v1.4s, v1.4s, v31.4s
-	VST1.P [V0.S4, V1.S4], (R4)(R5)
+	VST1.P [V30.S4, V31.S4], (R4)(R5)
 
 gemmDone:
 	RET

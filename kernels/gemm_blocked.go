@@ -15,7 +15,7 @@ package kernels
 // # Micro-kernel contract
 //
 // A tier supplies a gemmKernel{id, mr, nr, kc} and a micro-kernel reached through
-// gemmMicro(id, kc, a, rsa, csa, b, ldb, c, ldc, rows), defined per architecture. With mr
+// gemmMicro(id, kc, a, rsa, csa, b, ldb, c, ldc, rows, seq), defined per architecture. With mr
 // and nr fixed by the kernel, kc ≥ 1 of any value, 1 ≤ rows ≤ mr, every stride counted in
 // float32 elements and no alignment assumed, it computes
 //
@@ -32,9 +32,17 @@ package kernels
 //     micro-panel (ldb == nr, columns past N zeros) or, when copying would not pay, B
 //     itself (ldb == B's stride, only ever a full nr-wide column block of B).
 //   - c is a rows×nr tile with row stride ldc, read and written whole. The last A panel
-//     stores only its valid rows; for the last, narrower column block the driver passes a
-//     zeroed scratch tile (ldc == nr) and adds its valid part into C itself. So C outside
-//     the M×N block, and between Cols and Stride, is never touched.
+//     reads and stores only its valid rows; for the last, narrower column block the
+//     driver passes a scratch tile (ldc == nr), zeroed or (seq) holding C's valid part,
+//     and adds (copies) its valid part into C itself. So C outside the M×N block, and
+//     between Cols and Stride, is never touched.
+//
+// The kernel takes a flag, seq. Without it the accumulators start at zero and the tile
+// of C is added at the end (prefetched at the start, so its load never stalls); with it
+// (GemmSeq) they start from C's tile and each k term is added into C's own value by one
+// fused multiply-add, in p order, as the loop above says. Then every element of C sees
+// the same sequence of roundings however the driver blocks K, and a product split along
+// K into several calls gives the same bits as one call.
 //
 // Scratch comes from a free list of fixed-size buffers (gemmScratchFree), so a
 // steady-state call allocates nothing and concurrent callers never share a buffer.
@@ -95,7 +103,7 @@ func putGemmScratch(s *gemmScratch) {
 // reports whether it handled that width; the Go loop in gemmPackB covers the rest.
 
 // gemmBlocked computes C += A·B with micro-kernel k. Sizes are checked by Gemm; none is 0.
-func gemmBlocked(c, a, b Mat, k gemmKernel) {
+func gemmBlocked(c, a, b Mat, k gemmKernel, seq bool) {
 	m, n, kk := c.Rows, c.Cols, a.Cols
 	mr, nr := k.mr, k.nr
 	s := getGemmScratch()
@@ -145,14 +153,26 @@ func gemmBlocked(c, a, b Mat, k gemmKernel) {
 							ap, rsa, csa = &a.Data[row*a.Stride+pc], a.Stride, 1
 						}
 						if nrValid == nr {
-							gemmMicro(k.id, kc, ap, rsa, csa, bp, ldb, &c.Data[row*c.Stride+col], c.Stride, mrValid)
+							gemmMicro(k.id, kc, ap, rsa, csa, bp, ldb, &c.Data[row*c.Stride+col], c.Stride, mrValid, seq)
 							continue
 						}
+						// The narrow last column block goes through a zero-padded tile:
+						// sequentially, one holding C's valid part, copied back after;
+						// otherwise a zeroed one, added into C after.
 						tile := s.tile[:mr*nr]
 						clear(tile)
-						gemmMicro(k.id, kc, ap, rsa, csa, bp, ldb, &tile[0], nr, mr)
+						if seq {
+							for i := 0; i < mrValid; i++ {
+								copy(tile[i*nr:], c.Data[(row+i)*c.Stride+col:(row+i)*c.Stride+col+nrValid])
+							}
+						}
+						gemmMicro(k.id, kc, ap, rsa, csa, bp, ldb, &tile[0], nr, mr, seq)
 						for i := 0; i < mrValid; i++ {
 							crow := c.Data[(row+i)*c.Stride+col : (row+i)*c.Stride+col+nrValid]
+							if seq {
+								copy(crow, tile[i*nr:i*nr+nrValid])
+								continue
+							}
 							for j, v := range tile[i*nr : i*nr+nrValid] {
 								crow[j] += v
 							}
@@ -208,7 +228,9 @@ func gemmPackB(dst []float32, b Mat, pc, jc, kc, nc, nr int) {
 // fixed costs (scratch, packing, a zero-padded mr×nr tile per K block) exceed the work,
 // and gemmGeneric is faster. Measured with BenchmarkGemmSmall: a product a few columns
 // wide (N < 4) loses to generic's short loops unless both M and K are long enough for
-// the tile to pay for itself.
+// the tile to pay for itself. Only arm64 uses it: there gemmGeneric's c += a·b compiles
+// to the same fused multiply-adds as the NEON kernel, so both paths round alike; amd64
+// does not fuse it (see gemm in gemm_amd64.go).
 func gemmSmall(m, n, k int) bool {
 	return m*n*k < 512 || n < 4 && min(m, k) < 8
 }

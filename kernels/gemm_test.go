@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 )
@@ -189,5 +190,52 @@ func BenchmarkGemmSmall(b *testing.B) {
 				b.ReportMetric(2*float64(s.m*s.n*s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			})
 		}
+	}
+}
+
+// TestGemmSeqSplitKIsBitIdentical pins GemmSeq's accumulation order (see
+// gemm_blocked.go): C += A·B in one call and the same product split along K into groups,
+// one GemmSeq per group in k order, give the same bits on every tier, whatever the group
+// sizes (1 included) and however the driver tiles M, N and K; and the product is as
+// accurate as Gemm's. Package cell's GradBatch relies on it so that full and
+// checkpointed BPTT, which flush their weight gradients in different groups of steps,
+// stay bit-identical.
+func TestGemmSeqSplitKIsBitIdentical(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	shapes := []struct{ m, n, k int }{
+		{1, 1, 9}, {3, 5, 7}, {7, 3, 100}, {6, 16, 33}, {8, 32, 40}, {13, 37, 64},
+		{21, 5, 17}, {64, 64, 64}, {512, 128, 24}, {96, 200, 300}, {17, 520, 600},
+	}
+	for _, tier := range Tiers() {
+		restore, err := UseTier(tier)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range shapes {
+			for _, pad := range []int{0, 3} {
+				g := newGemmCase(rng, s.m, s.n, s.k, pad)
+				c0 := slices.Clone(g.c.Data)
+				GemmSeq(g.c, g.a, g.b)
+				g.check(t, fmt.Sprintf("%s: GemmSeq %d×%d×%d (pad %d)", tier, s.m, s.n, s.k, pad))
+				whole := slices.Clone(g.c.Data)
+				for _, split := range [][]int{{1}, {2, 1, 5}, {8}, {s.k - 1}, {3, 300}} {
+					copy(g.c.Data, c0)
+					for p, i := 0, 0; p < s.k; i++ {
+						kk := min(split[i%len(split)], s.k-p)
+						if kk < 1 {
+							kk = 1
+						}
+						a := Mat{Rows: s.m, Cols: kk, Stride: g.a.Stride, Data: g.a.Data[p:]}
+						b := Mat{Rows: kk, Cols: s.n, Stride: g.b.Stride, Data: g.b.Data[p*g.b.Stride:]}
+						GemmSeq(g.c, a, b)
+						p += kk
+					}
+					if !sameBits(g.c.Data, whole) {
+						t.Errorf("%s: %d×%d×%d (pad %d) split along K in groups %v differs from one call", tier, s.m, s.n, s.k, pad, split)
+					}
+				}
+			}
+		}
+		restore()
 	}
 }
