@@ -42,6 +42,9 @@ type base struct {
 	delta              []float32
 	yhat               []float32
 	gradCell, gradHead []float32
+	// batch holds the weight-gradient factors of the backward steps not yet added to
+	// gradCell (see backStep); each algorithm sizes it (setBatch).
+	batch *cell.GradBatch
 }
 
 func newBase(c cell.Cell, head *cell.Readout) (base, error) {
@@ -72,9 +75,19 @@ func (b *base) ZeroGrad() {
 	clear(b.gradHead)
 }
 
+// setBatch gives the algorithm a gradient batch of cols columns (at least 1).
+func (b *base) setBatch(cols int) error {
+	batch, err := cell.NewGradBatch(b.cell, max(1, cols))
+	if err != nil {
+		return fmt.Errorf("bptt: %w", err)
+	}
+	b.batch = batch
+	return nil
+}
+
 // scratchBytes counts the vectors of base that are not gradients.
 func (b *base) scratchBytes() int64 {
-	return 4 * int64(len(b.state)+len(b.s0)+len(b.delta)+len(b.yhat))
+	return 4*int64(len(b.state)+len(b.s0)+len(b.delta)+len(b.yhat)) + int64(b.batch.Bytes())
 }
 
 // setStart copies s0 (nil: zeros) into both the running state and b.s0.
@@ -113,10 +126,15 @@ func (b *base) readoutLoss(dy, s, y []float32) float32 {
 // perform the same floating-point operations in the same order. On entry δ = ∂L/∂s_t
 // from the steps after t; the loss ℓ_t (when the step has a target) adds Wᵀ·dy_t to
 // δ_h and dy_t·h_tᵀ to the readout gradient; then the cell's VJP turns δ into
-// ∂L/∂s_{t-1} and adds ∂L/∂θ through step t.
+// ∂L/∂s_{t-1}, and ∂L/∂θ through step t goes to the gradient, its weight part by way of
+// the gradient batch, which endSweep empties. The batch's size does not change the
+// result (see cell.GradBatch), so algorithms with different batches agree bit for bit.
 func (b *base) backStep(k *cell.Cache, st, dy []float32, hasTarget bool) {
 	if hasTarget {
 		b.head.Backward(b.delta[:b.hidden], b.gradHead, st[:b.hidden], dy)
 	}
-	b.cell.Backward(k, b.delta, nil, b.gradCell, b.delta)
+	b.cell.BackwardBatch(k, b.delta, nil, b.gradCell, b.batch, b.delta)
 }
+
+// endSweep adds what the gradient batch still holds to the gradient.
+func (b *base) endSweep() { b.batch.Flush(b.gradCell) }

@@ -117,6 +117,9 @@ func NewCheckpointedChunks(c cell.Cell, head *cell.Readout, slots, chunk int) (*
 	for i := range ck.caches {
 		ck.caches[i] = c.NewCache()
 	}
+	if err := ck.setBatch(checkpointBatchCols(c, chunk)); err != nil {
+		return nil, err
+	}
 	return ck, nil
 }
 
@@ -134,13 +137,15 @@ func NewCheckpointedBytes(c cell.Cell, head *cell.Readout, budget int64, steps i
 	}
 	slotBytes := 4 * int64(c.StateSize())
 	cacheBytes := int64(probe.caches[0].Bytes())
-	fixed := probe.Bytes() - slotBytes - cacheBytes
-	if budget < fixed+slotBytes+cacheBytes {
-		return nil, fmt.Errorf("bptt: a budget of %d bytes is below the %d bytes checkpointed BPTT needs for one state slot and one cache", budget, fixed+slotBytes+cacheBytes)
+	colBytes := int64(probe.batch.Bytes()) // the probe's batch has one column
+	fixed := probe.Bytes() - slotBytes - cacheBytes - colBytes
+	if budget < fixed+slotBytes+cacheBytes+colBytes {
+		return nil, fmt.Errorf("bptt: a budget of %d bytes is below the %d bytes checkpointed BPTT needs for one state slot and one cache", budget, fixed+slotBytes+cacheBytes+colBytes)
 	}
 	bestSlots, bestChunk, bestCost := 0, 0, int64(-1)
 	for chunk := int64(1); chunk <= int64(steps); chunk++ {
-		slots := (budget - fixed - chunk*cacheBytes) / slotBytes
+		cols := int64(checkpointBatchCols(c, int(chunk)))
+		slots := (budget - fixed - chunk*cacheBytes - cols*colBytes) / slotBytes
 		if slots < 1 {
 			break
 		}
@@ -152,6 +157,12 @@ func NewCheckpointedBytes(c cell.Cell, head *cell.Readout, budget int64, steps i
 	}
 	return NewCheckpointedChunks(c, head, bestSlots, bestChunk)
 }
+
+// checkpointBatchCols sizes the gradient batch: one column per cache slot, up to the
+// cell's default. A column costs about as much memory as a cache, so a budget split
+// between slots and caches pays for the batch in proportion; the result does not depend
+// on the batch's size (see backStep), so it stays bit-identical to full BPTT's.
+func checkpointBatchCols(c cell.Cell, chunk int) int { return min(cell.DefaultBatchCols(c), chunk) }
 
 // advances is C(l, s) of (6).
 func advances(l, s int64) int64 {
@@ -274,6 +285,7 @@ func (c *Checkpointed) sweep(xs, ys [][]float32, done int) {
 	k := len(c.caches)
 	c.chunks = (len(xs) + k - 1) / k
 	c.reverse(0, c.chunks, 0, min(c.slots, c.chunks))
+	c.endSweep()
 }
 
 // bound is the step that ends chunk i (and starts chunk i+1); only the last chunk is

@@ -31,7 +31,11 @@ func NewFull(c cell.Cell, head *cell.Readout) (*Full, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Full{base: b}, nil
+	f := &Full{base: b}
+	if err := f.setBatch(cell.DefaultBatchCols(c)); err != nil {
+		return nil, err
+	}
+	return f, nil
 }
 
 // Reset starts a sequence from s0 (nil: zeros), dropping any steps not yet finished.
@@ -71,6 +75,7 @@ func (f *Full) Finish() error {
 		}
 		f.backStep(f.caches[t], st, f.dy[t*f.out:(t+1)*f.out], f.hasTarget[t])
 	}
+	f.endSweep()
 	f.steps = 0
 	return nil
 }

@@ -45,7 +45,13 @@ func NewTruncated(c cell.Cell, head *cell.Readout, k1, k2 int) (*Truncated, erro
 	if k2 < k1 {
 		return nil, fmt.Errorf("bptt: truncated BPTT needs k2 ≥ k1, got k1=%d, k2=%d", k1, k2)
 	}
-	return &Truncated{base: b, k1: k1, k2: k2}, nil
+	tr := &Truncated{base: b, k1: k1, k2: k2}
+	// The ring holds k2 caches; the batch, whose columns cost about a cache each, never
+	// needs more columns than that.
+	if err := tr.setBatch(min(cell.DefaultBatchCols(c), k2)); err != nil {
+		return nil, err
+	}
+	return tr, nil
 }
 
 // K1 and K2 are the window parameters.
@@ -116,6 +122,7 @@ func (tr *Truncated) backward(depth int) {
 		withLoss := j < tr.pending && tr.hasTarget[slot]
 		tr.backStep(tr.caches[slot], st, tr.dy[slot*tr.out:(slot+1)*tr.out], withLoss)
 	}
+	tr.endSweep()
 	tr.pending = 0
 }
 

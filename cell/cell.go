@@ -59,6 +59,12 @@ type Cell interface {
 	// nil. dPrev may be the same slice as dNext (an in-place update of δ).
 	Backward(cache *Cache, dPrev, dx, grad, dNext []float32)
 
+	// BackwardBatch is Backward with the weight part of ∂L/∂θ deferred: it adds the bias
+	// gradients into grad and records the rest as the next column of batch (a batch for
+	// this cell's shape), flushing the batch into grad first when it is full. Call
+	// batch.Flush(grad) before reading grad. dPrev and dx are as for Backward.
+	BackwardBatch(cache *Cache, dPrev, dx, grad []float32, batch *GradBatch, dNext []float32)
+
 	// StateJacobian overwrites j (S×S) with J_t = ∂s_t/∂s_{t-1}. Cost O(G·S·H).
 	StateJacobian(cache *Cache, j kernels.Mat)
 
@@ -386,20 +392,50 @@ func (c *rnnCell) ImmediateCoefficients(k *Cache, coefIH, coefHH []float32) {
 }
 
 // gateGradients turns v = ∂L/∂s_t into the gradients w.r.t. the ih and hh gate
-// pre-activations: g[k·H+u] = Σ over unit u's state rows s of v[s]·coef[s·G+k].
+// pre-activations: g[k·H+u] = Σ over unit u's state rows s of v[s]·coef[s·G+k], with the
+// coefficients of ImmediateCoefficients, computed here unit by unit from the cache in
+// straight loops (this runs in every backward step).
 func (c *rnnCell) gateGradients(k *Cache, v []float32) {
-	c.coefficients(k, c.coefIH, c.coefHH)
-	h, g := c.lay.Hidden, c.lay.Gates
-	clear(c.gIH)
-	clear(c.gHH)
-	for s, vs := range v {
-		u := s % h
-		cih := c.coefIH[s*g : s*g+g]
-		chh := c.coefHH[s*g : s*g+g]
-		for gate := range g {
-			c.gIH[gate*h+u] += vs * cih[gate]
-			c.gHH[gate*h+u] += vs * chh[gate]
+	h := c.lay.Hidden
+	gIH, gHH := c.gIH, c.gHH
+	switch c.lay.Kind {
+	case RNNTanh, RNNReLU:
+		a, d := c.alpha, k.aux[:h]
+		v = v[:h]
+		for u, vs := range v {
+			gIH[u] = vs * (a * d[u])
 		}
+		copy(gHH, gIH)
+	case GRU:
+		r, z, n := k.gates[:h], k.gates[h:2*h], k.gates[2*h:3*h]
+		hn, prev := k.aux[:h], k.prev[:h]
+		v = v[:h]
+		for u, vs := range v {
+			dn := (1 - z[u]) * (1 - n[u]*n[u])
+			cr := dn * hn[u] * r[u] * (1 - r[u])
+			cz := (prev[u] - n[u]) * z[u] * (1 - z[u])
+			gIH[u], gHH[u] = vs*cr, vs*cr
+			gIH[h+u], gHH[h+u] = vs*cz, vs*cz
+			gIH[2*h+u], gHH[2*h+u] = vs*dn, vs*(dn*r[u])
+		}
+	case LSTM:
+		ig, fg, gg, og := k.gates[:h], k.gates[h:2*h], k.gates[2*h:3*h], k.gates[3*h:4*h]
+		cPrev, tc := k.prev[h:2*h], k.aux[:h]
+		vh, vc := v[:h], v[h:2*h]
+		for u := range vh {
+			di := gg[u] * ig[u] * (1 - ig[u])
+			df := cPrev[u] * fg[u] * (1 - fg[u])
+			dg := ig[u] * (1 - gg[u]*gg[u])
+			dhdc := og[u] * (1 - tc[u]*tc[u])
+			do := tc[u] * og[u] * (1 - og[u])
+			// δc_t as seen by the gates: through h_t = o ⊙ tanh(c_t), and directly.
+			dc := vh[u]*dhdc + vc[u]
+			gIH[u] = dc * di
+			gIH[h+u] = dc * df
+			gIH[2*h+u] = dc * dg
+			gIH[3*h+u] = vh[u] * do
+		}
+		copy(gHH, gIH)
 	}
 }
 
@@ -437,6 +473,27 @@ func (c *rnnCell) Backward(k *Cache, dPrev, dx, grad, dNext []float32) {
 	if grad != nil {
 		c.addParamGrad(k, grad)
 	}
+	if dx != nil {
+		clear(dx)
+		kernels.MatTVecAdd(dx, c.wih, c.gIH)
+	}
+	c.directVJP(k, dPrev, dNext)
+	kernels.MatTVecAdd(dPrev[:c.lay.Hidden], c.whh, c.gHH)
+}
+
+func (c *rnnCell) BackwardBatch(k *Cache, dPrev, dx, grad []float32, batch *GradBatch, dNext []float32) {
+	c.checkCache("BackwardBatch", k)
+	checkLen("BackwardBatch", "dPrev", len(dPrev), c.state)
+	checkLen("BackwardBatch", "dNext", len(dNext), c.state)
+	checkLen("BackwardBatch", "grad", len(grad), len(c.params))
+	if dx != nil {
+		checkLen("BackwardBatch", "dx", len(dx), c.lay.Input)
+	}
+	if batch == nil || batch.lay != c.lay {
+		panic(fmt.Sprintf("cell: BackwardBatch: the gradient batch is not for %v", c))
+	}
+	c.gateGradients(k, dNext)
+	batch.record(grad, c.gIH, c.gHH, k.x, c.hprev(k))
 	if dx != nil {
 		clear(dx)
 		kernels.MatTVecAdd(dx, c.wih, c.gIH)

@@ -291,12 +291,17 @@ func TestStepsDoNotAllocate(t *testing.T) {
 		coefHH := make([]float32, s*c.Layout().Gates)
 		v := randVec(f.rng, s)
 		jv := make([]float32, s)
+		batch, err := cell.NewGradBatch(c, 3) // fills, and flushes, within the runs
+		if err != nil {
+			t.Fatal(err)
+		}
 		blocks := make([]float32, s*s/c.HiddenSize())
 		ops := map[string]func(){
 			"StateJVP":              func() { c.StateJVP(k, jv, v) },
 			"UnitJacobian":          func() { c.UnitJacobian(k, blocks) },
 			"Forward":               func() { c.Forward(k, state, state, f.x) },
 			"Backward":              func() { c.Backward(k, dPrev, dx, grad, v) },
+			"BackwardBatch":         func() { c.BackwardBatch(k, dPrev, dx, grad, batch, v) },
 			"StateJacobian":         func() { c.StateJacobian(k, j) },
 			"AddImmediate":          func() { c.AddImmediate(k, m) },
 			"AddImmediateVJP":       func() { c.AddImmediateVJP(k, grad, v) },

@@ -25,8 +25,8 @@ import (
 )
 
 // countingCell counts the cell's work as the algorithm does it: forward steps, backward
-// steps that accumulate a parameter gradient, and bare VJPs (adaptive TBPTT's probes,
-// which pass no gradient buffer).
+// steps that accumulate a parameter gradient (BackwardBatch, or Backward with a gradient
+// buffer), and bare VJPs (adaptive TBPTT's probes, which pass no gradient buffer).
 type countingCell struct {
 	cell.Cell
 	forward, backward, vjp int64
@@ -44,6 +44,11 @@ func (c *countingCell) Backward(k *cell.Cache, dPrev, dx, grad, dNext []float32)
 		c.vjp++
 	}
 	c.Cell.Backward(k, dPrev, dx, grad, dNext)
+}
+
+func (c *countingCell) BackwardBatch(k *cell.Cache, dPrev, dx, grad []float32, batch *cell.GradBatch, dNext []float32) {
+	c.backward++
+	c.Cell.BackwardBatch(k, dPrev, dx, grad, batch, dNext)
 }
 
 // flops is the cell work by the FLOP model of bench.FLOPsPerStep: F = 2·G·H·(I+H) per

@@ -1,0 +1,142 @@
+package cell
+
+import (
+	"fmt"
+
+	"github.com/chronograd/chronograd/kernels"
+)
+
+// GradBatch defers the weight gradient of up to Cols backward steps and adds it with
+// matrix-matrix products.
+//
+// A backward step's ∂L/∂θ is two outer products and two vectors: with g_ih, g_hh the
+// gradients w.r.t. the ih and hh gate pre-activations (see ImmediateCoefficients),
+//
+//	∂L/∂weight_ih_l0 += g_ih·x_tᵀ     ∂L/∂weight_hh_l0 += g_hh·h_{t-1}ᵀ
+//	∂L/∂bias_ih_l0   += g_ih          ∂L/∂bias_hh_l0   += g_hh
+//
+// Cell.Backward adds them one step at a time, and a rank-one update reads and writes the
+// whole G·H×(I+H) weight gradient every step. Cell.BackwardBatch adds the biases at once
+// but records g_ih, g_hh, x_t and h_{t-1} as the batch's next column, and Flush adds the
+// recorded columns together: ∂L/∂weight_ih_l0 += G_ih·X, with G_ih the G·H×n matrix of the
+// columns and X the n×I matrix of the inputs, one kernels.GemmSeq, and likewise for the
+// hh half.
+//
+// kernels.GemmSeq adds the terms of its inner dimension into C one at a time in order,
+// so the result does not depend on where the flushes fall: two algorithms that run the same backward steps in the same order get the same
+// bits whatever their batches' sizes (package bptt's full and checkpointed BPTT rely on
+// it). It does differ in rounding from Backward's rank-one updates on tiers whose Ger
+// rounds its products apart.
+//
+// A GradBatch belongs to one cell shape; it is not safe for concurrent use.
+type GradBatch struct {
+	lay      Layout
+	cols     int
+	gIH, gHH kernels.Mat // G·H × cols; gHH shares gIH's storage when the kind's coefficients agree
+	shared   bool
+	x, hp    kernels.Mat // cols × I and cols × H: row j is column j's x_t and h_{t-1}
+	n        int         // recorded columns
+}
+
+// gradBatchBytes is what DefaultBatchCols aims a batch at: comfortably inside L2 next to
+// the weights, so the recorded columns are still cached when Flush reads them.
+const gradBatchBytes = 64 << 10
+
+// DefaultBatchCols is the number of columns full BPTT uses for the cell: as many as fit
+// in about 64 KiB, a power of two between 8 and 64. More columns make the flush's Gemm
+// more efficient (its inner dimension) and touch the G·H×(I+H) weight gradient less
+// often; 8 already cuts that traffic eightfold.
+func DefaultBatchCols(c Cell) int {
+	cols := 8
+	for cols < 64 && 2*cols*gradBatchColBytes(c.Layout()) <= gradBatchBytes {
+		cols *= 2
+	}
+	return cols
+}
+
+// gradBatchColBytes is the memory of one column.
+func gradBatchColBytes(l Layout) int {
+	per := l.Gates*l.Hidden + l.Input + l.Hidden
+	if l.Kind == GRU {
+		per += l.Gates * l.Hidden
+	}
+	return 4 * per
+}
+
+// NewGradBatch returns an empty batch of cols columns for the cell's shape.
+func NewGradBatch(c Cell, cols int) (*GradBatch, error) {
+	if c == nil {
+		return nil, fmt.Errorf("cell: NewGradBatch: nil cell")
+	}
+	if cols < 1 || cols > 1<<16 {
+		return nil, fmt.Errorf("cell: a gradient batch of %d columns is out of range [1, 65536]", cols)
+	}
+	l := c.Layout()
+	gh := l.Gates * l.Hidden
+	b := &GradBatch{lay: l, cols: cols, shared: l.Kind != GRU}
+	b.gIH = kernels.NewMat(gh, cols)
+	b.gHH = b.gIH
+	if !b.shared {
+		b.gHH = kernels.NewMat(gh, cols)
+	}
+	b.x = kernels.NewMat(cols, l.Input)
+	b.hp = kernels.NewMat(cols, l.Hidden)
+	return b, nil
+}
+
+// Cols is the number of columns.
+func (b *GradBatch) Cols() int { return b.cols }
+
+// Bytes is the memory the batch holds.
+func (b *GradBatch) Bytes() int { return b.cols * gradBatchColBytes(b.lay) }
+
+// Pending is the number of recorded columns not yet flushed.
+func (b *GradBatch) Pending() int { return b.n }
+
+// record adds the step's bias gradient to grad and stores the rest as the next column,
+// flushing the batch into grad first when it is full.
+func (b *GradBatch) record(grad, gIH, gHH, x, hprev []float32) {
+	if b.n == b.cols {
+		b.Flush(grad)
+	}
+	l := b.lay
+	kernels.Axpy(1, gIH, grad[l.BiasIH:l.BiasHH])
+	kernels.Axpy(1, gHH, grad[l.BiasHH:])
+	col, d, s := b.n, b.gIH.Data, b.cols
+	for r, v := range gIH {
+		d[r*s+col] = v
+	}
+	if !b.shared {
+		d = b.gHH.Data
+		for r, v := range gHH {
+			d[r*s+col] = v
+		}
+	}
+	copy(b.x.Row(col), x)
+	copy(b.hp.Row(col), hprev)
+	b.n++
+}
+
+// Flush adds the recorded columns' weight gradient into grad (the cell's layout, length
+// P), in the order they were recorded, and empties the batch.
+func (b *GradBatch) Flush(grad []float32) {
+	l := b.lay
+	if len(grad) != l.NumParams() {
+		panic(fmt.Sprintf("cell: GradBatch.Flush: len(grad) = %d, want %d", len(grad), l.NumParams()))
+	}
+	n := b.n
+	if n == 0 {
+		return
+	}
+	gh := l.Gates * l.Hidden
+	cols := func(m kernels.Mat) kernels.Mat { return kernels.Mat{Rows: gh, Cols: n, Stride: b.cols, Data: m.Data} }
+	rows := func(m kernels.Mat) kernels.Mat {
+		return kernels.Mat{Rows: n, Cols: m.Cols, Stride: m.Stride, Data: m.Data}
+	}
+	kernels.GemmSeq(kernels.MatOf(gh, l.Input, grad[l.WeightIH:l.WeightHH]), cols(b.gIH), rows(b.x))
+	kernels.GemmSeq(kernels.MatOf(gh, l.Hidden, grad[l.WeightHH:l.BiasIH]), cols(b.gHH), rows(b.hp))
+	b.n = 0
+}
+
+// Discard empties the batch without adding anything.
+func (b *GradBatch) Discard() { b.n = 0 }
