@@ -34,7 +34,7 @@ type builder = func(m *cell.Model, r algoRun) (train.Algorithm, error)
 // algorithm is one -algo choice: its name, the form of its parameters after the colon,
 // and a parser that validates them before any file is read and returns the constructor.
 type algorithm struct {
-	name, params string
+	name, params string // params in brackets ("[:W]") may be left out
 	parse        func(arg string) (builder, error)
 }
 
@@ -48,7 +48,10 @@ var algorithms = []algorithm{
 	{"tbptt", "K1,K2", intParams("K1,K2", func(m *cell.Model, _ algoRun, p []int) (train.Algorithm, error) {
 		return as(bptt.NewTruncated(m.Cell, m.Head, p[0], p[1]))
 	}, orderedK1K2)},
-	{"rtrl", "", noParams(func(m *cell.Model, _ algoRun) (train.Algorithm, error) { return as(rtrl.NewRTRL(m.Cell, m.Head)) })},
+	// rtrl:W splits the sensitivity update over W goroutines (rtrl.Workers).
+	{"rtrl", "[:W]", optional(intParams("W", func(m *cell.Model, _ algoRun, p []int) (train.Algorithm, error) {
+		return as(rtrl.NewRTRL(m.Cell, m.Head, rtrl.Workers(p[0])))
+	}), "1")},
 	{"snap1", "", noParams(func(m *cell.Model, _ algoRun) (train.Algorithm, error) { return as(rtrl.NewSnAp1(m.Cell, m.Head)) })},
 	{"uoro", "", noParams(func(m *cell.Model, r algoRun) (train.Algorithm, error) {
 		return as(rtrl.NewUORO(m.Cell, m.Head, rtrl.Seed(r.seed)))
@@ -116,10 +119,23 @@ func orderedK1K2(p []int) error {
 }
 
 func (a algorithm) form() string {
-	if a.params == "" {
+	switch {
+	case a.params == "":
 		return a.name
+	case strings.HasPrefix(a.params, "["):
+		return a.name + a.params
 	}
 	return a.name + ":" + a.params
+}
+
+// optional lets NAME alone stand for NAME:def.
+func optional(parse func(string) (builder, error), def string) func(string) (builder, error) {
+	return func(arg string) (builder, error) {
+		if arg == "" {
+			arg = def
+		}
+		return parse(arg)
+	}
 }
 
 // algoForms lists the -algo forms, comma-separated.

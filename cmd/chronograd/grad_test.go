@@ -23,7 +23,7 @@ func golden(kind, what string) string {
 // that computes the exact gradient must reproduce it.
 func TestGradMatchesPyTorch(t *testing.T) {
 	exact := []string{"bptt", "bptt-checkpoint:1", "bptt-checkpoint:3", "bptt-checkpoint:100",
-		"tbptt:8,8", "tbptt:3,8", "tbptt:100,200", "tbptt:1,9"}
+		"tbptt:8,8", "tbptt:3,8", "tbptt:100,200", "tbptt:1,9", "rtrl", "rtrl:3"}
 	for _, kind := range goldenKinds {
 		want, err := safetensors.ReadFile(golden(kind, "grad"))
 		if err != nil {
@@ -136,6 +136,8 @@ func TestGradRejectsBadInput(t *testing.T) {
 		{name: "three K", algo: "tbptt:1,2,3", want: "needs 2 integer parameter(s)"},
 		{name: "float K", algo: "tbptt:1.5,2", want: `K1="1.5" is not an integer`},
 		{name: "params on bptt", algo: "bptt:3", want: `takes no parameters, got "3"`},
+		{name: "zero workers", algo: "rtrl:0", want: "W=0 must be at least 1 (the form is rtrl[:W])"},
+		{name: "two worker counts", algo: "rtrl:2,3", want: "needs 1 integer parameter(s) W"},
 		{name: "bad seed", extra: []string{"-seed", "x"}, want: `invalid value "x" for flag -seed`},
 		{name: "unknown flag", extra: []string{"-frob"}, want: "flag provided but not defined: -frob"},
 		{name: "positional", extra: []string{"extra"}, want: `unexpected argument "extra"`},
