@@ -338,10 +338,23 @@ func (c *Checkpointed) firstVisit(t int, st []float32) {
 	}
 }
 
-// advance takes c.cur from s_from to s_to.
+// advance takes c.cur from s_from to s_to, the cache slots' worth of steps at a time.
 func (c *Checkpointed) advance(from, to int) {
+	for t := from; t < to; t += len(c.caches) {
+		c.forward(t, min(to, t+len(c.caches)))
+	}
+}
+
+// forward runs steps from+1 … to (at most one chunk) from s_from = c.cur into the cache
+// slots. Their inputs are known, so the cell computes their input projections first, in
+// one sweep over W_ih (cell.Cell.ProjectInputs): a recomputed step then streams only
+// W_hh, which is what keeps the recomputation cheap next to full BPTT's backward step,
+// and it gives Forward's bits, which keeps the gradient bit-identical.
+func (c *Checkpointed) forward(from, to int) {
+	caches := c.caches[:to-from]
+	c.cell.ProjectInputs(caches, c.xs[from:to])
 	for t := from + 1; t <= to; t++ {
-		c.cell.Forward(c.caches[0], c.cur, c.cur, c.xs[t-1])
+		c.cell.ForwardProjected(caches[t-from-1], c.cur, c.cur)
 		c.forwards++
 		c.firstVisit(t, c.cur)
 	}
@@ -350,11 +363,7 @@ func (c *Checkpointed) advance(from, to int) {
 // reverseChunk records steps from+1 … to from s_from = c.cur into the caches and runs
 // their backward steps.
 func (c *Checkpointed) reverseChunk(from, to int) {
-	for t := from + 1; t <= to; t++ {
-		c.cell.Forward(c.caches[t-from-1], c.cur, c.cur, c.xs[t-1])
-		c.forwards++
-		c.firstVisit(t, c.cur)
-	}
+	c.forward(from, to)
 	for t := to; t > from; t-- {
 		st := c.cur // s_t: the chunk's last state, or the next step's recorded s_t
 		if t < to {

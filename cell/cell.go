@@ -53,6 +53,16 @@ type Cell interface {
 	// may reuse them, and next may be the same slice as prev).
 	Forward(cache *Cache, next, prev, x []float32)
 
+	// ProjectInputs and ForwardProjected split Forward in two for algorithms that know
+	// the inputs of several steps before running them (checkpointed BPTT's
+	// recomputation): ProjectInputs copies xs[j] into caches[j] and computes there the
+	// part of the step that depends only on it, W_ih·x_j + biases, sweeping each block of
+	// W_ih's rows over all the inputs while it is in L1; ForwardProjected then finishes
+	// the step like Forward(cache, next, prev, xs[j]), bit for bit. A cache takes one
+	// ForwardProjected per ProjectInputs.
+	ProjectInputs(caches []*Cache, xs [][]float32)
+	ForwardProjected(cache *Cache, next, prev []float32)
+
 	// Backward is the vector-Jacobian product of the step recorded in cache. Given
 	// dNext = ∂L/∂s_t it overwrites dPrev with ∂L/∂s_{t-1} = J_tᵀ·dNext, overwrites dx
 	// with ∂L/∂x_t unless dx is nil, and ADDS ∂L/∂θ = dNextᵀ·Ī_t into grad unless grad is
@@ -233,6 +243,7 @@ type Cache struct {
 	hidden, input int
 	prev, x       []float32
 	gates, aux    []float32
+	projected     bool // ProjectInputs has prepared it for ForwardProjected
 }
 
 func newCache(kind Kind, hidden, input int) *Cache {
@@ -362,6 +373,29 @@ func (c *rnnCell) Forward(k *Cache, next, prev, x []float32) {
 	// Read only the cache's copies from here on, so next may alias prev.
 	copy(k.prev, prev)
 	copy(k.x, x)
+	c.inputPart(k, 0, len(k.gates))
+	k.projected = false
+	c.finishForward(k, next)
+}
+
+// inputPart writes rows [r0, r1) of the input part of the step's pre-activations into
+// k.gates, from k.x: W_ih x + b_ih + b_hh for the vanilla cells and LSTM (whose bias
+// sums enter before the products), W_ih x + b_ih for GRU (whose n gate keeps the hh part
+// apart). Every kind's forward step starts from it, and each row is computed the same
+// way whichever rows a call covers, so ProjectInputs can sweep W_ih in blocks of rows.
+func (c *rnnCell) inputPart(k *Cache, r0, r1 int) {
+	dst := k.gates[r0:r1]
+	if c.lay.Kind == GRU {
+		copy(dst, c.bih[r0:r1])
+	} else {
+		kernels.Add(dst, c.bih[r0:r1], c.bhh[r0:r1])
+	}
+	w := kernels.Mat{Rows: r1 - r0, Cols: c.wih.Cols, Stride: c.wih.Stride, Data: c.wih.Data[r0*c.wih.Stride:]}
+	kernels.MatVecAdd(dst, w, k.x)
+}
+
+// finishForward runs the rest of the step from the input part in k.gates.
+func (c *rnnCell) finishForward(k *Cache, next []float32) {
 	switch c.lay.Kind {
 	case RNNTanh, RNNReLU:
 		c.forwardVanilla(k, next)
@@ -370,6 +404,44 @@ func (c *rnnCell) Forward(k *Cache, next, prev, x []float32) {
 	case LSTM:
 		c.forwardLSTM(k, next)
 	}
+}
+
+// projectRows is how many rows of W_ih ProjectInputs sweeps over all its inputs at a
+// time: about 16 KiB of them, half of L1, in multiples of 16 rows so that the matrix-vector
+// kernels (which group rows by 4 and 8) group each row as a whole-matrix call does.
+func (c *rnnCell) projectRows() int {
+	return max(16, 4096/max(1, c.lay.Input)/16*16)
+}
+
+func (c *rnnCell) ProjectInputs(caches []*Cache, xs [][]float32) {
+	if len(caches) != len(xs) {
+		panic(fmt.Sprintf("cell: ProjectInputs: %d caches for %d inputs", len(caches), len(xs)))
+	}
+	for j, k := range caches {
+		c.checkCache("ProjectInputs", k)
+		checkLen("ProjectInputs", "x", len(xs[j]), c.lay.Input)
+		copy(k.x, xs[j])
+		k.projected = true
+	}
+	gh, step := c.gateRows(), c.projectRows()
+	for r0 := 0; r0 < gh; r0 += step {
+		r1 := min(gh, r0+step)
+		for _, k := range caches {
+			c.inputPart(k, r0, r1)
+		}
+	}
+}
+
+func (c *rnnCell) ForwardProjected(k *Cache, next, prev []float32) {
+	c.checkCache("ForwardProjected", k)
+	checkLen("ForwardProjected", "next", len(next), c.state)
+	checkLen("ForwardProjected", "prev", len(prev), c.state)
+	if !k.projected {
+		panic("cell: ForwardProjected: the cache has no projected input (call ProjectInputs first)")
+	}
+	k.projected = false
+	copy(k.prev, prev)
+	c.finishForward(k, next)
 }
 
 func (c *rnnCell) coefficients(k *Cache, coefIH, coefHH []float32) {

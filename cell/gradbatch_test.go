@@ -121,3 +121,44 @@ func TestGradBatchChecks(t *testing.T) {
 		}
 	}
 }
+
+// TestForwardProjectedIsForward: ProjectInputs + ForwardProjected give Forward's bits (the
+// next state and everything in the cache) on every tier, for sizes where W_ih is swept
+// in several row blocks, rows that the matrix-vector kernels group by 8, by 4 and alone,
+// and inputs wider than 256 (where the avx512 kernel changes its row grouping).
+func TestForwardProjectedIsForward(t *testing.T) {
+	sizes := []struct{ h, i int }{{testH, testI}, {33, 3}, {40, 130}, {17, 300}, {64, 1000}}
+	forEachTier(t, func(t *testing.T) {
+		for _, kind := range []cell.Kind{cell.RNNTanh, cell.RNNReLU, cell.GRU, cell.LSTM} {
+			for _, sz := range sizes {
+				cfg := cell.Config{Kind: kind, Hidden: sz.h, Input: sz.i}
+				f := newFixture(t, cfg, 21)
+				c := f.c
+				const steps = 5
+				var xs [][]float32
+				for range steps {
+					xs = append(xs, randVec(f.rng, sz.i))
+				}
+				caches := make([]*cell.Cache, steps)
+				for j := range caches {
+					caches[j] = c.NewCache()
+				}
+				c.ProjectInputs(caches, xs)
+				got, want := slices.Clone(f.prev), slices.Clone(f.prev)
+				k := c.NewCache()
+				for j := range steps {
+					c.ForwardProjected(caches[j], got, got)
+					c.Forward(k, want, want, xs[j])
+					if !slices.Equal(got, want) || !slices.Equal(caches[j].Gates(), k.Gates()) ||
+						!slices.Equal(caches[j].Prev(), k.Prev()) || !slices.Equal(caches[j].Input(), k.Input()) {
+						t.Fatalf("%v H=%d I=%d step %d: ForwardProjected differs from Forward", kind, sz.h, sz.i, j)
+					}
+				}
+				msg := catchPanic(func() { c.ForwardProjected(caches[0], got, got) })
+				if !strings.Contains(msg, "ProjectInputs") {
+					t.Errorf("ForwardProjected twice on one projection: panic %q", msg)
+				}
+			}
+		}
+	})
+}

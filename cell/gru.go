@@ -11,10 +11,11 @@ import "github.com/chronograd/chronograd/kernels"
 //
 // The cache keeps r, z, n and W_hn h + b_hn.
 
+// forwardGRU finishes the step whose input pre-activations W_ih x + b_ih are in k.gates
+// (see inputPart); the gates overwrite them.
 func (c *rnnCell) forwardGRU(k *Cache, next []float32) {
 	h := c.lay.Hidden
-	copy(c.preIH, c.bih)
-	kernels.MatVecAdd(c.preIH, c.wih, k.x)
+	copy(c.preIH, k.gates)
 	copy(c.preHH, c.bhh)
 	kernels.MatVecAdd(c.preHH, c.whh, k.prev)
 	r, z, n := k.gates[:h], k.gates[h:2*h], k.gates[2*h:3*h]

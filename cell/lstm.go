@@ -11,11 +11,12 @@ import "github.com/chronograd/chronograd/kernels"
 //
 // The cache keeps i, f, g, o and tanh(c'); c is in the cache's copy of s_{t-1}.
 
+// forwardLSTM finishes the step whose input part of the pre-activations (W_ih x + b_ih
+// + b_hh) is in k.gates (see inputPart); the gates overwrite it.
 func (c *rnnCell) forwardLSTM(k *Cache, next []float32) {
 	h := c.lay.Hidden
 	pre := c.preIH
-	kernels.Add(pre, c.bih, c.bhh)
-	kernels.MatVecAdd(pre, c.wih, k.x)
+	copy(pre, k.gates)
 	kernels.MatVecAdd(pre, c.whh, k.prev[:h])
 	ig, fg, gg, og := k.gates[:h], k.gates[h:2*h], k.gates[2*h:3*h], k.gates[3*h:]
 	cPrev := k.prev[h:]

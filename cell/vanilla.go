@@ -9,10 +9,10 @@ import "github.com/chronograd/chronograd/kernels"
 //
 // The cache keeps u_t and φ'(u_t) (RFLO's eligibility traces read both).
 
+// forwardVanilla finishes the step whose input part of u_t (W_ih x_t + b_ih + b_hh) is
+// already in k.gates (see inputPart).
 func (c *rnnCell) forwardVanilla(k *Cache, next []float32) {
 	u, deriv := k.gates, k.aux
-	kernels.Add(u, c.bih, c.bhh)
-	kernels.MatVecAdd(u, c.wih, k.x)
 	kernels.MatVecAdd(u, c.whh, k.prev)
 	a, beta := c.alpha, 1-c.alpha
 	if c.lay.Kind == RNNTanh {

@@ -37,6 +37,11 @@ func (c *countingCell) Forward(k *cell.Cache, next, prev, x []float32) {
 	c.Cell.Forward(k, next, prev, x)
 }
 
+func (c *countingCell) ForwardProjected(k *cell.Cache, next, prev []float32) {
+	c.forward++
+	c.Cell.ForwardProjected(k, next, prev)
+}
+
 func (c *countingCell) Backward(k *cell.Cache, dPrev, dx, grad, dNext []float32) {
 	if grad != nil {
 		c.backward++
