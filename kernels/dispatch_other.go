@@ -15,5 +15,6 @@ func matTVecAdd(y []float32, a Mat, x []float32)       { matTVecAddGeneric(y, a,
 func ger(a Mat, alpha float32, x, y []float32)         { gerGeneric(a, alpha, x, y) }
 func gemm(c, a, b Mat)                                 { gemmGeneric(c, a, b) }
 func gemmSeq(c, a, b Mat)                              { gemmGeneric(c, a, b) }
+func matMul(c, a, b Mat)                               { clearMat(c); gemmGeneric(c, a, b) }
 func tanhVec(dst, x []float32)                         { tanhGeneric(dst, x) }
 func sigmoidVec(dst, x []float32)                      { sigmoidGeneric(dst, x) }

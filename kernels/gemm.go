@@ -24,6 +24,27 @@ func Gemm(c, a, b Mat) {
 	gemm(c, a, b)
 }
 
+// MatMul stores A·B in C (Gemm adds it), without reading C first: what Gemm computes
+// into a cleared C, without the pass that clears it nor the read of C's old values.
+// RTRL's sensitivity update writes M_t = J_t·M_{t-1} with it.
+func MatMul(c, a, b Mat) {
+	a.check("MatMul A")
+	b.check("MatMul B")
+	c.check("MatMul C")
+	if a.Rows != c.Rows || b.Cols != c.Cols || a.Cols != b.Rows {
+		panic(fmt.Sprintf("kernels: MatMul: C is %d×%d, A is %d×%d, B is %d×%d",
+			c.Rows, c.Cols, a.Rows, a.Cols, b.Rows, b.Cols))
+	}
+	if c.Rows == 0 || c.Cols == 0 {
+		return
+	}
+	if a.Cols == 0 {
+		clearMat(c)
+		return
+	}
+	matMul(c, a, b)
+}
+
 // GemmSeq adds A·B to C like Gemm, but every element of C takes its K terms one at a
 // time, in order, each with one multiply-add (fused on the SIMD tiers; as Go compiles
 // c += a·b on generic): the loop in Gemm's comment, literally. So splitting K across

@@ -22,7 +22,16 @@ func gemm(c, a, b Mat) {
 		gemmGeneric(c, a, b)
 		return
 	}
-	gemmBlocked(c, a, b, gemmTier(), false)
+	gemmBlocked(c, a, b, gemmTier(), gemmAdd)
+}
+
+func matMul(c, a, b Mat) {
+	if active == Generic || gemmSmall(c.Rows, c.Cols, a.Cols) {
+		clearMat(c)
+		gemmGeneric(c, a, b)
+		return
+	}
+	gemmBlocked(c, a, b, gemmTier(), gemmStore)
 }
 
 // gemmSeq sends every product of a SIMD tier through the micro-kernels, small ones
@@ -33,7 +42,7 @@ func gemmSeq(c, a, b Mat) {
 		gemmGeneric(c, a, b)
 		return
 	}
-	gemmBlocked(c, a, b, gemmTier(), true)
+	gemmBlocked(c, a, b, gemmTier(), gemmSeqMode)
 }
 
 func gemmTier() gemmKernel {
@@ -45,12 +54,12 @@ func gemmTier() gemmKernel {
 
 // gemmMicro calls micro-kernel id; a switch rather than a func value so each call is
 // direct.
-func gemmMicro(id, kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int, seq bool) {
+func gemmMicro(id, kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows, mode int) {
 	if id == gemmKernelAVX512_8x32 {
-		gemmKernel8x32AVX512(kc, a, rsa, csa, b, ldb, c, ldc, rows, seq)
+		gemmKernel8x32AVX512(kc, a, rsa, csa, b, ldb, c, ldc, rows, mode)
 		return
 	}
-	gemmKernel6x16AVX2(kc, a, rsa, csa, b, ldb, c, ldc, rows, seq)
+	gemmKernel6x16AVX2(kc, a, rsa, csa, b, ldb, c, ldc, rows, mode)
 }
 
 // gemmCopyRows packs a full-width B micro-panel for the blocked driver; both tiers use
@@ -80,13 +89,14 @@ func gemmPackB16AVX2(dst, src *float32, lds, rows int)
 func gemmPackB32AVX2(dst, src *float32, lds, rows int)
 
 // gemmKernel6x16AVX2 adds the first rows rows of the 6×16 product of a A micro-panel and a B micro-panel
-// into c, sequentially when seq is set. It uses only VEX encodings (Y0-Y15).
+// into c (or, by mode, adds them sequentially or stores them; see gemm_blocked.go). It
+// uses only VEX encodings (Y0-Y15).
 //
 //go:noescape
-func gemmKernel6x16AVX2(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int, seq bool)
+func gemmKernel6x16AVX2(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows, mode int)
 
 // gemmKernel8x32AVX512 adds the first rows rows of the 8×32 product of an A micro-panel and a B micro-panel
-// into c, sequentially when seq is set.
+// into c (or, by mode, adds them sequentially or stores them; see gemm_blocked.go).
 //
 //go:noescape
-func gemmKernel8x32AVX512(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int, seq bool)
+func gemmKernel8x32AVX512(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows, mode int)

@@ -5,16 +5,18 @@
 // Register use in both micro-kernels (see gemm_blocked.go for the contract):
 //   CX kc   SI a(row 0, column p)   AX A column step   R12 A row step, R13 3·, R14 5·, BX 7·
 //   DX b(row p)   R8 ldb, R10 3·ldb, R11 4·ldb   DI c   R9 ldc   (all steps in bytes)
-// Only the first rows rows of the tile are written back (and, with seq, read first), so
+// Only the first rows rows of the tile are written back (and, in mode 1, read first), so
 // the last A panel, when M is not a multiple of mr, is computed zero-padded but stored
-// straight into C. Without seq the accumulators start at zero and C's tile, prefetched
-// at the start, is added at the end; with seq they start from C's tile and are stored.
+// straight into C. Modes (see gemm_blocked.go): 0 adds the product to C, the
+// accumulators starting at zero and C's tile, prefetched at the start, added at the end;
+// 1 (sequential) starts the accumulators from C's tile and stores them; 2 (store)
+// starts them at zero and stores them, never reading C.
 
-// func gemmKernel6x16AVX2(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int, seq bool)
+// func gemmKernel6x16AVX2(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows, mode int)
 // Twelve YMM accumulators (Y4-Y15) hold the 6×16 tile; per k, two B vectors (Y0, Y1)
 // and six A broadcasts (alternating Y2, Y3 so a broadcast can issue while the previous
 // one still feeds FMAs). VEX only: no register above Y15.
-TEXT ·gemmKernel6x16AVX2(SB), NOSPLIT, $0-73
+TEXT ·gemmKernel6x16AVX2(SB), NOSPLIT, $0-80
 	MOVQ c+48(FP), DI
 	MOVQ ldc+56(FP), R9
 	SHLQ $2, R9
@@ -30,10 +32,11 @@ TEXT ·gemmKernel6x16AVX2(SB), NOSPLIT, $0-73
 	VXORPS Y13, Y13, Y13
 	VXORPS Y14, Y14, Y14
 	VXORPS Y15, Y15, Y15
-	CMPB seq+72(FP), $0
-	JEQ  prefetch6x16
-	// Sequential mode: start from C, so every k term is added into C's own value in
-	// k order (the first rows rows; the rest stay zero).
+	MOVQ mode+72(FP), CX
+	CMPQ CX, $1
+	JNE  notSeq6x16
+	// Mode 1: start from C, so every k term is added into C's own value in k order
+	// (the first rows rows; the rest stay zero).
 	MOVQ rows+64(FP), CX
 	MOVQ DI, R10
 	VMOVUPS (R10), Y4
@@ -64,7 +67,10 @@ TEXT ·gemmKernel6x16AVX2(SB), NOSPLIT, $0-73
 	VMOVUPS (R10), Y14
 	VMOVUPS 32(R10), Y15
 	JMP  loaded6x16
-prefetch6x16:
+notSeq6x16:
+	// Store mode (2) never reads C.
+	CMPQ CX, $2
+	JEQ  loaded6x16
 	// Prefetch the C tile now so its lines arrive during the FMAs instead of stalling
 	// the write-back: with a short K (RTRL's K = n) that stall is most of a call.
 	MOVQ DI, CX
@@ -221,8 +227,8 @@ loop1:
 	DECQ CX
 	JNZ  loop1
 store:
-	CMPB seq+72(FP), $0
-	JNE  storeSeq6x16
+	CMPQ mode+72(FP), $0
+	JNE  storeOnly6x16
 	MOVQ rows+64(FP), CX
 	VADDPS (DI), Y4, Y4
 	VMOVUPS Y4, (DI)
@@ -264,7 +270,7 @@ store:
 	VADDPS 32(DI), Y15, Y15
 	VMOVUPS Y15, 32(DI)
 	JMP  done
-storeSeq6x16:
+storeOnly6x16:
 	MOVQ rows+64(FP), CX
 	VMOVUPS Y4, (DI)
 	VMOVUPS Y5, 32(DI)
@@ -298,10 +304,10 @@ done:
 	VZEROUPPER
 	RET
 
-// func gemmKernel8x32AVX512(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int, seq bool)
+// func gemmKernel8x32AVX512(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows, mode int)
 // Sixteen ZMM accumulators (Z16-Z31) hold the 8×32 tile; per k, two B vectors (Z0, Z1)
 // and eight A broadcasts (Z2-Z9): ten loads feed sixteen FMAs.
-TEXT ·gemmKernel8x32AVX512(SB), NOSPLIT, $0-73
+TEXT ·gemmKernel8x32AVX512(SB), NOSPLIT, $0-80
 	MOVQ c+48(FP), DI
 	MOVQ ldc+56(FP), R9
 	SHLQ $2, R9
@@ -321,10 +327,11 @@ TEXT ·gemmKernel8x32AVX512(SB), NOSPLIT, $0-73
 	VXORPS Z29, Z29, Z29
 	VXORPS Z30, Z30, Z30
 	VXORPS Z31, Z31, Z31
-	CMPB seq+72(FP), $0
-	JEQ  prefetch8x32
-	// Sequential mode: start from C, so every k term is added into C's own value in
-	// k order (the first rows rows; the rest stay zero).
+	MOVQ mode+72(FP), CX
+	CMPQ CX, $1
+	JNE  notSeq8x32
+	// Mode 1: start from C, so every k term is added into C's own value in k order
+	// (the first rows rows; the rest stay zero).
 	MOVQ rows+64(FP), CX
 	MOVQ DI, R10
 	VMOVUPS (R10), Z16
@@ -365,7 +372,10 @@ TEXT ·gemmKernel8x32AVX512(SB), NOSPLIT, $0-73
 	VMOVUPS (R10), Z30
 	VMOVUPS 64(R10), Z31
 	JMP  loaded8x32
-prefetch8x32:
+notSeq8x32:
+	// Store mode (2) never reads C.
+	CMPQ CX, $2
+	JEQ  loaded8x32
 	// Prefetch the C tile now so its lines arrive during the FMAs instead of stalling
 	// the write-back: with a short K (RTRL's K = n) that stall is most of a call.
 	MOVQ DI, CX
@@ -566,8 +576,8 @@ loop1:
 	DECQ CX
 	JNZ  loop1
 store:
-	CMPB seq+72(FP), $0
-	JNE  storeSeq8x32
+	CMPQ mode+72(FP), $0
+	JNE  storeOnly8x32
 	MOVQ rows+64(FP), CX
 	VADDPS (DI), Z16, Z16
 	VMOVUPS Z16, (DI)
@@ -623,7 +633,7 @@ store:
 	VADDPS 64(DI), Z31, Z31
 	VMOVUPS Z31, 64(DI)
 	JMP  done
-storeSeq8x32:
+storeOnly8x32:
 	MOVQ rows+64(FP), CX
 	VMOVUPS Z16, (DI)
 	VMOVUPS Z17, 64(DI)

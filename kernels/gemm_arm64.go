@@ -19,14 +19,20 @@ func gemm(c, a, b Mat) {
 		gemmGeneric(c, a, b)
 		return
 	}
-	gemmBlocked(c, a, b, gemmNEON, true)
+	gemmBlocked(c, a, b, gemmNEON, gemmSeqMode)
 }
 
 func gemmSeq(c, a, b Mat) { gemm(c, a, b) }
 
+// The NEON kernel always reads C, so MatMul clears it first.
+func matMul(c, a, b Mat) {
+	clearMat(c)
+	gemm(c, a, b)
+}
+
 // gemmMicro calls micro-kernel id; arm64 has only the NEON one, which is always
 // sequential.
-func gemmMicro(_, kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows int, _ bool) {
+func gemmMicro(_, kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows, _ int) {
 	gemmKernel8x8NEON(kc, a, rsa, csa, b, ldb, c, ldc, rows)
 }
 

@@ -15,7 +15,7 @@ package kernels
 // # Micro-kernel contract
 //
 // A tier supplies a gemmKernel{id, mr, nr, kc} and a micro-kernel reached through
-// gemmMicro(id, kc, a, rsa, csa, b, ldb, c, ldc, rows, seq), defined per architecture. With mr
+// gemmMicro(id, kc, a, rsa, csa, b, ldb, c, ldc, rows, mode), defined per architecture. With mr
 // and nr fixed by the kernel, kc ≥ 1 of any value, 1 ≤ rows ≤ mr, every stride counted in
 // float32 elements and no alignment assumed, it computes
 //
@@ -37,9 +37,10 @@ package kernels
 //     and adds (copies) its valid part into C itself. So C outside the M×N block, and
 //     between Cols and Stride, is never touched.
 //
-// The kernel takes a flag, seq. Without it the accumulators start at zero and the tile
-// of C is added at the end (prefetched at the start, so its load never stalls); with it
-// (GemmSeq) they start from C's tile and each k term is added into C's own value by one
+// The kernel takes a mode (gemmAdd, gemmSeqMode, gemmStore). In gemmAdd the accumulators
+// start at zero and the tile of C is added at the end (prefetched at the start, so its
+// load never stalls); gemmStore stores them instead and never reads C (MatMul, for its
+// first K block); in gemmSeqMode (GemmSeq) they start from C's tile and each k term is added into C's own value by one
 // fused multiply-add, in p order, as the loop above says. Then every element of C sees
 // the same sequence of roundings however the driver blocks K, and a product split along
 // K into several calls gives the same bits as one call.
@@ -102,8 +103,16 @@ func putGemmScratch(s *gemmScratch) {
 // which copies rows rows of width floats (src row p at src[p*lds]) to dst packed and
 // reports whether it handled that width; the Go loop in gemmPackB covers the rest.
 
-// gemmBlocked computes C += A·B with micro-kernel k. Sizes are checked by Gemm; none is 0.
-func gemmBlocked(c, a, b Mat, k gemmKernel, seq bool) {
+// gemmBlocked computes C += A·B (C = A·B in store mode) with micro-kernel k. Sizes are checked by Gemm; none is 0.
+// Modes of the micro-kernels: add the product to C (Gemm), add it one term at a time
+// starting from C (GemmSeq), or store it without reading C (MatMul).
+const (
+	gemmAdd = iota
+	gemmSeqMode
+	gemmStore
+)
+
+func gemmBlocked(c, a, b Mat, k gemmKernel, mode int) {
 	m, n, kk := c.Rows, c.Cols, a.Cols
 	mr, nr := k.mr, k.nr
 	s := getGemmScratch()
@@ -116,6 +125,12 @@ func gemmBlocked(c, a, b Mat, k gemmKernel, seq bool) {
 		nc := min(ncMax, n-jc)
 		for pc := 0; pc < kk; pc += kcMax {
 			kc := min(kcMax, kk-pc)
+			// Store mode stores only the first K block; the later ones add to it.
+			kmode := mode
+			if mode == gemmStore && pc > 0 {
+				kmode = gemmAdd
+			}
+			seq := kmode == gemmSeqMode
 			// A B micro-panel is reused by every A panel: copy it unless there is only
 			// one, or it is compact enough to stay in L1 where it is. With several M
 			// blocks, copy the whole B block once; with one, copy each micro-panel just
@@ -153,12 +168,13 @@ func gemmBlocked(c, a, b Mat, k gemmKernel, seq bool) {
 							ap, rsa, csa = &a.Data[row*a.Stride+pc], a.Stride, 1
 						}
 						if nrValid == nr {
-							gemmMicro(k.id, kc, ap, rsa, csa, bp, ldb, &c.Data[row*c.Stride+col], c.Stride, mrValid, seq)
+							gemmMicro(k.id, kc, ap, rsa, csa, bp, ldb, &c.Data[row*c.Stride+col], c.Stride, mrValid, kmode)
 							continue
 						}
 						// The narrow last column block goes through a zero-padded tile:
 						// sequentially, one holding C's valid part, copied back after;
-						// otherwise a zeroed one, added into C after.
+						// otherwise a zeroed one, added into C after (copied, in store
+						// mode).
 						tile := s.tile[:mr*nr]
 						clear(tile)
 						if seq {
@@ -166,10 +182,10 @@ func gemmBlocked(c, a, b Mat, k gemmKernel, seq bool) {
 								copy(tile[i*nr:], c.Data[(row+i)*c.Stride+col:(row+i)*c.Stride+col+nrValid])
 							}
 						}
-						gemmMicro(k.id, kc, ap, rsa, csa, bp, ldb, &tile[0], nr, mr, seq)
+						gemmMicro(k.id, kc, ap, rsa, csa, bp, ldb, &tile[0], nr, mr, kmode)
 						for i := 0; i < mrValid; i++ {
 							crow := c.Data[(row+i)*c.Stride+col : (row+i)*c.Stride+col+nrValid]
-							if seq {
+							if kmode != gemmAdd {
 								copy(crow, tile[i*nr:i*nr+nrValid])
 								continue
 							}

@@ -39,10 +39,10 @@ func TestGemmBlockedBoundaries(t *testing.T) {
 				shapes = append(shapes, shape{1, n, kk})
 			}
 			for _, s := range shapes {
-				for _, seq := range []bool{false, true} {
+				for _, mode := range []int{gemmAdd, gemmSeqMode} {
 					g := newGemmCase(rng, s.m, s.n, s.k, 3)
-					gemmBlocked(g.c, g.a, g.b, k, seq)
-					g.check(t, fmt.Sprintf("M=%d N=%d K=%d seq=%v", s.m, s.n, s.k, seq))
+					gemmBlocked(g.c, g.a, g.b, k, mode)
+					g.check(t, fmt.Sprintf("M=%d N=%d K=%d mode=%d", s.m, s.n, s.k, mode))
 					if t.Failed() {
 						return
 					}
@@ -81,7 +81,7 @@ func BenchmarkGemmMicroKernel(b *testing.B) {
 				bp := make([]float32, kc*k.nr)
 				c := make([]float32, k.mr*k.nr)
 				for b.Loop() {
-					gemmMicro(k.id, kc, &a[0], 1, k.mr, &bp[0], k.nr, &c[0], k.nr, k.mr, false)
+					gemmMicro(k.id, kc, &a[0], 1, k.mr, &bp[0], k.nr, &c[0], k.nr, k.mr, gemmAdd)
 				}
 				b.ReportMetric(2*float64(k.mr*k.nr*kc)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			})

@@ -239,3 +239,33 @@ func TestGemmSeqSplitKIsBitIdentical(t *testing.T) {
 		restore()
 	}
 }
+
+// TestMatMulNeverReadsC: MatMul stores A·B whatever C held (NaN here, which any read
+// would spread), on every tier, for shapes that exercise several K blocks (the later
+// ones add to the first), the narrow last column block, partial row panels, the small
+// generic path and an empty K; and it leaves everything outside C alone.
+func TestMatMulNeverReadsC(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	shapes := []struct{ m, n, k int }{
+		{1, 1, 1}, {3, 5, 7}, {7, 3, 100}, {8, 32, 40}, {13, 37, 64}, {21, 50, 300},
+		{64, 4224, 64}, {9, 70, 1100}, {5, 6, 0},
+	}
+	for _, tier := range Tiers() {
+		restore, err := UseTier(tier)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range shapes {
+			g := newGemmCase(rng, s.m, s.n, s.k, 3)
+			for i := 0; i < s.m; i++ {
+				for j := 0; j < s.n; j++ {
+					g.want[i*s.n+j] -= float64(g.c.At(i, j))
+					g.c.Set(i, j, float32(math.NaN()))
+				}
+			}
+			MatMul(g.c, g.a, g.b)
+			g.check(t, fmt.Sprintf("%s: MatMul %d×%d×%d", tier, s.m, s.n, s.k))
+		}
+		restore()
+	}
+}

@@ -2,7 +2,9 @@ package rtrl
 
 import (
 	"math"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/chronograd/chronograd/cell"
 	"github.com/chronograd/chronograd/internal/ref"
@@ -295,4 +297,43 @@ func seedIfUORO(name string) []Option {
 		return []Option{Seed(1)}
 	}
 	return nil
+}
+
+// TestRTRLWorkersParkAndWake: the worker pool gives one worker's bits whatever the
+// number of helpers and however they wait — spinning between back-to-back steps, or
+// parked after a pause longer than their spin — and Close stops them.
+func TestRTRLWorkersParkAndWake(t *testing.T) {
+	cfg := cell.Config{Kind: cell.GRU, Hidden: 24, Input: 3}
+	p := newProblem(t, cfg, 12, 5)
+	one := mustNew(t, "rtrl", p, Workers(1))
+	p.run(t, one)
+	before := runtime.NumGoroutine()
+	many := mustNew(t, "rtrl", p, Workers(3)).(*RTRL)
+	if err := many.Reset(p.s0); err != nil {
+		t.Fatal(err)
+	}
+	for i, x := range p.xs {
+		if i%3 == 2 {
+			time.Sleep(5 * time.Millisecond) // long enough for the helpers to park
+		}
+		if _, err := many.Step(x, p.ys[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := many.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	for i, g := range many.GradCell() {
+		if math.Float32bits(g) != math.Float32bits(one.GradCell()[i]) {
+			t.Fatalf("GradCell[%d] = %v with 3 workers, %v with one", i, g, one.GradCell()[i])
+		}
+	}
+	many.Close()
+	deadline := time.Now().Add(2 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines after Close, %d before the pool started", n, before)
+	}
 }
