@@ -27,10 +27,16 @@ else
 	echo "(torch is not installed for $py: PyTorch rows skipped; apt-get install python3-torch)"
 fi
 rm -f "$torch_out"
-printf '\n%-9s %5s  %14s  %14s  %7s\n' cell n "numpy ms/step" "chronograd ms" ratio
+# Exact RTRL on one core (rtrl) and with its update split over the machine's two
+# (rtrl:2); numpy's OpenBLAS runs one thread.
+printf '\n%-9s %5s  %14s  %14s  %7s  %14s  %7s\n' cell n "numpy ms/step" "chronograd ms" ratio "2 workers ms" ratio
 $py bench/peers/peers.py numpy | while read -r line; do
 	n=$(jq -r .hidden <<<"$line"); in=$(jq -r .input <<<"$line"); np_ms=$(jq -r .ms_per_step <<<"$line")
-	ns=$("$bin" bench -cell rnn_tanh -hidden "$n" -input "$in" -T 50 -algo rtrl -json -repeats 5 -min-time 200ms | jq -r .ns_per_step)
-	cg=$(awk -v ns="$ns" 'BEGIN { printf "%.4f", ns / 1e6 }')
-	printf '%-9s %5s  %14.3f  %14s  %6.1fx\n' rnn_tanh "$n" "$np_ms" "$cg" "$(awk -v a="$np_ms" -v b="$cg" 'BEGIN { print a / b }')"
+	row=$(printf '%-9s %5s  %14.3f' rnn_tanh "$n" "$np_ms")
+	for algo in rtrl rtrl:2; do
+		ns=$("$bin" bench -cell rnn_tanh -hidden "$n" -input "$in" -T 50 -algo "$algo" -json -repeats 5 -min-time 200ms | jq -r .ns_per_step)
+		cg=$(awk -v ns="$ns" 'BEGIN { printf "%.4f", ns / 1e6 }')
+		row+=$(printf '  %14s  %6.1fx' "$cg" "$(awk -v a="$np_ms" -v b="$cg" 'BEGIN { print a / b }')")
+	done
+	echo "$row"
 done
