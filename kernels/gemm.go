@@ -11,13 +11,7 @@ import "fmt"
 // M_t = J_t·M_{t-1} + Ī_t is this product with A the S×S Jacobian and B the S×P influence
 // matrix. A steady-state call allocates nothing.
 func Gemm(c, a, b Mat) {
-	a.check("Gemm A")
-	b.check("Gemm B")
-	c.check("Gemm C")
-	if a.Rows != c.Rows || b.Cols != c.Cols || a.Cols != b.Rows {
-		panic(fmt.Sprintf("kernels: Gemm: C is %d×%d, A is %d×%d, B is %d×%d",
-			c.Rows, c.Cols, a.Rows, a.Cols, b.Rows, b.Cols))
-	}
+	checkProduct("Gemm", c, a, b)
 	if c.Rows == 0 || c.Cols == 0 || a.Cols == 0 {
 		return
 	}
@@ -28,13 +22,7 @@ func Gemm(c, a, b Mat) {
 // into a cleared C, without the pass that clears it nor the read of C's old values.
 // RTRL's sensitivity update writes M_t = J_t·M_{t-1} with it.
 func MatMul(c, a, b Mat) {
-	a.check("MatMul A")
-	b.check("MatMul B")
-	c.check("MatMul C")
-	if a.Rows != c.Rows || b.Cols != c.Cols || a.Cols != b.Rows {
-		panic(fmt.Sprintf("kernels: MatMul: C is %d×%d, A is %d×%d, B is %d×%d",
-			c.Rows, c.Cols, a.Rows, a.Cols, b.Rows, b.Cols))
-	}
+	checkProduct("MatMul", c, a, b)
 	if c.Rows == 0 || c.Cols == 0 {
 		return
 	}
@@ -54,15 +42,28 @@ func MatMul(c, a, b Mat) {
 // runs a few per cent slower than Gemm when C comes from far away (Gemm prefetches C
 // while it computes and adds it at the end); on arm64 the two are the same product.
 func GemmSeq(c, a, b Mat) {
-	a.check("GemmSeq A")
-	b.check("GemmSeq B")
-	c.check("GemmSeq C")
-	if a.Rows != c.Rows || b.Cols != c.Cols || a.Cols != b.Rows {
-		panic(fmt.Sprintf("kernels: GemmSeq: C is %d×%d, A is %d×%d, B is %d×%d",
-			c.Rows, c.Cols, a.Rows, a.Cols, b.Rows, b.Cols))
-	}
+	checkProduct("GemmSeq", c, a, b)
 	if c.Rows == 0 || c.Cols == 0 || a.Cols == 0 {
 		return
 	}
 	gemmSeq(c, a, b)
+}
+
+// checkProduct panics, naming op and the sizes, unless C (M×N) = A (M×K) · B (K×N) are
+// valid views of matching sizes.
+func checkProduct(op string, c, a, b Mat) {
+	// The names are joined only on the way to a panic: a steady-state call allocates
+	// nothing.
+	for _, m := range [...]struct {
+		m    Mat
+		name string
+	}{{a, " A"}, {b, " B"}, {c, " C"}} {
+		if !m.m.valid() {
+			m.m.check(op + m.name)
+		}
+	}
+	if a.Rows != c.Rows || b.Cols != c.Cols || a.Cols != b.Rows {
+		panic(fmt.Sprintf("kernels: %s: C is %d×%d, A is %d×%d, B is %d×%d",
+			op, c.Rows, c.Cols, a.Rows, a.Cols, b.Rows, b.Cols))
+	}
 }

@@ -58,6 +58,11 @@ func (m Mat) extent() int {
 	return (m.Rows-1)*m.Stride + m.Cols
 }
 
+// valid reports whether m is a valid view (see check).
+func (m Mat) valid() bool {
+	return m.Rows >= 0 && m.Cols >= 0 && (m.Rows <= 1 || m.Stride >= m.Cols) && len(m.Data) >= m.extent()
+}
+
 // check panics, naming op and the sizes, when m is not a valid view.
 func (m Mat) check(op string) {
 	switch {
