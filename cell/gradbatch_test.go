@@ -115,7 +115,7 @@ func TestGradBatchChecks(t *testing.T) {
 			c, _ := cell.New(cell.Config{Kind: kind, Hidden: n, Input: n})
 			cols := cell.DefaultBatchCols(c)
 			b, _ := cell.NewGradBatch(c, cols)
-			if cols < 8 || cols > 64 || cols&(cols-1) != 0 || (cols > 8 && b.Bytes() > 256<<10) {
+			if cols < 8 || cols > 32 || cols&(cols-1) != 0 || (cols > 8 && b.Bytes() > 256<<10) {
 				t.Errorf("%v n=%d: DefaultBatchCols = %d (%d bytes)", kind, n, cols, b.Bytes())
 			}
 		}
