@@ -137,7 +137,7 @@ func NewCheckpointedBytes(c cell.Cell, head *cell.Readout, budget int64, steps i
 	}
 	slotBytes := 4 * int64(c.StateSize())
 	cacheBytes := int64(probe.caches[0].Bytes())
-	colBytes := int64(probe.batch.Bytes()) // the probe's batch has one column
+	colBytes := int64(probe.batch.ColBytes()) // the probe's batch has one column
 	fixed := probe.Bytes() - slotBytes - cacheBytes - colBytes
 	if budget < fixed+slotBytes+cacheBytes+colBytes {
 		return nil, fmt.Errorf("bptt: a budget of %d bytes is below the %d bytes checkpointed BPTT needs for one state slot and one cache", budget, fixed+slotBytes+cacheBytes+colBytes)

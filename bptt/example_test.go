@@ -38,5 +38,5 @@ func Example() {
 		100*ck.Bytes()/full.Bytes(), ck.Slots(), ck.Chunk(), ck.Recomputations())
 	// Output:
 	// same gradient: true
-	// memory: 9% of full BPTT's; 24 state slots, chunks of 4 steps, 96 forward steps recomputed
+	// memory: 9% of full BPTT's; 34 state slots, chunks of 3 steps, 99 forward steps recomputed
 }

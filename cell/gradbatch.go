@@ -36,6 +36,7 @@ type GradBatch struct {
 	shared   bool
 	x, hp    kernels.Mat // cols × I and cols × H: row j is column j's x_t and h_{t-1}
 	n        int         // recorded columns
+	one      []float32   // a single column, gathered for Ger
 }
 
 // gradBatchBytes is what DefaultBatchCols aims a batch at: a quarter of a 1 MiB L2, so
@@ -76,7 +77,7 @@ func NewGradBatch(c Cell, cols int) (*GradBatch, error) {
 	}
 	l := c.Layout()
 	gh := l.Gates * l.Hidden
-	b := &GradBatch{lay: l, cols: cols, shared: l.Kind != GRU}
+	b := &GradBatch{lay: l, cols: cols, shared: l.Kind != GRU, one: make([]float32, gh)}
 	b.gIH = kernels.NewMat(gh, cols)
 	b.gHH = b.gIH
 	if !b.shared {
@@ -91,7 +92,10 @@ func NewGradBatch(c Cell, cols int) (*GradBatch, error) {
 func (b *GradBatch) Cols() int { return b.cols }
 
 // Bytes is the memory the batch holds.
-func (b *GradBatch) Bytes() int { return b.cols * gradBatchColBytes(b.lay) }
+func (b *GradBatch) Bytes() int { return b.cols*gradBatchColBytes(b.lay) + 4*len(b.one) }
+
+// ColBytes is the memory one more column would take.
+func (b *GradBatch) ColBytes() int { return gradBatchColBytes(b.lay) }
 
 // Pending is the number of recorded columns not yet flushed.
 func (b *GradBatch) Pending() int { return b.n }
@@ -132,6 +136,15 @@ func (b *GradBatch) Flush(grad []float32) {
 		return
 	}
 	gh := l.Gates * l.Hidden
+	if n == 1 {
+		// One step: a rank-one update, which kernels.Ger does in a single pass (GemmSeq
+		// would run its blocked driver for one term per tile). Ger with α = 1 rounds as
+		// GemmSeq does with one term (see kernels' TestGerIsGemmSeqOfOneTerm).
+		b.ger(grad[l.WeightIH:l.WeightHH], b.gIH, b.x.Row(0))
+		b.ger(grad[l.WeightHH:l.BiasIH], b.gHH, b.hp.Row(0))
+		b.n = 0
+		return
+	}
 	cols := func(m kernels.Mat) kernels.Mat { return kernels.Mat{Rows: gh, Cols: n, Stride: b.cols, Data: m.Data} }
 	rows := func(m kernels.Mat) kernels.Mat {
 		return kernels.Mat{Rows: n, Cols: m.Cols, Stride: m.Stride, Data: m.Data}
@@ -139,6 +152,14 @@ func (b *GradBatch) Flush(grad []float32) {
 	kernels.GemmSeq(kernels.MatOf(gh, l.Input, grad[l.WeightIH:l.WeightHH]), cols(b.gIH), rows(b.x))
 	kernels.GemmSeq(kernels.MatOf(gh, l.Hidden, grad[l.WeightHH:l.BiasIH]), cols(b.gHH), rows(b.hp))
 	b.n = 0
+}
+
+// ger adds column 0 of g times vᵀ into the weight gradient dw.
+func (b *GradBatch) ger(dw []float32, g kernels.Mat, v []float32) {
+	for r := range b.one {
+		b.one[r] = g.Data[r*b.cols]
+	}
+	kernels.Ger(kernels.MatOf(len(b.one), len(v), dw), 1, b.one, v)
 }
 
 // Discard empties the batch without adding anything.

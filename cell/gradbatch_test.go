@@ -107,7 +107,7 @@ func TestGradBatchChecks(t *testing.T) {
 	if !strings.Contains(msg, "len(grad) = 5") {
 		t.Errorf("Flush into a short gradient: panic %q", msg)
 	}
-	if got, want := mine.Bytes(), 3*4*(2*3*4+3+4); got != want {
+	if got, want := mine.Bytes(), 3*4*(2*3*4+3+4)+4*3*4; got != want {
 		t.Errorf("Bytes = %d, want %d (GRU keeps both gate gradients)", got, want)
 	}
 	for _, kind := range []cell.Kind{cell.RNNTanh, cell.GRU, cell.LSTM} {
@@ -115,7 +115,7 @@ func TestGradBatchChecks(t *testing.T) {
 			c, _ := cell.New(cell.Config{Kind: kind, Hidden: n, Input: n})
 			cols := cell.DefaultBatchCols(c)
 			b, _ := cell.NewGradBatch(c, cols)
-			if cols < 8 || cols > 32 || cols&(cols-1) != 0 || (cols > 8 && b.Bytes() > 256<<10) {
+			if cols < 8 || cols > 32 || cols&(cols-1) != 0 || (cols > 8 && cols*b.ColBytes() > 256<<10) {
 				t.Errorf("%v n=%d: DefaultBatchCols = %d (%d bytes)", kind, n, cols, b.Bytes())
 			}
 		}

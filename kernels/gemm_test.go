@@ -269,3 +269,35 @@ func TestMatMulNeverReadsC(t *testing.T) {
 		restore()
 	}
 }
+
+// TestGerIsGemmSeqOfOneTerm: Ger with α = 1 gives the bits of GemmSeq with an inner
+// dimension of 1 (A the column x, B the row y), on every tier and for every shape,
+// narrow ones included: both add x_i·y_j into a_ij with one multiply-add (fused on the
+// SIMD tiers and on arm64, as Go compiles a += x·y on generic amd64). Package cell's
+// GradBatch flushes a single step with Ger and several with GemmSeq, and full and
+// checkpointed BPTT rely on the two agreeing.
+func TestGerIsGemmSeqOfOneTerm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, tier := range Tiers() {
+		restore, err := UseTier(tier)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range []int{1, 3, 7, 8, 17, 64, 130} {
+			for _, n := range []int{1, 2, 5, 8, 15, 16, 17, 33, 64, 129} {
+				g := newGemmCase(rng, m, n, 1, 2)
+				viaGer := slices.Clone(g.c.Data)
+				x := make([]float32, m)
+				for i := range x {
+					x[i] = g.a.At(i, 0)
+				}
+				Ger(Mat{Rows: m, Cols: n, Stride: g.c.Stride, Data: viaGer}, 1, x, g.b.Row(0))
+				GemmSeq(g.c, g.a, g.b)
+				if !sameBits(viaGer, g.c.Data) {
+					t.Errorf("%s: %d×%d: Ger differs from GemmSeq of one term", tier, m, n)
+				}
+			}
+		}
+		restore()
+	}
+}
