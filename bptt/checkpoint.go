@@ -352,6 +352,14 @@ func (c *Checkpointed) advance(from, to int) {
 // and it gives Forward's bits, which keeps the gradient bit-identical.
 func (c *Checkpointed) forward(from, to int) {
 	caches := c.caches[:to-from]
+	if len(caches) < projectMin {
+		for t := from + 1; t <= to; t++ {
+			c.cell.Forward(caches[t-from-1], c.cur, c.cur, c.xs[t-1])
+			c.forwards++
+			c.firstVisit(t, c.cur)
+		}
+		return
+	}
 	c.cell.ProjectInputs(caches, c.xs[from:to])
 	for t := from + 1; t <= to; t++ {
 		c.cell.ForwardProjected(caches[t-from-1], c.cur, c.cur)
@@ -359,6 +367,10 @@ func (c *Checkpointed) forward(from, to int) {
 		c.firstVisit(t, c.cur)
 	}
 }
+
+// projectMin is the fewest steps worth projecting together: with fewer, the row blocks'
+// extra kernel calls cost more than re-reading W_ih saves. Both paths give the same bits.
+const projectMin = 4
 
 // reverseChunk records steps from+1 … to from s_from = c.cur into the caches and runs
 // their backward steps.
