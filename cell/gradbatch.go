@@ -23,10 +23,11 @@ import (
 // hh half.
 //
 // kernels.GemmSeq adds the terms of its inner dimension into C one at a time in order,
-// so the result does not depend on where the flushes fall: two algorithms that run the same backward steps in the same order get the same
-// bits whatever their batches' sizes (package bptt's full and checkpointed BPTT rely on
-// it). It does differ in rounding from Backward's rank-one updates on tiers whose Ger
-// rounds its products apart.
+// each with one multiply-add, as Ger with α = 1 adds its one term; so the result does not
+// depend on where the flushes fall, and it is bit for bit what Backward's step-by-step
+// updates give. Two algorithms that run the same backward steps in the same order get
+// the same bits whatever their batches' sizes (package bptt's full and checkpointed BPTT
+// rely on it).
 //
 // A GradBatch belongs to one cell shape; it is not safe for concurrent use.
 type GradBatch struct {
