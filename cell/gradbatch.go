@@ -146,12 +146,8 @@ func (b *GradBatch) Flush(grad []float32) {
 		b.n = 0
 		return
 	}
-	cols := func(m kernels.Mat) kernels.Mat { return kernels.Mat{Rows: gh, Cols: n, Stride: b.cols, Data: m.Data} }
-	rows := func(m kernels.Mat) kernels.Mat {
-		return kernels.Mat{Rows: n, Cols: m.Cols, Stride: m.Stride, Data: m.Data}
-	}
-	kernels.GemmSeq(kernels.MatOf(gh, l.Input, grad[l.WeightIH:l.WeightHH]), cols(b.gIH), rows(b.x))
-	kernels.GemmSeq(kernels.MatOf(gh, l.Hidden, grad[l.WeightHH:l.BiasIH]), cols(b.gHH), rows(b.hp))
+	kernels.GemmSeq(kernels.MatOf(gh, l.Input, grad[l.WeightIH:l.WeightHH]), b.gIH.Slice(0, gh, 0, n), b.x.Slice(0, n, 0, l.Input))
+	kernels.GemmSeq(kernels.MatOf(gh, l.Hidden, grad[l.WeightHH:l.BiasIH]), b.gHH.Slice(0, gh, 0, n), b.hp.Slice(0, n, 0, l.Hidden))
 	b.n = 0
 }
 

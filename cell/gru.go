@@ -35,15 +35,20 @@ func (c *rnnCell) forwardGRU(k *Cache, next []float32) {
 }
 
 func (c *rnnCell) coefGRU(k *Cache, coefIH, coefHH []float32) {
-	h := c.lay.Hidden
-	r, z, n := k.gates[:h], k.gates[h:2*h], k.gates[2*h:3*h]
-	hn := k.aux
-	for u := range h {
-		dn := (1 - z[u]) * (1 - n[u]*n[u]) // ∂h'/∂(n's pre-activation)
-		cr := dn * hn[u] * r[u] * (1 - r[u])
-		cz := (k.prev[u] - n[u]) * z[u] * (1 - z[u])
+	for u := range c.lay.Hidden {
+		cr, cz, dn, r := gruDerivs(k, c.lay.Hidden, u)
 		coefIH[3*u], coefHH[3*u] = cr, cr
 		coefIH[3*u+1], coefHH[3*u+1] = cz, cz
-		coefIH[3*u+2], coefHH[3*u+2] = dn, dn*r[u] // r scales only the hh term of n
+		coefIH[3*u+2], coefHH[3*u+2] = dn, dn*r // r scales only the hh term of n
 	}
+}
+
+// gruDerivs returns unit u's ∂h'/∂ of the r, z and n pre-activations, and r: the one
+// place these formulas live (coefGRU and gateGradients read them).
+func gruDerivs(k *Cache, h, u int) (cr, cz, dn, r float32) {
+	r, z, n := k.gates[u], k.gates[h+u], k.gates[2*h+u]
+	dn = (1 - z) * (1 - n*n)
+	cr = dn * k.aux[u] * r * (1 - r) // aux: W_hn h + b_hn
+	cz = (k.prev[u] - n) * z * (1 - z)
+	return cr, cz, dn, r
 }

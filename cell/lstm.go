@@ -36,20 +36,22 @@ func (c *rnnCell) forwardLSTM(k *Cache, next []float32) {
 
 func (c *rnnCell) coefLSTM(k *Cache, coefIH, coefHH []float32) {
 	h := c.lay.Hidden
-	ig, fg, gg, og := k.gates[:h], k.gates[h:2*h], k.gates[2*h:3*h], k.gates[3*h:]
-	cPrev := k.prev[h:]
-	tc := k.aux
+	ig, fg, gg, og := k.gates[:h], k.gates[h:2*h], k.gates[2*h:3*h], k.gates[3*h:4*h]
+	tc, cPrev := k.aux[:h], k.prev[h:2*h]
 	for u := range h {
-		// ∂c'/∂(pre-activation of i, f, g)
-		di := gg[u] * ig[u] * (1 - ig[u])
-		df := cPrev[u] * fg[u] * (1 - fg[u])
-		dg := ig[u] * (1 - gg[u]*gg[u])
-		dhdc := og[u] * (1 - tc[u]*tc[u]) // ∂h'/∂c'
-		do := tc[u] * og[u] * (1 - og[u])
+		di, df, dg, dhdc, do := lstmDerivs(ig[u], fg[u], gg[u], og[u], tc[u], cPrev[u])
 		hrow := coefIH[4*u : 4*u+4]
 		hrow[0], hrow[1], hrow[2], hrow[3] = dhdc*di, dhdc*df, dhdc*dg, do
 		crow := coefIH[4*(h+u) : 4*(h+u)+4]
 		crow[0], crow[1], crow[2], crow[3] = di, df, dg, 0
 	}
 	copy(coefHH, coefIH)
+}
+
+// lstmDerivs returns, from unit u's gates i, f, g, o, tc = tanh(c') and c = c_{t-1}, its
+// ∂c'/∂ of the i, f and g pre-activations, ∂h'/∂c' and ∂h'/∂ of o's pre-activation: the
+// one place these formulas live (coefLSTM and gateGradients read them). It takes values,
+// not the cache, so that it inlines.
+func lstmDerivs(i, f, g, o, tc, c float32) (di, df, dg, dhdc, do float32) {
+	return g * i * (1 - i), c * f * (1 - f), i * (1 - g*g), o * (1 - tc*tc), tc * o * (1 - o)
 }
