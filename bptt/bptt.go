@@ -75,9 +75,9 @@ func (b *base) ZeroGrad() {
 	clear(b.gradHead)
 }
 
-// setBatch gives the algorithm a gradient batch of cols columns (at least 1).
+// setBatch gives the algorithm a gradient batch of cols ≥ 1 columns.
 func (b *base) setBatch(cols int) error {
-	batch, err := cell.NewGradBatch(b.cell, max(1, cols))
+	batch, err := cell.NewGradBatch(b.cell, cols)
 	if err != nil {
 		return fmt.Errorf("bptt: %w", err)
 	}

@@ -352,17 +352,16 @@ func (c *Checkpointed) advance(from, to int) {
 // and it gives Forward's bits, which keeps the gradient bit-identical.
 func (c *Checkpointed) forward(from, to int) {
 	caches := c.caches[:to-from]
-	if len(caches) < projectMin {
-		for t := from + 1; t <= to; t++ {
-			c.cell.Forward(caches[t-from-1], c.cur, c.cur, c.xs[t-1])
-			c.forwards++
-			c.firstVisit(t, c.cur)
-		}
-		return
+	project := len(caches) >= projectMin
+	if project {
+		c.cell.ProjectInputs(caches, c.xs[from:to])
 	}
-	c.cell.ProjectInputs(caches, c.xs[from:to])
 	for t := from + 1; t <= to; t++ {
-		c.cell.ForwardProjected(caches[t-from-1], c.cur, c.cur)
+		if project {
+			c.cell.ForwardProjected(caches[t-from-1], c.cur, c.cur)
+		} else {
+			c.cell.Forward(caches[t-from-1], c.cur, c.cur, c.xs[t-1])
+		}
 		c.forwards++
 		c.firstVisit(t, c.cur)
 	}
