@@ -12,6 +12,9 @@ import (
 // BenchmarkCell times one step of each per-step method. GFLOP/s counts the multiply-adds
 // of the matrix products only (2 flops each): forward G·H·(I+H), backward twice that (the
 // parameter outer products and the transposed products), the state Jacobian G·S·H.
+// backward-batch is BackwardBatch with full BPTT's batch (its flushes amortised over the
+// steps); forward-projected is ProjectInputs over 16 steps and their ForwardProjected,
+// reported per step (ns/step).
 func BenchmarkCell(b *testing.B) {
 	for _, kind := range []cell.Kind{cell.RNNTanh, cell.GRU, cell.LSTM} {
 		for _, h := range []int{32, 128} {
@@ -31,6 +34,16 @@ func BenchmarkCell(b *testing.B) {
 			grad := make([]float32, c.NumParams())
 			j := kernels.NewMat(s, s)
 			c.Forward(k, state, state, x)
+			batch, err := cell.NewGradBatch(c, cell.DefaultBatchCols(c))
+			if err != nil {
+				b.Fatal(err)
+			}
+			const projected = 16
+			caches := make([]*cell.Cache, projected)
+			xs := make([][]float32, projected)
+			for i := range caches {
+				caches[i], xs[i] = c.NewCache(), randVec(rng, h)
+			}
 			mv := float64(g * h * (2 * h))
 			ops := []struct {
 				name  string
@@ -39,6 +52,13 @@ func BenchmarkCell(b *testing.B) {
 			}{
 				{"forward", 2 * mv, func() { c.Forward(k, state, state, x) }},
 				{"backward", 4 * mv, func() { c.Backward(k, dPrev, dx, grad, v) }},
+				{"backward-batch", 4 * mv, func() { c.BackwardBatch(k, dPrev, dx, grad, batch, v) }},
+				{"forward-projected", projected * 2 * mv, func() {
+					c.ProjectInputs(caches, xs)
+					for _, ck := range caches {
+						c.ForwardProjected(ck, state, state)
+					}
+				}},
 				{"jacobian", 2 * float64(g*s*h), func() { c.StateJacobian(k, j) }},
 			}
 			for _, op := range ops {
@@ -47,6 +67,9 @@ func BenchmarkCell(b *testing.B) {
 						op.f()
 					}
 					b.ReportMetric(op.flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+					if op.name == "forward-projected" {
+						b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*projected), "ns/step")
+					}
 				})
 			}
 		}
