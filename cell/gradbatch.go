@@ -6,8 +6,8 @@ import (
 	"github.com/chronograd/chronograd/kernels"
 )
 
-// GradBatch defers the weight gradient of up to Cols backward steps and adds it with
-// matrix-matrix products.
+// GradBatch defers the weight gradient of backward steps, one column per step up to its
+// size, and adds it with matrix-matrix products.
 //
 // A backward step's ∂L/∂θ is two outer products and two vectors: with g_ih, g_hh the
 // gradients w.r.t. the ih and hh gate pre-activations (see ImmediateCoefficients),
@@ -89,17 +89,11 @@ func NewGradBatch(c Cell, cols int) (*GradBatch, error) {
 	return b, nil
 }
 
-// Cols is the number of columns.
-func (b *GradBatch) Cols() int { return b.cols }
-
 // Bytes is the memory the batch holds.
 func (b *GradBatch) Bytes() int { return b.cols*gradBatchColBytes(b.lay) + 4*len(b.one) }
 
 // ColBytes is the memory one more column would take.
 func (b *GradBatch) ColBytes() int { return gradBatchColBytes(b.lay) }
-
-// Pending is the number of recorded columns not yet flushed.
-func (b *GradBatch) Pending() int { return b.n }
 
 // record adds the step's bias gradient to grad and stores the rest as the next column,
 // flushing the batch into grad first when it is full.
@@ -158,6 +152,3 @@ func (b *GradBatch) ger(dw []float32, g kernels.Mat, v []float32) {
 	}
 	kernels.Ger(kernels.MatOf(len(b.one), len(v), dw), 1, b.one, v)
 }
-
-// Discard empties the batch without adding anything.
-func (b *GradBatch) Discard() { b.n = 0 }
