@@ -11,9 +11,20 @@ import "github.com/chronograd/chronograd/kernels"
 //
 // The cache keeps i, f, g, o and tanh(c'); c is in the cache's copy of s_{t-1}.
 
-// forwardLSTM finishes the step whose input part of the pre-activations (W_ih x + b_ih
-// + b_hh) is in k.gates (see inputPart); the gates overwrite it.
-func (c *rnnCell) forwardLSTM(k *Cache, next []float32) {
+func init() {
+	register(LSTM, kindSpec{name: "lstm", gates: 4, stateFactor: 2, eq: lstm{}})
+}
+
+type lstm struct{}
+
+// The two bias vectors enter a together.
+func (lstm) inputBias(c *layer, dst []float32, r0, r1 int) {
+	kernels.Add(dst, c.bih[r0:r1], c.bhh[r0:r1])
+}
+
+// forward finishes the step whose input part of the pre-activations (W_ih x + b_ih +
+// b_hh) is in k.gates; the gates overwrite it.
+func (lstm) forward(c *layer, k *Cache, next []float32) {
 	h := c.lay.Hidden
 	pre := c.preIH
 	copy(pre, k.gates)
@@ -34,7 +45,7 @@ func (c *rnnCell) forwardLSTM(k *Cache, next []float32) {
 	kernels.Mul(next[:h], og, tc)
 }
 
-func (c *rnnCell) coefLSTM(k *Cache, coefIH, coefHH []float32) {
+func (lstm) coefficients(c *layer, k *Cache, coefIH, coefHH []float32) {
 	h := c.lay.Hidden
 	ig, fg, gg, og := k.gates[:h], k.gates[h:2*h], k.gates[2*h:3*h], k.gates[3*h:4*h]
 	tc, cPrev := k.aux[:h], k.prev[h:2*h]
@@ -48,10 +59,84 @@ func (c *rnnCell) coefLSTM(k *Cache, coefIH, coefHH []float32) {
 	copy(coefHH, coefIH)
 }
 
+// gateGradients takes each unit's derivatives straight from lstmDerivs rather than
+// through the coefficient arrays: it runs in every backward step, and the detour cost
+// 5–10% of a step at n = 32.
+func (lstm) gateGradients(c *layer, k *Cache, v []float32) {
+	h := c.lay.Hidden
+	gIH := c.gIH
+	ig, fg, gg, og := k.gates[:h], k.gates[h:2*h], k.gates[2*h:3*h], k.gates[3*h:4*h]
+	tc, cPrev := k.aux[:h], k.prev[h:2*h]
+	vh, vc := v[:h], v[h:2*h]
+	for u := range vh {
+		di, df, dg, dhdc, do := lstmDerivs(ig[u], fg[u], gg[u], og[u], tc[u], cPrev[u])
+		gIH[u] = vh[u]*(dhdc*di) + vc[u]*di
+		gIH[h+u] = vh[u]*(dhdc*df) + vc[u]*df
+		gIH[2*h+u] = vh[u]*(dhdc*dg) + vc[u]*dg
+		gIH[3*h+u] = vh[u] * do
+	}
+	copy(c.gHH, gIH)
+}
+
 // lstmDerivs returns, from unit u's gates i, f, g, o, tc = tanh(c') and c = c_{t-1}, its
 // ∂c'/∂ of the i, f and g pre-activations, ∂h'/∂c' and ∂h'/∂ of o's pre-activation: the
-// one place these formulas live (coefLSTM and gateGradients read them). It takes values,
-// not the cache, so that it inlines.
+// one place these formulas live. It takes values, not the cache, so that it inlines.
 func lstmDerivs(i, f, g, o, tc, c float32) (di, df, dg, dhdc, do float32) {
 	return g * i * (1 - i), c * f * (1 - f), i * (1 - g*g), o * (1 - tc*tc), tc * o * (1 - o)
+}
+
+// c_t = f ⊙ c_{t-1} + ..., h_t = o ⊙ tanh(c_t): c_{t-1} reaches both directly; h_{t-1}
+// enters only through W_hh.
+func (lstm) directVJP(c *layer, k *Cache, dPrev, dNext []float32) {
+	h := c.lay.Hidden
+	f, o := k.gates[h:2*h], k.gates[3*h:4*h]
+	for u := range h {
+		dh, dc := dNext[u], dNext[h+u]
+		tc := k.aux[u]
+		dPrev[h+u] = f[u] * (dc + dh*o[u]*(1-tc*tc))
+		dPrev[u] = 0
+	}
+}
+
+func (lstm) directJacobian(c *layer, k *Cache, j kernels.Mat) {
+	h := c.lay.Hidden
+	f, o := k.gates[h:2*h], k.gates[3*h:4*h]
+	for u := range h {
+		tc := k.aux[u]
+		j.Data[u*j.Stride+h+u] += o[u] * (1 - tc*tc) * f[u]
+		j.Data[(h+u)*j.Stride+h+u] += f[u]
+	}
+}
+
+func (lstm) stateJVP(c *layer, k *Cache, out, v, wv []float32) {
+	h, g := c.lay.Hidden, c.lay.Gates
+	f, o := k.gates[h:2*h], k.gates[3*h:4*h]
+	for u := range h {
+		vc := v[h+u]
+		tc := k.aux[u]
+		ch := c.coefHH[4*u : 4*u+4]
+		cc := c.coefHH[4*(h+u) : 4*(h+u)+4]
+		var sh, sc float32
+		for gate := range g {
+			sh += ch[gate] * wv[gate*h+u]
+			sc += cc[gate] * wv[gate*h+u]
+		}
+		out[u] = sh + o[u]*(1-tc*tc)*f[u]*vc
+		out[h+u] = sc + f[u]*vc
+	}
+}
+
+func (lstm) unitDirect(c *layer, k *Cache, u int, blk []float32) {
+	h := c.lay.Hidden
+	f, o, tc := k.gates[h+u], k.gates[3*h+u], k.aux[u]
+	blk[1] += o * (1 - tc*tc) * f
+	blk[3] += f
+}
+
+// CellTanh is LSTM's tanh(c_t) (nil for other kinds).
+func (c *Cache) CellTanh() []float32 {
+	if c.kind == LSTM {
+		return c.aux
+	}
+	return nil
 }

@@ -5,17 +5,29 @@ import "github.com/chronograd/chronograd/kernels"
 // Vanilla (leaky) RNN, PyTorch's nn.RNN when α = 1:
 //
 //	u_t = W_ih x_t + b_ih + W_hh s_{t-1} + b_hh
-//	s_t = (1-α)·s_{t-1} + α·φ(u_t),  φ = tanh or ReLU
+//	s_t = (1-α)·s_{t-1} + α·φ(u_t),  φ = tanh (rnn_tanh) or ReLU (rnn_relu)
 //
-// The cache keeps u_t and φ'(u_t) (RFLO's eligibility traces read both).
+// The cache keeps u_t and φ'(u_t) (RFLO's eligibility traces read both). ReLU's
+// derivative at 0 is 0, as in PyTorch.
 
-// forwardVanilla finishes the step whose input part of u_t (W_ih x_t + b_ih + b_hh) is
-// already in k.gates (see inputPart).
-func (c *rnnCell) forwardVanilla(k *Cache, next []float32) {
+func init() {
+	register(RNNTanh, kindSpec{name: "rnn_tanh", gates: 1, stateFactor: 1, leaky: true, eq: vanilla{relu: false}})
+	register(RNNReLU, kindSpec{name: "rnn_relu", gates: 1, stateFactor: 1, leaky: true, eq: vanilla{relu: true}})
+}
+
+// vanilla holds the equations of both vanilla kinds; relu selects φ.
+type vanilla struct{ relu bool }
+
+// The two bias vectors enter u_t together.
+func (vanilla) inputBias(c *layer, dst []float32, r0, r1 int) {
+	kernels.Add(dst, c.bih[r0:r1], c.bhh[r0:r1])
+}
+
+func (v vanilla) forward(c *layer, k *Cache, next []float32) {
 	u, deriv := k.gates, k.aux
 	kernels.MatVecAdd(u, c.whh, k.prev)
 	a, beta := c.alpha, 1-c.alpha
-	if c.lay.Kind == RNNTanh {
+	if !v.relu {
 		kernels.Tanh(deriv, u) // φ(u), overwritten with φ'(u) below
 		for i, phi := range deriv {
 			deriv[i] = 1 - phi*phi
@@ -34,9 +46,59 @@ func (c *rnnCell) forwardVanilla(k *Cache, next []float32) {
 }
 
 // ∂s_t[u]/∂u_t[u] = α·φ'(u_t[u]), for the ih and hh parameters alike.
-func (c *rnnCell) coefVanilla(k *Cache, coefIH, coefHH []float32) {
+func (vanilla) coefficients(c *layer, k *Cache, coefIH, coefHH []float32) {
 	for i, d := range k.aux {
 		coefIH[i] = c.alpha * d
 		coefHH[i] = c.alpha * d
 	}
+}
+
+func (vanilla) gateGradients(c *layer, k *Cache, v []float32) {
+	h := c.lay.Hidden
+	a, d := c.alpha, k.aux[:h]
+	for u, vs := range v[:h] {
+		c.gIH[u] = vs * (a * d[u])
+	}
+	copy(c.gHH, c.gIH)
+}
+
+// D_t = (1-α)·I: s_t = (1-α)·s_{t-1} + ...
+func (vanilla) directVJP(c *layer, _ *Cache, dPrev, dNext []float32) {
+	beta := 1 - c.alpha
+	for i, d := range dNext {
+		dPrev[i] = beta * d
+	}
+}
+
+func (vanilla) directJacobian(c *layer, _ *Cache, j kernels.Mat) {
+	for u := range c.lay.Hidden {
+		j.Data[u*j.Stride+u] += 1 - c.alpha
+	}
+}
+
+func (vanilla) stateJVP(c *layer, _ *Cache, out, v, wv []float32) {
+	beta := 1 - c.alpha
+	for u := range c.lay.Hidden {
+		out[u] = beta*v[u] + c.coefHH[u]*wv[u]
+	}
+}
+
+func (vanilla) unitDirect(c *layer, _ *Cache, _ int, blk []float32) { blk[0] += 1 - c.alpha }
+
+// PreActivation is the vanilla cell's u = W_ih x_t + b_ih + W_hh s_{t-1} + b_hh (nil for
+// the other kinds).
+func (c *Cache) PreActivation() []float32 {
+	if c.kind.IsVanilla() {
+		return c.gates
+	}
+	return nil
+}
+
+// ActivationDeriv is the vanilla cell's φ'(u) (nil for the other kinds). ReLU's
+// derivative at 0 is 0, as in PyTorch.
+func (c *Cache) ActivationDeriv() []float32 {
+	if c.kind.IsVanilla() {
+		return c.aux
+	}
+	return nil
 }

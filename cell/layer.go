@@ -1,0 +1,277 @@
+package cell
+
+import (
+	"fmt"
+
+	"github.com/chronograd/chronograd/kernels"
+)
+
+// layer implements Cell for every kind: a kind's equations (its file) define the
+// arithmetic of a step around the two matrix products W_ih·x_t and W_hh·h_{t-1}, and the
+// layer does the products, the checks and everything derived from the equations: the
+// backward step, the Jacobians and the immediate Jacobian.
+type layer struct {
+	lay      Layout
+	eq       equations
+	alpha    float32
+	state    int
+	params   []float32
+	wih, whh kernels.Mat
+	bih, bhh []float32
+
+	// scratch, reused by every step
+	preIH, preHH   []float32 // G·H pre-activations
+	gIH, gHH       []float32 // G·H gradients w.r.t. the ih and hh gate pre-activations
+	coefIH, coefHH []float32 // S·G immediate-Jacobian coefficients
+}
+
+func (c *layer) Kind() Kind        { return c.lay.Kind }
+func (c *layer) HiddenSize() int   { return c.lay.Hidden }
+func (c *layer) StateSize() int    { return c.state }
+func (c *layer) InputSize() int    { return c.lay.Input }
+func (c *layer) NumParams() int    { return len(c.params) }
+func (c *layer) Alpha() float32    { return c.alpha }
+func (c *layer) Params() []float32 { return c.params }
+func (c *layer) Layout() Layout    { return c.lay }
+func (c *layer) NewCache() *Cache  { return newCache(c.lay.Kind, c.lay.Hidden, c.lay.Input) }
+func (c *layer) gateRows() int     { return c.lay.Gates * c.lay.Hidden }
+func (c *layer) String() string {
+	return fmt.Sprintf("%v(H=%d, I=%d)", c.lay.Kind, c.lay.Hidden, c.lay.Input)
+}
+func (c *layer) hprev(k *Cache) []float32 { return k.prev[:c.lay.Hidden] }
+
+func (c *layer) CheckInput(x []float32) error {
+	if len(x) != c.lay.Input {
+		return fmt.Errorf("cell: input has %d values, the %v cell takes %d", len(x), c.lay.Kind, c.lay.Input)
+	}
+	return nil
+}
+
+func (c *layer) checkCache(op string, k *Cache) {
+	if k == nil || k.kind != c.lay.Kind || k.hidden != c.lay.Hidden || k.input != c.lay.Input {
+		if k == nil {
+			panic(fmt.Sprintf("cell: %s: nil cache", op))
+		}
+		panic(fmt.Sprintf("cell: %s: cache for %v(H=%d, I=%d) used with %v", op, k.kind, k.hidden, k.input, c))
+	}
+}
+
+func checkLen(op, name string, got, want int) {
+	if got != want {
+		panic(fmt.Sprintf("cell: %s: len(%s) = %d, want %d", op, name, got, want))
+	}
+}
+
+func (c *layer) Forward(k *Cache, next, prev, x []float32) {
+	c.checkCache("Forward", k)
+	checkLen("Forward", "next", len(next), c.state)
+	checkLen("Forward", "prev", len(prev), c.state)
+	checkLen("Forward", "x", len(x), c.lay.Input)
+	// Read only the cache's copies from here on, so next may alias prev.
+	copy(k.prev, prev)
+	copy(k.x, x)
+	c.inputPart(k, 0, len(k.gates))
+	k.projected = false
+	c.eq.forward(c, k, next)
+}
+
+// inputPart writes rows [r0, r1) of the input part of the step's pre-activations into
+// k.gates, from k.x: W_ih x plus the kind's inputBias. Every kind's forward step starts
+// from it, and each row is computed the same way whichever rows a call covers, so
+// ProjectInputs can sweep W_ih in blocks of rows.
+func (c *layer) inputPart(k *Cache, r0, r1 int) {
+	dst := k.gates[r0:r1]
+	c.eq.inputBias(c, dst, r0, r1)
+	kernels.MatVecAdd(dst, c.wih.Slice(r0, r1, 0, c.wih.Cols), k.x)
+}
+
+// projectRows is how many rows of W_ih ProjectInputs sweeps over all its inputs at a
+// time: about 16 KiB of them, half of L1, in multiples of 16 rows so that the matrix-vector
+// kernels (which group rows by 4 and 8) group each row as a whole-matrix call does.
+func (c *layer) projectRows() int {
+	return max(16, 4096/max(1, c.lay.Input)/16*16)
+}
+
+func (c *layer) ProjectInputs(caches []*Cache, xs [][]float32) {
+	if len(caches) != len(xs) {
+		panic(fmt.Sprintf("cell: ProjectInputs: %d caches for %d inputs", len(caches), len(xs)))
+	}
+	for j, k := range caches {
+		c.checkCache("ProjectInputs", k)
+		checkLen("ProjectInputs", "x", len(xs[j]), c.lay.Input)
+		copy(k.x, xs[j])
+		k.projected = true
+	}
+	gh, step := c.gateRows(), c.projectRows()
+	for r0 := 0; r0 < gh; r0 += step {
+		r1 := min(gh, r0+step)
+		for _, k := range caches {
+			c.inputPart(k, r0, r1)
+		}
+	}
+}
+
+func (c *layer) ForwardProjected(k *Cache, next, prev []float32) {
+	c.checkCache("ForwardProjected", k)
+	checkLen("ForwardProjected", "next", len(next), c.state)
+	checkLen("ForwardProjected", "prev", len(prev), c.state)
+	if !k.projected {
+		panic("cell: ForwardProjected: the cache has no projected input (call ProjectInputs first)")
+	}
+	k.projected = false
+	copy(k.prev, prev)
+	c.eq.forward(c, k, next)
+}
+
+func (c *layer) ImmediateCoefficients(k *Cache, coefIH, coefHH []float32) {
+	c.checkCache("ImmediateCoefficients", k)
+	n := c.state * c.lay.Gates
+	checkLen("ImmediateCoefficients", "coefIH", len(coefIH), n)
+	checkLen("ImmediateCoefficients", "coefHH", len(coefHH), n)
+	c.eq.coefficients(c, k, coefIH, coefHH)
+}
+
+// addParamGrad adds the parameter gradient of the gate gradients in c.gIH, c.gHH.
+func (c *layer) addParamGrad(k *Cache, grad []float32) {
+	l := c.lay
+	gh := c.gateRows()
+	kernels.Ger(kernels.MatOf(gh, l.Input, grad[l.WeightIH:l.WeightHH]), 1, c.gIH, k.x)
+	kernels.Ger(kernels.MatOf(gh, l.Hidden, grad[l.WeightHH:l.BiasIH]), 1, c.gHH, c.hprev(k))
+	kernels.Axpy(1, c.gIH, grad[l.BiasIH:l.BiasHH])
+	kernels.Axpy(1, c.gHH, grad[l.BiasHH:])
+}
+
+func (c *layer) AddImmediateVJP(k *Cache, grad, v []float32) {
+	c.checkCache("AddImmediateVJP", k)
+	checkLen("AddImmediateVJP", "grad", len(grad), len(c.params))
+	checkLen("AddImmediateVJP", "v", len(v), c.state)
+	c.eq.gateGradients(c, k, v)
+	c.addParamGrad(k, grad)
+}
+
+func (c *layer) Backward(k *Cache, dPrev, dx, grad, dNext []float32) {
+	c.checkBackward("Backward", k, dPrev, dx, dNext)
+	if grad != nil {
+		checkLen("Backward", "grad", len(grad), len(c.params))
+	}
+	// Everything that reads dNext through the gates happens before dPrev is written, so
+	// the two may be the same slice.
+	c.eq.gateGradients(c, k, dNext)
+	if grad != nil {
+		c.addParamGrad(k, grad)
+	}
+	c.inputStateVJP(k, dPrev, dx, dNext)
+}
+
+func (c *layer) BackwardBatch(k *Cache, dPrev, dx, grad []float32, batch *GradBatch, dNext []float32) {
+	c.checkBackward("BackwardBatch", k, dPrev, dx, dNext)
+	checkLen("BackwardBatch", "grad", len(grad), len(c.params))
+	if batch == nil || batch.lay != c.lay {
+		panic(fmt.Sprintf("cell: BackwardBatch: the gradient batch is not for %v", c))
+	}
+	c.eq.gateGradients(c, k, dNext)
+	batch.record(grad, c.gIH, c.gHH, k.x, c.hprev(k))
+	c.inputStateVJP(k, dPrev, dx, dNext)
+}
+
+// checkBackward panics, naming op and the sizes, when a backward step's vectors have the
+// wrong lengths.
+func (c *layer) checkBackward(op string, k *Cache, dPrev, dx, dNext []float32) {
+	c.checkCache(op, k)
+	checkLen(op, "dPrev", len(dPrev), c.state)
+	checkLen(op, "dNext", len(dNext), c.state)
+	if dx != nil {
+		checkLen(op, "dx", len(dx), c.lay.Input)
+	}
+}
+
+// inputStateVJP finishes a backward step from the gate gradients: ∂L/∂x_t into dx
+// (unless nil) and ∂L/∂s_{t-1} into dPrev, which may alias dNext.
+func (c *layer) inputStateVJP(k *Cache, dPrev, dx, dNext []float32) {
+	if dx != nil {
+		clear(dx)
+		kernels.MatTVecAdd(dx, c.wih, c.gIH)
+	}
+	c.eq.directVJP(c, k, dPrev, dNext)
+	kernels.MatTVecAdd(dPrev[:c.lay.Hidden], c.whh, c.gHH)
+}
+
+func (c *layer) StateJacobian(k *Cache, j kernels.Mat) {
+	c.checkCache("StateJacobian", k)
+	if j.Rows != c.state || j.Cols != c.state {
+		panic(fmt.Sprintf("cell: StateJacobian: J is %d×%d, want %d×%d", j.Rows, j.Cols, c.state, c.state))
+	}
+	c.eq.coefficients(c, k, c.coefIH, c.coefHH)
+	h, g := c.lay.Hidden, c.lay.Gates
+	for s := range c.state {
+		row := j.Row(s)
+		clear(row)
+		u := s % h
+		// Through W_hh: ∂s/∂h_{t-1} = Σ_k coefHH[s,k]·W_hh[k·H+u, :].
+		for gate, coef := range c.coefHH[s*g : s*g+g] {
+			if coef != 0 {
+				kernels.Axpy(coef, c.whh.Row(gate*h+u), row[:h])
+			}
+		}
+	}
+	c.eq.directJacobian(c, k, j)
+}
+
+func (c *layer) StateJVP(k *Cache, out, v []float32) {
+	c.checkCache("StateJVP", k)
+	checkLen("StateJVP", "out", len(out), c.state)
+	checkLen("StateJVP", "v", len(v), c.state)
+	c.eq.coefficients(c, k, c.coefIH, c.coefHH)
+	// Through W_hh: (J·v)[s] = Σ_k coefHH[s,k]·(W_hh·v_h)[k·H+u]. preHH is free scratch
+	// outside Forward. Everything reading v happens before out is written.
+	wv := c.preHH
+	kernels.MatVec(wv, c.whh, v[:c.lay.Hidden])
+	c.eq.stateJVP(c, k, out, v, wv)
+}
+
+func (c *layer) UnitJacobian(k *Cache, blocks []float32) {
+	c.checkCache("UnitJacobian", k)
+	h, g := c.lay.Hidden, c.lay.Gates
+	fs := c.lay.Kind.StateFactor()
+	checkLen("UnitJacobian", "blocks", len(blocks), h*fs*fs)
+	c.eq.coefficients(c, k, c.coefIH, c.coefHH)
+	for u := range h {
+		blk := blocks[u*fs*fs : (u+1)*fs*fs]
+		for a := range fs {
+			s := a*h + u
+			// Only h_{t-1}[u] enters through W_hh's column u.
+			var viaW float32
+			for gate := range g {
+				viaW += c.coefHH[s*g+gate] * c.whh.At(gate*h+u, u)
+			}
+			blk[a*fs] = viaW
+			for b := 1; b < fs; b++ {
+				blk[a*fs+b] = 0
+			}
+		}
+		c.eq.unitDirect(c, k, u, blk)
+	}
+}
+
+func (c *layer) AddImmediate(k *Cache, m kernels.Mat) {
+	c.checkCache("AddImmediate", k)
+	if m.Rows != c.state || m.Cols != len(c.params) {
+		panic(fmt.Sprintf("cell: AddImmediate: M is %d×%d, want %d×%d", m.Rows, m.Cols, c.state, len(c.params)))
+	}
+	c.eq.coefficients(c, k, c.coefIH, c.coefHH)
+	l := c.lay
+	h, g, in := l.Hidden, l.Gates, l.Input
+	hp := c.hprev(k)
+	for s := range c.state {
+		row := m.Row(s)
+		u := s % h
+		for gate := range g {
+			r := gate*h + u
+			cih, chh := c.coefIH[s*g+gate], c.coefHH[s*g+gate]
+			kernels.Axpy(cih, k.x, row[l.WeightIH+r*in:l.WeightIH+r*in+in])
+			kernels.Axpy(chh, hp, row[l.WeightHH+r*h:l.WeightHH+r*h+h])
+			row[l.BiasIH+r] += cih
+			row[l.BiasHH+r] += chh
+		}
+	}
+}

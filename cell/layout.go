@@ -1,0 +1,59 @@
+package cell
+
+import "fmt"
+
+// Layout says where PyTorch's tensors live in the flat parameter vector.
+type Layout struct {
+	Kind                               Kind
+	Hidden, Input, Gates               int
+	WeightIH, WeightHH, BiasIH, BiasHH int // offsets of the four tensors
+}
+
+// NumParams is P = G·H·(I+H+2).
+func (l Layout) NumParams() int { return l.BiasHH + l.Gates*l.Hidden }
+
+// GateRow returns the gate row r = k·H + u that parameter p belongs to (see
+// Cell.ImmediateCoefficients): the unit u = r mod H is the only one p feeds directly.
+func (l Layout) GateRow(p int) int {
+	switch {
+	case p < 0 || p >= l.NumParams():
+		panic(fmt.Sprintf("cell: GateRow(%d) of %d parameters", p, l.NumParams()))
+	case p < l.WeightHH:
+		return (p - l.WeightIH) / l.Input
+	case p < l.BiasIH:
+		return (p - l.WeightHH) / l.Hidden
+	case p < l.BiasHH:
+		return p - l.BiasIH
+	}
+	return p - l.BiasHH
+}
+
+// Tensors lists the named views in storage order, with PyTorch's names and shapes.
+func (l Layout) Tensors() []Tensor {
+	gh := l.Gates * l.Hidden
+	return []Tensor{
+		{Name: "weight_ih_l0", Shape: []int{gh, l.Input}, Offset: l.WeightIH},
+		{Name: "weight_hh_l0", Shape: []int{gh, l.Hidden}, Offset: l.WeightHH},
+		{Name: "bias_ih_l0", Shape: []int{gh}, Offset: l.BiasIH},
+		{Name: "bias_hh_l0", Shape: []int{gh}, Offset: l.BiasHH},
+	}
+}
+
+// Tensor is a named view of a flat parameter (or gradient) vector.
+type Tensor struct {
+	Name   string
+	Shape  []int
+	Offset int
+}
+
+// Size is the number of elements, the product of Shape.
+func (t Tensor) Size() int {
+	n := 1
+	for _, d := range t.Shape {
+		n *= d
+	}
+	return n
+}
+
+// Of returns the tensor's elements within flat (a parameter or gradient vector).
+func (t Tensor) Of(flat []float32) []float32 { return flat[t.Offset : t.Offset+t.Size()] }
