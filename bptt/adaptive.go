@@ -7,6 +7,7 @@ import (
 
 	"github.com/chronograd/chronograd/cell"
 	"github.com/chronograd/chronograd/diagnose"
+	"github.com/chronograd/chronograd/internal/linalg"
 )
 
 // Adaptive is truncated BPTT whose window adapts to how fast credit decays, after Aicher,
@@ -202,13 +203,13 @@ func (a *Adaptive) runProbe(dy []float32) {
 	}
 	S := len(a.probe)
 	for k := 0; ; k++ {
-		a.phiSum[k] += norm32(a.probe)
+		a.phiSum[k] += linalg.Norm32(a.probe)
 		row := a.adjSum[k*S : (k+1)*S]
 		for i, v := range a.probe {
 			row[i] += float64(v)
 		}
 		if a.cfg.Jacobian {
-			a.gainSum[k] += norm32(a.dir)
+			a.gainSum[k] += linalg.Norm32(a.dir)
 		}
 		if k == a.cfg.KMax {
 			break
@@ -272,14 +273,6 @@ func (a *Adaptive) Bytes() int64 {
 	f64 := len(a.phiSum) + len(a.gainSum) + len(a.adjSum) + len(a.model) + len(a.cum) +
 		len(a.adjMean) + len(a.lastPhi) + len(a.lastGain)
 	return a.tr.Bytes() + 8*int64(f64) + 4*int64(len(a.probe)+len(a.dir))
-}
-
-func norm32(x []float32) float64 {
-	var s float64
-	for _, v := range x {
-		s += float64(v) * float64(v)
-	}
-	return math.Sqrt(s)
 }
 
 var _ Algorithm = (*Adaptive)(nil)

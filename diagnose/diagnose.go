@@ -13,6 +13,7 @@ import (
 	"math"
 
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/internal/linalg"
 	"github.com/chronograd/chronograd/kernels"
 )
 
@@ -242,7 +243,7 @@ func (r *Report) measurePhi(c cell.Cell, caches []*cell.Cache, dState []float32,
 	for t := K - 1; t < T; t++ {
 		copy(delta, dState[t*S:(t+1)*S])
 		for k := 0; ; k++ {
-			r.Phi[k] += norm32(delta)
+			r.Phi[k] += linalg.Norm32(delta)
 			row := mean[k*S : (k+1)*S]
 			for i, v := range delta {
 				row[i] += float64(v)
@@ -265,7 +266,7 @@ func (r *Report) measurePhi(c cell.Cell, caches []*cell.Cache, dState []float32,
 		for i := range sum {
 			sum[i] += mean[k*S+i] / n
 		}
-		r.CumGradNorm[k+1] = norm64(sum)
+		r.CumGradNorm[k+1] = linalg.Norm(sum)
 	}
 }
 
@@ -282,53 +283,19 @@ func (r *Report) measureJacobians(c cell.Cell, caches []*cell.Cache, S, T int, o
 		n++
 		r.JacobianNorm[0]++
 		c.StateJacobian(caches[t], prod)
-		r.JacobianNorm[1] += spectralNorm(prod, v, w, opt.PowerIterations)
+		r.JacobianNorm[1] += linalg.SpectralNorm(prod.Rows, prod.Cols, prod.Stride, prod.Data, v, w, opt.PowerIterations)
 		for k := 2; k <= K; k++ {
 			c.StateJacobian(caches[t-k+1], jac)
 			clear(next.Data)
 			kernels.Gemm(next, prod, jac)
 			prod, next = next, prod
-			r.JacobianNorm[k] += spectralNorm(prod, v, w, opt.PowerIterations)
+			r.JacobianNorm[k] += linalg.SpectralNorm(prod.Rows, prod.Cols, prod.Stride, prod.Data, v, w, opt.PowerIterations)
 		}
 	}
 	r.JacobianOrigins = n
 	for k := range r.JacobianNorm {
 		r.JacobianNorm[k] /= float64(n)
 	}
-}
-
-// spectralNorm estimates ‖A‖₂ by power iteration on AᵀA from a fixed, dense start
-// vector (deterministic, and not orthogonal to the top singular vector except by
-// measure-zero accident), in float64.
-func spectralNorm(a kernels.Mat, v, w []float64, iters int) float64 {
-	for i := range v {
-		v[i] = 1 + 0.1*float64(i%7)
-	}
-	normalize(v)
-	var sigma float64
-	for range iters {
-		for i := range a.Rows { // w = A·v
-			var s float64
-			for j, x := range a.Row(i) {
-				s += float64(x) * v[j]
-			}
-			w[i] = s
-		}
-		sigma = norm64(w)
-		if sigma == 0 || math.IsInf(sigma, 0) || math.IsNaN(sigma) {
-			return sigma
-		}
-		clear(v) // v = Aᵀ·w
-		for i := range a.Rows {
-			for j, x := range a.Row(i) {
-				v[j] += float64(x) * w[i]
-			}
-		}
-		if normalize(v) == 0 {
-			return sigma
-		}
-	}
-	return sigma
 }
 
 // lyapunov propagates an orthonormal frame Q (S×p) through the state Jacobians,
@@ -356,12 +323,12 @@ func lyapunov(c cell.Cell, caches []*cell.Cache, S, p, burnIn int) []float64 {
 				col[i] = float64(x)
 			}
 			for m := range j {
-				d := dot64(q[m], col)
+				d := linalg.Dot(q[m], col)
 				for i := range col {
 					col[i] -= d * q[m][i]
 				}
 			}
-			rjj := normalize(col)
+			rjj := linalg.Normalize(col)
 			copy(q[j], col)
 			if t >= burnIn {
 				sums[j] += math.Log(rjj)
@@ -396,35 +363,6 @@ func (r *Report) spectral(c cell.Cell) error {
 		r.SpectralRadius = r.GateSpectralRadius[candidateGate]
 	}
 	return nil
-}
-
-func norm32(x []float32) float64 {
-	var s float64
-	for _, v := range x {
-		s += float64(v) * float64(v)
-	}
-	return math.Sqrt(s)
-}
-
-func norm64(x []float64) float64 { return math.Sqrt(dot64(x, x)) }
-
-func dot64(x, y []float64) float64 {
-	var s float64
-	for i, v := range x {
-		s += v * y[i]
-	}
-	return s
-}
-
-// normalize scales x to unit length and returns its former norm (0: left unchanged).
-func normalize(x []float64) float64 {
-	n := norm64(x)
-	if n > 0 {
-		for i := range x {
-			x[i] /= n
-		}
-	}
-	return n
 }
 
 func finite32(x []float32) bool { return firstNonFinite(x) < 0 }

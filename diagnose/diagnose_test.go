@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/internal/linalg"
 	"github.com/chronograd/chronograd/kernels"
 )
 
@@ -118,7 +119,7 @@ func (m *linearModel) exact(beta float64, maxLag, tau int) (phiTau, gradNorm flo
 			sum[j] += term[j]
 		}
 	}
-	return phiTau, norm64(sum)
+	return phiTau, linalg.Norm(sum)
 }
 
 func TestLinearDecayKnown(t *testing.T) {
@@ -268,7 +269,7 @@ func TestPhiMatchesJacobianProducts(t *testing.T) {
 		want := make([]float64, K+1)
 		for tt := K - 1; tt < seq.T; tt++ {
 			v := append([]float64(nil), d[tt]...)
-			want[0] += norm64(v)
+			want[0] += linalg.Norm(v)
 			for k := 1; k <= K; k++ {
 				c.StateJacobian(caches[tt-k+1], matOf(S, jac))
 				w := make([]float64, S) // w = J_{t−k+1}ᵀ·v
@@ -278,7 +279,7 @@ func TestPhiMatchesJacobianProducts(t *testing.T) {
 					}
 				}
 				v = w
-				want[k] += norm64(v)
+				want[k] += linalg.Norm(v)
 			}
 		}
 		for k := range want {

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/internal/linalg"
 	"github.com/chronograd/chronograd/kernels"
 )
 
@@ -78,8 +79,8 @@ func (a *UORO) Step(x, y []float32) (float32, error) {
 	clear(a.nuImm)
 	a.cell.AddImmediateVJP(a.cache, a.nuImm, a.nu)
 
-	rho0 := float32(math.Sqrt((norm(a.paramTilde) + a.eps) / (norm(a.jacTilde) + a.eps)))
-	rho1 := float32(math.Sqrt((norm(a.nuImm) + a.eps) / (math.Sqrt(float64(len(a.nu))) + a.eps)))
+	rho0 := float32(math.Sqrt((linalg.Norm32(a.paramTilde) + a.eps) / (linalg.Norm32(a.jacTilde) + a.eps)))
+	rho1 := float32(math.Sqrt((linalg.Norm32(a.nuImm) + a.eps) / (math.Sqrt(float64(len(a.nu))) + a.eps)))
 	for i, js := range a.jacTilde {
 		a.stateTilde[i] = rho0*js + rho1*a.nu[i]
 	}
@@ -102,14 +103,6 @@ func (a *UORO) drawSigns() {
 		a.nu[i] = float32(1 - 2*int(bits&1))
 		bits >>= 1
 	}
-}
-
-func norm(v []float32) float64 {
-	var s float64
-	for _, x := range v {
-		s += float64(x) * float64(x)
-	}
-	return math.Sqrt(s)
 }
 
 // Bytes counts s̃, θ̃, the scratch vectors and the shared buffers.

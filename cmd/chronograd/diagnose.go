@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/chronograd/chronograd/bench"
 	"github.com/chronograd/chronograd/cell"
 	"github.com/chronograd/chronograd/diagnose"
 )
@@ -65,7 +66,7 @@ func runDiagnose(args []string, stdout, _ io.Writer) error {
 	}
 	if *plotPath != "" {
 		var svg bytes.Buffer
-		if err := r.Plot(&svg); err != nil {
+		if err := bench.PlotDecay(&svg, r); err != nil {
 			return err
 		}
 		if err := writeFileAtomic(*plotPath, svg.Bytes()); err != nil {

@@ -1,10 +1,11 @@
-package cell
+package reservoir
 
 import (
 	"fmt"
 	"math"
 	"math/rand/v2"
 
+	"github.com/chronograd/chronograd/internal/linalg"
 	"github.com/chronograd/chronograd/kernels"
 )
 
@@ -42,7 +43,7 @@ func (s *SparseMat) MatVecAdd(y, x []float32) {
 
 func (s *SparseMat) resCheckVec(op string, y, x []float32) {
 	if len(x) != s.Cols || len(y) != s.Rows {
-		panic(fmt.Sprintf("cell: SparseMat.%s: %d×%d matrix with len(x) = %d, len(y) = %d", op, s.Rows, s.Cols, len(x), len(y)))
+		panic(fmt.Sprintf("reservoir: SparseMat.%s: %d×%d matrix with len(x) = %d, len(y) = %d", op, s.Rows, s.Cols, len(x), len(y)))
 	}
 }
 
@@ -74,26 +75,26 @@ func (s *SparseMat) Dense() kernels.Mat {
 func (s *SparseMat) Validate() error {
 	switch {
 	case s.Rows < 0 || s.Cols < 0:
-		return fmt.Errorf("cell: sparse matrix has negative size %d×%d", s.Rows, s.Cols)
+		return fmt.Errorf("reservoir: sparse matrix has negative size %d×%d", s.Rows, s.Cols)
 	case len(s.RowStart) != s.Rows+1:
-		return fmt.Errorf("cell: sparse matrix with %d rows has %d row starts, want %d", s.Rows, len(s.RowStart), s.Rows+1)
+		return fmt.Errorf("reservoir: sparse matrix with %d rows has %d row starts, want %d", s.Rows, len(s.RowStart), s.Rows+1)
 	case len(s.ColIndex) != len(s.Values):
-		return fmt.Errorf("cell: sparse matrix has %d column indices for %d values", len(s.ColIndex), len(s.Values))
+		return fmt.Errorf("reservoir: sparse matrix has %d column indices for %d values", len(s.ColIndex), len(s.Values))
 	case s.RowStart[0] != 0 || int(s.RowStart[s.Rows]) != len(s.Values):
-		return fmt.Errorf("cell: sparse matrix row starts run from %d to %d, want 0 to %d", s.RowStart[0], s.RowStart[s.Rows], len(s.Values))
+		return fmt.Errorf("reservoir: sparse matrix row starts run from %d to %d, want 0 to %d", s.RowStart[0], s.RowStart[s.Rows], len(s.Values))
 	}
 	for i := range s.Rows {
 		lo, hi := s.RowStart[i], s.RowStart[i+1]
 		if hi < lo {
-			return fmt.Errorf("cell: sparse matrix row %d starts at %d and ends at %d", i, lo, hi)
+			return fmt.Errorf("reservoir: sparse matrix row %d starts at %d and ends at %d", i, lo, hi)
 		}
 		for k := lo; k < hi; k++ {
 			c := s.ColIndex[k]
 			if c < 0 || int(c) >= s.Cols || (k > lo && c <= s.ColIndex[k-1]) {
-				return fmt.Errorf("cell: sparse matrix row %d has column index %d out of order or range (%d columns)", i, c, s.Cols)
+				return fmt.Errorf("reservoir: sparse matrix row %d has column index %d out of order or range (%d columns)", i, c, s.Cols)
 			}
 			if v := float64(s.Values[k]); math.IsNaN(v) || math.IsInf(v, 0) {
-				return fmt.Errorf("cell: sparse matrix element (%d, %d) is %v", i, c, v)
+				return fmt.Errorf("reservoir: sparse matrix element (%d, %d) is %v", i, c, v)
 			}
 		}
 	}
@@ -107,9 +108,9 @@ func (s *SparseMat) SpectralRadius() (float64, error) {
 		return 0, err
 	}
 	if s.Rows != s.Cols {
-		return 0, fmt.Errorf("cell: spectral radius of a %d×%d matrix: not square", s.Rows, s.Cols)
+		return 0, fmt.Errorf("reservoir: spectral radius of a %d×%d matrix: not square", s.Rows, s.Cols)
 	}
-	return specArnoldiRadius(s.Rows, func(dst, src []float64) {
+	return linalg.ArnoldiRadius(s.Rows, func(dst, src []float64) {
 		for i := range dst {
 			var sum float64
 			for k := s.RowStart[i]; k < s.RowStart[i+1]; k++ {
@@ -126,7 +127,7 @@ func (s *SparseMat) ScaleToSpectralRadius(target float64) error {
 	if err != nil {
 		return err
 	}
-	factor, err := specScaleFactor(rho, float64(specNorm32(s.Values)), target)
+	factor, err := linalg.ScaleFactor(rho, float64(linalg.Norm32(s.Values)), target)
 	if err != nil {
 		return err
 	}
@@ -134,13 +135,13 @@ func (s *SparseMat) ScaleToSpectralRadius(target float64) error {
 	return nil
 }
 
-// resRandomSparse draws an n×n matrix whose entries are independently non-zero with
+// randomSparse draws an n×n matrix whose entries are independently non-zero with
 // probability density, with standard normal values. Positions are drawn by geometric
 // skips over the row-major index space, so the cost is O(non-zeros), not O(n²).
-func resRandomSparse(n int, density float64, rng *rand.Rand) (*SparseMat, error) {
+func randomSparse(n int, density float64, rng *rand.Rand) (*SparseMat, error) {
 	total := int64(n) * int64(n)
 	if expect := float64(total) * density; expect > math.MaxInt32/2 {
-		return nil, fmt.Errorf("cell: a %d×%d reservoir with density %v has too many non-zeros", n, n, density)
+		return nil, fmt.Errorf("reservoir: a %d×%d reservoir with density %v has too many non-zeros", n, n, density)
 	}
 	s := &SparseMat{Rows: n, Cols: n, RowStart: make([]int32, n+1)}
 	logMiss := math.Log1p(-density)
@@ -168,12 +169,4 @@ func resRandomSparse(n int, density float64, rng *rand.Rand) (*SparseMat, error)
 		s.RowStart[i+1] += s.RowStart[i]
 	}
 	return s, nil
-}
-
-func specNorm32(x []float32) float64 {
-	var s float64
-	for _, v := range x {
-		s += float64(v) * float64(v)
-	}
-	return math.Sqrt(s)
 }

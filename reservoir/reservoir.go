@@ -1,4 +1,4 @@
-package cell
+package reservoir
 
 import (
 	"fmt"
@@ -8,8 +8,8 @@ import (
 	"github.com/chronograd/chronograd/kernels"
 )
 
-// ReservoirConfig describes an echo-state network reservoir.
-type ReservoirConfig struct {
+// Config describes an echo-state network reservoir.
+type Config struct {
 	Units  int // reservoir size N
 	Inputs int // input size I
 	// Density is the probability that a recurrent weight is non-zero, in (0, 1].
@@ -26,11 +26,11 @@ type ReservoirConfig struct {
 	Seed uint64
 }
 
-// Reservoir is an echo-state network: a fixed random recurrent network whose states a
+// Network is an echo-state network: a fixed random recurrent network whose states a
 // trained linear readout (RidgeRegression, RecursiveLeastSquares) maps to outputs. W is
 // sparse (CSR), so a step costs O(non-zeros + N·I) and allocates nothing.
-type Reservoir struct {
-	cfg   ReservoirConfig
+type Network struct {
+	cfg   Config
 	W     *SparseMat // N×N recurrent weights, scaled to cfg.SpectralRadius
 	WIn   kernels.Mat
 	Bias  []float32 // nil without bias
@@ -38,23 +38,23 @@ type Reservoir struct {
 	pre   []float32 // pre-activation scratch
 }
 
-// NewReservoir draws a reservoir from cfg.
-func NewReservoir(cfg ReservoirConfig) (*Reservoir, error) {
+// New draws a reservoir from cfg.
+func New(cfg Config) (*Network, error) {
 	switch {
 	case cfg.Units <= 0:
-		return nil, fmt.Errorf("cell: reservoir: Units = %d, want > 0", cfg.Units)
+		return nil, fmt.Errorf("reservoir: Units = %d, want > 0", cfg.Units)
 	case cfg.Inputs <= 0:
-		return nil, fmt.Errorf("cell: reservoir: Inputs = %d, want > 0", cfg.Inputs)
+		return nil, fmt.Errorf("reservoir: Inputs = %d, want > 0", cfg.Inputs)
 	case !(cfg.Density > 0 && cfg.Density <= 1):
-		return nil, fmt.Errorf("cell: reservoir: Density = %v, want in (0, 1]", cfg.Density)
+		return nil, fmt.Errorf("reservoir: Density = %v, want in (0, 1]", cfg.Density)
 	case !(cfg.SpectralRadius > 0) || math.IsInf(cfg.SpectralRadius, 0):
-		return nil, fmt.Errorf("cell: reservoir: SpectralRadius = %v, want a positive finite number", cfg.SpectralRadius)
+		return nil, fmt.Errorf("reservoir: SpectralRadius = %v, want a positive finite number", cfg.SpectralRadius)
 	case !(cfg.InputScaling > 0) || math.IsInf(cfg.InputScaling, 0):
-		return nil, fmt.Errorf("cell: reservoir: InputScaling = %v, want a positive finite number", cfg.InputScaling)
+		return nil, fmt.Errorf("reservoir: InputScaling = %v, want a positive finite number", cfg.InputScaling)
 	case !(cfg.BiasScaling >= 0) || math.IsInf(cfg.BiasScaling, 0):
-		return nil, fmt.Errorf("cell: reservoir: BiasScaling = %v, want a non-negative finite number", cfg.BiasScaling)
+		return nil, fmt.Errorf("reservoir: BiasScaling = %v, want a non-negative finite number", cfg.BiasScaling)
 	case !(cfg.Leak > 0 && cfg.Leak <= 1):
-		return nil, fmt.Errorf("cell: reservoir: Leak = %v, want in (0, 1]", cfg.Leak)
+		return nil, fmt.Errorf("reservoir: Leak = %v, want in (0, 1]", cfg.Leak)
 	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x7e5e7401))
 	var w *SparseMat
@@ -62,7 +62,7 @@ func NewReservoir(cfg ReservoirConfig) (*Reservoir, error) {
 	// few non-zeros; redraw a few times before giving up.
 	for attempt := 0; ; attempt++ {
 		var err error
-		if w, err = resRandomSparse(cfg.Units, cfg.Density, rng); err != nil {
+		if w, err = randomSparse(cfg.Units, cfg.Density, rng); err != nil {
 			return nil, err
 		}
 		err = w.ScaleToSpectralRadius(cfg.SpectralRadius)
@@ -70,10 +70,10 @@ func NewReservoir(cfg ReservoirConfig) (*Reservoir, error) {
 			break
 		}
 		if attempt == 9 {
-			return nil, fmt.Errorf("cell: reservoir: %w (density %v is too low for %d units)", err, cfg.Density, cfg.Units)
+			return nil, fmt.Errorf("reservoir: %w (density %v is too low for %d units)", err, cfg.Density, cfg.Units)
 		}
 	}
-	r := &Reservoir{
+	r := &Network{
 		cfg:   cfg,
 		W:     w,
 		WIn:   kernels.NewMat(cfg.Units, cfg.Inputs),
@@ -93,14 +93,14 @@ func NewReservoir(cfg ReservoirConfig) (*Reservoir, error) {
 }
 
 // Config returns the configuration the reservoir was drawn from.
-func (r *Reservoir) Config() ReservoirConfig { return r.cfg }
+func (r *Network) Config() Config { return r.cfg }
 
 // State returns the current state x_t. The slice is the reservoir's own and changes with
 // every Step.
-func (r *Reservoir) State() []float32 { return r.state }
+func (r *Network) State() []float32 { return r.state }
 
 // Reset sets the state to zero.
-func (r *Reservoir) Reset() {
+func (r *Network) Reset() {
 	for i := range r.state {
 		r.state[i] = 0
 	}
@@ -111,9 +111,9 @@ func (r *Reservoir) Reset() {
 //	x_t = (1−α)·x_{t−1} + α·tanh(W_in·u_t + W·x_{t−1} + b)
 //
 // It panics, naming the sizes, when len(u) != Inputs.
-func (r *Reservoir) Step(u []float32) []float32 {
+func (r *Network) Step(u []float32) []float32 {
 	if len(u) != r.cfg.Inputs {
-		panic(fmt.Sprintf("cell: Reservoir.Step: len(u) = %d, want %d", len(u), r.cfg.Inputs))
+		panic(fmt.Sprintf("reservoir: Network.Step: len(u) = %d, want %d", len(u), r.cfg.Inputs))
 	}
 	kernels.MatVec(r.pre, r.WIn, u)
 	if r.Bias != nil {

@@ -1,4 +1,4 @@
-package cell
+package reservoir
 
 import (
 	"fmt"
@@ -10,7 +10,7 @@ import (
 func BenchmarkReservoirStep(b *testing.B) {
 	for _, units := range []int{100, 300, 1000} {
 		b.Run(fmt.Sprintf("units=%d", units), func(b *testing.B) {
-			r, err := NewReservoir(ReservoirConfig{Units: units, Inputs: 1, Density: 0.1, SpectralRadius: 1.25, InputScaling: 1, Leak: 0.3, Seed: 1})
+			r, err := New(Config{Units: units, Inputs: 1, Density: 0.1, SpectralRadius: 1.25, InputScaling: 1, Leak: 0.3, Seed: 1})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -29,7 +29,7 @@ func BenchmarkReservoirStep(b *testing.B) {
 func BenchmarkSpectralRadius(b *testing.B) {
 	for _, units := range []int{100, 500} {
 		b.Run(fmt.Sprintf("units=%d", units), func(b *testing.B) {
-			r, err := NewReservoir(ReservoirConfig{Units: units, Inputs: 1, Density: 0.1, SpectralRadius: 1, InputScaling: 1, Leak: 1, Seed: 1})
+			r, err := New(Config{Units: units, Inputs: 1, Density: 0.1, SpectralRadius: 1, InputScaling: 1, Leak: 1, Seed: 1})
 			if err != nil {
 				b.Fatal(err)
 			}

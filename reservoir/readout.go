@@ -1,26 +1,27 @@
-package cell
+package reservoir
 
 import (
 	"fmt"
 	"math"
 
+	"github.com/chronograd/chronograd/internal/linalg"
 	"github.com/chronograd/chronograd/kernels"
 )
 
-// ReservoirReadout is a trained linear map from a feature vector (typically reservoir
+// Readout is a trained linear map from a feature vector (typically reservoir
 // states, optionally with the input appended) to outputs: y = Weight·z + Bias.
-type ReservoirReadout struct {
+type Readout struct {
 	Weight kernels.Mat // O×F
 	Bias   []float32   // O
 }
 
 // Predict stores Weight·z + Bias in y. It panics, naming the sizes, on a length mismatch.
-func (r *ReservoirReadout) Predict(y, z []float32) {
+func (r *Readout) Predict(y, z []float32) {
 	kernels.MatVec(y, r.Weight, z)
 	kernels.Add(y, y, r.Bias)
 }
 
-// RidgeRegression trains a ReservoirReadout in closed form,
+// RidgeRegression trains a Readout in closed form,
 //
 //	[b W] = Y Zᵀ (Z Zᵀ + λI)⁻¹   with Z's rows augmented by a constant 1 for the bias,
 //
@@ -41,7 +42,7 @@ type RidgeRegression struct {
 // outputs-long targets that ignores the first washout samples.
 func NewRidgeRegression(features, outputs, washout int) (*RidgeRegression, error) {
 	if features <= 0 || outputs <= 0 || washout < 0 {
-		return nil, fmt.Errorf("cell: ridge regression with %d features, %d outputs and washout %d: want positive sizes and a non-negative washout", features, outputs, washout)
+		return nil, fmt.Errorf("reservoir: ridge regression with %d features, %d outputs and washout %d: want positive sizes and a non-negative washout", features, outputs, washout)
 	}
 	f := features + 1
 	return &RidgeRegression{
@@ -59,7 +60,7 @@ func (r *RidgeRegression) Samples() int { return max(r.seen-r.washout, 0) }
 // allocates nothing.
 func (r *RidgeRegression) Add(z, y []float32) {
 	if len(z) != r.features || len(y) != r.outputs {
-		panic(fmt.Sprintf("cell: RidgeRegression.Add: len(z) = %d, len(y) = %d, want %d and %d", len(z), len(y), r.features, r.outputs))
+		panic(fmt.Sprintf("reservoir: RidgeRegression.Add: len(z) = %d, len(y) = %d, want %d and %d", len(z), len(y), r.features, r.outputs))
 	}
 	r.seen++
 	if r.seen <= r.washout {
@@ -77,19 +78,19 @@ func (r *RidgeRegression) Add(z, y []float32) {
 		}
 	}
 	for o, yo := range y {
-		specAxpy(float64(yo), r.z, r.cross[o*f:(o+1)*f])
+		linalg.Axpy(float64(yo), r.z, r.cross[o*f:(o+1)*f])
 	}
 }
 
 // Solve returns the readout for ridge parameter lambda ≥ 0. It fails when no sample was
 // accumulated, on non-finite data, or when Z Zᵀ + λI is not positive definite (λ too small
 // for the data).
-func (r *RidgeRegression) Solve(lambda float64) (*ReservoirReadout, error) {
+func (r *RidgeRegression) Solve(lambda float64) (*Readout, error) {
 	if !(lambda >= 0) || math.IsInf(lambda, 0) {
-		return nil, fmt.Errorf("cell: ridge parameter %v is not a non-negative finite number", lambda)
+		return nil, fmt.Errorf("reservoir: ridge parameter %v is not a non-negative finite number", lambda)
 	}
 	if r.Samples() == 0 {
-		return nil, fmt.Errorf("cell: ridge regression has no samples after a washout of %d", r.washout)
+		return nil, fmt.Errorf("reservoir: ridge regression has no samples after a washout of %d", r.washout)
 	}
 	f := r.features + 1
 	a := make([]float64, f*f)
@@ -100,18 +101,18 @@ func (r *RidgeRegression) Solve(lambda float64) (*ReservoirReadout, error) {
 		}
 		a[i*f+i] += lambda
 	}
-	if err := resCholesky(a, f); err != nil {
-		return nil, fmt.Errorf("cell: ridge regression with λ = %v: %w", lambda, err)
+	if err := linalg.Cholesky(a, f); err != nil {
+		return nil, fmt.Errorf("reservoir: ridge regression with λ = %v: %w", lambda, err)
 	}
-	out := &ReservoirReadout{Weight: kernels.NewMat(r.outputs, r.features), Bias: make([]float32, r.outputs)}
+	out := &Readout{Weight: kernels.NewMat(r.outputs, r.features), Bias: make([]float32, r.outputs)}
 	w := make([]float64, f)
 	for o := range r.outputs {
 		// A is symmetric, so row o of W solves A·wᵀ = (Y Zᵀ)ᵀ's column o.
 		copy(w, r.cross[o*f:(o+1)*f])
-		resCholeskySolve(a, f, w)
+		linalg.CholeskySolve(a, f, w)
 		for i, v := range w {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("cell: ridge regression produced a non-finite weight (output %d, feature %d)", o, i-1)
+				return nil, fmt.Errorf("reservoir: ridge regression produced a non-finite weight (output %d, feature %d)", o, i-1)
 			}
 		}
 		out.Bias[o] = float32(w[0])
@@ -120,39 +121,6 @@ func (r *RidgeRegression) Solve(lambda float64) (*ReservoirReadout, error) {
 		}
 	}
 	return out, nil
-}
-
-// resCholesky overwrites the lower triangle of the symmetric n×n matrix a (row-major) with
-// L such that a = L·Lᵀ.
-func resCholesky(a []float64, n int) error {
-	for j := range n {
-		rowJ := a[j*n : j*n+j]
-		d := a[j*n+j] - specDot(rowJ, rowJ)
-		if !(d > 0) {
-			return fmt.Errorf("matrix is not positive definite (pivot %d is %g)", j, d)
-		}
-		d = math.Sqrt(d)
-		a[j*n+j] = d
-		for i := j + 1; i < n; i++ {
-			rowI := a[i*n : i*n+j]
-			a[i*n+j] = (a[i*n+j] - specDot(rowI, rowJ)) / d
-		}
-	}
-	return nil
-}
-
-// resCholeskySolve overwrites b with the solution of L·Lᵀ·x = b, L from resCholesky.
-func resCholeskySolve(l []float64, n int, b []float64) {
-	for i := range n { // L·y = b
-		b[i] = (b[i] - specDot(l[i*n:i*n+i], b[:i])) / l[i*n+i]
-	}
-	for i := n - 1; i >= 0; i-- { // Lᵀ·x = y
-		s := b[i]
-		for k := i + 1; k < n; k++ {
-			s -= l[k*n+i] * b[k]
-		}
-		b[i] = s / l[i*n+i]
-	}
 }
 
 // RecursiveLeastSquares trains a readout online: each Update moves the weights to the
@@ -174,11 +142,11 @@ type RecursiveLeastSquares struct {
 func NewRecursiveLeastSquares(features, outputs int, delta, forget float64) (*RecursiveLeastSquares, error) {
 	switch {
 	case features <= 0 || outputs <= 0:
-		return nil, fmt.Errorf("cell: RLS with %d features and %d outputs: want positive sizes", features, outputs)
+		return nil, fmt.Errorf("reservoir: RLS with %d features and %d outputs: want positive sizes", features, outputs)
 	case !(delta > 0) || math.IsInf(delta, 0):
-		return nil, fmt.Errorf("cell: RLS δ = %v, want a positive finite number", delta)
+		return nil, fmt.Errorf("reservoir: RLS δ = %v, want a positive finite number", delta)
 	case !(forget > 0 && forget <= 1):
-		return nil, fmt.Errorf("cell: RLS forgetting factor %v, want in (0, 1]", forget)
+		return nil, fmt.Errorf("reservoir: RLS forgetting factor %v, want in (0, 1]", forget)
 	}
 	f := features + 1
 	r := &RecursiveLeastSquares{
@@ -194,7 +162,7 @@ func NewRecursiveLeastSquares(features, outputs int, delta, forget float64) (*Re
 
 func (r *RecursiveLeastSquares) resLoad(z []float32, op string) {
 	if len(z) != r.features {
-		panic(fmt.Sprintf("cell: RecursiveLeastSquares.%s: len(z) = %d, want %d", op, len(z), r.features))
+		panic(fmt.Sprintf("reservoir: RecursiveLeastSquares.%s: len(z) = %d, want %d", op, len(z), r.features))
 	}
 	r.z[0] = 1
 	for i, v := range z {
@@ -206,11 +174,11 @@ func (r *RecursiveLeastSquares) resLoad(z []float32, op string) {
 func (r *RecursiveLeastSquares) Predict(y, z []float32) {
 	r.resLoad(z, "Predict")
 	if len(y) != r.outputs {
-		panic(fmt.Sprintf("cell: RecursiveLeastSquares.Predict: len(y) = %d, want %d", len(y), r.outputs))
+		panic(fmt.Sprintf("reservoir: RecursiveLeastSquares.Predict: len(y) = %d, want %d", len(y), r.outputs))
 	}
 	f := r.features + 1
 	for o := range y {
-		y[o] = float32(specDot(r.w[o*f:(o+1)*f], r.z))
+		y[o] = float32(linalg.Dot(r.w[o*f:(o+1)*f], r.z))
 	}
 }
 
@@ -222,17 +190,17 @@ func (r *RecursiveLeastSquares) Predict(y, z []float32) {
 func (r *RecursiveLeastSquares) Update(z, y []float32) {
 	r.resLoad(z, "Update")
 	if len(y) != r.outputs {
-		panic(fmt.Sprintf("cell: RecursiveLeastSquares.Update: len(y) = %d, want %d", len(y), r.outputs))
+		panic(fmt.Sprintf("reservoir: RecursiveLeastSquares.Update: len(y) = %d, want %d", len(y), r.outputs))
 	}
 	f := r.features + 1
 	for i := range f {
-		r.pz[i] = specDot(r.p[i*f:(i+1)*f], r.z)
+		r.pz[i] = linalg.Dot(r.p[i*f:(i+1)*f], r.z)
 	}
-	denom := r.forget + specDot(r.z, r.pz)
+	denom := r.forget + linalg.Dot(r.z, r.pz)
 	for o, yo := range y {
 		wo := r.w[o*f : (o+1)*f]
-		e := float64(yo) - specDot(wo, r.z)
-		specAxpy(e/denom, r.pz, wo)
+		e := float64(yo) - linalg.Dot(wo, r.z)
+		linalg.Axpy(e/denom, r.pz, wo)
 	}
 	// P − pz·pzᵀ/denom (P is symmetric so zᵀP = pzᵀ); update the upper triangle and
 	// mirror it, which keeps P exactly symmetric.
@@ -248,9 +216,9 @@ func (r *RecursiveLeastSquares) Update(z, y []float32) {
 }
 
 // Readout returns a snapshot of the current weights.
-func (r *RecursiveLeastSquares) Readout() *ReservoirReadout {
+func (r *RecursiveLeastSquares) Readout() *Readout {
 	f := r.features + 1
-	out := &ReservoirReadout{Weight: kernels.NewMat(r.outputs, r.features), Bias: make([]float32, r.outputs)}
+	out := &Readout{Weight: kernels.NewMat(r.outputs, r.features), Bias: make([]float32, r.outputs)}
 	for o := range r.outputs {
 		out.Bias[o] = float32(r.w[o*f])
 		for i := range r.features {

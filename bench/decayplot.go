@@ -1,4 +1,4 @@
-package diagnose
+package bench
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 
+	"github.com/chronograd/chronograd/diagnose"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -13,19 +14,20 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 )
 
-// Plot draws ln φ_k against k, the fitted line ln φ_τ + (k−τ)·ln β over the lags it was
-// fitted on, and ln(φ_0·‖J_t⋯J_{t−k+1}‖₂), the decay the Jacobian products alone allow,
-// and writes the SVG to w. Lags whose value is zero (underflow) are left out.
-func (r *Report) Plot(w io.Writer) error {
+// PlotDecay draws a diagnose report as an SVG on w: ln φ_k against the lag k, the fitted
+// line ln φ_τ + (k−τ)·ln β over the lags it was fitted on, and ln(φ_0·‖J_t⋯J_{t−k+1}‖₂),
+// the decay the Jacobian products alone allow. Lags whose value is zero (underflow) are
+// left out.
+func PlotDecay(w io.Writer, r *diagnose.Report) error {
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("credit decay: β = %.4g, K(δ=%g) = %s", r.Beta, r.Delta, r.windowText())
+	p.Title.Text = fmt.Sprintf("credit decay: β = %.4g, K(δ=%g) = %s", r.Beta, r.Delta, windowText(r))
 	p.X.Label.Text = "lag k"
 	p.Y.Label.Text = "ln φ_k = ln mean_t ‖∂L_t/∂s_(t−k)‖"
 	p.Legend.Top = true
 
 	phi := logPoints(r.Phi, 1)
 	if len(phi) == 0 {
-		return fmt.Errorf("diagnose: every φ_k is zero or not finite; nothing to plot")
+		return fmt.Errorf("bench: every φ_k is zero or not finite; nothing to plot")
 	}
 	line, points, err := plotter.NewLinePoints(phi)
 	if err != nil {
@@ -66,9 +68,9 @@ func (r *Report) Plot(w io.Writer) error {
 	return err
 }
 
-func (r *Report) windowText() string {
+func windowText(r *diagnose.Report) string {
 	switch {
-	case r.K == NoWindow:
+	case r.K == diagnose.NoWindow:
 		return "none (no decay)"
 	case r.KExtrapolated:
 		return fmt.Sprintf("%d (extrapolated)", r.K)

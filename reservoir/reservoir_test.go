@@ -1,4 +1,4 @@
-package cell
+package reservoir
 
 import (
 	"math"
@@ -8,6 +8,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/chronograd/chronograd/internal/linalg"
 	"github.com/chronograd/chronograd/kernels"
 	"github.com/chronograd/chronograd/task"
 )
@@ -53,10 +54,10 @@ const (
 // resOneStepNRMSE drives a reservoir with the series, trains a ridge readout (λ = ridge)
 // and an RLS readout on the first resTrain steps to predict the next value from the state,
 // and returns both readouts' NRMSE on the following resTest steps.
-func resOneStepNRMSE(t *testing.T, cfg ReservoirConfig, ridge float64) (ridgeNRMSE, rlsNRMSE float64) {
+func resOneStepNRMSE(t *testing.T, cfg Config, ridge float64) (ridgeNRMSE, rlsNRMSE float64) {
 	t.Helper()
 	u := resMackeyGlassInputs(t, resTrain+resTest+1)
-	r, err := NewReservoir(cfg)
+	r, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +99,7 @@ func resOneStepNRMSE(t *testing.T, cfg ReservoirConfig, ridge float64) (ridgeNRM
 // radius 1.25, leak 0.3, ridge 1e-5 (reservoirpy reports NRMSE ≈ 0.0045 for 100 units).
 func TestReservoirMackeyGlass(t *testing.T) {
 	for _, units := range []int{100, 300} {
-		cfg := ReservoirConfig{Units: units, Inputs: 1, Density: 0.1, SpectralRadius: 1.25,
+		cfg := Config{Units: units, Inputs: 1, Density: 0.1, SpectralRadius: 1.25,
 			InputScaling: 1, Leak: 0.3, Seed: 42}
 		ridge, rls := resOneStepNRMSE(t, cfg, 1e-5)
 		t.Logf("%d units: held-out NRMSE ridge %.4f, RLS %.4f", units, ridge, rls)
@@ -153,9 +154,9 @@ func TestReservoirStepMatchesEquation(t *testing.T) {
 }
 
 func resCheckStepEquation(t *testing.T) {
-	cfg := ReservoirConfig{Units: 23, Inputs: 3, Density: 0.3, SpectralRadius: 0.9, InputScaling: 0.5,
+	cfg := Config{Units: 23, Inputs: 3, Density: 0.3, SpectralRadius: 0.9, InputScaling: 0.5,
 		BiasScaling: 0.2, Leak: 0.4, Seed: 7}
-	r, err := NewReservoir(cfg)
+	r, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,12 +199,12 @@ func resCheckStepEquation(t *testing.T) {
 }
 
 func TestReservoirConstruction(t *testing.T) {
-	cfg := ReservoirConfig{Units: 120, Inputs: 2, Density: 0.05, SpectralRadius: 1.25, InputScaling: 0.7, Leak: 1, Seed: 3}
-	a, err := NewReservoir(cfg)
+	cfg := Config{Units: 120, Inputs: 2, Density: 0.05, SpectralRadius: 1.25, InputScaling: 0.7, Leak: 1, Seed: 3}
+	a, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := specDenseRadius(t, a.W.Dense()); math.Abs(got-1.25) > 1e-4 {
+	if got := denseRadius(t, a.W.Dense()); math.Abs(got-1.25) > 1e-4 {
 		t.Errorf("recurrent spectral radius %v, want 1.25", got)
 	}
 	if nz, want := a.W.NonZeros(), 0.05*120*120; math.Abs(float64(nz)-want) > 0.25*want {
@@ -217,7 +218,7 @@ func TestReservoirConstruction(t *testing.T) {
 	if a.Bias != nil {
 		t.Error("bias without BiasScaling")
 	}
-	b, err := NewReservoir(cfg)
+	b, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +226,7 @@ func TestReservoirConstruction(t *testing.T) {
 		t.Error("the same seed drew different reservoirs")
 	}
 	cfg.Seed = 4
-	c, err := NewReservoir(cfg)
+	c, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,27 +234,27 @@ func TestReservoirConstruction(t *testing.T) {
 		t.Error("different seeds drew the same input weights")
 	}
 
-	good := ReservoirConfig{Units: 10, Inputs: 1, Density: 0.5, SpectralRadius: 1, InputScaling: 1, Leak: 0.5}
+	good := Config{Units: 10, Inputs: 1, Density: 0.5, SpectralRadius: 1, InputScaling: 1, Leak: 0.5}
 	bad := []struct {
-		edit func(*ReservoirConfig)
+		edit func(*Config)
 		want string
 	}{
-		{func(c *ReservoirConfig) { c.Units = 0 }, "Units = 0"},
-		{func(c *ReservoirConfig) { c.Inputs = -1 }, "Inputs = -1"},
-		{func(c *ReservoirConfig) { c.Density = 0 }, "Density = 0"},
-		{func(c *ReservoirConfig) { c.Density = 1.5 }, "Density = 1.5"},
-		{func(c *ReservoirConfig) { c.SpectralRadius = math.NaN() }, "SpectralRadius = NaN"},
-		{func(c *ReservoirConfig) { c.InputScaling = 0 }, "InputScaling = 0"},
-		{func(c *ReservoirConfig) { c.BiasScaling = math.Inf(1) }, "BiasScaling = +Inf"},
-		{func(c *ReservoirConfig) { c.Leak = 0 }, "Leak = 0"},
-		{func(c *ReservoirConfig) { c.Leak = 1.01 }, "Leak = 1.01"},
+		{func(c *Config) { c.Units = 0 }, "Units = 0"},
+		{func(c *Config) { c.Inputs = -1 }, "Inputs = -1"},
+		{func(c *Config) { c.Density = 0 }, "Density = 0"},
+		{func(c *Config) { c.Density = 1.5 }, "Density = 1.5"},
+		{func(c *Config) { c.SpectralRadius = math.NaN() }, "SpectralRadius = NaN"},
+		{func(c *Config) { c.InputScaling = 0 }, "InputScaling = 0"},
+		{func(c *Config) { c.BiasScaling = math.Inf(1) }, "BiasScaling = +Inf"},
+		{func(c *Config) { c.Leak = 0 }, "Leak = 0"},
+		{func(c *Config) { c.Leak = 1.01 }, "Leak = 1.01"},
 		// So sparse that every draw is nilpotent (at most a few non-zeros).
-		{func(c *ReservoirConfig) { c.Units, c.Density = 3, 1e-9 }, "nilpotent"},
+		{func(c *Config) { c.Units, c.Density = 3, 1e-9 }, "nilpotent"},
 	}
 	for _, b := range bad {
 		c := good
 		b.edit(&c)
-		if _, err := NewReservoir(c); err == nil || !strings.Contains(err.Error(), b.want) {
+		if _, err := New(c); err == nil || !strings.Contains(err.Error(), b.want) {
 			t.Errorf("%+v: error %v, want %q", c, err, b.want)
 		}
 	}
@@ -272,7 +273,7 @@ func slicesEqual(a, b []float32) bool {
 }
 
 func TestReservoirStepsAllocateNothing(t *testing.T) {
-	r, err := NewReservoir(ReservoirConfig{Units: 50, Inputs: 2, Density: 0.1, SpectralRadius: 1, InputScaling: 1, BiasScaling: 0.1, Leak: 0.5, Seed: 1})
+	r, err := New(Config{Units: 50, Inputs: 2, Density: 0.1, SpectralRadius: 1, InputScaling: 1, BiasScaling: 0.1, Leak: 0.5, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,11 +283,11 @@ func TestReservoirStepsAllocateNothing(t *testing.T) {
 	u := []float32{0.1, -0.2}
 	y := []float32{1, 2, 3}
 	checks := map[string]func(){
-		"Reservoir.Step":                func() { r.Step(u) },
+		"Network.Step":                  func() { r.Step(u) },
 		"RidgeRegression.Add":           func() { rr.Add(r.State(), y) },
 		"RecursiveLeastSquares.Update":  func() { rls.Update(r.State(), y) },
 		"RecursiveLeastSquares.Predict": func() { rls.Predict(y, r.State()) },
-		"ReservoirReadout.Predict":      func() { readout.Predict(y, r.State()) },
+		"Readout.Predict":               func() { readout.Predict(y, r.State()) },
 	}
 	for name, f := range checks {
 		if n := testing.AllocsPerRun(20, f); n != 0 {
@@ -492,20 +493,20 @@ func TestCholesky(t *testing.T) {
 	}
 	rhs := make([]float64, n)
 	for i := range n {
-		rhs[i] = specDot(a[i*n:(i+1)*n], x)
+		rhs[i] = linalg.Dot(a[i*n:(i+1)*n], x)
 	}
 	l := append([]float64(nil), a...)
-	if err := resCholesky(l, n); err != nil {
+	if err := linalg.Cholesky(l, n); err != nil {
 		t.Fatal(err)
 	}
-	resCholeskySolve(l, n, rhs)
+	linalg.CholeskySolve(l, n, rhs)
 	for i := range x {
 		if math.Abs(rhs[i]-x[i]) > 1e-9 {
 			t.Fatalf("x[%d] = %v, want %v", i, rhs[i], x[i])
 		}
 	}
 	a[0] = -1
-	if err := resCholesky(a, n); err == nil {
+	if err := linalg.Cholesky(a, n); err == nil {
 		t.Error("indefinite matrix factorised")
 	}
 }
