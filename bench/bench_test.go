@@ -13,13 +13,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chronograd/chronograd/algo"
 	"github.com/chronograd/chronograd/cell"
-	"github.com/chronograd/chronograd/train"
 )
 
 // forwardOnly is the smallest honest Algorithm: it runs the cell and the readout and
-// accumulates nothing. It lets the profiler be tested without the algorithm packages.
+// accumulates nothing. It lets the profiler's measurement be tested apart from any real
+// algorithm's cost.
 type forwardOnly struct {
+	m       *cell.Model
 	c       cell.Cell
 	head    *cell.Readout
 	cache   *cell.Cache
@@ -27,8 +29,9 @@ type forwardOnly struct {
 	gc, gh  []float32
 }
 
-func newForwardOnly(c cell.Cell, head *cell.Readout) (train.Algorithm, error) {
-	return &forwardOnly{c: c, head: head, cache: c.NewCache(),
+func newForwardOnly(m *cell.Model) (algo.Algorithm, error) {
+	c, head := m.Cell, m.Head
+	return &forwardOnly{m: m, c: c, head: head, cache: c.NewCache(),
 		s: make([]float32, c.StateSize()), y: make([]float32, head.OutSize()), d: make([]float32, head.OutSize()),
 		gc: make([]float32, c.NumParams()), gh: make([]float32, head.NumParams())}, nil
 }
@@ -45,11 +48,14 @@ func (f *forwardOnly) GradHead() []float32 { return f.gh }
 func (f *forwardOnly) ZeroGrad()           {}
 func (f *forwardOnly) State() []float32    { return f.s }
 func (f *forwardOnly) Bytes() int64        { return int64(f.cache.Bytes() + 4*len(f.s)) }
+func (f *forwardOnly) Model() *cell.Model  { return f.m }
+func (f *forwardOnly) Online() bool        { return true }
+func (f *forwardOnly) Close() error        { return nil }
 
 func TestMeasure(t *testing.T) {
-	opt := Options{Repeats: 3, MinTime: time.Millisecond, Seed: 1}
+	opt := Options{Repeats: 3, MinTime: time.Millisecond, Seed: 1, Factory: newForwardOnly}
 	for _, kind := range []cell.Kind{cell.RNNTanh, cell.GRU, cell.LSTM} {
-		r, err := Measure(Case{Algo: "bptt", Cell: kind, Hidden: 16, Input: 3, Output: 2, T: 20}, newForwardOnly, opt)
+		r, err := Measure(Case{Algo: algo.MustParse("bptt"), Cell: kind, Hidden: 16, Input: 3, Output: 2, T: 20}, opt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,28 +67,29 @@ func TestMeasure(t *testing.T) {
 		}
 	}
 	// An allocating algorithm is reported as such.
-	leaky := func(c cell.Cell, h *cell.Readout) (train.Algorithm, error) {
-		a, _ := newForwardOnly(c, h)
+	leaky := opt
+	leaky.Factory = func(m *cell.Model) (algo.Algorithm, error) {
+		a, _ := newForwardOnly(m)
 		return allocating{a}, nil
 	}
-	r, err := Measure(Case{Algo: "rtrl", Cell: cell.RNNTanh, Hidden: 4, Input: 1, Output: 1, T: 10}, leaky, opt)
+	r, err := Measure(Case{Algo: algo.MustParse("rtrl"), Cell: cell.RNNTanh, Hidden: 4, Input: 1, Output: 1, T: 10}, leaky)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.AllocsPerStep < 1 {
 		t.Fatalf("an algorithm allocating every step measured %v allocs/step", r.AllocsPerStep)
 	}
-	if _, err := Measure(Case{Algo: "bogus", Cell: cell.GRU, Hidden: 4, Input: 1, Output: 1, T: 3}, newForwardOnly, opt); err == nil {
-		t.Fatal("an unknown algorithm was measured")
+	if _, err := Measure(Case{Cell: cell.GRU, Hidden: 4, Input: 1, Output: 1, T: 3}, opt); err == nil {
+		t.Fatal("a case without an algorithm was measured")
 	}
-	if _, err := Measure(Case{Algo: "bptt", Cell: cell.GRU, Hidden: 0, Input: 1, Output: 1, T: 3}, newForwardOnly, opt); err == nil {
+	if _, err := Measure(Case{Algo: algo.MustParse("bptt"), Cell: cell.GRU, Hidden: 0, Input: 1, Output: 1, T: 3}, opt); err == nil {
 		t.Fatal("hidden size 0 was measured")
 	}
 }
 
 var sink []byte
 
-type allocating struct{ train.Algorithm }
+type allocating struct{ algo.Algorithm }
 
 func (a allocating) Step(x, y []float32) (float32, error) {
 	sink = make([]byte, 64+len(sink)%7)
@@ -110,28 +117,6 @@ func TestFitExponent(t *testing.T) {
 	}
 	if _, err := FitExponent([]float64{8, 16}, []float64{1, 0}); err == nil {
 		t.Fatal("fitted a zero time")
-	}
-}
-
-func TestFLOPModel(t *testing.T) {
-	d := DimsOf(cell.LSTM, 32, 5, 3)
-	if d.G != 4 || d.S != 64 || d.P != 4*32*(5+32+2) {
-		t.Fatalf("dims %+v", d)
-	}
-	bptt, _ := FLOPsPerStep("bptt", d)
-	tb, _ := FLOPsPerStep("tbptt:10,10", d)
-	if math.Abs(tb-bptt) > 1e-9*bptt {
-		t.Fatalf("tbptt with K1 = K2 costs %v, full BPTT %v: non-overlapping windows do the same work", tb, bptt)
-	}
-	r16, _ := FLOPsPerStep("rtrl", DimsOf(cell.RNNTanh, 16, 16, 1))
-	r32, _ := FLOPsPerStep("rtrl", DimsOf(cell.RNNTanh, 32, 32, 1))
-	if ratio := r32 / r16; ratio < 14 || ratio > 17 {
-		t.Fatalf("rtrl FLOPs grow %v× when n doubles, want about 16×", ratio)
-	}
-	for _, bad := range []string{"tbptt:0", "tbptt:5,3", "tbptt:x", "tbptt:3,y", "nope"} {
-		if _, err := FLOPsPerStep(bad, d); err == nil {
-			t.Errorf("FLOPsPerStep(%q) accepted", bad)
-		}
 	}
 }
 

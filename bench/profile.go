@@ -8,23 +8,26 @@ import (
 	"slices"
 	"time"
 
+	"github.com/chronograd/chronograd/algo"
 	"github.com/chronograd/chronograd/cell"
-	"github.com/chronograd/chronograd/train"
 )
 
-// Case is one measurement: an algorithm on a cell of a given size over sequences of T
+// Case is one measurement: an algorithm on a model of a given size over sequences of T
 // steps.
 type Case struct {
-	Algo   string
-	Cell   cell.Kind
-	Hidden int
-	Input  int
-	Output int
-	T      int
+	// Algo is the algorithm: its name and FLOP model, and (without a Factory) its
+	// constructor.
+	Algo algo.Spec
+	// Cell, Hidden, Input and Output are the model's cell kind and sizes.
+	Cell                  cell.Kind
+	Hidden, Input, Output int
+	// T is the sequence length.
+	T int
 }
 
-// Factory builds the algorithm under test for a cell and readout.
-type Factory func(c cell.Cell, head *cell.Readout) (train.Algorithm, error)
+// Factory builds the algorithm under test for a model, in place of the Case's algorithm
+// specification (tests measure stand-ins this way).
+type Factory func(m *cell.Model) (algo.Algorithm, error)
 
 // Result is what one Case costs. The JSON field names are read by other tools.
 type Result struct {
@@ -41,12 +44,14 @@ type Result struct {
 
 // Options control how long a measurement runs.
 type Options struct {
+	// Factory, when set, builds the algorithm instead of Case.Algo's constructor.
+	Factory Factory
 	// Repeats is the number of timed sequences; the median is reported (default 5).
 	Repeats int
 	// MinTime is the least time one repeat runs: short sequences are run several times
 	// per repeat (default 20ms).
 	MinTime time.Duration
-	// Seed seeds the weights and the data.
+	// Seed seeds the weights, the data and randomised algorithms.
 	Seed uint64
 }
 
@@ -60,19 +65,19 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Measure runs c: it builds a seeded cell and readout, feeds random sequences through the
-// algorithm (Reset, T Steps, Finish, ZeroGrad), and reports the median time per step, the
-// bytes the algorithm holds, the allocations per step after a warm-up sequence, and the
-// GFLOP/s implied by the FLOP model.
-func Measure(c Case, factory Factory, opt Options) (Result, error) {
+// Measure runs c: it builds a seeded model, feeds random sequences through the algorithm
+// (Reset, T Steps, Finish, ZeroGrad), and reports the median time per step, the bytes the
+// algorithm holds, the allocations per step after a warm-up sequence, and the GFLOP/s
+// implied by the FLOP model. It closes the algorithm before it returns.
+func Measure(c Case, opt Options) (Result, error) {
 	opt = opt.withDefaults()
+	if !c.Algo.Valid() {
+		return Result{}, fmt.Errorf("bench: case without an algorithm")
+	}
 	if c.Hidden <= 0 || c.Input <= 0 || c.Output <= 0 || c.T <= 0 {
-		return Result{}, fmt.Errorf("bench: case %+v: sizes and T must be positive", c)
+		return Result{}, fmt.Errorf("bench: case %s %v n=%d: sizes (%d inputs, %d outputs) and T=%d must be positive", c.Algo, c.Cell, c.Hidden, c.Input, c.Output, c.T)
 	}
-	flops, err := FLOPsPerStep(c.Algo, DimsOf(c.Cell, c.Hidden, c.Input, c.Output))
-	if err != nil {
-		return Result{}, err
-	}
+	flops := c.Algo.FLOPsPerStep(algo.DimsOf(c.Cell, c.Hidden, c.Input, c.Output))
 	rnn, err := cell.New(cell.Config{Kind: c.Cell, Hidden: c.Hidden, Input: c.Input})
 	if err != nil {
 		return Result{}, err
@@ -84,10 +89,17 @@ func Measure(c Case, factory Factory, opt Options) (Result, error) {
 		return Result{}, err
 	}
 	head.InitDefault(rng)
-	alg, err := factory(rnn, head)
+	m := &cell.Model{Cell: rnn, Head: head}
+	var alg algo.Algorithm
+	if opt.Factory != nil {
+		alg, err = opt.Factory(m)
+	} else {
+		alg, err = c.Algo.New(m, algo.Options{Steps: c.T, Seed: opt.Seed})
+	}
 	if err != nil {
 		return Result{}, err
 	}
+	defer alg.Close()
 	xs := make([]float32, c.T*c.Input)
 	ys := make([]float32, c.T*c.Output)
 	for i := range xs {
@@ -147,7 +159,7 @@ func Measure(c Case, factory Factory, opt Options) (Result, error) {
 	slices.Sort(per)
 	ns := per[len(per)/2]
 	return Result{
-		Cell: c.Cell.String(), Hidden: c.Hidden, Input: c.Input, T: c.T, Algo: c.Algo,
+		Cell: c.Cell.String(), Hidden: c.Hidden, Input: c.Input, T: c.T, Algo: c.Algo.String(),
 		NsPerStep:     ns,
 		Bytes:         alg.Bytes(),
 		AllocsPerStep: float64(mallocs) / float64(c.T),

@@ -36,7 +36,7 @@ import (
 // Truncated's own, sized KMax + k1 − 1 (at least KMax, for the probes).
 type Adaptive struct {
 	tr  *Truncated // its ring, loss gradients and base; its Step/Finish are not used
-	cfg AdaptiveConfig
+	cfg adaptiveConfig
 	rng *rand.Rand
 
 	window        int     // current K
@@ -59,29 +59,47 @@ type Adaptive struct {
 	lastGain []float64 // KMax+1
 }
 
-// AdaptiveConfig sets the tolerated bias and the estimator; zero values take the
-// defaults in brackets.
-type AdaptiveConfig struct {
+// AdaptiveOptions set the tolerated bias and the estimator. Delta is required; a zero
+// integer field takes the default in brackets, and a nil pointer field its default (both
+// pointer fields accept zero as a value: new(0)).
+type AdaptiveOptions struct {
 	Delta      float64 // δ in (0, 1), required
 	K1         int     // backpropagate every K1 steps [1]
-	KMin, KMax int     // the window's range [1, 100]
-	// Tau is τ, the lag from which the decay is taken to be geometric [max(1, KMax/10)].
-	Tau int
+	KMin, KMax int     // the window's range [1, max(100, KMin)]
+	// Tau is τ, the lag from which the decay is taken to be geometric, 0 ≤ τ < KMax
+	// [nil: max(1, KMax/10)].
+	Tau *int
 	// ProbeEvery: at most one probe per so many steps [10]; EstimateEvery: re-estimate
 	// every so many steps [20·ProbeEvery].
 	ProbeEvery, EstimateEvery int
-	// Forget is the weight the probe sums keep at each estimate, in [0, 1) [0.5].
-	Forget float64
+	// Forget is the weight the probe sums keep at each estimate, in [0, 1) [nil: 0.5];
+	// new(0.0) keeps nothing of the earlier probes.
+	Forget *float64
 	// Jacobian selects the variant that fits the Jacobian products' decay.
 	Jacobian bool
 	// Seed seeds the probe directions of the Jacobian variant.
 	Seed uint64
 }
 
-// NewAdaptive returns adaptive TBPTT. Until the first estimate the window is KMax.
-func NewAdaptive(c cell.Cell, head *cell.Readout, cfg AdaptiveConfig) (*Adaptive, error) {
-	if !(cfg.Delta > 0 && cfg.Delta < 1) {
-		return nil, fmt.Errorf("bptt: adaptive TBPTT needs a tolerated relative bias δ in (0, 1), got %v", cfg.Delta)
+// adaptiveConfig is AdaptiveOptions with every default filled in.
+type adaptiveConfig struct {
+	Delta                     float64
+	K1, KMin, KMax, Tau       int
+	ProbeEvery, EstimateEvery int
+	Forget                    float64
+	Jacobian                  bool
+	Seed                      uint64
+}
+
+// NewAdaptive returns adaptive TBPTT for the model. Until the first estimate the window
+// is KMax.
+func NewAdaptive(m *cell.Model, opt AdaptiveOptions) (*Adaptive, error) {
+	if !(opt.Delta > 0 && opt.Delta < 1) {
+		return nil, fmt.Errorf("bptt: adaptive TBPTT needs a tolerated relative bias δ in (0, 1), got %v", opt.Delta)
+	}
+	cfg := adaptiveConfig{
+		Delta: opt.Delta, K1: opt.K1, KMin: opt.KMin, KMax: opt.KMax,
+		ProbeEvery: opt.ProbeEvery, EstimateEvery: opt.EstimateEvery, Jacobian: opt.Jacobian, Seed: opt.Seed,
 	}
 	if cfg.K1 == 0 {
 		cfg.K1 = 1
@@ -92,7 +110,9 @@ func NewAdaptive(c cell.Cell, head *cell.Readout, cfg AdaptiveConfig) (*Adaptive
 	if cfg.KMax == 0 {
 		cfg.KMax = max(100, cfg.KMin)
 	}
-	if cfg.Tau == 0 {
+	if opt.Tau != nil {
+		cfg.Tau = *opt.Tau
+	} else {
 		cfg.Tau = max(1, cfg.KMax/10)
 	}
 	if cfg.ProbeEvery == 0 {
@@ -101,7 +121,9 @@ func NewAdaptive(c cell.Cell, head *cell.Readout, cfg AdaptiveConfig) (*Adaptive
 	if cfg.EstimateEvery == 0 {
 		cfg.EstimateEvery = 20 * cfg.ProbeEvery
 	}
-	if cfg.Forget == 0 {
+	if opt.Forget != nil {
+		cfg.Forget = *opt.Forget
+	} else {
 		cfg.Forget = 0.5
 	}
 	switch {
@@ -118,11 +140,11 @@ func NewAdaptive(c cell.Cell, head *cell.Readout, cfg AdaptiveConfig) (*Adaptive
 	case !(cfg.Forget >= 0 && cfg.Forget < 1):
 		return nil, fmt.Errorf("bptt: adaptive TBPTT needs Forget in [0, 1), got %v", cfg.Forget)
 	}
-	tr, err := NewTruncated(c, head, cfg.K1, cfg.KMax+cfg.K1-1)
+	tr, err := NewTruncated(m, TruncatedOptions{K1: cfg.K1, K2: cfg.KMax + cfg.K1 - 1})
 	if err != nil {
 		return nil, err
 	}
-	S, n := c.StateSize(), cfg.KMax+1
+	S, n := tr.cell.StateSize(), cfg.KMax+1
 	return &Adaptive{
 		tr: tr, cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, 0xada)),
 		window: cfg.KMax, beta: math.NaN(), bound: math.NaN(),
@@ -135,16 +157,21 @@ func NewAdaptive(c cell.Cell, head *cell.Readout, cfg AdaptiveConfig) (*Adaptive
 
 // Window is the current K; Beta and GradNormBound the latest fitted β and lower bound on
 // ‖g‖ (NaN before the first estimate); Estimates counts the estimates made.
-func (a *Adaptive) Window() int              { return a.window }
-func (a *Adaptive) Beta() float64            { return a.beta }
-func (a *Adaptive) GradNormBound() float64   { return a.bound }
-func (a *Adaptive) Estimates() int           { return a.estimates }
-func (a *Adaptive) Config() AdaptiveConfig   { return a.cfg }
+func (a *Adaptive) Window() int            { return a.window }
+func (a *Adaptive) Beta() float64          { return a.beta }
+func (a *Adaptive) GradNormBound() float64 { return a.bound }
+func (a *Adaptive) Estimates() int         { return a.estimates }
+
 func (a *Adaptive) GradCell() []float32      { return a.tr.gradCell }
 func (a *Adaptive) GradHead() []float32      { return a.tr.gradHead }
 func (a *Adaptive) ZeroGrad()                { a.tr.ZeroGrad() }
 func (a *Adaptive) State() []float32         { return a.tr.state }
 func (a *Adaptive) Reset(s0 []float32) error { return a.tr.Reset(s0) }
+func (a *Adaptive) Model() *cell.Model       { return a.tr.model }
+func (a *Adaptive) Close() error             { return a.tr.Close() }
+
+// Online is true, as for truncated BPTT: memory is bounded by KMax + K1 − 1 steps.
+func (a *Adaptive) Online() bool { return true }
 
 // Phi is φ_k (k = 0 … KMax) as of the latest estimate; the slice is reused.
 func (a *Adaptive) Phi() []float64 { return a.lastPhi }
@@ -175,6 +202,9 @@ func (a *Adaptive) Step(x, y []float32) (float32, error) {
 // Finish backpropagates the last, partial chunk and starts a new one (the probe
 // statistics carry over: they describe the model, not the sequence).
 func (a *Adaptive) Finish() error {
+	if err := a.tr.errClosed(); err != nil {
+		return err
+	}
 	if a.tr.pending > 0 {
 		a.tr.backward(a.window + a.tr.k1 - 1)
 	}
@@ -274,5 +304,3 @@ func (a *Adaptive) Bytes() int64 {
 		len(a.adjMean) + len(a.lastPhi) + len(a.lastGain)
 	return a.tr.Bytes() + 8*int64(f64) + 4*int64(len(a.probe)+len(a.dir))
 }
-
-var _ Algorithm = (*Adaptive)(nil)

@@ -5,12 +5,13 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/chronograd/chronograd/algo"
 	"github.com/chronograd/chronograd/bptt"
 	"github.com/chronograd/chronograd/cell"
 	"github.com/chronograd/chronograd/diagnose"
 )
 
-var _ bptt.Algorithm = (*bptt.Adaptive)(nil)
+var _ algo.Algorithm = (*bptt.Adaptive)(nil)
 
 // With KMin = KMax = K the window cannot move, and adaptive TBPTT must be exactly
 // Truncated(k1, K + k1 − 1), probes and estimates notwithstanding.
@@ -19,11 +20,11 @@ func TestAdaptiveFixedWindowIsTruncated(t *testing.T) {
 		p := newProblem(t, cfg, 23, 5)
 		for _, k1 := range []int{1, 3} {
 			for _, K := range []int{2, 5} {
-				a, err := bptt.NewAdaptive(p.c, p.head, bptt.AdaptiveConfig{Delta: 0.1, K1: k1, KMin: K, KMax: K, ProbeEvery: 2, EstimateEvery: 3})
+				a, err := bptt.NewAdaptive(&cell.Model{Cell: p.c, Head: p.head}, bptt.AdaptiveOptions{Delta: 0.1, K1: k1, KMin: K, KMax: K, ProbeEvery: 2, EstimateEvery: 3})
 				if err != nil {
 					t.Fatal(err)
 				}
-				tr, err := bptt.NewTruncated(p.c, p.head, k1, K+k1-1)
+				tr, err := bptt.NewTruncated(&cell.Model{Cell: p.c, Head: p.head}, bptt.TruncatedOptions{K1: k1, K2: K + k1 - 1})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -105,7 +106,7 @@ func TestAdaptiveLinearWindow(t *testing.T) {
 			c, head, x, y, closedForm := linearStream(t, beta, 12, 9)
 			for _, delta := range []float64{0.5, 0.1, 0.01} {
 				const tau = 3
-				a, err := bptt.NewAdaptive(c, head, bptt.AdaptiveConfig{Delta: delta, K1: 4, KMax: 150, Tau: tau, ProbeEvery: 7, EstimateEvery: 100, Jacobian: jac, Seed: 1})
+				a, err := bptt.NewAdaptive(&cell.Model{Cell: c, Head: head}, bptt.AdaptiveOptions{Delta: delta, K1: 4, KMax: 150, Tau: new(tau), ProbeEvery: 7, EstimateEvery: 100, Jacobian: jac, Seed: 1})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -140,7 +141,7 @@ func TestAdaptiveWindowGrowsAsDeltaShrinks(t *testing.T) {
 		prev, first := 0, 0
 		deltas := []float64{0.9, 0.5, 0.1, 0.01, 0.001}
 		for i, delta := range deltas {
-			a, err := bptt.NewAdaptive(p.c, p.head, bptt.AdaptiveConfig{Delta: delta, KMax: 60, ProbeEvery: 3, EstimateEvery: 50, Jacobian: jac})
+			a, err := bptt.NewAdaptive(&cell.Model{Cell: p.c, Head: p.head}, bptt.AdaptiveOptions{Delta: delta, KMax: 60, ProbeEvery: 3, EstimateEvery: 50, Jacobian: jac})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -168,7 +169,7 @@ func TestAdaptiveZeroAlloc(t *testing.T) {
 	for _, cfg := range testConfigs {
 		for _, jac := range []bool{false, true} {
 			p := newProblem(t, cfg, 40, 2)
-			a, err := bptt.NewAdaptive(p.c, p.head, bptt.AdaptiveConfig{Delta: 0.1, K1: 2, KMax: 12, ProbeEvery: 2, EstimateEvery: 5, Jacobian: jac})
+			a, err := bptt.NewAdaptive(&cell.Model{Cell: p.c, Head: p.head}, bptt.AdaptiveOptions{Delta: 0.1, K1: 2, KMax: 12, ProbeEvery: 2, EstimateEvery: 5, Jacobian: jac})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -185,22 +186,22 @@ func TestAdaptiveZeroAlloc(t *testing.T) {
 
 func TestAdaptiveBadConfig(t *testing.T) {
 	p := newProblem(t, testConfigs[0], 3, 1)
-	for _, cfg := range []bptt.AdaptiveConfig{
+	for _, cfg := range []bptt.AdaptiveOptions{
 		{},
 		{Delta: 1},
 		{Delta: math.NaN()},
 		{Delta: 0.1, K1: -1},
 		{Delta: 0.1, KMin: 5, KMax: 4},
-		{Delta: 0.1, KMax: 10, Tau: 10},
-		{Delta: 0.1, Forget: 1},
+		{Delta: 0.1, KMax: 10, Tau: new(10)},
+		{Delta: 0.1, Forget: new(1.0)},
 		{Delta: 0.1, ProbeEvery: -2},
 		{Delta: 0.1, KMax: 1 << 20},
 	} {
-		if _, err := bptt.NewAdaptive(p.c, p.head, cfg); err == nil {
+		if _, err := bptt.NewAdaptive(&cell.Model{Cell: p.c, Head: p.head}, cfg); err == nil {
 			t.Errorf("%+v: no error", cfg)
 		}
 	}
-	a, err := bptt.NewAdaptive(p.c, p.head, bptt.AdaptiveConfig{Delta: 0.1, KMax: 5})
+	a, err := bptt.NewAdaptive(&cell.Model{Cell: p.c, Head: p.head}, bptt.AdaptiveOptions{Delta: 0.1, KMax: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +225,7 @@ func TestAdaptiveProbesMatchDiagnose(t *testing.T) {
 			}
 		}
 		const K, tau, delta = 12, 2, 0.2
-		a, err := bptt.NewAdaptive(p.c, p.head, bptt.AdaptiveConfig{Delta: delta, K1: 5, KMax: K, Tau: tau, ProbeEvery: 1, EstimateEvery: len(p.xs)})
+		a, err := bptt.NewAdaptive(&cell.Model{Cell: p.c, Head: p.head}, bptt.AdaptiveOptions{Delta: delta, K1: 5, KMax: K, Tau: new(tau), ProbeEvery: 1, EstimateEvery: len(p.xs)})
 		if err != nil {
 			t.Fatal(err)
 		}

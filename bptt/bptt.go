@@ -3,12 +3,15 @@
 // checkpointing (checkpoint.go), and truncated BPTT(k1, k2) on unbounded streams
 // (tbptt.go).
 //
-// Every algorithm has the streaming shape shared with package rtrl (see Algorithm): Reset
-// starts a sequence, Step feeds (x_t, y_t) and returns the step's loss
-// ℓ_t = ½‖W·h_t + b − y_t‖², Finish ends the sequence, and the gradients accumulate until
-// ZeroGrad. Gradients use the flat layouts of cell.Cell.Params and cell.Readout.Params.
-// Buffers are allocated at construction or grown on first use and then reused, so a
-// steady-state Step allocates nothing.
+// Every algorithm has the streaming shape shared with package rtrl (the interface
+// algo.Algorithm): Reset starts a sequence, Step feeds (x_t, y_t) and returns the step's
+// loss ℓ_t = ½‖W·h_t + b − y_t‖², Finish ends the sequence, the gradients accumulate until
+// ZeroGrad, and Close ends the algorithm's life (after it, every method that steps
+// returns cell.ErrClosed). Gradients use the flat layouts of cell.Cell.Params and
+// cell.Readout.Params. Every constructor takes the model the algorithm differentiates and
+// an options struct whose zero value is the algorithm's default configuration. Buffers are
+// allocated at construction or grown on first use and then reused, so a steady-state Step
+// allocates nothing.
 //
 // Bytes reports the memory an algorithm holds to assign credit: caches, checkpoints,
 // tapes and scratch vectors. It leaves out the two gradient accumulators, which every
@@ -22,19 +25,11 @@ import (
 	"github.com/chronograd/chronograd/cell"
 )
 
-// Algorithm is the streaming shape every algorithm of this package implements; see
-// cell.Algorithm.
-type Algorithm = cell.Algorithm
-
-var (
-	_ Algorithm = (*Full)(nil)
-	_ Algorithm = (*Checkpointed)(nil)
-	_ Algorithm = (*Truncated)(nil)
-)
-
 // base is what every algorithm here holds besides its caches: the model, the running
 // state, the adjoint δ = ∂L/∂s_t of the backward sweep, readout scratch and the gradients.
 type base struct {
+	model              *cell.Model
+	closed             bool
 	cell               cell.Cell
 	head               *cell.Readout
 	hidden, out        int
@@ -47,16 +42,17 @@ type base struct {
 	batch *cell.GradBatch
 }
 
-func newBase(c cell.Cell, head *cell.Readout) (base, error) {
-	if c == nil || head == nil {
-		return base{}, fmt.Errorf("bptt: nil cell or readout")
+func newBase(m *cell.Model) (base, error) {
+	if m == nil || m.Cell == nil || m.Head == nil {
+		return base{}, fmt.Errorf("bptt: nil model, cell or readout")
 	}
+	c, head := m.Cell, m.Head
 	if head.HiddenSize() != c.HiddenSize() {
 		return base{}, fmt.Errorf("bptt: readout reads %d hidden units, the cell has %d", head.HiddenSize(), c.HiddenSize())
 	}
 	s := c.StateSize()
 	return base{
-		cell: c, head: head, hidden: c.HiddenSize(), out: head.OutSize(),
+		model: m, cell: c, head: head, hidden: c.HiddenSize(), out: head.OutSize(),
 		state:    make([]float32, s),
 		s0:       make([]float32, s),
 		delta:    make([]float32, s),
@@ -64,6 +60,24 @@ func newBase(c cell.Cell, head *cell.Readout) (base, error) {
 		gradCell: make([]float32, c.NumParams()),
 		gradHead: make([]float32, head.NumParams()),
 	}, nil
+}
+
+// Model is the model the algorithm was built for.
+func (b *base) Model() *cell.Model { return b.model }
+
+// Close ends the algorithm's life; later calls that step or reset it return
+// cell.ErrClosed. It holds no goroutine or file, so Close only marks it.
+func (b *base) Close() error {
+	b.closed = true
+	return nil
+}
+
+// errClosed is the error of a method called after Close.
+func (b *base) errClosed() error {
+	if b.closed {
+		return fmt.Errorf("bptt: %w", cell.ErrClosed)
+	}
+	return nil
 }
 
 func (b *base) GradCell() []float32 { return b.gradCell }
@@ -92,6 +106,9 @@ func (b *base) scratchBytes() int64 {
 
 // setStart copies s0 (nil: zeros) into both the running state and b.s0.
 func (b *base) setStart(s0 []float32) error {
+	if err := b.errClosed(); err != nil {
+		return err
+	}
 	if s0 == nil {
 		clear(b.s0)
 	} else {
@@ -106,6 +123,9 @@ func (b *base) setStart(s0 []float32) error {
 
 // checkStep validates a step's input and target before anything is changed.
 func (b *base) checkStep(x, y []float32) error {
+	if err := b.errClosed(); err != nil {
+		return err
+	}
 	if err := b.cell.CheckInput(x); err != nil {
 		return fmt.Errorf("bptt: %w", err)
 	}

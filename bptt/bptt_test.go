@@ -7,12 +7,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chronograd/chronograd/algo"
 	"github.com/chronograd/chronograd/bptt"
 	"github.com/chronograd/chronograd/cell"
 )
 
 func newFull(t testing.TB, p *problem) *bptt.Full {
-	a, err := bptt.NewFull(p.c, p.head)
+	a, err := bptt.NewFull(&cell.Model{Cell: p.c, Head: p.head}, bptt.FullOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,11 +62,11 @@ func TestFullAccumulatesAndReusesItsSlab(t *testing.T) {
 
 // checkpointed runs the problem through Sequence and returns the algorithm and Σ ℓ_t.
 func checkpointed(t testing.TB, p *problem, slots, chunk int) (*bptt.Checkpointed, float32) {
-	a, err := bptt.NewCheckpointedChunks(p.c, p.head, slots, chunk)
+	a, err := bptt.NewCheckpointed(&cell.Model{Cell: p.c, Head: p.head}, bptt.CheckpointedOptions{Slots: slots, Chunk: chunk})
 	if err != nil {
 		t.Fatal(err)
 	}
-	loss, err := a.Sequence(p.s0, p.xs, p.ys)
+	loss, err := a.RunSequence(p.s0, p.xs, p.ys)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +90,7 @@ func TestCheckpointedBitIdenticalToFull(t *testing.T) {
 				sameBits(t, name+" GradHead", a.GradHead(), full.GradHead())
 				sameBits(t, name+" State", a.State(), full.State())
 
-				s, err := bptt.NewCheckpointedChunks(p.c, p.head, slots, chunk)
+				s, err := bptt.NewCheckpointed(&cell.Model{Cell: p.c, Head: p.head}, bptt.CheckpointedOptions{Slots: slots, Chunk: chunk})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -132,12 +133,12 @@ func TestCheckpointedRecomputesTheMinimum(t *testing.T) {
 	head, _ := cell.NewReadout(testO, 1)
 	p.head = head
 	for s := 1; s <= maxS; s++ {
-		a, err := bptt.NewCheckpointed(p.c, p.head, s)
+		a, err := bptt.NewCheckpointed(&cell.Model{Cell: p.c, Head: p.head}, bptt.CheckpointedOptions{Slots: s})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for T := 1; T <= maxT; T++ {
-			if _, err := a.Sequence(p.s0, p.xs[:T], p.ys[:T]); err != nil {
+			if _, err := a.RunSequence(p.s0, p.xs[:T], p.ys[:T]); err != nil {
 				t.Fatal(err)
 			}
 			if got := a.Recomputations(); got != opt[T][s] {
@@ -204,8 +205,8 @@ func TestCheckpointedRecomputesTheClosedForm(t *testing.T) {
 				r++
 			}
 			want := new(big.Int).Sub(big.NewInt(r*int64(T)), beta(int64(s)+1, r-1))
-			a, _ := bptt.NewCheckpointed(p.c, p.head, s)
-			if _, err := a.Sequence(p.s0, p.xs[:T], p.ys[:T]); err != nil {
+			a, _ := bptt.NewCheckpointed(&cell.Model{Cell: p.c, Head: p.head}, bptt.CheckpointedOptions{Slots: s})
+			if _, err := a.RunSequence(p.s0, p.xs[:T], p.ys[:T]); err != nil {
 				t.Fatal(err)
 			}
 			if got := a.Recomputations(); int64(got) != want.Int64() {
@@ -221,12 +222,12 @@ func TestCheckpointedChunksRecomputeTheMinimum(t *testing.T) {
 	p.head, _ = cell.NewReadout(testO, 1)
 	for k := 2; k <= 6; k++ {
 		for s := 1; s <= 6; s++ {
-			a, err := bptt.NewCheckpointedChunks(p.c, p.head, s, k)
+			a, err := bptt.NewCheckpointed(&cell.Model{Cell: p.c, Head: p.head}, bptt.CheckpointedOptions{Slots: s, Chunk: k})
 			if err != nil {
 				t.Fatal(err)
 			}
 			for T := 1; T <= maxT; T++ {
-				if _, err := a.Sequence(p.s0, p.xs[:T], p.ys[:T]); err != nil {
+				if _, err := a.RunSequence(p.s0, p.xs[:T], p.ys[:T]); err != nil {
 					t.Fatal(err)
 				}
 				if got, want := a.Recomputations(), optimalChunkAdvances(T, k, s); got != want {
@@ -244,11 +245,11 @@ func TestCheckpointedBytesBudget(t *testing.T) {
 	p.stream(t, full)
 	for _, share := range []int64{3, 5, 10, 20} {
 		budget := full.Bytes() / share
-		a, err := bptt.NewCheckpointedBytes(p.c, p.head, budget, T)
+		a, err := bptt.NewCheckpointed(&cell.Model{Cell: p.c, Head: p.head}, bptt.CheckpointedOptions{Budget: budget, Steps: T})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := a.Sequence(p.s0, p.xs, p.ys); err != nil {
+		if _, err := a.RunSequence(p.s0, p.xs, p.ys); err != nil {
 			t.Fatal(err)
 		}
 		if a.Bytes() > budget {
@@ -261,14 +262,14 @@ func TestCheckpointedBytesBudget(t *testing.T) {
 		// No other split of the budget recomputes less.
 		for k := 1; k <= T; k++ {
 			for s := 1; ; s++ {
-				b, err := bptt.NewCheckpointedChunks(p.c, p.head, s, k)
+				b, err := bptt.NewCheckpointed(&cell.Model{Cell: p.c, Head: p.head}, bptt.CheckpointedOptions{Slots: s, Chunk: k})
 				if err != nil {
 					t.Fatal(err)
 				}
 				if b.Bytes() > budget {
 					break
 				}
-				b.Sequence(p.s0, p.xs, p.ys)
+				b.RunSequence(p.s0, p.xs, p.ys)
 				if b.Recomputations() < chosen {
 					t.Errorf("1/%d: chose s=%d K=%d with %d recomputations, but s=%d K=%d fits with %d", share, a.Slots(), a.Chunk(), chosen, s, k, b.Recomputations())
 				}
@@ -276,7 +277,7 @@ func TestCheckpointedBytesBudget(t *testing.T) {
 		}
 		a.ZeroGrad()
 	}
-	if _, err := bptt.NewCheckpointedBytes(p.c, p.head, 100, T); err == nil || !strings.Contains(err.Error(), "budget of 100 bytes") {
+	if _, err := bptt.NewCheckpointed(&cell.Model{Cell: p.c, Head: p.head}, bptt.CheckpointedOptions{Budget: 100, Steps: T}); err == nil || !strings.Contains(err.Error(), "budget of 100 bytes") {
 		t.Errorf("tiny budget: error %v", err)
 	}
 }
@@ -288,7 +289,7 @@ func TestTruncatedWithWholeWindowIsFull(t *testing.T) {
 		full := newFull(t, p)
 		wantLoss := p.stream(t, full)
 		for _, k := range [][2]int{{T, T}, {T + 5, T + 5}, {T, 40}} {
-			a, err := bptt.NewTruncated(p.c, p.head, k[0], k[1])
+			a, err := bptt.NewTruncated(&cell.Model{Cell: p.c, Head: p.head}, bptt.TruncatedOptions{K1: k[0], K2: k[1]})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -308,7 +309,7 @@ func TestTruncatedMatchesReference(t *testing.T) {
 		p := newProblem(t, cfg, T, 6)
 		r := p.ref()
 		for _, k := range [][2]int{{1, 1}, {1, 3}, {2, 2}, {2, 5}, {3, 4}, {4, 9}, {5, 5}} {
-			a, err := bptt.NewTruncated(p.c, p.head, k[0], k[1])
+			a, err := bptt.NewTruncated(&cell.Model{Cell: p.c, Head: p.head}, bptt.TruncatedOptions{K1: k[0], K2: k[1]})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -332,7 +333,7 @@ func TestTruncatedDiffersFromFull(t *testing.T) {
 	p := newProblem(t, testConfigs[3], 11, 7)
 	full := newFull(t, p)
 	p.stream(t, full)
-	a, _ := bptt.NewTruncated(p.c, p.head, 2, 3)
+	a, _ := bptt.NewTruncated(&cell.Model{Cell: p.c, Head: p.head}, bptt.TruncatedOptions{K1: 2, K2: 3})
 	p.stream(t, a)
 	if slices.Equal(a.GradCell(), full.GradCell()) {
 		t.Error("BPTT(2, 3) gave the full gradient")
@@ -341,7 +342,7 @@ func TestTruncatedDiffersFromFull(t *testing.T) {
 
 func TestTruncatedMemoryIsBounded(t *testing.T) {
 	p := newProblem(t, testConfigs[4], 200, 8)
-	a, _ := bptt.NewTruncated(p.c, p.head, 3, 7)
+	a, _ := bptt.NewTruncated(&cell.Model{Cell: p.c, Head: p.head}, bptt.TruncatedOptions{K1: 3, K2: 7})
 	a.Reset(p.s0)
 	var after7 int64
 	for i, x := range p.xs {
@@ -361,9 +362,9 @@ func TestSteadyStateAllocatesNothing(t *testing.T) {
 	for _, cfg := range testConfigs {
 		p := newProblem(t, cfg, 20, 9)
 		full := newFull(t, p)
-		ck, _ := bptt.NewCheckpointed(p.c, p.head, 4)
-		tr, _ := bptt.NewTruncated(p.c, p.head, 3, 5)
-		for name, a := range map[string]bptt.Algorithm{"full": full, "checkpoint": ck, "tbptt": tr} {
+		ck, _ := bptt.NewCheckpointed(&cell.Model{Cell: p.c, Head: p.head}, bptt.CheckpointedOptions{Slots: 4})
+		tr, _ := bptt.NewTruncated(&cell.Model{Cell: p.c, Head: p.head}, bptt.TruncatedOptions{K1: 3, K2: 5})
+		for name, a := range map[string]algo.Algorithm{"full": full, "checkpoint": ck, "tbptt": tr} {
 			p.stream(t, a) // size every buffer
 			if n := testing.AllocsPerRun(20, func() { p.stream(t, a) }); n != 0 {
 				t.Errorf("%s %s: %v allocations per sequence", configName(cfg), name, n)
@@ -380,8 +381,8 @@ func TestSteadyStateAllocatesNothing(t *testing.T) {
 				t.Errorf("%s %s: %v allocations per Step", configName(cfg), name, n)
 			}
 		}
-		ck.Sequence(p.s0, p.xs, p.ys)
-		if n := testing.AllocsPerRun(20, func() { ck.Sequence(p.s0, p.xs, p.ys) }); n != 0 {
+		ck.RunSequence(p.s0, p.xs, p.ys)
+		if n := testing.AllocsPerRun(20, func() { ck.RunSequence(p.s0, p.xs, p.ys) }); n != 0 {
 			t.Errorf("%s Sequence: %v allocations", configName(cfg), n)
 		}
 	}
@@ -389,26 +390,26 @@ func TestSteadyStateAllocatesNothing(t *testing.T) {
 
 func TestBadInput(t *testing.T) {
 	p := newProblem(t, testConfigs[4], 3, 10)
-	if _, err := bptt.NewTruncated(p.c, p.head, 0, 3); err == nil || !strings.Contains(err.Error(), "k1 ≥ 1") {
+	if _, err := bptt.NewTruncated(&cell.Model{Cell: p.c, Head: p.head}, bptt.TruncatedOptions{K1: 0, K2: 3}); err == nil || !strings.Contains(err.Error(), "k1 ≥ 1") {
 		t.Errorf("k1=0: %v", err)
 	}
-	if _, err := bptt.NewTruncated(p.c, p.head, 4, 3); err == nil || !strings.Contains(err.Error(), "k2 ≥ k1") {
+	if _, err := bptt.NewTruncated(&cell.Model{Cell: p.c, Head: p.head}, bptt.TruncatedOptions{K1: 4, K2: 3}); err == nil || !strings.Contains(err.Error(), "k2 ≥ k1") {
 		t.Errorf("k2<k1: %v", err)
 	}
-	if _, err := bptt.NewCheckpointed(p.c, p.head, 0); err == nil || !strings.Contains(err.Error(), "slots 0") {
+	if _, err := bptt.NewCheckpointed(&cell.Model{Cell: p.c, Head: p.head}, bptt.CheckpointedOptions{Slots: 0}); err == nil || !strings.Contains(err.Error(), "slots 0") {
 		t.Errorf("0 slots: %v", err)
 	}
-	if _, err := bptt.NewCheckpointedChunks(p.c, p.head, 2, 0); err == nil || !strings.Contains(err.Error(), "chunk of 0 steps") {
+	if _, err := bptt.NewCheckpointed(&cell.Model{Cell: p.c, Head: p.head}, bptt.CheckpointedOptions{Slots: 2, Chunk: -1}); err == nil || !strings.Contains(err.Error(), "chunk of -1 steps") {
 		t.Errorf("0 chunk: %v", err)
 	}
 	wrongHead, _ := cell.NewReadout(testO, testH+1)
-	if _, err := bptt.NewFull(p.c, wrongHead); err == nil || !strings.Contains(err.Error(), "readout reads 6 hidden units") {
+	if _, err := bptt.NewFull(&cell.Model{Cell: p.c, Head: wrongHead}, bptt.FullOptions{}); err == nil || !strings.Contains(err.Error(), "readout reads 6 hidden units") {
 		t.Errorf("mismatched head: %v", err)
 	}
 	full := newFull(t, p)
-	ck, _ := bptt.NewCheckpointed(p.c, p.head, 2)
-	tr, _ := bptt.NewTruncated(p.c, p.head, 1, 2)
-	for name, a := range map[string]bptt.Algorithm{"full": full, "checkpoint": ck, "tbptt": tr} {
+	ck, _ := bptt.NewCheckpointed(&cell.Model{Cell: p.c, Head: p.head}, bptt.CheckpointedOptions{Slots: 2})
+	tr, _ := bptt.NewTruncated(&cell.Model{Cell: p.c, Head: p.head}, bptt.TruncatedOptions{K1: 1, K2: 2})
+	for name, a := range map[string]algo.Algorithm{"full": full, "checkpoint": ck, "tbptt": tr} {
 		if err := a.Reset(make([]float32, 3)); err == nil || !strings.Contains(err.Error(), "initial state has 3 values") {
 			t.Errorf("%s: short s0: %v", name, err)
 		}
@@ -423,12 +424,12 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("%s: a rejected step changed the state", name)
 		}
 	}
-	if _, err := ck.Sequence(nil, p.xs, p.ys[:2]); err == nil || !strings.Contains(err.Error(), "2 targets for 3 inputs") {
+	if _, err := ck.RunSequence(nil, p.xs, p.ys[:2]); err == nil || !strings.Contains(err.Error(), "2 targets for 3 inputs") {
 		t.Errorf("Sequence with short ys: %v", err)
 	}
 	xs := slices.Clone(p.xs)
 	xs[1] = make([]float32, 1)
-	if _, err := ck.Sequence(nil, xs, nil); err == nil || !strings.Contains(err.Error(), "step 1") {
+	if _, err := ck.RunSequence(nil, xs, nil); err == nil || !strings.Contains(err.Error(), "step 1") {
 		t.Errorf("Sequence with a bad x: %v", err)
 	}
 }

@@ -45,13 +45,13 @@ import (
 // lengths. Every step recorded at its first visit must keep its cache until the backward
 // sweep reaches it, so a budget of M caches cannot do with fewer than T − M advances;
 // for T = 1000 at 5% of Full's memory the best split (K = 40, s = 25) takes 960.
-// NewCheckpointed (K = 1) is plain Revolve over state slots; NewCheckpointedBytes chooses
-// K and s for a byte budget and a sequence length.
+// With CheckpointedOptions.Slots (and Chunk = 1) it is plain Revolve over state slots;
+// with a Budget it chooses K and s for a byte budget and a sequence length.
 //
 // The first visit of every step comes in order 1…T (the schedule's first sweep only
 // advances, then reverses the last chunk), and that is when the step's loss is computed.
 //
-// Two ways in. Sequence takes the whole sequence from the caller's memory: T is known
+// Two ways in. RunSequence takes the whole sequence from the caller's memory: T is known
 // up front, the inputs stay where they are, and the algorithm holds only the slots, the
 // caches and a few vectors; the forward work is T plus the advances, the minimum above.
 // The streaming Step/Finish shape cannot know T, and the backward sweep must recompute
@@ -82,19 +82,47 @@ type Checkpointed struct {
 	steps        int
 }
 
-// NewCheckpointed returns checkpointed BPTT with the given number of state slots (≥ 1;
-// one of them holds s_0) and one cache: Revolve over single steps.
-func NewCheckpointed(c cell.Cell, head *cell.Readout, slots int) (*Checkpointed, error) {
-	return NewCheckpointedChunks(c, head, slots, 1)
+// CheckpointedOptions choose checkpointed BPTT's memory: either a byte budget, split
+// between state slots and cache slots for sequences of a given length, or the slots
+// themselves.
+type CheckpointedOptions struct {
+	// Slots is the number of state slots (one of them holds s_0); used when Budget is 0,
+	// and then at least 1.
+	Slots int
+	// Chunk is the number of steps per chunk, and of cache slots; zero means 1 (plain
+	// Revolve over single steps). Used when Budget is 0.
+	Chunk int
+	// Budget, when positive, is the most bytes the algorithm may hold (what Bytes reports
+	// for RunSequence; the streaming tape comes on top); Slots and Chunk are then chosen so
+	// that sequences of Steps steps take the fewest forward steps.
+	Budget int64
+	// Steps is the sequence length the Budget is planned for (required with Budget).
+	Steps int
 }
 
-// NewCheckpointedChunks returns checkpointed BPTT with the given number of state slots
-// and chunks of chunk steps (chunk cache slots).
-func NewCheckpointedChunks(c cell.Cell, head *cell.Readout, slots, chunk int) (*Checkpointed, error) {
-	b, err := newBase(c, head)
+// NewCheckpointed returns checkpointed BPTT for the model with the memory opt chooses.
+func NewCheckpointed(m *cell.Model, opt CheckpointedOptions) (*Checkpointed, error) {
+	if opt.Budget > 0 {
+		return newCheckpointedBytes(m, opt.Budget, opt.Steps)
+	}
+	if opt.Budget < 0 {
+		return nil, fmt.Errorf("bptt: checkpoint budget of %d bytes is negative", opt.Budget)
+	}
+	chunk := opt.Chunk
+	if chunk == 0 {
+		chunk = 1
+	}
+	return newCheckpointed(m, opt.Slots, chunk)
+}
+
+// newCheckpointed returns checkpointed BPTT with the given number of state slots and
+// chunks of chunk steps (chunk cache slots).
+func newCheckpointed(m *cell.Model, slots, chunk int) (*Checkpointed, error) {
+	b, err := newBase(m)
 	if err != nil {
 		return nil, err
 	}
+	c, head := b.cell, b.head
 	if slots < 1 {
 		return nil, fmt.Errorf("bptt: checkpoint slots %d must be at least 1", slots)
 	}
@@ -123,15 +151,15 @@ func NewCheckpointedChunks(c cell.Cell, head *cell.Readout, slots, chunk int) (*
 	return ck, nil
 }
 
-// NewCheckpointedBytes returns checkpointed BPTT that holds at most budget bytes (what
-// Bytes reports for Sequence; the streaming tape comes on top), splitting them between
-// state slots and cache slots so that sequences of the given length take the fewest
-// forward steps.
-func NewCheckpointedBytes(c cell.Cell, head *cell.Readout, budget int64, steps int) (*Checkpointed, error) {
-	probe, err := NewCheckpointed(c, head, 1)
+// newCheckpointedBytes returns checkpointed BPTT that holds at most budget bytes,
+// splitting them between state slots and cache slots so that sequences of the given
+// length take the fewest forward steps.
+func newCheckpointedBytes(m *cell.Model, budget int64, steps int) (*Checkpointed, error) {
+	probe, err := newCheckpointed(m, 1, 1)
 	if err != nil {
 		return nil, err
 	}
+	c := m.Cell
 	if steps < 1 {
 		return nil, fmt.Errorf("bptt: sequence length %d must be at least 1", steps)
 	}
@@ -155,14 +183,16 @@ func NewCheckpointedBytes(c cell.Cell, head *cell.Readout, budget int64, steps i
 			bestSlots, bestChunk, bestCost = int(min(slots, n)), int(chunk), cost
 		}
 	}
-	return NewCheckpointedChunks(c, head, bestSlots, bestChunk)
+	return newCheckpointed(m, bestSlots, bestChunk)
 }
 
 // checkpointBatchCols sizes the gradient batch: one column per cache slot, up to the
 // cell's default. A column costs about as much memory as a cache, so a budget split
 // between slots and caches pays for the batch in proportion; the result does not depend
 // on the batch's size (see backStep), so it stays bit-identical to full BPTT's.
-func checkpointBatchCols(c cell.Cell, chunk int) int { return min(cell.DefaultBatchCols(c), chunk) }
+func checkpointBatchCols(c cell.Cell, chunk int) int {
+	return min(cell.DefaultBatchCols(c.Layout()), chunk)
+}
 
 // advances is C(l, s) of (6).
 func advances(l, s int64) int64 {
@@ -180,7 +210,7 @@ func (c *Checkpointed) Slots() int { return c.slots }
 func (c *Checkpointed) Chunk() int { return len(c.caches) }
 
 // Recomputations is the number of forward steps of the last sequence beyond one per step:
-// the advances of the schedule after Sequence, T more after Step…Finish.
+// the advances of the schedule after RunSequence, T more after Step…Finish.
 func (c *Checkpointed) Recomputations() int { return c.recomputed }
 
 // Bytes counts the slots, the caches, the scratch vectors and the streaming tape.
@@ -189,6 +219,9 @@ func (c *Checkpointed) Bytes() int64 {
 	n += 4*int64(cap(c.tapeX)+cap(c.tapeY)) + int64(cap(c.tapeHas))
 	return n + 24*int64(cap(c.tapeXs)+cap(c.tapeYs)) // slice headers
 }
+
+// Online is false: checkpointed BPTT's gradient comes at Finish.
+func (c *Checkpointed) Online() bool { return false }
 
 // Reset starts a streamed sequence from s0 (nil: zeros), dropping unfinished steps.
 func (c *Checkpointed) Reset(s0 []float32) error {
@@ -222,6 +255,9 @@ func (c *Checkpointed) Step(x, y []float32) (float32, error) {
 
 // Finish reverses the streamed sequence from s_0 by the schedule of (5)–(7).
 func (c *Checkpointed) Finish() error {
+	if err := c.errClosed(); err != nil {
+		return err
+	}
 	t := c.steps
 	if t == 0 {
 		return nil
@@ -244,11 +280,14 @@ func (c *Checkpointed) Finish() error {
 	return nil
 }
 
-// Sequence runs forward and backward over a whole sequence held by the caller (xs[t] is
+// RunSequence runs forward and backward over a whole sequence held by the caller (xs[t] is
 // x_{t+1}; ys may be nil, and ys[t] nil is a step without a target), starting from s0
 // (nil: zeros), adds the gradient to GradCell and GradHead, leaves s_T in State and
 // returns Σ_t ℓ_t. It holds only the slots: see the type's comment.
-func (c *Checkpointed) Sequence(s0 []float32, xs, ys [][]float32) (float32, error) {
+func (c *Checkpointed) RunSequence(s0 []float32, xs, ys [][]float32) (float32, error) {
+	if err := c.errClosed(); err != nil {
+		return 0, err
+	}
 	if ys != nil && len(ys) != len(xs) {
 		return 0, fmt.Errorf("bptt: %d targets for %d inputs", len(ys), len(xs))
 	}

@@ -12,26 +12,25 @@ import (
 // Full BPTT streams a sequence step by step; checkpointed BPTT under a tenth of its
 // memory computes the same gradient, bit for bit, by recomputing forward steps.
 func Example() {
-	c, _ := cell.New(cell.Config{Kind: cell.GRU, Hidden: 8, Input: 3})
-	head, _ := cell.NewReadout(2, 8)
+	m, _ := cell.NewModel(cell.Config{Kind: cell.GRU, Hidden: 8, Input: 3}, 2)
 	rng := rand.New(rand.NewPCG(1, 2))
-	cell.InitDefault(c, rng)
-	head.InitDefault(rng)
+	cell.InitDefault(m.Cell, rng)
+	m.Head.InitDefault(rng)
 	var xs, ys [][]float32
 	for range 100 {
 		xs = append(xs, []float32{float32(rng.NormFloat64()), float32(rng.NormFloat64()), 1})
 		ys = append(ys, []float32{float32(rng.NormFloat64()), 0})
 	}
 
-	full, _ := bptt.NewFull(c, head)
+	full, _ := bptt.NewFull(m, bptt.FullOptions{})
 	full.Reset(nil)
 	for t := range xs {
 		full.Step(xs[t], ys[t])
 	}
 	full.Finish()
 
-	ck, _ := bptt.NewCheckpointedBytes(c, head, full.Bytes()/10, len(xs))
-	ck.Sequence(nil, xs, ys)
+	ck, _ := bptt.NewCheckpointed(m, bptt.CheckpointedOptions{Budget: full.Bytes() / 10, Steps: len(xs)})
+	ck.RunSequence(nil, xs, ys)
 
 	fmt.Println("same gradient:", slices.Equal(full.GradCell(), ck.GradCell()) && slices.Equal(full.GradHead(), ck.GradHead()))
 	fmt.Printf("memory: %d%% of full BPTT's; %d state slots, chunks of %d steps, %d forward steps recomputed\n",

@@ -25,14 +25,18 @@ type Full struct {
 	steps     int // steps of the current sequence
 }
 
-// NewFull returns exact BPTT for the cell and its readout.
-func NewFull(c cell.Cell, head *cell.Readout) (*Full, error) {
-	b, err := newBase(c, head)
+// FullOptions configures full BPTT; it has no settings yet, and its zero value is the
+// default.
+type FullOptions struct{}
+
+// NewFull returns exact BPTT for the model.
+func NewFull(m *cell.Model, _ FullOptions) (*Full, error) {
+	b, err := newBase(m)
 	if err != nil {
 		return nil, err
 	}
 	f := &Full{base: b}
-	if err := f.setBatch(cell.DefaultBatchCols(c)); err != nil {
+	if err := f.setBatch(cell.DefaultBatchCols(b.cell.Layout())); err != nil {
 		return nil, err
 	}
 	return f, nil
@@ -67,6 +71,9 @@ func (f *Full) Step(x, y []float32) (float32, error) {
 
 // Finish runs the backward sweep (2)–(4) over the whole sequence.
 func (f *Full) Finish() error {
+	if err := f.errClosed(); err != nil {
+		return err
+	}
 	clear(f.delta)
 	for t := f.steps - 1; t >= 0; t-- {
 		st := f.state // s_t: the last state, or the next step's recorded s_{t}
@@ -79,6 +86,10 @@ func (f *Full) Finish() error {
 	f.steps = 0
 	return nil
 }
+
+// Online is false: full BPTT's gradient comes at Finish, and it holds every step until
+// then.
+func (f *Full) Online() bool { return false }
 
 // Bytes counts the cache slab (its capacity), the per-step loss gradients and scratch.
 func (f *Full) Bytes() int64 {

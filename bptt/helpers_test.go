@@ -5,7 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/chronograd/chronograd/bptt"
+	"github.com/chronograd/chronograd/algo"
 	"github.com/chronograd/chronograd/cell"
 	"github.com/chronograd/chronograd/internal/ref"
 	"github.com/chronograd/chronograd/internal/testutil"
@@ -73,7 +73,7 @@ func newProblem(t testing.TB, cfg cell.Config, steps int, seed uint64) *problem 
 
 // stream feeds the whole sequence through a streaming algorithm and returns Σ ℓ_t
 // (summed in float64, as Checkpointed.Sequence does).
-func (p *problem) stream(t testing.TB, a bptt.Algorithm) float32 {
+func (p *problem) stream(t testing.TB, a algo.Algorithm) float32 {
 	t.Helper()
 	return float32(testutil.Stream(t, a, p.s0, p.xs, p.ys))
 }

@@ -33,11 +33,23 @@ type Truncated struct {
 	pending   int // losses not yet backpropagated
 }
 
-// NewTruncated returns BPTT(k1, k2); it needs 1 ≤ k1 ≤ k2.
-func NewTruncated(c cell.Cell, head *cell.Readout, k1, k2 int) (*Truncated, error) {
-	b, err := newBase(c, head)
+// TruncatedOptions are the windows of BPTT(k1, k2).
+type TruncatedOptions struct {
+	// K1 is the number of steps between backward sweeps, at least 1.
+	K1 int
+	// K2 is the number of steps each sweep goes back, at least K1; zero means K1.
+	K2 int
+}
+
+// NewTruncated returns BPTT(k1, k2) for the model; it needs 1 ≤ k1 ≤ k2.
+func NewTruncated(m *cell.Model, opt TruncatedOptions) (*Truncated, error) {
+	b, err := newBase(m)
 	if err != nil {
 		return nil, err
+	}
+	k1, k2 := opt.K1, opt.K2
+	if k2 == 0 {
+		k2 = k1
 	}
 	if k1 < 1 {
 		return nil, fmt.Errorf("bptt: truncated BPTT needs k1 ≥ 1, got %d", k1)
@@ -48,7 +60,7 @@ func NewTruncated(c cell.Cell, head *cell.Readout, k1, k2 int) (*Truncated, erro
 	tr := &Truncated{base: b, k1: k1, k2: k2}
 	// The ring holds k2 caches; the batch, whose columns cost about a cache each, never
 	// needs more columns than that.
-	if err := tr.setBatch(min(cell.DefaultBatchCols(c), k2)); err != nil {
+	if err := tr.setBatch(min(cell.DefaultBatchCols(b.cell.Layout()), k2)); err != nil {
 		return nil, err
 	}
 	return tr, nil
@@ -100,6 +112,9 @@ func (tr *Truncated) forward(x, y []float32) (float32, []float32) {
 
 // Finish backpropagates the last, partial window and starts a new one.
 func (tr *Truncated) Finish() error {
+	if err := tr.errClosed(); err != nil {
+		return err
+	}
 	if tr.pending > 0 {
 		tr.backward(tr.k2)
 	}
@@ -125,6 +140,10 @@ func (tr *Truncated) backward(depth int) {
 	tr.endSweep()
 	tr.pending = 0
 }
+
+// Online is true: the gradient of every K1 steps is ready after the step that ends
+// them, and memory is bounded by K2 steps whatever the stream's length.
+func (tr *Truncated) Online() bool { return true }
 
 // Bytes counts the ring (as far as it has filled), its loss gradients and scratch.
 func (tr *Truncated) Bytes() int64 {

@@ -34,7 +34,7 @@ func BenchmarkCell(b *testing.B) {
 			grad := make([]float32, c.NumParams())
 			j := kernels.NewMat(s, s)
 			c.Forward(k, state, state, x)
-			batch, err := cell.NewGradBatch(c, cell.DefaultBatchCols(c))
+			batch, err := cell.NewGradBatch(c, cell.DefaultBatchCols(c.Layout()))
 			if err != nil {
 				b.Fatal(err)
 			}

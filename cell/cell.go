@@ -157,12 +157,8 @@ func New(cfg Config) (Cell, error) {
 	if p > maxParams {
 		return nil, fmt.Errorf("cell: %v cell with H=%d, I=%d would have %.0f parameters (limit %d)", cfg.Kind, cfg.Hidden, cfg.Input, p, maxParams)
 	}
-	lay := Layout{Kind: cfg.Kind, Hidden: cfg.Hidden, Input: cfg.Input, Gates: g}
+	lay := LayoutOf(cfg.Kind, cfg.Hidden, cfg.Input)
 	gh := g * cfg.Hidden
-	lay.WeightIH = 0
-	lay.WeightHH = gh * cfg.Input
-	lay.BiasIH = lay.WeightHH + gh*cfg.Hidden
-	lay.BiasHH = lay.BiasIH + gh
 	s := cfg.Hidden * spec.stateFactor
 	c := &layer{
 		lay:    lay,

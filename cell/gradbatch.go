@@ -46,14 +46,14 @@ type GradBatch struct {
 // amortise reading and writing the 2 MiB weight gradient: full BPTT took about 4% longer.
 const gradBatchBytes = 256 << 10
 
-// DefaultBatchCols is the number of columns full BPTT uses for the cell: as many as fit
+// DefaultBatchCols is the number of columns full BPTT uses for a cell of layout l: as many as fit
 // in about 256 KiB, a power of two between 8 and 32. More columns make the flush's Gemm
 // more efficient (its inner dimension) and touch the G·H×(I+H) weight gradient less
 // often; 8 already cuts that traffic eightfold, and beyond 32 the time per step did not
 // move measurably (n = 128) while the memory grows.
-func DefaultBatchCols(c Cell) int {
+func DefaultBatchCols(l Layout) int {
 	cols := 8
-	for cols < 32 && 2*cols*gradBatchColBytes(c.Layout()) <= gradBatchBytes {
+	for cols < 32 && 2*cols*gradBatchColBytes(l) <= gradBatchBytes {
 		cols *= 2
 	}
 	return cols
@@ -90,7 +90,11 @@ func NewGradBatch(c Cell, cols int) (*GradBatch, error) {
 }
 
 // Bytes is the memory the batch holds.
-func (b *GradBatch) Bytes() int { return b.cols*gradBatchColBytes(b.lay) + 4*len(b.one) }
+func (b *GradBatch) Bytes() int { return GradBatchBytes(b.lay, b.cols) }
+
+// GradBatchBytes is the memory of a gradient batch of cols columns for a cell of layout
+// l (what GradBatch.Bytes reports).
+func GradBatchBytes(l Layout, cols int) int { return cols*gradBatchColBytes(l) + 4*l.Gates*l.Hidden }
 
 // ColBytes is the memory one more column would take.
 func (b *GradBatch) ColBytes() int { return gradBatchColBytes(b.lay) }

@@ -113,7 +113,7 @@ func TestGradBatchChecks(t *testing.T) {
 	for _, kind := range []cell.Kind{cell.RNNTanh, cell.GRU, cell.LSTM} {
 		for _, n := range []int{8, 128, 512} {
 			c, _ := cell.New(cell.Config{Kind: kind, Hidden: n, Input: n})
-			cols := cell.DefaultBatchCols(c)
+			cols := cell.DefaultBatchCols(c.Layout())
 			b, _ := cell.NewGradBatch(c, cols)
 			if cols < 8 || cols > 32 || cols&(cols-1) != 0 || (cols > 8 && cols*b.ColBytes() > 256<<10) {
 				t.Errorf("%v n=%d: DefaultBatchCols = %d (%d bytes)", kind, n, cols, b.Bytes())

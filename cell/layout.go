@@ -9,6 +9,24 @@ type Layout struct {
 	WeightIH, WeightHH, BiasIH, BiasHH int // offsets of the four tensors
 }
 
+// LayoutOf is the layout of a cell of the given kind with hidden units and input size
+// (it does not check the sizes; New does).
+func LayoutOf(kind Kind, hidden, input int) Layout {
+	g := kind.Gates()
+	gh := g * hidden
+	l := Layout{Kind: kind, Hidden: hidden, Input: input, Gates: g}
+	l.WeightHH = gh * input
+	l.BiasIH = l.WeightHH + gh*hidden
+	l.BiasHH = l.BiasIH + gh
+	return l
+}
+
+// StateSize is S: H, or 2H when the state is [h; c].
+func (l Layout) StateSize() int { return l.Hidden * l.Kind.StateFactor() }
+
+// CacheBytes is the memory of one Cache of this layout (what Cache.Bytes reports).
+func (l Layout) CacheBytes() int { return 4 * (l.StateSize() + l.Input + l.Gates*l.Hidden + l.Hidden) }
+
 // NumParams is P = G·H·(I+H+2).
 func (l Layout) NumParams() int { return l.BiasHH + l.Gates*l.Hidden }
 

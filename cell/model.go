@@ -1,6 +1,7 @@
 package cell
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -200,3 +201,7 @@ func copyFinite(dst []float32, name string, f *safetensors.File) error {
 	copy(dst, src)
 	return nil
 }
+
+// ErrClosed is the error (wrapped) of an algorithm called after its Close: every
+// credit-assignment algorithm built for a Model has the life cycle build, step, Close.
+var ErrClosed = errors.New("the algorithm is closed")

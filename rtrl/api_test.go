@@ -47,9 +47,7 @@ func TestStepAllocatesNothing(t *testing.T) {
 			if allocs != 0 {
 				t.Errorf("%s %v/%s: %v allocations per step", ac.algo, ac.opts, configName(cfg), allocs)
 			}
-			if r, ok := a.(*RTRL); ok {
-				r.Close()
-			}
+			a.Close()
 		}
 	}
 }
@@ -98,33 +96,25 @@ func TestErrors(t *testing.T) {
 			t.Errorf("%s: error %q does not mention %q", what, err, substr)
 		}
 	}
-	a, err := New("rflo", p.c, p.head)
+	_, err := NewRFLO(p.model(), FeedbackOptions{})
 	wantErr("rflo on gru", err, "rnn_tanh")
-	if a != nil {
-		t.Errorf("failed New returned a non-nil Algorithm %#v", a)
-	}
-	_, err = New("eprop", p.c, p.head)
+	_, err = NewEProp(p.model(), FeedbackOptions{})
 	wantErr("eprop on gru", err, "lstm")
-	_, err = New("bptt", p.c, p.head)
-	wantErr("unknown algorithm", err, "unknown algorithm")
-	_, err = New("snap1", p.c, p.head, Workers(2))
-	wantErr("Workers on snap1", err, "Workers")
-	_, err = New("rtrl", p.c, p.head, Seed(2))
-	wantErr("Seed on rtrl", err, "Seed")
-	_, err = New("rtrl", p.c, p.head, Workers(0))
-	wantErr("Workers(0)", err, "Workers")
-	_, err = New("uoro", p.c, p.head, Epsilon(-1))
-	wantErr("Epsilon(-1)", err, "Epsilon")
-	_, err = New("uoro", nil, p.head)
+	_, err = NewExact(p.model(), ExactOptions{Workers: -1})
+	wantErr("Workers -1", err, "workers")
+	_, err = NewUORO(p.model(), UOROOptions{Epsilon: -1})
+	wantErr("Epsilon -1", err, "Epsilon")
+	_, err = NewUORO(nil, UOROOptions{})
+	wantErr("nil model", err, "nil model")
+	_, err = NewUORO(&cell.Model{Head: p.head}, UOROOptions{})
 	wantErr("nil cell", err, "nil cell")
-	_, err = New("uoro", p.c, nil)
+	_, err = NewUORO(&cell.Model{Cell: p.c}, UOROOptions{})
 	wantErr("nil readout", err, "nil readout")
-	_, err = New("rtrl", p.c, lstm.head)
-	if err != nil {
+	if _, err = NewExact(&cell.Model{Cell: p.c, Head: lstm.head}, ExactOptions{}); err != nil {
 		t.Fatalf("same hidden size: %v", err)
 	}
 	wide, _ := cell.NewReadout(2, testH+1)
-	_, err = New("rtrl", p.c, wide)
+	_, err = NewExact(&cell.Model{Cell: p.c, Head: wide}, ExactOptions{})
 	wantErr("readout size", err, "hidden units")
 
 	for _, name := range []string{"rtrl", "snap1", "uoro", "eprop"} {

@@ -38,7 +38,7 @@ func benchSetup(b *testing.B, kind cell.Kind, n int) (cell.Cell, *cell.Readout, 
 // MB). Besides ns/op it reports cpu-ns/op, the process's CPU time per step, which is what
 // to fit cost exponents to on a shared machine.
 func BenchmarkRTRL(b *testing.B) {
-	for _, algo := range Names {
+	for _, algo := range names {
 		for _, kind := range benchKinds {
 			if (algo == "rflo" && !kind.IsVanilla()) || (algo == "eprop" && kind != cell.LSTM) {
 				continue
@@ -49,7 +49,7 @@ func BenchmarkRTRL(b *testing.B) {
 				}
 				b.Run(fmt.Sprintf("%s/cell=%v/n=%d", algo, kind, n), func(b *testing.B) {
 					c, head, x, y := benchSetup(b, kind, n)
-					a, err := New(algo, c, head)
+					a, err := build(algo, &cell.Model{Cell: c, Head: head})
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -88,7 +88,7 @@ func BenchmarkRTRLUpdate(b *testing.B) {
 				continue
 			}
 			c, head, x, y := benchSetup(b, kind, n)
-			r, err := NewRTRL(c, head)
+			r, err := NewExact(&cell.Model{Cell: c, Head: head}, ExactOptions{})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -46,19 +46,16 @@ type EProp struct {
 	q              []float32   // L_j
 }
 
-// NewEProp builds e-prop for an LSTM cell. Options: FeedbackAlignment, Seed.
-func NewEProp(c cell.Cell, head *cell.Readout, opts ...Option) (*EProp, error) {
-	o, err := parseOptions("eprop", opts, "FeedbackAlignment", "Seed")
+// NewEProp builds e-prop for a model with an LSTM cell.
+func NewEProp(m *cell.Model, opt FeedbackOptions) (*EProp, error) {
+	if m != nil && m.Cell != nil && m.Cell.Kind() != cell.LSTM {
+		return nil, fmt.Errorf("rtrl: eprop needs an lstm cell, not %v (its eligibility traces are the LSTM's)", m.Cell.Kind())
+	}
+	base, err := newOnline("eprop", m)
 	if err != nil {
 		return nil, err
 	}
-	if c != nil && c.Kind() != cell.LSTM {
-		return nil, fmt.Errorf("rtrl: eprop needs an lstm cell, not %v (its eligibility traces are the LSTM's)", c.Kind())
-	}
-	base, err := newOnline("eprop", c, head)
-	if err != nil {
-		return nil, err
-	}
+	c, head := base.cell, base.head
 	h, in, s := c.HiddenSize(), c.InputSize(), c.StateSize()
 	a := &EProp{
 		online:  base,
@@ -68,8 +65,8 @@ func NewEProp(c cell.Cell, head *cell.Readout, opts ...Option) (*EProp, error) {
 		coefHH:  make([]float32, s*4),
 		q:       make([]float32, h),
 	}
-	if o.feedback {
-		a.feedback = randomFeedback(h, head.OutSize(), o.seed)
+	if opt.FeedbackAlignment {
+		a.feedback = randomFeedback(h, head.OutSize(), opt.Seed)
 	}
 	return a, nil
 }

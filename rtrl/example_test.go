@@ -9,33 +9,34 @@ import (
 )
 
 // Online learning on a stream: every Step returns its loss and has already added its
-// gradient contribution, so a trainer can apply an update after any step.
+// gradient contribution, so a trainer can apply an update after any step. Exact RTRL
+// holds the S×P influence matrix twice; SnAp-1 keeps only its entries on the immediate
+// Jacobian's sparsity pattern.
 func Example() {
-	c, _ := cell.New(cell.Config{Kind: cell.LSTM, Hidden: 8, Input: 3})
-	head, _ := cell.NewReadout(2, 8)
+	m, _ := cell.NewModel(cell.Config{Kind: cell.LSTM, Hidden: 8, Input: 3}, 2)
 	rng := rand.New(rand.NewPCG(1, 2))
-	cell.InitDefault(c, rng)
-	head.InitDefault(rng)
+	cell.InitDefault(m.Cell, rng)
+	m.Head.InitDefault(rng)
 
-	for _, name := range rtrl.Names {
-		a, err := rtrl.New(name, c, head)
-		if err != nil {
-			fmt.Printf("%s: %v\n", name, err)
-			continue
+	exact, _ := rtrl.NewExact(m, rtrl.ExactOptions{})
+	defer exact.Close()
+	snap, _ := rtrl.NewSnAp1(m, rtrl.SnAp1Options{})
+	defer snap.Close()
+	x, y := []float32{0.5, -1, 0.25}, []float32{1, 0}
+	for range 10 {
+		if _, err := exact.Step(x, y); err != nil {
+			panic(err)
 		}
-		_ = a.Reset(nil)
-		x, y := []float32{0.5, -1, 0.25}, []float32{1, 0}
-		for range 10 {
-			if _, err := a.Step(x, y); err != nil {
-				panic(err)
-			}
+		if _, err := snap.Step(x, y); err != nil {
+			panic(err)
 		}
-		fmt.Printf("%s: %d bytes\n", name, a.Bytes())
 	}
+	fmt.Printf("rtrl: %d bytes, ∂L/∂b_hh[0] = %.4f\n", exact.Bytes(), exact.GradCell()[m.Cell.Layout().BiasHH])
+	fmt.Printf("snap1: %d bytes, ∂L/∂b_hh[0] = %.4f\n", snap.Bytes(), snap.GradCell()[m.Cell.Layout().BiasHH])
+	_, err := rtrl.NewRFLO(m, rtrl.FeedbackOptions{})
+	fmt.Println(err)
 	// Output:
-	// rtrl: 58044 bytes
-	// snap1: 4348 bytes
-	// uoro: 3900 bytes
-	// rflo: rtrl: rflo needs an rnn_tanh or rnn_relu cell, not lstm (its eligibility traces are derived for the leaky vanilla RNN)
-	// eprop: 2124 bytes
+	// rtrl: 58044 bytes, ∂L/∂b_hh[0] = 0.0340
+	// snap1: 4348 bytes, ∂L/∂b_hh[0] = 0.0336
+	// rtrl: rflo needs an rnn_tanh or rnn_relu cell, not lstm (its eligibility traces are derived for the leaky vanilla RNN)
 }

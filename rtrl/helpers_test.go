@@ -145,9 +145,73 @@ func relErr(got []float32, want []float64) float64 {
 	return math.Sqrt(num / den)
 }
 
+// Algorithm is algo.Algorithm, which this package's tests cannot import (algo imports
+// rtrl).
+type Algorithm interface {
+	Reset(s0 []float32) error
+	Step(x, y []float32) (float32, error)
+	Finish() error
+	GradCell() []float32
+	GradHead() []float32
+	ZeroGrad()
+	State() []float32
+	Bytes() int64
+	Model() *cell.Model
+	Online() bool
+	Close() error
+}
+
+var (
+	_ Algorithm = (*Exact)(nil)
+	_ Algorithm = (*SnAp1)(nil)
+	_ Algorithm = (*UORO)(nil)
+	_ Algorithm = (*RFLO)(nil)
+	_ Algorithm = (*EProp)(nil)
+)
+
+// names are the algorithms build constructs.
+var names = []string{"rtrl", "snap1", "uoro", "rflo", "eprop"}
+
+// testOptions are the constructor settings a test asks for; Option sets one of them.
+type testOptions struct {
+	workers  int
+	seed     uint64
+	feedback bool
+}
+
+type Option func(*testOptions)
+
+func Workers(n int) Option            { return func(o *testOptions) { o.workers = n } }
+func Seed(s uint64) Option            { return func(o *testOptions) { o.seed = s } }
+func FeedbackAlignment() Option       { return func(o *testOptions) { o.feedback = true } }
+func (p *problem) model() *cell.Model { return &cell.Model{Cell: p.c, Head: p.head} }
+
+// build constructs the algorithm the tests call name, with the seed 1 unless opts say
+// otherwise (the tests' expectations were drawn with it).
+func build(name string, m *cell.Model, opts ...Option) (Algorithm, error) {
+	o := testOptions{seed: 1}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	fb := FeedbackOptions{FeedbackAlignment: o.feedback, Seed: o.seed}
+	switch name {
+	case "rtrl":
+		return NewExact(m, ExactOptions{Workers: o.workers})
+	case "snap1":
+		return NewSnAp1(m, SnAp1Options{})
+	case "uoro":
+		return NewUORO(m, UOROOptions{Seed: o.seed})
+	case "rflo":
+		return NewRFLO(m, fb)
+	case "eprop":
+		return NewEProp(m, fb)
+	}
+	return nil, fmt.Errorf("no test constructor for %q", name)
+}
+
 func mustNew(t testing.TB, name string, p *problem, opts ...Option) Algorithm {
 	t.Helper()
-	a, err := New(name, p.c, p.head, opts...)
+	a, err := build(name, p.model(), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

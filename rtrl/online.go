@@ -10,10 +10,12 @@ import (
 // readout and the loss, the readout's exact gradient, ∂L_t/∂s_t, and the buffers behind
 // GradCell, GradHead and State.
 type online struct {
-	name  string
-	cell  cell.Cell
-	head  *cell.Readout
-	cache *cell.Cache
+	name   string
+	model  *cell.Model
+	closed bool
+	cell   cell.Cell
+	head   *cell.Readout
+	cache  *cell.Cache
 
 	state    []float32 // s_t
 	yhat, dy []float32 // head(h_t) and ∂L_t/∂ŷ = ŷ − y_t
@@ -23,7 +25,11 @@ type online struct {
 	gradCell, gradHead []float32
 }
 
-func newOnline(name string, c cell.Cell, head *cell.Readout) (online, error) {
+func newOnline(name string, m *cell.Model) (online, error) {
+	if m == nil {
+		return online{}, fmt.Errorf("rtrl: %s: nil model", name)
+	}
+	c, head := m.Cell, m.Head
 	if c == nil {
 		return online{}, fmt.Errorf("rtrl: %s: nil cell", name)
 	}
@@ -36,6 +42,7 @@ func newOnline(name string, c cell.Cell, head *cell.Readout) (online, error) {
 	}
 	return online{
 		name:     name,
+		model:    m,
 		cell:     c,
 		head:     head,
 		cache:    c.NewCache(),
@@ -50,6 +57,9 @@ func newOnline(name string, c cell.Cell, head *cell.Readout) (online, error) {
 
 // resetState sets s_0; the algorithm zeroes its own traces.
 func (o *online) resetState(s0 []float32) error {
+	if err := o.errClosed(); err != nil {
+		return err
+	}
 	if s0 == nil {
 		clear(o.state)
 		return nil
@@ -67,6 +77,9 @@ func (o *online) resetState(s0 []float32) error {
 // false for a step without a target (dLds is then zero and the caller may skip its
 // gradient product).
 func (o *online) forward(x, y []float32) (loss float32, hasTarget bool, err error) {
+	if err := o.errClosed(); err != nil {
+		return 0, false, err
+	}
 	if err := o.cell.CheckInput(x); err != nil {
 		return 0, false, fmt.Errorf("rtrl: %s: %w", o.name, err)
 	}
@@ -85,7 +98,29 @@ func (o *online) forward(x, y []float32) (loss float32, hasTarget bool, err erro
 	return loss, true, nil
 }
 
-func (o *online) Finish() error       { return nil }
+// errClosed is the error of a method called after Close.
+func (o *online) errClosed() error {
+	if o.closed {
+		return fmt.Errorf("rtrl: %s: %w", o.name, cell.ErrClosed)
+	}
+	return nil
+}
+
+// Model is the model the algorithm was built for.
+func (o *online) Model() *cell.Model { return o.model }
+
+// Online is true for every algorithm here: a gradient after every step, in memory that
+// does not grow with the stream.
+func (o *online) Online() bool { return true }
+
+// Close ends the algorithm's life: Reset and Step return cell.ErrClosed afterwards.
+func (o *online) Close() error {
+	o.closed = true
+	return nil
+}
+
+// Finish ends a sequence; an online algorithm has nothing pending.
+func (o *online) Finish() error       { return o.errClosed() }
 func (o *online) GradCell() []float32 { return o.gradCell }
 func (o *online) GradHead() []float32 { return o.gradHead }
 func (o *online) State() []float32    { return o.state }

@@ -29,20 +29,27 @@ type RFLO struct {
 	q        []float32   // q_i, the learning signal
 }
 
-// NewRFLO builds RFLO for an rnn_tanh or rnn_relu cell (any leak). Options:
-// FeedbackAlignment, Seed.
-func NewRFLO(c cell.Cell, head *cell.Readout, opts ...Option) (*RFLO, error) {
-	o, err := parseOptions("rflo", opts, "FeedbackAlignment", "Seed")
+// FeedbackOptions configure the local learning rules RFLO and e-prop.
+type FeedbackOptions struct {
+	// FeedbackAlignment sends the output error e_t back through a fixed random matrix B
+	// (H×O, drawn once from U(−1/√H, 1/√H), the readout's own initial scale) instead of
+	// the readout's weights: q = B·e_t replaces Wᵀ·e_t (Murray 2019's random feedback;
+	// Bellec et al. 2020's random e-prop).
+	FeedbackAlignment bool
+	// Seed seeds B.
+	Seed uint64
+}
+
+// NewRFLO builds RFLO for a model with an rnn_tanh or rnn_relu cell (any leak).
+func NewRFLO(m *cell.Model, opt FeedbackOptions) (*RFLO, error) {
+	if m != nil && m.Cell != nil && !m.Cell.Kind().IsVanilla() {
+		return nil, fmt.Errorf("rtrl: rflo needs an rnn_tanh or rnn_relu cell, not %v (its eligibility traces are derived for the leaky vanilla RNN)", m.Cell.Kind())
+	}
+	base, err := newOnline("rflo", m)
 	if err != nil {
 		return nil, err
 	}
-	if c != nil && !c.Kind().IsVanilla() {
-		return nil, fmt.Errorf("rtrl: rflo needs an rnn_tanh or rnn_relu cell, not %v (its eligibility traces are derived for the leaky vanilla RNN)", c.Kind())
-	}
-	base, err := newOnline("rflo", c, head)
-	if err != nil {
-		return nil, err
-	}
+	c, head := base.cell, base.head
 	h, in := c.HiddenSize(), c.InputSize()
 	a := &RFLO{
 		online: base,
@@ -50,8 +57,8 @@ func NewRFLO(c cell.Cell, head *cell.Readout, opts ...Option) (*RFLO, error) {
 		aHat:   make([]float32, h+in+1),
 		q:      make([]float32, h),
 	}
-	if o.feedback {
-		a.feedback = randomFeedback(h, head.OutSize(), o.seed)
+	if opt.FeedbackAlignment {
+		a.feedback = randomFeedback(h, head.OutSize(), opt.Seed)
 	}
 	return a, nil
 }

@@ -1,6 +1,7 @@
 package rtrl
 
 import (
+	"fmt"
 	"runtime"
 	"sync/atomic"
 
@@ -8,7 +9,7 @@ import (
 	"github.com/chronograd/chronograd/kernels"
 )
 
-// RTRL is exact real-time recurrent learning (Williams and Zipser, "A learning algorithm
+// Exact is exact real-time recurrent learning (RTRL) (Williams and Zipser, "A learning algorithm
 // for continually running fully recurrent neural networks", Neural Computation 1989, §2:
 // the sensitivities p^k_ij(t) = ∂y_k(t)/∂w_ij and their recursion). In this package's
 // notation it carries the influence matrix M_t = ds_t/dθ (S×P) forward:
@@ -23,14 +24,14 @@ import (
 // product; rather than run it apart at matrix-vector speed it rides along as one more row
 // of the same Gemm: A = [J_t; wᵀ] with w = J_tᵀ·∂L_t/∂s_t, so row S of the product is
 // that share. The sparse share (∂L_t/∂s_t)ᵀ·Ī_t comes from the cell's AddImmediateVJP.
-type RTRL struct {
+type Exact struct {
 	online
 	sens *sensitivity
 	pool *columnPool // nil with one worker
 }
 
 // sensitivity holds what the sensitivity update reads and writes. It is separate from
-// RTRL so that the helper goroutines, which hold it, do not keep the RTRL reachable (its
+// Exact so that the helper goroutines, which hold it, do not keep the Exact reachable (its
 // cleanup stops them).
 type sensitivity struct {
 	augmented kernels.Mat // [J_t; wᵀ], (S+1)×S
@@ -46,18 +47,34 @@ type sensitivity struct {
 	panel           int   // columns per Gemm call: an S×panel slab of M_t stays in L2
 }
 
-// NewRTRL builds exact RTRL for any cell kind. Options: Workers.
-func NewRTRL(c cell.Cell, head *cell.Readout, opts ...Option) (*RTRL, error) {
-	o, err := parseOptions("rtrl", opts, "Workers")
+// ExactOptions configure exact RTRL.
+type ExactOptions struct {
+	// Workers splits the sensitivity update M_t = J_t·M_{t-1} + Ī_t and its gradient
+	// product across that many goroutines, each owning a block of M's columns; zero means
+	// one (no helper goroutines). The helpers persist between steps, and Close (or garbage
+	// collection) stops them. After a step they spin for some tens of microseconds, ready
+	// for the next one, before they park, so an Exact stepped flat out keeps Workers cores
+	// busy, and one stepped now and then costs a wake-up per step instead. The result is
+	// the same, bit for bit, for every number of workers.
+	Workers int
+}
+
+// NewExact builds exact RTRL for the model, any cell kind.
+func NewExact(m *cell.Model, opt ExactOptions) (*Exact, error) {
+	workers := opt.Workers
+	if workers == 0 {
+		workers = 1
+	}
+	if workers < 1 {
+		return nil, fmt.Errorf("rtrl: exact RTRL with %d workers: need at least 1", opt.Workers)
+	}
+	base, err := newOnline("rtrl", m)
 	if err != nil {
 		return nil, err
 	}
-	base, err := newOnline("rtrl", c, head)
-	if err != nil {
-		return nil, err
-	}
+	c := base.cell
 	s, p := c.StateSize(), c.NumParams()
-	r := &RTRL{online: base}
+	r := &Exact{online: base}
 	augmented := kernels.NewMat(s+1, s)
 	r.sens = &sensitivity{
 		augmented: augmented,
@@ -68,7 +85,7 @@ func NewRTRL(c cell.Cell, head *cell.Readout, opts ...Option) (*RTRL, error) {
 		hidden:    c.HiddenSize(),
 		dLdh:      r.dLds[:c.HiddenSize()],
 		gradCell:  r.gradCell,
-		bounds:    columnBounds(p, o.workers),
+		bounds:    columnBounds(p, workers),
 		panel:     panelWidth(s),
 	}
 	if workers := len(r.sens.bounds) - 1; workers > 1 {
@@ -101,7 +118,7 @@ func panelWidth(s int) int {
 }
 
 // Reset starts a sequence from s0 (nil: zeros) with M_0 = 0.
-func (r *RTRL) Reset(s0 []float32) error {
+func (r *Exact) Reset(s0 []float32) error {
 	if err := r.resetState(s0); err != nil {
 		return err
 	}
@@ -110,7 +127,7 @@ func (r *RTRL) Reset(s0 []float32) error {
 }
 
 // Step runs one online step: forward, then M_t = J_t·M_{t-1} + Ī_t, then the gradient.
-func (r *RTRL) Step(x, y []float32) (float32, error) {
+func (r *Exact) Step(x, y []float32) (float32, error) {
 	loss, hasTarget, err := r.forward(x, y)
 	if err != nil {
 		return 0, err
@@ -124,7 +141,7 @@ func (r *RTRL) Step(x, y []float32) (float32, error) {
 // its share of the gradient, goes panel by panel (see columns), so each slab of M_t is
 // written to memory once; the sparse part, Ī_t and its share (∂L_t/∂s_t)ᵀ·Ī_t of the
 // gradient, is added afterwards by the cell in O(S·G·(I+H)).
-func (r *RTRL) update(hasTarget bool) {
+func (r *Exact) update(hasTarget bool) {
 	s := r.sens
 	s.hasTarget = hasTarget
 	if hasTarget {
@@ -162,18 +179,18 @@ func (s *sensitivity) columns(lo, hi int) {
 	}
 }
 
-// Close stops the helper goroutines of Workers(n > 1); the RTRL must not be stepped
-// afterwards. It is also done when the RTRL is garbage-collected.
-func (r *RTRL) Close() error {
+// Close stops the helper goroutines of Workers > 1 (which garbage collection also does)
+// and ends the algorithm's life: Reset and Step return cell.ErrClosed afterwards.
+func (r *Exact) Close() error {
 	if r.pool != nil {
 		r.pool.stop()
 	}
-	return nil
+	return r.online.Close()
 }
 
 // Bytes counts M_{t-1}, M_t (each with its gradient row), [J_t; wᵀ] and the shared
 // buffers.
-func (r *RTRL) Bytes() int64 {
+func (r *Exact) Bytes() int64 {
 	s := r.sens
 	return r.bytes() + floats(len(s.influence.Data)+len(s.next.Data)+len(s.augmented.Data))
 }

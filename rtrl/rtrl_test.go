@@ -40,7 +40,7 @@ func TestRTRLMatchesBPTT(t *testing.T) {
 					if e := relErr(a.GradHead(), to64(bHead)); e > 1e-5 {
 						t.Errorf("workers=%d: ∂L/∂head relative error vs BPTT %.3g", workers, e)
 					}
-					a.(*RTRL).Close()
+					a.Close()
 				}
 			})
 		}
@@ -250,7 +250,7 @@ func TestFeedbackAlignment(t *testing.T) {
 // TestResetAndZeroGrad: Reset keeps the gradients (two runs accumulate twice one run's),
 // ZeroGrad clears them, and State is the state after the last step.
 func TestResetAndZeroGrad(t *testing.T) {
-	for _, name := range Names {
+	for _, name := range names {
 		cfg := testConfigs[1]
 		if name == "eprop" {
 			cfg = testConfigs[5]
@@ -308,7 +308,7 @@ func TestRTRLWorkersParkAndWake(t *testing.T) {
 	one := mustNew(t, "rtrl", p, Workers(1))
 	p.run(t, one)
 	before := runtime.NumGoroutine()
-	many := mustNew(t, "rtrl", p, Workers(3)).(*RTRL)
+	many := mustNew(t, "rtrl", p, Workers(3)).(*Exact)
 	if err := many.Reset(p.s0); err != nil {
 		t.Fatal(err)
 	}

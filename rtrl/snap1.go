@@ -34,15 +34,17 @@ type SnAp1 struct {
 	coefIH, coefHH []float32
 }
 
-// NewSnAp1 builds SnAp-1 for any cell kind. It takes no options.
-func NewSnAp1(c cell.Cell, head *cell.Readout, opts ...Option) (*SnAp1, error) {
-	if _, err := parseOptions("snap1", opts); err != nil {
-		return nil, err
-	}
-	base, err := newOnline("snap1", c, head)
+// SnAp1Options configure SnAp-1; it has no settings yet, and its zero value is the
+// default.
+type SnAp1Options struct{}
+
+// NewSnAp1 builds SnAp-1 for the model, any cell kind.
+func NewSnAp1(m *cell.Model, _ SnAp1Options) (*SnAp1, error) {
+	base, err := newOnline("snap1", m)
 	if err != nil {
 		return nil, err
 	}
+	c := base.cell
 	s, g := c.StateSize(), c.Layout().Gates
 	slots := c.Kind().StateFactor()
 	return &SnAp1{

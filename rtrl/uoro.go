@@ -1,6 +1,7 @@
 package rtrl
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 
@@ -33,16 +34,29 @@ type UORO struct {
 	rng                    *rand.Rand
 }
 
-// NewUORO builds UORO for any cell kind. Options: Seed (default 1), Epsilon (1e-7).
-func NewUORO(c cell.Cell, head *cell.Readout, opts ...Option) (*UORO, error) {
-	o, err := parseOptions("uoro", opts, "Seed", "Epsilon")
+// UOROOptions configure UORO.
+type UOROOptions struct {
+	// Seed seeds the random signs ν; the same seed gives the same estimates.
+	Seed uint64
+	// Epsilon is the small constant added to both norms of each balancing factor, so that
+	// a zero tangent does not divide by zero; zero means 1e-7.
+	Epsilon float32
+}
+
+// NewUORO builds UORO for the model, any cell kind.
+func NewUORO(m *cell.Model, opt UOROOptions) (*UORO, error) {
+	eps := opt.Epsilon
+	if eps == 0 {
+		eps = 1e-7
+	}
+	if !(eps > 0) || math.IsInf(float64(eps), 0) {
+		return nil, fmt.Errorf("rtrl: uoro: Epsilon %v must be a positive finite number", opt.Epsilon)
+	}
+	base, err := newOnline("uoro", m)
 	if err != nil {
 		return nil, err
 	}
-	base, err := newOnline("uoro", c, head)
-	if err != nil {
-		return nil, err
-	}
+	c := base.cell
 	s, p := c.StateSize(), c.NumParams()
 	return &UORO{
 		online:     base,
@@ -51,9 +65,9 @@ func NewUORO(c cell.Cell, head *cell.Readout, opts ...Option) (*UORO, error) {
 		jacTilde:   make([]float32, s),
 		nu:         make([]float32, s),
 		nuImm:      make([]float32, p),
-		eps:        float64(o.epsilon),
+		eps:        float64(eps),
 		// PCG's second word is fixed so that Seed alone names the stream.
-		rng: rand.New(rand.NewPCG(o.seed, 0x756f726f)),
+		rng: rand.New(rand.NewPCG(opt.Seed, 0x756f726f)),
 	}, nil
 }
 

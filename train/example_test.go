@@ -24,7 +24,7 @@ func ExampleOnline() {
 	rng := rand.New(rand.NewPCG(1, 2))
 	cell.InitDefault(m.Cell, rng)
 	m.Head.InitDefault(rng)
-	alg, err := rtrl.NewSnAp1(m.Cell, m.Head)
+	alg, err := rtrl.NewSnAp1(m, rtrl.SnAp1Options{})
 	if err != nil {
 		panic(err)
 	}

@@ -8,18 +8,22 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/chronograd/chronograd/algo"
 	"github.com/chronograd/chronograd/cell"
 	"github.com/chronograd/chronograd/task"
 )
 
-// Config describes a training run: a cell and readout, the algorithm that computes their
-// gradients, the optimizer, and the task that supplies sequences.
+// Config describes a training run: the model, the algorithm that computes its
+// gradients (built for that model), the optimizer, and the task that supplies sequences.
 type Config struct {
-	Cell      cell.Cell
-	Head      *cell.Readout
-	Algorithm Algorithm
+	// Model is trained in place.
+	Model *cell.Model
+	// Algorithm computes the gradients; it must have been built for Model.
+	Algorithm algo.Algorithm
+	// Optimizer applies them.
 	Optimizer Optimizer
-	Task      task.Task
+	// Task supplies the training and evaluation sequences.
+	Task task.Task
 
 	// Sequences is the number of training sequences.
 	Sequences int
@@ -80,8 +84,8 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		cfg.EvalSequences = 20
 	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x747261696e))
-	ev := newEvaluator(cfg.Cell, cfg.Head, cfg.Task, cfg.EvalSequences)
-	params := [][]float32{cfg.Cell.Params(), cfg.Head.Params()}
+	ev := newEvaluator(cfg.Model, cfg.Task, cfg.EvalSequences)
+	params := [][]float32{cfg.Model.Cell.Params(), cfg.Model.Head.Params()}
 	grads := [][]float32{cfg.Algorithm.GradCell(), cfg.Algorithm.GradHead()}
 	var seq task.Sequence
 	start := time.Now()
@@ -184,18 +188,20 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 
 func (cfg *Config) check() error {
 	switch {
-	case cfg.Cell == nil || cfg.Head == nil || cfg.Algorithm == nil || cfg.Optimizer == nil || cfg.Task == nil:
-		return errors.New("train: Cell, Head, Algorithm, Optimizer and Task are all required")
+	case cfg.Model == nil || cfg.Model.Cell == nil || cfg.Model.Head == nil || cfg.Algorithm == nil || cfg.Optimizer == nil || cfg.Task == nil:
+		return errors.New("train: Model (with its Cell and Head), Algorithm, Optimizer and Task are all required")
+	case cfg.Algorithm.Model() != cfg.Model:
+		return errors.New("train: the algorithm was built for another model")
 	case cfg.Sequences <= 0:
 		return fmt.Errorf("train: %d sequences; need at least one", cfg.Sequences)
 	case cfg.UpdateEvery < 0 || cfg.EvalEvery < 0 || cfg.CheckpointEvery < 0:
 		return errors.New("train: UpdateEvery, EvalEvery and CheckpointEvery must not be negative")
-	case cfg.Task.InputSize() != cfg.Cell.InputSize():
-		return fmt.Errorf("train: task %s has %d inputs, the cell %d", cfg.Task.Name(), cfg.Task.InputSize(), cfg.Cell.InputSize())
-	case cfg.Task.OutputSize() != cfg.Head.OutSize():
-		return fmt.Errorf("train: task %s has %d outputs, the readout %d", cfg.Task.Name(), cfg.Task.OutputSize(), cfg.Head.OutSize())
-	case cfg.Head.HiddenSize() != cfg.Cell.HiddenSize():
-		return fmt.Errorf("train: readout reads %d hidden units, the cell has %d", cfg.Head.HiddenSize(), cfg.Cell.HiddenSize())
+	case cfg.Task.InputSize() != cfg.Model.Cell.InputSize():
+		return fmt.Errorf("train: task %s has %d inputs, the cell %d", cfg.Task.Name(), cfg.Task.InputSize(), cfg.Model.Cell.InputSize())
+	case cfg.Task.OutputSize() != cfg.Model.Head.OutSize():
+		return fmt.Errorf("train: task %s has %d outputs, the readout %d", cfg.Task.Name(), cfg.Task.OutputSize(), cfg.Model.Head.OutSize())
+	case cfg.Model.Head.HiddenSize() != cfg.Model.Cell.HiddenSize():
+		return fmt.Errorf("train: readout reads %d hidden units, the cell has %d", cfg.Model.Head.HiddenSize(), cfg.Model.Cell.HiddenSize())
 	}
 	return nil
 }
@@ -203,8 +209,8 @@ func (cfg *Config) check() error {
 // Evaluate runs the model forward on n sequences of the task drawn from a fixed seed (the
 // same ones Run evaluates on) and returns the mean squared-error loss per target step and,
 // for classification tasks, the accuracy (NaN otherwise).
-func Evaluate(c cell.Cell, head *cell.Readout, tk task.Task, n int) (loss, accuracy float64) {
-	return newEvaluator(c, head, tk, n).evaluate()
+func Evaluate(m *cell.Model, tk task.Task, n int) (loss, accuracy float64) {
+	return newEvaluator(m, tk, n).evaluate()
 }
 
 // evaluator runs the model forward on a fixed set of sequences.
@@ -217,7 +223,8 @@ type evaluator struct {
 	classes bool
 }
 
-func newEvaluator(c cell.Cell, head *cell.Readout, tk task.Task, n int) *evaluator {
+func newEvaluator(m *cell.Model, tk task.Task, n int) *evaluator {
+	c, head := m.Cell, m.Head
 	rng := rand.New(rand.NewPCG(0xe7a1, 0x5eed))
 	e := &evaluator{c: c, head: head, seqs: make([]task.Sequence, n), cache: c.NewCache(),
 		s: make([]float32, c.StateSize()), y: make([]float32, head.OutSize()), d: make([]float32, head.OutSize()),

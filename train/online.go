@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 
+	"github.com/chronograd/chronograd/algo"
 	"github.com/chronograd/chronograd/cell"
 )
 
@@ -18,7 +20,7 @@ import (
 type Online struct {
 	mu        sync.Mutex
 	model     *cell.Model
-	alg       Algorithm
+	alg       algo.Algorithm
 	opt       Optimizer
 	every     int
 	clip      float64
@@ -40,9 +42,9 @@ type OnlineConfig struct {
 	ClipNorm float64
 }
 
-// NewOnline builds a learner for model m whose gradients come from alg (built for
-// m.Cell and m.Head) and are applied by opt.
-func NewOnline(m *cell.Model, alg Algorithm, opt Optimizer, cfg OnlineConfig) (*Online, error) {
+// NewOnline builds a learner for model m whose gradients come from alg (built for m) and
+// are applied by opt.
+func NewOnline(m *cell.Model, alg algo.Algorithm, opt Optimizer, cfg OnlineConfig) (*Online, error) {
 	if m == nil || m.Cell == nil || m.Head == nil || alg == nil || opt == nil {
 		return nil, errors.New("train: NewOnline needs a model, an algorithm and an optimizer")
 	}
@@ -52,8 +54,11 @@ func NewOnline(m *cell.Model, alg Algorithm, opt Optimizer, cfg OnlineConfig) (*
 	if cfg.UpdateEvery == 0 {
 		cfg.UpdateEvery = 1
 	}
-	if len(alg.GradCell()) != m.Cell.NumParams() || len(alg.GradHead()) != m.Head.NumParams() {
-		return nil, errors.New("train: the algorithm was not built for this model")
+	if alg.Model() != m {
+		return nil, errors.New("train: the algorithm was built for another model (build it for this one: its gradients must be this model's)")
+	}
+	if !alg.Online() {
+		return nil, fmt.Errorf("train: the algorithm is not online: its gradient waits for the end of a sequence, which an event stream never reaches (use one of %s)", onlineNames())
 	}
 	o := &Online{
 		model: m, alg: alg, opt: opt, every: cfg.UpdateEvery, clip: cfg.ClipNorm,
@@ -168,4 +173,15 @@ func (o *Online) Snapshot(path string) error {
 	copy(headCopy, o.params[1])
 	o.mu.Unlock()
 	return o.model.SaveVectors(path, cellCopy, headCopy, nil)
+}
+
+// onlineNames lists the registry's online algorithms.
+func onlineNames() string {
+	var names []string
+	for _, info := range algo.List() {
+		if info.Online {
+			names = append(names, info.Name)
+		}
+	}
+	return strings.Join(names, ", ")
 }

@@ -31,14 +31,14 @@ func newModel(t *testing.T, kind cell.Kind, hidden, in, out int, seed uint64) *c
 func TestRunLearnsTheAddingProblem(t *testing.T) {
 	tk, _ := task.New("adding", 10)
 	m := newModel(t, cell.GRU, 16, 2, 1, 1)
-	alg, err := bptt.NewFull(m.Cell, m.Head)
+	alg, err := bptt.NewFull(m, bptt.FullOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var first float64
 	calls, checkpoints := 0, 0
 	sum, err := train.Run(context.Background(), train.Config{
-		Cell: m.Cell, Head: m.Head, Algorithm: alg, Optimizer: &train.Adam{LR: 0.01}, Task: tk,
+		Model: m, Algorithm: alg, Optimizer: &train.Adam{LR: 0.01}, Task: tk,
 		Sequences: 1500, ClipNorm: 1, EvalEvery: 100, EvalSequences: 100, Seed: 2,
 		Progress: func(p train.Progress) {
 			calls++
@@ -81,10 +81,10 @@ func (p *poisoned) Fill(seq *task.Sequence, rng *rand.Rand) {
 func TestRunStopsOnNaNKeepingGoodWeights(t *testing.T) {
 	tk, _ := task.New("sine", 8)
 	m := newModel(t, cell.RNNTanh, 6, 1, 1, 3)
-	alg, _ := bptt.NewFull(m.Cell, m.Head)
+	alg, _ := bptt.NewFull(m, bptt.FullOptions{})
 	var before []float32
 	_, err := train.Run(context.Background(), train.Config{
-		Cell: m.Cell, Head: m.Head, Algorithm: alg, Optimizer: &train.SGD{LR: 0.01}, Task: &poisoned{Task: tk, bad: 6},
+		Model: m, Algorithm: alg, Optimizer: &train.SGD{LR: 0.01}, Task: &poisoned{Task: tk, bad: 6},
 		Sequences: 10, EvalSequences: 1, // the evaluation set is the first Fill
 		Progress: func(p train.Progress) {
 			if p.Sequence == 4 {
@@ -105,10 +105,10 @@ func TestRunStopsOnNaNKeepingGoodWeights(t *testing.T) {
 func TestRunCancels(t *testing.T) {
 	tk, _ := task.New("sine", 8)
 	m := newModel(t, cell.RNNTanh, 6, 1, 1, 3)
-	alg, _ := bptt.NewFull(m.Cell, m.Head)
+	alg, _ := bptt.NewFull(m, bptt.FullOptions{})
 	ctx, cancel := context.WithCancel(context.Background())
 	sum, err := train.Run(ctx, train.Config{
-		Cell: m.Cell, Head: m.Head, Algorithm: alg, Optimizer: &train.SGD{LR: 0.01}, Task: tk, Sequences: 1000,
+		Model: m, Algorithm: alg, Optimizer: &train.SGD{LR: 0.01}, Task: tk, Sequences: 1000,
 		Progress: func(p train.Progress) {
 			if p.Sequence == 7 {
 				cancel()
@@ -123,8 +123,8 @@ func TestRunCancels(t *testing.T) {
 func TestRunRejectsMismatchedTask(t *testing.T) {
 	tk, _ := task.New("adding", 8)
 	m := newModel(t, cell.RNNTanh, 6, 1, 1, 3)
-	alg, _ := bptt.NewFull(m.Cell, m.Head)
-	_, err := train.Run(context.Background(), train.Config{Cell: m.Cell, Head: m.Head, Algorithm: alg,
+	alg, _ := bptt.NewFull(m, bptt.FullOptions{})
+	_, err := train.Run(context.Background(), train.Config{Model: m, Algorithm: alg,
 		Optimizer: &train.SGD{LR: 0.01}, Task: tk, Sequences: 1})
 	if err == nil {
 		t.Fatal("a 2-input task ran on a 1-input cell")
@@ -133,7 +133,7 @@ func TestRunRejectsMismatchedTask(t *testing.T) {
 
 func TestOnlineLearnsAStream(t *testing.T) {
 	m := newModel(t, cell.RNNTanh, 12, 1, 1, 5)
-	alg, err := bptt.NewTruncated(m.Cell, m.Head, 1, 8)
+	alg, err := bptt.NewTruncated(m, bptt.TruncatedOptions{K1: 1, K2: 8})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func TestOnlineLearnsAStream(t *testing.T) {
 
 func TestOnlineRefusesBadEvents(t *testing.T) {
 	m := newModel(t, cell.GRU, 4, 2, 1, 6)
-	alg, _ := bptt.NewTruncated(m.Cell, m.Head, 1, 3)
+	alg, _ := bptt.NewTruncated(m, bptt.TruncatedOptions{K1: 1, K2: 3})
 	learner, err := train.NewOnline(m, alg, &train.SGD{LR: 0.1}, train.OnlineConfig{})
 	if err != nil {
 		t.Fatal(err)
@@ -205,7 +205,7 @@ func TestOnlineRefusesBadEvents(t *testing.T) {
 
 func TestOnlineSnapshotWhileRunning(t *testing.T) {
 	m := newModel(t, cell.LSTM, 5, 1, 1, 7)
-	alg, _ := bptt.NewTruncated(m.Cell, m.Head, 1, 4)
+	alg, _ := bptt.NewTruncated(m, bptt.TruncatedOptions{K1: 1, K2: 4})
 	learner, err := train.NewOnline(m, alg, &train.SGD{LR: 0.01}, train.OnlineConfig{})
 	if err != nil {
 		t.Fatal(err)
@@ -254,8 +254,8 @@ func TestRunAllocatesNothingPerStep(t *testing.T) {
 	tk, _ := task.New("sine", 10)
 	mallocs := func(sequences int) uint64 {
 		m := newModel(t, cell.GRU, 8, 1, 1, 9)
-		alg, _ := bptt.NewTruncated(m.Cell, m.Head, 1, 4)
-		cfg := train.Config{Cell: m.Cell, Head: m.Head, Algorithm: alg, Optimizer: &train.Adam{LR: 0.001},
+		alg, _ := bptt.NewTruncated(m, bptt.TruncatedOptions{K1: 1, K2: 4})
+		cfg := train.Config{Model: m, Algorithm: alg, Optimizer: &train.Adam{LR: 0.001},
 			Task: tk, Sequences: sequences, UpdateEvery: 1, ClipNorm: 1, EvalSequences: 2,
 			Progress: func(train.Progress) {}}
 		var before, after runtime.MemStats

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/chronograd/chronograd/algo"
 	"github.com/chronograd/chronograd/bptt"
 	"github.com/chronograd/chronograd/cell"
 	"github.com/chronograd/chronograd/task"
@@ -112,7 +113,7 @@ func run(taskName string, seed uint64, seqs int) error {
 	return nil
 }
 
-func trainOne(tk task.Task, T int, algo string, seed uint64, seqs int) (string, error) {
+func trainOne(tk task.Task, T int, arm string, seed uint64, seqs int) (string, error) {
 	c, err := cell.New(cell.Config{Kind: cell.GRU, Hidden: hidden, Input: tk.InputSize()})
 	if err != nil {
 		return "", err
@@ -125,9 +126,10 @@ func trainOne(tk task.Task, T int, algo string, seed uint64, seqs int) (string, 
 	cell.InitOrthogonal(c, rng)
 	head.InitDefault(rng)
 	counted := &countingCell{Cell: c}
+	m := &cell.Model{Cell: counted, Head: head}
 
-	name, param, _ := strings.Cut(algo, ":")
-	var alg train.Algorithm
+	name, param, _ := strings.Cut(arm, ":")
+	var alg algo.Algorithm
 	var adaptive *bptt.Adaptive
 	var windows []int
 	window := ""
@@ -138,7 +140,7 @@ func trainOne(tk task.Task, T int, algo string, seed uint64, seqs int) (string, 
 			return "", err
 		}
 		window = fmt.Sprint(min(K, T))
-		alg, err = bptt.NewTruncated(counted, head, k1, K+k1-1)
+		alg, err = bptt.NewTruncated(m, bptt.TruncatedOptions{K1: k1, K2: K + k1 - 1})
 		if err != nil {
 			return "", err
 		}
@@ -147,22 +149,23 @@ func trainOne(tk task.Task, T int, algo string, seed uint64, seqs int) (string, 
 		if err != nil {
 			return "", err
 		}
-		adaptive, err = bptt.NewAdaptive(counted, head, bptt.AdaptiveConfig{
+		adaptive, err = bptt.NewAdaptive(m, bptt.AdaptiveOptions{
 			Delta: delta, K1: k1, KMax: T, Jacobian: name == "adaptive-jac", Seed: seed})
 		if err != nil {
 			return "", err
 		}
 		alg = adaptive
 	default:
-		return "", fmt.Errorf("unknown algorithm %q", algo)
+		return "", fmt.Errorf("unknown experiment arm %q", arm)
 	}
 	cfg := train.Config{
-		Cell: c, Head: head, Algorithm: alg, Optimizer: &train.Adam{LR: 3e-3}, Task: tk,
+		Model: m, Algorithm: alg, Optimizer: &train.Adam{LR: 3e-3}, Task: tk,
 		Sequences: seqs, ClipNorm: 1, EvalSequences: 200, Seed: seed,
 	}
 	if adaptive != nil {
 		cfg.Progress = func(train.Progress) { windows = append(windows, adaptive.Window()) }
 	}
+	defer alg.Close()
 	sum, err := train.Run(context.Background(), cfg)
 	if err != nil {
 		return "", err

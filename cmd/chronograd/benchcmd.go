@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/chronograd/chronograd/algo"
 	"github.com/chronograd/chronograd/bench"
 	"github.com/chronograd/chronograd/cell"
 )
@@ -19,7 +20,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	input := fs.Int("input", 8, "input size I")
 	output := fs.Int("output", 1, "readout outputs O")
 	steps := fs.Int("T", 100, "sequence length T")
-	algoSpec := fs.String("algo", "bptt", "algorithm: "+algoForms())
+	algoSpec := fs.String("algo", "bptt", "algorithm: "+algo.Forms())
 	asJSON := fs.Bool("json", false, "print one JSON object per line")
 	repeats := fs.Int("repeats", 5, "timed repeats (the median is reported)")
 	minTime := fs.Duration("min-time", 50*time.Millisecond, "least time per repeat")
@@ -37,12 +38,15 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	case *repeats < 1 || *minTime <= 0:
 		return fmt.Errorf("-repeats must be at least 1 and -min-time positive, got %d and %v", *repeats, *minTime)
 	}
-	build, err := parseAlgo(*algoSpec)
+	spec, err := algo.Parse(*algoSpec)
 	if err != nil {
-		return err
+		return fmt.Errorf("-algo %w", err)
 	}
-	c := bench.Case{Algo: *algoSpec, Cell: kind, Hidden: *hidden, Input: *input, Output: *output, T: *steps}
-	r, err := bench.Measure(c, factoryOf(build, *steps, *seed), bench.Options{Repeats: *repeats, MinTime: *minTime, Seed: *seed})
+	if err := spec.Supports(kind); err != nil {
+		return fmt.Errorf("-algo %s: %w", spec, err)
+	}
+	c := bench.Case{Algo: spec, Cell: kind, Hidden: *hidden, Input: *input, Output: *output, T: *steps}
+	r, err := bench.Measure(c, bench.Options{Repeats: *repeats, MinTime: *minTime, Seed: *seed})
 	if err != nil {
 		return err
 	}

@@ -6,9 +6,9 @@ import (
 	"math"
 	"os"
 
+	"github.com/chronograd/chronograd/algo"
 	"github.com/chronograd/chronograd/cell"
 	"github.com/chronograd/chronograd/internal/safetensors"
-	"github.com/chronograd/chronograd/train"
 )
 
 // gradData is a sequence file: inputs [T, I], targets [T, O], optional h0 and c0 [H].
@@ -63,7 +63,7 @@ func runGrad(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("grad", stdout)
 	modelPath := fs.String("model", "", "model `file` (safetensors: weight_ih_l0 … head.bias; metadata cell, alpha)")
 	dataPath := fs.String("data", "", "sequence `file` (safetensors: inputs [T, I], targets [T, O], optional h0, c0 [H])")
-	algoSpec := fs.String("algo", "bptt", "algorithm: "+algoForms())
+	algoSpec := fs.String("algo", "bptt", "algorithm: "+algo.Forms())
 	seed := fs.Uint64("seed", 1, "seed of randomised algorithms")
 	outPath := fs.String("out", "", "gradient `file` to write (safetensors: the model's tensor names, plus loss [1])")
 	if err := parse(fs, args); err != nil {
@@ -79,9 +79,9 @@ func runGrad(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("-out %s is the -%s file; refusing to overwrite it", *outPath, in.flag)
 		}
 	}
-	build, err := parseAlgo(*algoSpec)
+	spec, err := algo.Parse(*algoSpec)
 	if err != nil {
-		return err
+		return fmt.Errorf("-algo %w", err)
 	}
 	m, err := cell.LoadModel(*modelPath)
 	if err != nil {
@@ -91,10 +91,11 @@ func runGrad(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	alg, err := build(m, algoRun{steps: len(data.xs), seed: *seed})
+	alg, err := spec.New(m, algo.Options{Steps: len(data.xs), Seed: *seed})
 	if err != nil {
 		return fmt.Errorf("-algo %s: %w", *algoSpec, err)
 	}
+	defer alg.Close()
 	loss, err := runSequence(alg, data)
 	if err != nil {
 		return err
@@ -117,9 +118,9 @@ func sameFile(a, b string) bool {
 }
 
 // runSequence feeds the sequence to the algorithm and returns L = Σ_t ℓ_t.
-func runSequence(alg train.Algorithm, d *gradData) (float64, error) {
-	if s, ok := alg.(sequencer); ok {
-		l, err := s.Sequence(d.s0, d.xs, d.ys)
+func runSequence(alg algo.Algorithm, d *gradData) (float64, error) {
+	if s, ok := alg.(algo.Sequencer); ok {
+		l, err := s.RunSequence(d.s0, d.xs, d.ys)
 		return float64(l), err
 	}
 	if err := alg.Reset(d.s0); err != nil {

@@ -96,10 +96,24 @@ func TestBenchJSONFields(t *testing.T) {
 	}
 }
 
+// -steps, the old name of -sequences, still works and warns once on stderr.
+func TestTrainStepsIsADeprecatedAlias(t *testing.T) {
+	code, out, errOut := runCmd(t, "train", "-task", "sine", "-length", "10", "-hidden", "4", "-steps", "3", "-steps", "4", "-eval-every", "0")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	if errOut != "chronograd train: -steps is deprecated: it counts sequences; use -sequences\n" {
+		t.Fatalf("stderr %q, want one deprecation line", errOut)
+	}
+	if !strings.Contains(out, "sequences 4,") {
+		t.Fatalf("-steps 4 did not train 4 sequences:\n%s", out)
+	}
+}
+
 func TestTrainSavesALoadableModel(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "m.safetensors")
 	code, out, errOut := runCmd(t, "train", "-task", "sine", "-length", "20", "-cell", "rnn_tanh", "-alpha", "0.5", "-hidden", "8",
-		"-algo", "rflo", "-steps", "50", "-save", path)
+		"-algo", "rflo", "-sequences", "50", "-save", path)
 	if code != 0 || errOut != "" {
 		t.Fatalf("exit %d, stderr %q\n%s", code, errOut, out)
 	}
@@ -127,7 +141,7 @@ func TestTrainAndBenchRejectBadInput(t *testing.T) {
 		{[]string{"train", "-cell", "gru", "-alpha", "0.5"}, "-alpha applies only to rnn_tanh and rnn_relu"},
 		{[]string{"train", "-cell", "rnn_tanh", "-alpha", "1.5"}, "-alpha 1.5 out of range"},
 		{[]string{"train", "-lr", "-1"}, "-lr -1 must be a positive number"},
-		{[]string{"train", "-steps", "0"}, "-steps must be at least 1"},
+		{[]string{"train", "-sequences", "0"}, "-sequences must be at least 1"},
 		{[]string{"train", "-save", filepath.Join(dir, "missing", "m.safetensors")}, "does not exist"},
 		{[]string{"train", "-algo", "tbptt:5,2"}, "K2=2 must be at least K1=5"},
 		{[]string{"bench", "-cell", "elman"}, "elman"},

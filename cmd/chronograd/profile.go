@@ -10,10 +10,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/chronograd/chronograd/algo"
 	"github.com/chronograd/chronograd/bench"
 	"github.com/chronograd/chronograd/cell"
 	"github.com/chronograd/chronograd/kernels"
@@ -32,35 +32,11 @@ type profileConfig struct {
 	maxFLOP float64
 	opt     bench.Options
 	// training comparison
-	trainAlgos  []string
+	trainAlgos  []algo.Spec
 	trainBudget time.Duration
 	trainHidden int
 	trainT      int
 	out         string
-}
-
-// profileAlgos are the algorithms swept for a cell kind: the BPTT family, exact RTRL and
-// the approximations that apply to it (RFLO to the vanilla cells, e-prop to LSTM).
-func profileAlgos(kind cell.Kind, T int) []string {
-	slots := max(2, int(math.Ceil(math.Sqrt(float64(T)))))
-	algos := []string{"bptt", fmt.Sprintf("bptt-checkpoint:%d", slots), fmt.Sprintf("tbptt:%d,%d", max(1, T/10), max(1, T/5)),
-		"rtrl", "snap1", "uoro"}
-	switch {
-	case kind.IsVanilla():
-		algos = append(algos, "rflo")
-	case kind == cell.LSTM:
-		algos = append(algos, "eprop")
-	}
-	return algos
-}
-
-func isOnline(spec string) bool {
-	name, _, _ := strings.Cut(spec, ":")
-	switch name {
-	case "bptt", "bptt-checkpoint", "tbptt", "tbptt-adaptive":
-		return false
-	}
-	return true
 }
 
 // runProfile is the main job: it sweeps the algorithms over cells and hidden sizes,
@@ -82,8 +58,8 @@ func runProfile(args []string, stdout, stderr io.Writer) error {
 	cfg := profileConfig{
 		cells: []cell.Kind{cell.RNNTanh, cell.GRU, cell.LSTM}, hidden: []int{16, 32, 64, 128}, input: 8,
 		T: 100, onlineT: 20, memT: []int{100, 300, 1000}, maxFLOP: 2e9,
-		opt:        bench.Options{Repeats: *repeats, MinTime: 20 * time.Millisecond, Seed: 1},
-		trainAlgos: []string{"bptt", "tbptt:5,10", "rtrl", "snap1", "uoro"}, trainBudget: *budget,
+		opt:         bench.Options{Repeats: *repeats, MinTime: 20 * time.Millisecond, Seed: 1},
+		trainBudget: *budget,
 		trainHidden: 16, trainT: 50, out: *out,
 	}
 	if *quick {
@@ -91,6 +67,7 @@ func runProfile(args []string, stdout, stderr io.Writer) error {
 		cfg.opt.MinTime = time.Millisecond
 		cfg.trainBudget = min(cfg.trainBudget, 300*time.Millisecond)
 	}
+	cfg.trainAlgos = algo.Race(cell.GRU)
 	return profile(cfg, stdout, stderr)
 }
 
@@ -127,44 +104,39 @@ func profile(cfg profileConfig, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "chronograd profile: %s; kernels: %s\n", rep.Machine, rep.Kernels)
 
 	type job struct {
-		c    bench.Case
-		spec string
+		c bench.Case
 	}
 	var cost, memory []job
 	for _, kind := range cfg.cells {
 		for _, n := range cfg.hidden {
-			for _, spec := range profileAlgos(kind, cfg.T) {
+			for _, spec := range algo.Profiled(kind, cfg.T) {
 				T := cfg.T
-				if isOnline(spec) {
+				if spec.Info().Forward {
 					T = cfg.onlineT
 				}
-				cost = append(cost, job{bench.Case{Algo: spec, Cell: kind, Hidden: n, Input: cfg.input, Output: 1, T: T}, spec})
+				cost = append(cost, job{bench.Case{Algo: spec, Cell: kind, Hidden: n, Input: cfg.input, Output: 1, T: T}})
 			}
 		}
 		n := cfg.hidden[min(1, len(cfg.hidden)-1)]
 		for _, T := range cfg.memT {
-			for _, spec := range profileAlgos(kind, cfg.memT[0])[:3] {
-				memory = append(memory, job{bench.Case{Algo: spec, Cell: kind, Hidden: n, Input: cfg.input, Output: 1, T: T}, spec})
+			// The memory of the reverse-mode algorithms grows with T; the others' does not.
+			for _, spec := range algo.Profiled(kind, cfg.memT[0]) {
+				if !spec.Info().Forward {
+					memory = append(memory, job{bench.Case{Algo: spec, Cell: kind, Hidden: n, Input: cfg.input, Output: 1, T: T}})
+				}
 			}
 		}
 	}
 	bar := newProgressBar(stderr, len(cost)+len(memory)+len(cfg.trainAlgos), "profile")
 	var skipped []string
 	measure := func(j job) (bench.Result, bool, error) {
-		defer bar.Step(fmt.Sprintf("%s %s n=%d", j.spec, j.c.Cell, j.c.Hidden))
-		flops, err := bench.FLOPsPerStep(j.spec, bench.DimsOf(j.c.Cell, j.c.Hidden, j.c.Input, j.c.Output))
-		if err != nil {
-			return bench.Result{}, false, err
-		}
+		defer bar.Step(fmt.Sprintf("%s %s n=%d", j.c.Algo, j.c.Cell, j.c.Hidden))
+		flops := j.c.Algo.FLOPsPerStep(algo.DimsOf(j.c.Cell, j.c.Hidden, j.c.Input, j.c.Output))
 		if flops > cfg.maxFLOP {
-			skipped = append(skipped, fmt.Sprintf("%s %s n=%d (%.1f GFLOP per step)", j.spec, j.c.Cell, j.c.Hidden, flops/1e9))
+			skipped = append(skipped, fmt.Sprintf("%s %s n=%d (%.1f GFLOP per step)", j.c.Algo, j.c.Cell, j.c.Hidden, flops/1e9))
 			return bench.Result{}, false, nil
 		}
-		build, err := parseAlgo(j.spec)
-		if err != nil {
-			return bench.Result{}, false, err
-		}
-		r, err := bench.Measure(j.c, factoryOf(build, j.c.T, 1), cfg.opt)
+		r, err := bench.Measure(j.c, cfg.opt)
 		return r, err == nil, err
 	}
 	for _, j := range cost {
@@ -190,7 +162,7 @@ func profile(cfg profileConfig, stdout, stderr io.Writer) error {
 	rep.Exponents = bench.Exponents(rep.Results)
 	for _, spec := range cfg.trainAlgos {
 		tr, err := trainForBudget(spec, cfg)
-		bar.Step("training " + spec)
+		bar.Step("training " + spec.String())
 		if err != nil {
 			bar.Done()
 			return err
@@ -268,7 +240,7 @@ func writeProfileReport(cfg profileConfig, rep profileReport, stdout io.Writer) 
 
 // trainForBudget trains a GRU on the adding problem with one algorithm until the time
 // budget runs out, then evaluates it.
-func trainForBudget(spec string, cfg profileConfig) (trainResult, error) {
+func trainForBudget(spec algo.Spec, cfg profileConfig) (trainResult, error) {
 	tk, err := task.New("adding", cfg.trainT)
 	if err != nil {
 		return trainResult{}, err
@@ -280,24 +252,21 @@ func trainForBudget(spec string, cfg profileConfig) (trainResult, error) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	cell.InitDefault(m.Cell, rng)
 	m.Head.InitDefault(rng)
-	build, err := parseAlgo(spec)
+	alg, err := spec.New(m, algo.Options{Steps: cfg.trainT, Seed: 1})
 	if err != nil {
 		return trainResult{}, err
 	}
-	alg, err := build(m, algoRun{steps: cfg.trainT, seed: 1})
-	if err != nil {
-		return trainResult{}, err
-	}
+	defer alg.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.trainBudget)
 	defer cancel()
-	trainCfg := train.Config{Cell: m.Cell, Head: m.Head, Algorithm: alg, Optimizer: &train.Adam{LR: 0.01},
+	trainCfg := train.Config{Model: m, Algorithm: alg, Optimizer: &train.Adam{LR: 0.01},
 		Task: tk, Sequences: math.MaxInt32, ClipNorm: 1, EvalSequences: 200, Seed: 3}
 	sum, err := train.Run(ctx, trainCfg)
 	if err != nil && err != context.DeadlineExceeded {
 		return trainResult{}, fmt.Errorf("training with %s: %w", spec, err)
 	}
-	loss, _ := train.Evaluate(m.Cell, m.Head, tk, 200)
-	return trainResult{Algo: spec, Cell: "gru", Hidden: cfg.trainHidden, Task: "adding", T: cfg.trainT,
+	loss, _ := train.Evaluate(m, tk, 200)
+	return trainResult{Algo: spec.String(), Cell: "gru", Hidden: cfg.trainHidden, Task: "adding", T: cfg.trainT,
 		Sequences: sum.Sequences, Seconds: sum.Elapsed.Seconds(), FinalLoss: loss, Bytes: alg.Bytes()}, nil
 }
 

@@ -10,7 +10,9 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 
+	"github.com/chronograd/chronograd/algo"
 	"github.com/chronograd/chronograd/cell"
 	"github.com/chronograd/chronograd/task"
 	"github.com/chronograd/chronograd/train"
@@ -25,8 +27,22 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	hidden := fs.Int("hidden", 32, "hidden units")
 	alpha := fs.Float64("alpha", 1, "leak α of a vanilla cell, 0 < α ≤ 1")
 	init := fs.String("init", "default", "initialiser: default (PyTorch's uniform), orthogonal or identity")
-	algoSpec := fs.String("algo", "bptt", "algorithm: "+algoForms())
-	sequences := fs.Int("steps", 2000, "training sequences (one optimizer update each, unless -update-every)")
+	algoSpec := fs.String("algo", "bptt", "algorithm: "+algo.Forms())
+	sequences := fs.Int("sequences", 2000, "training sequences (one optimizer update each, unless -update-every)")
+	// -steps was this flag's old name; it counted sequences, not time steps.
+	warned := false
+	fs.Func("steps", "deprecated: the old name of -sequences", func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("not an integer: %q", v)
+		}
+		if !warned {
+			fmt.Fprintln(stderr, "chronograd train: -steps is deprecated: it counts sequences; use -sequences")
+			warned = true
+		}
+		*sequences = n
+		return nil
+	})
 	optName := fs.String("optimizer", "adam", "optimizer: adam or sgd")
 	lr := fs.Float64("lr", 0.01, "learning rate")
 	momentum := fs.Float64("momentum", 0.9, "momentum of sgd")
@@ -45,7 +61,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	switch {
 	case *hidden < 1 || *sequences < 1:
-		return fmt.Errorf("-hidden and -steps must be at least 1, got %d and %d", *hidden, *sequences)
+		return fmt.Errorf("-hidden and -sequences must be at least 1, got %d and %d", *hidden, *sequences)
 	case !(*lr > 0) || math.IsInf(*lr, 0):
 		return fmt.Errorf("-lr %v must be a positive number", *lr)
 	case *clip < 0 || *updateEvery < 0 || *evalEvery < 0 || *checkpointEvery < 0:
@@ -73,9 +89,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	default:
 		return fmt.Errorf("-optimizer %q: want adam or sgd", *optName)
 	}
-	build, err := parseAlgo(*algoSpec)
+	spec, err := algo.Parse(*algoSpec)
 	if err != nil {
-		return err
+		return fmt.Errorf("-algo %w", err)
 	}
 	m, err := cell.NewModel(cell.Config{Kind: kind, Hidden: *hidden, Input: tk.InputSize(), Alpha: float32(*alpha)}, tk.OutputSize())
 	if err != nil {
@@ -97,16 +113,17 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if c, ok := tk.(task.Copy); ok {
 		seqLen = c.Len()
 	}
-	alg, err := build(m, algoRun{steps: seqLen, seed: *seed})
+	alg, err := spec.New(m, algo.Options{Steps: seqLen, Seed: *seed})
 	if err != nil {
 		return err
 	}
+	defer alg.Close()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	bar := newProgressBar(stderr, *sequences, "train")
 	cfg := train.Config{
-		Cell: m.Cell, Head: m.Head, Algorithm: alg, Optimizer: opt, Task: tk,
+		Model: m, Algorithm: alg, Optimizer: opt, Task: tk,
 		Sequences: *sequences, UpdateEvery: *updateEvery, ClipNorm: *clip, EvalEvery: *evalEvery, Seed: *seed,
 		Progress: func(p train.Progress) {
 			bar.Step(fmt.Sprintf("loss %.4g eval %.4g", p.Loss, p.EvalLoss))
@@ -127,7 +144,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		return runErr
 	}
-	loss, acc := train.Evaluate(m.Cell, m.Head, tk, 200)
+	loss, acc := train.Evaluate(m, tk, 200)
 	fmt.Fprintf(stdout, "final evaluation loss %.5g", loss)
 	if !math.IsNaN(acc) {
 		fmt.Fprintf(stdout, ", accuracy %.1f%%", 100*acc)

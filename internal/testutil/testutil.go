@@ -34,9 +34,17 @@ func ConfigName(cfg cell.Config) string {
 	return fmt.Sprintf("%v/alpha=%g", cfg.Kind, a)
 }
 
+// Streamer is the part of algo.Algorithm that Stream uses (this package cannot import
+// algo, which the algorithm packages' internal tests would then import in a cycle).
+type Streamer interface {
+	Reset(s0 []float32) error
+	Step(x, y []float32) (float32, error)
+	Finish() error
+}
+
 // Stream feeds one sequence through a streaming algorithm (Reset from s0, a Step per
 // input, Finish) and returns the sum of the step losses, added in float64.
-func Stream(t testing.TB, a cell.Algorithm, s0 []float32, xs, ys [][]float32) float64 {
+func Stream(t testing.TB, a Streamer, s0 []float32, xs, ys [][]float32) float64 {
 	t.Helper()
 	if err := a.Reset(s0); err != nil {
 		t.Fatal(err)

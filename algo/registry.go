@@ -1,0 +1,466 @@
+package algo
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/chronograd/chronograd/bptt"
+	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/rtrl"
+)
+
+// registry is the one list of algorithms, in the order help texts show them.
+var registry = []*entry{
+	{
+		Info: Info{Name: "bptt", Summary: "exact, at the sequence end",
+			Time: "O(P)", Memory: "O(T·S) caches"},
+		flops: func(d Dims, _ []float64) float64 { return 3 * (d.forward() + d.readout()) },
+		bytes: fullBytes,
+		build: func(m *cell.Model, _ []float64, _ Options) (Algorithm, error) {
+			return as(bptt.NewFull(m, bptt.FullOptions{}))
+		},
+		profile: func(int) string { return "bptt" },
+		race:    "bptt",
+	},
+	{
+		Info: Info{Name: "bptt-checkpoint", Summary: "exact, bit-identical to bptt, in S state slots (binomial checkpointing, Revolve)",
+			Time: "O(P) + recomputation", Memory: "O(S) slots"},
+		params: []param{{name: "S"}},
+		// Checkpointed BPTT is credited with full BPTT's FLOPs: its recomputation is
+		// overhead, and it shows as a lower GFLOP/s.
+		flops: func(d Dims, _ []float64) float64 { return 3 * (d.forward() + d.readout()) },
+		bytes: checkpointBytes,
+		build: func(m *cell.Model, p []float64, o Options) (Algorithm, error) {
+			return as(bptt.NewCheckpointed(m, bptt.CheckpointedOptions{Slots: checkpointSlots(p, o)}))
+		},
+		profile: func(T int) string {
+			return fmt.Sprintf("bptt-checkpoint:%d", max(2, int(math.Ceil(math.Sqrt(float64(T))))))
+		},
+	},
+	{
+		Info: Info{Name: "tbptt", Summary: "truncated to K2 steps, every K1 steps",
+			Online: true, Time: "O(P·K2/K1)", Memory: "O(K2) caches"},
+		params: []param{{name: "K1"}, {name: "K2"}},
+		check: func(p []float64) error {
+			if p[1] < p[0] {
+				return fmt.Errorf("K2=%d must be at least K1=%d", int(p[1]), int(p[0]))
+			}
+			return nil
+		},
+		flops: func(d Dims, p []float64) float64 {
+			F, R, k1, k2 := d.forward(), d.readout(), p[0], p[1]
+			return F + R + (2*F*k2+2*R*k1)/k1
+		},
+		bytes: truncatedBytes,
+		build: func(m *cell.Model, p []float64, _ Options) (Algorithm, error) {
+			return as(bptt.NewTruncated(m, bptt.TruncatedOptions{K1: int(p[0]), K2: int(p[1])}))
+		},
+		profile: func(T int) string { return fmt.Sprintf("tbptt:%d,%d", max(1, T/10), max(1, T/5)) },
+		race:    "tbptt:5,10",
+	},
+	{
+		Info: Info{Name: "rtrl", Summary: "exact, online, every step; rtrl:W splits the sensitivity update over W goroutines",
+			Online: true, Forward: true, Time: "O(S²·P) ≈ n⁴", Memory: "O(S·P) ≈ n³"},
+		params:   []param{{name: "W"}},
+		optional: "1",
+		flops: func(d Dims, _ []float64) float64 {
+			P, S := float64(d.P), float64(d.S)
+			return d.forward() + d.readout() + 2*S*S*P + 2*S*P
+		},
+		bytes: exactBytes,
+		build: func(m *cell.Model, p []float64, _ Options) (Algorithm, error) {
+			return as(rtrl.NewExact(m, rtrl.ExactOptions{Workers: int(p[0])}))
+		},
+		profile: func(int) string { return "rtrl" },
+		race:    "rtrl",
+	},
+	{
+		Info: Info{Name: "snap1", Summary: "SnAp-1: the influence kept on the immediate Jacobian's sparsity pattern",
+			Online: true, Forward: true, Time: "O(P)", Memory: "O(P)"},
+		flops: func(d Dims, _ []float64) float64 {
+			return d.forward() + d.readout() + 4*float64(d.S/d.H)*float64(d.P)
+		},
+		bytes: snap1Bytes,
+		build: func(m *cell.Model, _ []float64, _ Options) (Algorithm, error) {
+			return as(rtrl.NewSnAp1(m, rtrl.SnAp1Options{}))
+		},
+		profile: func(int) string { return "snap1" },
+		race:    "snap1",
+	},
+	{
+		Info: Info{Name: "uoro", Summary: "UORO: an unbiased rank-one estimate of the influence matrix",
+			Online: true, Forward: true, Time: "O(P + S²)", Memory: "O(P)"},
+		flops: func(d Dims, _ []float64) float64 {
+			S := float64(d.S)
+			return 3*d.forward() + d.readout() + 2*S*S + 8*float64(d.P)
+		},
+		bytes: uoroBytes,
+		build: func(m *cell.Model, _ []float64, o Options) (Algorithm, error) {
+			return as(rtrl.NewUORO(m, rtrl.UOROOptions{Seed: o.Seed}))
+		},
+		profile: func(int) string { return "uoro" },
+		race:    "uoro",
+	},
+	{
+		Info: Info{Name: "rflo", Summary: "RFLO: local eligibility traces (leaky vanilla cells)",
+			Online: true, Forward: true, Time: "O(P)", Memory: "O(P)"},
+		kinds: vanillaOnly("rflo", "its eligibility traces are derived for the leaky vanilla RNN"),
+		flops: func(d Dims, _ []float64) float64 {
+			return d.forward() + d.readout() + 2*float64(d.H*(d.I+d.H+1)) + 2*float64(d.P)
+		},
+		bytes: rfloBytes,
+		build: func(m *cell.Model, _ []float64, _ Options) (Algorithm, error) {
+			return as(rtrl.NewRFLO(m, rtrl.FeedbackOptions{}))
+		},
+		profile: func(int) string { return "rflo" },
+	},
+	{
+		Info: Info{Name: "eprop", Summary: "e-prop: eligibility propagation (LSTM)",
+			Online: true, Forward: true, Time: "O(P)", Memory: "O(P)"},
+		kinds: lstmOnly("eprop", "its eligibility traces are the LSTM's"),
+		flops: func(d Dims, _ []float64) float64 {
+			return d.forward() + d.readout() + 8*float64(d.P)
+		},
+		bytes: epropBytes,
+		build: func(m *cell.Model, _ []float64, _ Options) (Algorithm, error) {
+			return as(rtrl.NewEProp(m, rtrl.FeedbackOptions{}))
+		},
+		profile: func(int) string { return "eprop" },
+	},
+	{
+		Info: Info{Name: "tbptt-adaptive", Summary: "truncated, the window chosen for a relative gradient bias ≤ δ",
+			Online: true, Time: "O(P·K/K1)", Memory: "O(Kmax) caches"},
+		params: []param{{name: "δ", fraction: true}},
+		// The window varies; it is credited as full BPTT.
+		flops: func(d Dims, _ []float64) float64 { return 3 * (d.forward() + d.readout()) },
+		bytes: adaptiveBytes,
+		build: func(m *cell.Model, p []float64, o Options) (Algorithm, error) {
+			return as(bptt.NewAdaptive(m, bptt.AdaptiveOptions{Delta: p[0], KMax: adaptiveKMax(o), Seed: o.Seed}))
+		},
+	},
+}
+
+// adaptiveKMax is tbptt-adaptive:δ's KMax: min(100, T), so that on a sequence shorter than
+// 100 steps it starts as full BPTT; re-estimated every 200 steps.
+func adaptiveKMax(o Options) int {
+	if o.Steps <= 0 {
+		return 100
+	}
+	return max(2, min(100, o.Steps))
+}
+
+// checkpointSlots is bptt-checkpoint:S's number of slots: more than T cannot help, and
+// clamping keeps a huge S from allocating.
+func checkpointSlots(p []float64, o Options) int {
+	s := int(p[0])
+	if o.Steps > 0 {
+		s = min(s, o.Steps)
+	}
+	return max(1, s)
+}
+
+// Info describes a registered algorithm.
+type Info struct {
+	// Name is the algorithm's name, as Parse and the command line's -algo spell it.
+	Name string
+	// Summary says in one line what gradient it computes.
+	Summary string
+	// Online is what Algorithm.Online reports for it.
+	Online bool
+	// Forward reports a forward-mode algorithm (RTRL and its approximations): its cost per
+	// step does not depend on the sequence length.
+	Forward bool
+	// Time and Memory are its costs per step and its memory in O-notation (n hidden units,
+	// S state entries, P parameters, T steps).
+	Time, Memory string
+}
+
+// param is one parameter of a specification: a positive integer, or a number in (0, 1)
+// when fraction is set.
+type param struct {
+	name     string
+	fraction bool
+}
+
+// entry is one algorithm of the registry.
+type entry struct {
+	Info
+	params []param
+	// optional, when not empty, is the parameter text that NAME alone stands for.
+	optional string
+	// check validates the parsed parameters together (nil: nothing to check).
+	check func(p []float64) error
+	// kinds refuses the cell kinds the algorithm does not apply to (nil: every kind).
+	kinds func(cell.Kind) error
+	flops func(d Dims, p []float64) float64
+	bytes func(d Dims, p []float64, o Options) int64
+	build func(m *cell.Model, p []float64, o Options) (Algorithm, error)
+	// profile is the algorithm's setting in the default profile for sequences of T steps
+	// (nil: not profiled).
+	profile func(T int) string
+	// race is its setting in the profile's training race ("": not in the race).
+	race string
+}
+
+// form is how the algorithm and its parameters are written: "tbptt:K1,K2", "rtrl[:W]".
+func (e *entry) form() string {
+	if len(e.params) == 0 {
+		return e.Name
+	}
+	names := make([]string, len(e.params))
+	for i, p := range e.params {
+		names[i] = p.name
+	}
+	if e.optional != "" {
+		return e.Name + "[:" + strings.Join(names, ",") + "]"
+	}
+	return e.Name + ":" + strings.Join(names, ",")
+}
+
+// parse validates the parameter text after the colon.
+func (e *entry) parse(arg string) ([]float64, error) {
+	if len(e.params) == 0 {
+		if arg != "" {
+			return nil, fmt.Errorf("takes no parameters, got %q", arg)
+		}
+		return nil, nil
+	}
+	if arg == "" && e.optional != "" {
+		arg = e.optional
+	}
+	fields := strings.Split(arg, ",")
+	if len(e.params) == 1 && e.params[0].fraction {
+		fields = []string{arg} // one number: a comma is part of the bad text
+	}
+	if (arg == "" && !e.params[0].fraction) || len(fields) != len(e.params) {
+		names := make([]string, len(e.params))
+		for i, p := range e.params {
+			names[i] = p.name
+		}
+		return nil, fmt.Errorf("needs %d integer parameter(s) %s, got %q", len(e.params), strings.Join(names, ","), arg)
+	}
+	p := make([]float64, len(e.params))
+	for i, f := range fields {
+		par := e.params[i]
+		if par.fraction {
+			v, err := strconv.ParseFloat(f, 64)
+			if err != nil {
+				return nil, fmt.Errorf("%s=%q is not a number", par.name, f)
+			}
+			if !(v > 0 && v < 1) {
+				return nil, fmt.Errorf("%s=%v must be in (0, 1)", par.name, v)
+			}
+			p[i] = v
+			continue
+		}
+		v, err := strconv.Atoi(f)
+		if err != nil {
+			return nil, fmt.Errorf("%s=%q is not an integer", par.name, f)
+		}
+		if v < 1 {
+			return nil, fmt.Errorf("%s=%d must be at least 1", par.name, v)
+		}
+		p[i] = float64(v)
+	}
+	if e.check != nil {
+		if err := e.check(p); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+func vanillaOnly(name, why string) func(cell.Kind) error {
+	return func(k cell.Kind) error {
+		if !k.IsVanilla() {
+			return fmt.Errorf("%s needs an rnn_tanh or rnn_relu cell, not %v (%s)", name, k, why)
+		}
+		return nil
+	}
+}
+
+func lstmOnly(name, why string) func(cell.Kind) error {
+	return func(k cell.Kind) error {
+		if k != cell.LSTM {
+			return fmt.Errorf("%s needs an lstm cell, not %v (%s)", name, k, why)
+		}
+		return nil
+	}
+}
+
+// as converts a concrete algorithm and its constructor's error, so that a failed
+// constructor yields a nil Algorithm, not an interface holding a nil pointer.
+func as[A Algorithm](a A, err error) (Algorithm, error) {
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Spec is a parsed, validated algorithm specification such as "tbptt:10,20": an
+// algorithm and its parameters, not yet built for a model. The zero Spec is invalid;
+// get one from Parse.
+type Spec struct {
+	e    *entry
+	args []float64
+	text string
+}
+
+// Options are what a constructor may use besides the model and the specification.
+type Options struct {
+	// Steps is T, the length of the sequences the algorithm will see, when known (0:
+	// unknown). bptt-checkpoint:S clamps S to it, and tbptt-adaptive:δ starts its window
+	// at min(100, T).
+	Steps int
+	// Seed seeds randomised algorithms (UORO's signs, adaptive TBPTT's probes).
+	Seed uint64
+}
+
+// Parse reads a specification NAME or NAME:PARAMS (see Forms) and validates its
+// parameters. Its errors are one line naming the specification and the expected form.
+func Parse(spec string) (Spec, error) {
+	name, arg, _ := strings.Cut(spec, ":")
+	for _, e := range registry {
+		if e.Name != name {
+			continue
+		}
+		p, err := e.parse(arg)
+		if err != nil {
+			return Spec{}, fmt.Errorf("%s: %v (the form is %s)", spec, err, e.form())
+		}
+		return Spec{e: e, args: p, text: spec}, nil
+	}
+	return Spec{}, fmt.Errorf("%q: unknown algorithm (want one of %s)", spec, Forms())
+}
+
+// MustParse is Parse for specifications known to be valid; it panics on an error.
+func MustParse(spec string) Spec {
+	s, err := Parse(spec)
+	if err != nil {
+		panic("algo: " + err.Error())
+	}
+	return s
+}
+
+// Forms lists the specification forms, comma-separated: "bptt, bptt-checkpoint:S, …".
+func Forms() string {
+	forms := make([]string, len(registry))
+	for i, e := range registry {
+		forms[i] = e.form()
+	}
+	return strings.Join(forms, ", ")
+}
+
+// List describes every registered algorithm, in the registry's order.
+func List() []Info {
+	out := make([]Info, len(registry))
+	for i, e := range registry {
+		out[i] = e.Info
+	}
+	return out
+}
+
+// Valid reports whether s came from Parse (the zero Spec does not).
+func (s Spec) Valid() bool { return s.e != nil }
+
+// String is the specification as it was parsed.
+func (s Spec) String() string { return s.text }
+
+// Name is the algorithm's name, without parameters.
+func (s Spec) Name() string { return s.mustEntry().Name }
+
+// Info describes the algorithm.
+func (s Spec) Info() Info { return s.mustEntry().Info }
+
+// Form is how its parameters are written, such as "tbptt:K1,K2".
+func (s Spec) Form() string { return s.mustEntry().form() }
+
+func (s Spec) mustEntry() *entry {
+	if s.e == nil {
+		panic("algo: use of a zero Spec (get one from Parse)")
+	}
+	return s.e
+}
+
+// Supports returns nil when the algorithm applies to cells of kind k, and otherwise an
+// error saying why not.
+func (s Spec) Supports(k cell.Kind) error {
+	e := s.mustEntry()
+	if !k.Valid() {
+		return fmt.Errorf("unknown cell kind %v", k)
+	}
+	if e.kinds == nil {
+		return nil
+	}
+	return e.kinds(k)
+}
+
+// New builds the algorithm for model m.
+func (s Spec) New(m *cell.Model, o Options) (Algorithm, error) {
+	e := s.mustEntry()
+	if m != nil && m.Cell != nil {
+		if err := s.Supports(m.Cell.Kind()); err != nil {
+			return nil, err
+		}
+	}
+	return e.build(m, s.args, o)
+}
+
+// FLOPsPerStep is the algorithm's stated FLOP model for a model of dimensions d: the
+// floating-point operations per time step it must do, counting a multiply-add as two.
+// Only the dominant dense products are counted; elementwise gate arithmetic is left out,
+// which flatters no algorithm by more than a few percent. With F = 2·G·H·(I+H) the cell's
+// forward matrix-vector products and R = 2·O·H the readout's:
+//
+//	forward step                      F + R
+//	bptt, bptt-checkpoint             3(F + R)   backward = two products per forward one
+//	tbptt-adaptive:δ                  3(F + R)   its window varies; credited as full BPTT
+//	tbptt:K1,K2                       F + R + (2F·K2 + 2R·K1)/K1
+//	rtrl                              F + R + 2·S²·P (J·M) + 2·S·P (gradient)
+//	snap1                             F + R + 4·k·P  with k = S/H state rows per unit
+//	uoro                              3F + R + 2·S² + 8·P
+//	rflo                              F + R + 2·H·(I+H+1) (traces) + 2·P (gradient)
+//	eprop                             F + R + 8·P (traces of the four gates and the cell)
+//
+// Checkpointed BPTT is credited with full BPTT's FLOPs: its recomputation is overhead,
+// and it shows as a lower GFLOP/s.
+func (s Spec) FLOPsPerStep(d Dims) float64 {
+	e := s.mustEntry()
+	return e.flops(d, s.args)
+}
+
+// Bytes is the algorithm's memory model: the bytes it will hold (what Algorithm.Bytes
+// reports) after streaming sequences of o.Steps steps through a model of dimensions d.
+// It allocates nothing, so a caller can refuse a size before building the algorithm.
+// Checkpointed BPTT's streaming tape is counted at twice its length, a bound on what the
+// slices append grows hold.
+func (s Spec) Bytes(d Dims, o Options) int64 {
+	e := s.mustEntry()
+	return e.bytes(d, s.args, o)
+}
+
+// Profiled lists the algorithms the default profile sweeps for cells of kind k over
+// sequences of T steps, each with its profile setting.
+func Profiled(k cell.Kind, T int) []Spec {
+	var out []Spec
+	for _, e := range registry {
+		if e.profile != nil && (e.kinds == nil || e.kinds(k) == nil) {
+			out = append(out, MustParse(e.profile(T)))
+		}
+	}
+	return out
+}
+
+// Race lists the algorithms of the profile's training race for cells of kind k, each
+// with its setting there.
+func Race(k cell.Kind) []Spec {
+	var out []Spec
+	for _, e := range registry {
+		if e.race != "" && (e.kinds == nil || e.kinds(k) == nil) {
+			out = append(out, MustParse(e.race))
+		}
+	}
+	return out
+}
