@@ -230,12 +230,12 @@ func TestAdaptiveProbesMatchDiagnose(t *testing.T) {
 			t.Fatal(err)
 		}
 		p.stream(t, a)
-		seq := diagnose.Sequence{T: len(p.xs), S0: p.s0}
+		seq := diagnose.Data{T: len(p.xs), S0: p.s0}
 		for i := range p.xs {
 			seq.Inputs = append(seq.Inputs, p.xs[i]...)
 			seq.Targets = append(seq.Targets, p.ys[i]...)
 		}
-		r, err := diagnose.Run(p.c, p.head, seq, diagnose.Options{MaxLag: K, Tau: tau, Delta: delta})
+		r, err := diagnose.Run(&cell.Model{Cell: p.c, Head: p.head}, seq, diagnose.Options{MaxLag: K, Tau: new(tau), Delta: delta})
 		if err != nil {
 			t.Fatal(err)
 		}

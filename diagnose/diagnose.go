@@ -17,25 +17,27 @@ import (
 	"github.com/chronograd/chronograd/kernels"
 )
 
-// Sequence is the data a model is run over: T steps of inputs (T×I, row-major) and
-// targets (T×O); the loss is L = Σ_t ½‖W·h_t + b − y_t‖², as in `chronograd grad`.
-type Sequence struct {
-	T       int
-	Inputs  []float32
-	Targets []float32
+// Data is what a model is run over: T steps of inputs (T×I, row-major) and targets
+// (T×O); the loss is L = Σ_t ½‖W·h_t + b − y_t‖², as in `chronograd grad`.
+type Data struct {
+	// T is the number of steps.
+	T int
+	// Inputs holds x_t in row t (T×I); Targets holds y_t in row t (T×O).
+	Inputs, Targets []float32
 	// S0 is the initial state s_0 (length S: [h0; c0] for LSTM); nil means zeros.
 	S0 []float32
 }
 
-// Options tune the measurement; zero values take the defaults in brackets.
+// Options tune the measurement; zero values (and nil pointers) take the defaults in
+// brackets. The pointer fields accept zero as a value: new(0).
 type Options struct {
 	// MaxLag is Kmax, the largest lag measured [min(50, T−1)]. Every origin t (0-based
 	// step) with t ≥ MaxLag−1 contributes all lags 0 … MaxLag (s_{−1} is the initial
 	// state), so each φ_k averages the same T−MaxLag+1 origins.
 	MaxLag int
 	// Tau is τ, the lag from which the decay is taken to be geometric and β is fitted
-	// [max(1, MaxLag/5)].
-	Tau int
+	// [nil: max(1, MaxLag/5)].
+	Tau *int
 	// Delta is δ, the tolerated relative bias that sets K [0.1].
 	Delta float64
 	// JacobianOrigins bounds the number of origins t at which the products
@@ -44,8 +46,11 @@ type Options struct {
 	// PowerIterations is the number of power iterations for each spectral norm [30].
 	PowerIterations int
 	// LyapunovVectors is the size of the orthonormal frame propagated for the Lyapunov
-	// exponents [min(S, 4)]; LyapunovBurnIn steps are run before averaging [min(T/10, 50)].
-	LyapunovVectors, LyapunovBurnIn int
+	// exponents [min(S, 4)].
+	LyapunovVectors int
+	// LyapunovBurnIn steps are run before the Lyapunov exponents are averaged
+	// [nil: min(T/10, 50)].
+	LyapunovBurnIn *int
 }
 
 // Report holds the figures.
@@ -93,10 +98,11 @@ type Report struct {
 const candidateGate = 2
 
 // Run runs the model over seq and measures everything in Report.
-func Run(c cell.Cell, head *cell.Readout, seq Sequence, opt Options) (*Report, error) {
-	if c == nil || head == nil {
-		return nil, errors.New("diagnose: nil cell or readout")
+func Run(m *cell.Model, seq Data, opt Options) (*Report, error) {
+	if m == nil || m.Cell == nil || m.Head == nil {
+		return nil, errors.New("diagnose: nil model, cell or readout")
 	}
+	c, head := m.Cell, m.Head
 	if head.HiddenSize() != c.HiddenSize() {
 		return nil, fmt.Errorf("diagnose: readout reads %d hidden units, the cell has %d", head.HiddenSize(), c.HiddenSize())
 	}
@@ -125,10 +131,11 @@ func Run(c cell.Cell, head *cell.Readout, seq Sequence, opt Options) (*Report, e
 			return nil, fmt.Errorf("diagnose: initial state value %d is %v", i, seq.S0[i])
 		}
 	}
-	if err := opt.fill(T, S); err != nil {
+	cfg, err := opt.fill(T, S)
+	if err != nil {
 		return nil, err
 	}
-	K := opt.MaxLag
+	K := cfg.MaxLag
 
 	// Forward over the whole sequence, keeping every cache and ∂L_t/∂s_t.
 	caches := make([]*cell.Cache, T)
@@ -149,7 +156,7 @@ func Run(c cell.Cell, head *cell.Readout, seq Sequence, opt Options) (*Report, e
 		head.Backward(dState[t*S:t*S+H], nil, s[:H], dy)
 	}
 
-	r := &Report{MaxLag: K, Tau: opt.Tau, Delta: opt.Delta}
+	r := &Report{MaxLag: K, Tau: cfg.Tau, Delta: cfg.Delta}
 	r.measurePhi(c, caches, dState, S, T)
 	r.Beta = math.NaN()
 	if beta, ok := FitDecay(r.Phi, r.Tau); ok {
@@ -158,12 +165,12 @@ func Run(c cell.Cell, head *cell.Readout, seq Sequence, opt Options) (*Report, e
 	r.GradNorm = GradNormLowerBound(r.CumGradNorm, r.Phi, r.Beta, r.Tau)
 	r.K, r.KExtrapolated = r.WindowFor(r.Delta)
 
-	r.measureJacobians(c, caches, S, T, opt)
+	r.measureJacobians(c, caches, S, T, cfg)
 	r.JacobianBeta = math.NaN()
 	if beta, ok := FitDecay(r.JacobianNorm, r.Tau); ok {
 		r.JacobianBeta = beta
 	}
-	r.Lyapunov = lyapunov(c, caches, S, opt.LyapunovVectors, opt.LyapunovBurnIn)
+	r.Lyapunov = lyapunov(c, caches, S, cfg.LyapunovVectors, cfg.LyapunovBurnIn)
 	if err := r.spectral(c); err != nil {
 		return nil, err
 	}
@@ -190,46 +197,60 @@ func (r *Report) WindowFor(delta float64) (K int, extrapolated bool) {
 	return max(last+1, ClosedFormWindow(r.Phi[r.Tau], r.Beta, r.Tau, r.GradNorm, delta)), true
 }
 
-func (o *Options) fill(T, S int) error {
-	if o.MaxLag == 0 {
-		o.MaxLag = min(50, T-1)
+// config is Options with every default filled in.
+type config struct {
+	MaxLag, Tau                      int
+	Delta                            float64
+	JacobianOrigins, PowerIterations int
+	LyapunovVectors, LyapunovBurnIn  int
+}
+
+func (o Options) fill(T, S int) (config, error) {
+	c := config{MaxLag: o.MaxLag, Delta: o.Delta, JacobianOrigins: o.JacobianOrigins,
+		PowerIterations: o.PowerIterations, LyapunovVectors: o.LyapunovVectors}
+	if c.MaxLag == 0 {
+		c.MaxLag = min(50, T-1)
 	}
-	if o.MaxLag < 1 || o.MaxLag >= T {
-		return fmt.Errorf("diagnose: max lag %d must be in [1, T−1] = [1, %d]", o.MaxLag, T-1)
+	if c.MaxLag < 1 || c.MaxLag >= T {
+		return c, fmt.Errorf("diagnose: max lag %d must be in [1, T−1] = [1, %d]", c.MaxLag, T-1)
 	}
-	if o.Tau == 0 {
-		o.Tau = max(1, o.MaxLag/5)
+	if o.Tau != nil {
+		c.Tau = *o.Tau
+	} else {
+		c.Tau = max(1, c.MaxLag/5)
 	}
-	if o.Tau < 0 || o.Tau > o.MaxLag-1 {
-		return fmt.Errorf("diagnose: tau %d must be in [0, max lag−1] = [0, %d]", o.Tau, o.MaxLag-1)
+	if c.Tau < 0 || c.Tau > c.MaxLag-1 {
+		return c, fmt.Errorf("diagnose: tau %d must be in [0, max lag−1] = [0, %d]", c.Tau, c.MaxLag-1)
 	}
-	if o.Delta == 0 {
-		o.Delta = 0.1
+	if c.Delta == 0 {
+		c.Delta = 0.1
 	}
-	if !(o.Delta > 0 && o.Delta < 1) {
-		return fmt.Errorf("diagnose: delta %v must be in (0, 1)", o.Delta)
+	if !(c.Delta > 0 && c.Delta < 1) {
+		return c, fmt.Errorf("diagnose: delta %v must be in (0, 1)", c.Delta)
 	}
-	if o.JacobianOrigins == 0 {
-		o.JacobianOrigins = 32
+	if c.JacobianOrigins == 0 {
+		c.JacobianOrigins = 32
 	}
-	if o.PowerIterations == 0 {
-		o.PowerIterations = 30
+	if c.PowerIterations == 0 {
+		c.PowerIterations = 30
 	}
-	if o.LyapunovVectors == 0 {
-		o.LyapunovVectors = min(S, 4)
+	if c.LyapunovVectors == 0 {
+		c.LyapunovVectors = min(S, 4)
 	}
-	if o.LyapunovBurnIn == 0 {
-		o.LyapunovBurnIn = min(T/10, 50)
+	if o.LyapunovBurnIn != nil {
+		c.LyapunovBurnIn = *o.LyapunovBurnIn
+	} else {
+		c.LyapunovBurnIn = min(T/10, 50)
 	}
 	switch {
-	case o.JacobianOrigins < 1, o.PowerIterations < 1:
-		return errors.New("diagnose: JacobianOrigins and PowerIterations must be positive")
-	case o.LyapunovVectors < 1 || o.LyapunovVectors > S:
-		return fmt.Errorf("diagnose: %d Lyapunov vectors for a state of size %d", o.LyapunovVectors, S)
-	case o.LyapunovBurnIn < 0 || o.LyapunovBurnIn >= T:
-		return fmt.Errorf("diagnose: Lyapunov burn-in %d must be in [0, T) = [0, %d)", o.LyapunovBurnIn, T)
+	case c.JacobianOrigins < 1, c.PowerIterations < 1:
+		return c, errors.New("diagnose: JacobianOrigins and PowerIterations must be positive")
+	case c.LyapunovVectors < 1 || c.LyapunovVectors > S:
+		return c, fmt.Errorf("diagnose: %d Lyapunov vectors for a state of size %d", c.LyapunovVectors, S)
+	case c.LyapunovBurnIn < 0 || c.LyapunovBurnIn >= T:
+		return c, fmt.Errorf("diagnose: Lyapunov burn-in %d must be in [0, T) = [0, %d)", c.LyapunovBurnIn, T)
 	}
-	return nil
+	return c, nil
 }
 
 // measurePhi backpropagates each ∂L_t/∂s_t alone, t = MaxLag−1 … T−1, through MaxLag
@@ -272,7 +293,7 @@ func (r *Report) measurePhi(c cell.Cell, caches []*cell.Cache, dState []float32,
 
 // measureJacobians forms P_k = J_t⋯J_{t−k+1} = P_{k−1}·J_{t−k+1} at up to
 // JacobianOrigins evenly spaced origins and averages their spectral norms.
-func (r *Report) measureJacobians(c cell.Cell, caches []*cell.Cache, S, T int, opt Options) {
+func (r *Report) measureJacobians(c cell.Cell, caches []*cell.Cache, S, T int, opt config) {
 	K := r.MaxLag
 	r.JacobianNorm = make([]float64, K+1)
 	stride := max(1, (T-K+1+opt.JacobianOrigins-1)/opt.JacobianOrigins)

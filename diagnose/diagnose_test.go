@@ -19,7 +19,7 @@ type linearModel struct {
 	c    cell.Cell
 	head *cell.Readout
 	q    []float64 // Q, H×H row-major
-	seq  Sequence
+	seq  Data
 }
 
 func newLinearModel(t *testing.T, beta float64, H, T int, seed uint64) *linearModel {
@@ -45,7 +45,7 @@ func newLinearModel(t *testing.T, beta float64, H, T int, seed uint64) *linearMo
 	}
 	head.InitDefault(rng)
 	m.head = head
-	m.seq = Sequence{T: T, Inputs: make([]float32, T*I), Targets: make([]float32, T*O)}
+	m.seq = Data{T: T, Inputs: make([]float32, T*I), Targets: make([]float32, T*O)}
 	for i := range m.seq.Inputs {
 		m.seq.Inputs[i] = float32(1e-3 * rng.NormFloat64())
 	}
@@ -126,7 +126,7 @@ func TestLinearDecayKnown(t *testing.T) {
 	for _, beta := range []float64{0.5, 0.8, 0.9, 0.95} {
 		const H, T, maxLag, tau = 16, 700, 200, 3
 		m := newLinearModel(t, beta, H, T, uint64(1000*beta))
-		r, err := Run(m.c, m.head, m.seq, Options{MaxLag: maxLag, Tau: tau, Delta: 0.5, JacobianOrigins: 1})
+		r, err := Run(&cell.Model{Cell: m.c, Head: m.head}, m.seq, Options{MaxLag: maxLag, Tau: new(tau), Delta: 0.5, JacobianOrigins: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -152,7 +152,7 @@ func TestLinearDecayKnown(t *testing.T) {
 func TestLinearJacobianLyapunovSpectral(t *testing.T) {
 	const beta, H, T = 0.9, 12, 300
 	m := newLinearModel(t, beta, H, T, 7)
-	r, err := Run(m.c, m.head, m.seq, Options{MaxLag: 60, Tau: 2})
+	r, err := Run(&cell.Model{Cell: m.c, Head: m.head}, m.seq, Options{MaxLag: 60, Tau: new(2)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +179,7 @@ func TestLinearJacobianLyapunovSpectral(t *testing.T) {
 
 // randomModel is a nonlinear model: a cell with orthogonal recurrent blocks scaled by
 // gain, random readout, inputs and targets.
-func randomModel(t *testing.T, kind cell.Kind, H, T int, gain float32, seed uint64) (cell.Cell, *cell.Readout, Sequence) {
+func randomModel(t *testing.T, kind cell.Kind, H, T int, gain float32, seed uint64) (cell.Cell, *cell.Readout, Data) {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 2))
 	const I, O = 4, 3
@@ -194,7 +194,7 @@ func randomModel(t *testing.T, kind cell.Kind, H, T int, gain float32, seed uint
 	}
 	head, _ := cell.NewReadout(O, H)
 	head.InitDefault(rng)
-	seq := Sequence{T: T, Inputs: make([]float32, T*I), Targets: make([]float32, T*O)}
+	seq := Data{T: T, Inputs: make([]float32, T*I), Targets: make([]float32, T*O)}
 	for i := range seq.Inputs {
 		seq.Inputs[i] = float32(rng.NormFloat64())
 	}
@@ -210,7 +210,7 @@ func TestWindowGrowsAsDeltaShrinks(t *testing.T) {
 		prev := 0
 		var first int
 		deltas := []float64{0.9, 0.5, 0.2, 0.1, 0.05, 0.01, 0.001, 1e-4}
-		r, err := Run(c, head, seq, Options{MaxLag: 100, Delta: 0.05, JacobianOrigins: 2})
+		r, err := Run(&cell.Model{Cell: c, Head: head}, seq, Options{MaxLag: 100, Delta: 0.05, JacobianOrigins: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -244,7 +244,7 @@ func TestPhiMatchesJacobianProducts(t *testing.T) {
 	for _, kind := range []cell.Kind{cell.GRU, cell.LSTM, cell.RNNTanh} {
 		c, head, seq := randomModel(t, kind, 6, 30, 1.0, 11)
 		const K = 8
-		r, err := Run(c, head, seq, Options{MaxLag: K, Tau: 1})
+		r, err := Run(&cell.Model{Cell: c, Head: head}, seq, Options{MaxLag: K, Tau: new(1)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -295,31 +295,31 @@ func TestRunErrors(t *testing.T) {
 	c, head, seq := randomModel(t, cell.GRU, 5, 20, 1, 1)
 	bad := []struct {
 		name string
-		seq  Sequence
+		seq  Data
 		opt  Options
 	}{
-		{"short", Sequence{T: 1, Inputs: seq.Inputs[:4], Targets: seq.Targets[:3]}, Options{}},
-		{"inputs", Sequence{T: 20, Inputs: seq.Inputs[:10], Targets: seq.Targets}, Options{}},
-		{"targets", Sequence{T: 20, Inputs: seq.Inputs, Targets: seq.Targets[:5]}, Options{}},
-		{"s0", Sequence{T: 20, Inputs: seq.Inputs, Targets: seq.Targets, S0: make([]float32, 3)}, Options{}},
+		{"short", Data{T: 1, Inputs: seq.Inputs[:4], Targets: seq.Targets[:3]}, Options{}},
+		{"inputs", Data{T: 20, Inputs: seq.Inputs[:10], Targets: seq.Targets}, Options{}},
+		{"targets", Data{T: 20, Inputs: seq.Inputs, Targets: seq.Targets[:5]}, Options{}},
+		{"s0", Data{T: 20, Inputs: seq.Inputs, Targets: seq.Targets, S0: make([]float32, 3)}, Options{}},
 		{"maxlag", seq, Options{MaxLag: 20}},
-		{"tau", seq, Options{MaxLag: 5, Tau: 5}},
+		{"tau", seq, Options{MaxLag: 5, Tau: new(5)}},
 		{"delta", seq, Options{Delta: 1.5}},
 		{"lyapunov", seq, Options{LyapunovVectors: 6}},
 	}
 	for _, b := range bad {
-		if _, err := Run(c, head, b.seq, b.opt); err == nil {
+		if _, err := Run(&cell.Model{Cell: c, Head: head}, b.seq, b.opt); err == nil {
 			t.Errorf("%s: no error", b.name)
 		}
 	}
-	nan := Sequence{T: 20, Inputs: append([]float32(nil), seq.Inputs...), Targets: append([]float32(nil), seq.Targets...)}
+	nan := Data{T: 20, Inputs: append([]float32(nil), seq.Inputs...), Targets: append([]float32(nil), seq.Targets...)}
 	nan.Inputs[9] = float32(math.Inf(1))
-	if _, err := Run(c, head, nan, Options{}); err == nil {
+	if _, err := Run(&cell.Model{Cell: c, Head: head}, nan, Options{}); err == nil {
 		t.Error("infinite input: no error")
 	}
 	nan.Inputs[9] = 0
 	nan.Targets[7] = float32(math.NaN())
-	if _, err := Run(c, head, nan, Options{}); err == nil {
+	if _, err := Run(&cell.Model{Cell: c, Head: head}, nan, Options{}); err == nil {
 		t.Error("NaN target: no error")
 	}
 }

@@ -29,7 +29,18 @@ func runDiagnose(args []string, stdout, _ io.Writer) error {
 	asJSON := fs.Bool("json", false, "print one JSON object {beta, K, phi, lyapunov, spectral_radius} (non-finite values and \"no window\" are null)")
 	plotPath := fs.String("plot", "", "write an SVG plot of ln φ_k against k to `file`")
 	maxLag := fs.Int("maxlag", 0, "largest lag measured (0: min(50, T−1))")
-	tau := fs.Int("tau", 0, "lag τ from which β is fitted (0: max(1, maxlag/5))")
+	var tau *int // nil: the default; -tau 0 is τ = 0
+	fs.Func("tau", "lag τ ≥ 0 from which β is fitted (default max(1, maxlag/5))", func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("not an integer: %q", v)
+		}
+		if n < 0 {
+			return fmt.Errorf("%d must not be negative", n)
+		}
+		tau = &n
+		return nil
+	})
 	if err := parse(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			io.Copy(stdout, &usage)
@@ -44,8 +55,8 @@ func runDiagnose(args []string, stdout, _ io.Writer) error {
 	if !(*delta > 0 && *delta < 1) {
 		return fmt.Errorf("-delta %v must be in (0, 1)", *delta)
 	}
-	if *maxLag < 0 || *tau < 0 {
-		return fmt.Errorf("-maxlag %d and -tau %d must not be negative", *maxLag, *tau)
+	if *maxLag < 0 {
+		return fmt.Errorf("-maxlag %d must not be negative", *maxLag)
 	}
 	m, err := cell.LoadModel(*modelPath)
 	if err != nil {
@@ -55,12 +66,12 @@ func runDiagnose(args []string, stdout, _ io.Writer) error {
 	if err != nil {
 		return err
 	}
-	seq := diagnose.Sequence{T: len(data.xs), S0: data.s0}
+	seq := diagnose.Data{T: len(data.xs), S0: data.s0}
 	for t := range data.xs {
 		seq.Inputs = append(seq.Inputs, data.xs[t]...)
 		seq.Targets = append(seq.Targets, data.ys[t]...)
 	}
-	r, err := diagnose.Run(m.Cell, m.Head, seq, diagnose.Options{MaxLag: *maxLag, Tau: *tau, Delta: *delta})
+	r, err := diagnose.Run(m, seq, diagnose.Options{MaxLag: *maxLag, Tau: tau, Delta: *delta})
 	if err != nil {
 		return err
 	}

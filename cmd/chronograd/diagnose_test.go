@@ -129,6 +129,20 @@ func TestDiagnoseText(t *testing.T) {
 	}
 }
 
+// -tau 0 is τ = 0 (it used to mean the default, which made τ = 0 unreachable); without
+// -tau the default max(1, maxlag/5) applies.
+func TestDiagnoseTauZero(t *testing.T) {
+	args := []string{"diagnose", "-model", golden("gru", "model"), "-data", golden("gru", "data")}
+	_, zero, _ := runCmd(t, append(args, "-tau", "0")...)
+	_, def, _ := runCmd(t, args...)
+	if !strings.Contains(zero, "ln φ_k, k ≥ 0)") || !strings.Contains(def, "ln φ_k, k ≥ 1)") {
+		t.Fatalf("-tau 0 fitted from:\n%s\nwithout -tau:\n%s", zero, def)
+	}
+	if code, _, stderr := runCmd(t, append(args, "-tau", "-1")...); code != 1 || !strings.Contains(stderr, "must not be negative") {
+		t.Fatalf("-tau -1: exit %d, %q", code, stderr)
+	}
+}
+
 func TestDiagnoseRejectsBadInput(t *testing.T) {
 	dir := t.TempDir()
 	gruM, gruD := golden("gru", "model"), golden("gru", "data")
