@@ -5,8 +5,8 @@ import "github.com/chronograd/chronograd/cell"
 // Dims are the sizes the cost models need: the cell kind, G gates, H hidden units,
 // S = H or 2H state entries, I inputs, O outputs and P = G·H·(I+H+2) cell parameters.
 type Dims struct {
-	Kind             cell.Kind
-	G, H, S, I, O, P int
+	Kind             cell.Kind // the cell kind
+	G, H, S, I, O, P int       // gates, hidden units, state entries, inputs, outputs, parameters
 }
 
 // DimsOf returns the dimensions of a model whose cell is of the given kind with h hidden

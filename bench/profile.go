@@ -20,7 +20,7 @@ type Case struct {
 	Algo algo.Spec
 	// Cell, Hidden, Input and Output are the model's cell kind and sizes.
 	Cell                  cell.Kind
-	Hidden, Input, Output int
+	Hidden, Input, Output int // hidden units n, input size I, readout outputs O
 	// T is the sequence length.
 	T int
 }
@@ -31,15 +31,15 @@ type Factory func(m *cell.Model) (algo.Algorithm, error)
 
 // Result is what one Case costs. The JSON field names are read by other tools.
 type Result struct {
-	Cell          string  `json:"cell"`
-	Hidden        int     `json:"hidden"`
-	Input         int     `json:"input"`
-	T             int     `json:"T"`
-	Algo          string  `json:"algo"`
-	NsPerStep     float64 `json:"ns_per_step"`
-	Bytes         int64   `json:"bytes"`
-	AllocsPerStep float64 `json:"allocs_per_step"`
-	GFLOPS        float64 `json:"gflops"`
+	Cell          string  `json:"cell"`            // the cell kind
+	Hidden        int     `json:"hidden"`          // hidden units n
+	Input         int     `json:"input"`           // input size I
+	T             int     `json:"T"`               // sequence length
+	Algo          string  `json:"algo"`            // the algorithm's specification
+	NsPerStep     float64 `json:"ns_per_step"`     // median time per step, in ns
+	Bytes         int64   `json:"bytes"`           // what the algorithm holds (Algorithm.Bytes)
+	AllocsPerStep float64 `json:"allocs_per_step"` // heap allocations per step after warm-up
+	GFLOPS        float64 `json:"gflops"`          // the FLOP model's FLOPs per ns
 }
 
 // Options control how long a measurement runs.
@@ -169,8 +169,8 @@ func Measure(c Case, opt Options) (Result, error) {
 
 // Fit is a least-squares line log(y) = Exponent·log(x) + log(Scale).
 type Fit struct {
-	Exponent, Scale float64
-	Points          int
+	Exponent, Scale float64 // y ≈ Scale·x^Exponent
+	Points          int     // the number of points fitted
 }
 
 // FitExponent fits y ≈ Scale·x^Exponent on log-log axes by least squares. It needs two or

@@ -69,11 +69,11 @@ func WriteJSONLines(w io.Writer, results []Result) error {
 
 // Scaling is one algorithm's fitted cost exponent in n on one cell at one T.
 type Scaling struct {
-	Algo     string  `json:"algo"`
-	Cell     string  `json:"cell"`
-	T        int     `json:"T"`
-	Exponent float64 `json:"exponent"`
-	Points   int     `json:"points"`
+	Algo     string  `json:"algo"`     // the algorithm's specification
+	Cell     string  `json:"cell"`     // the cell kind
+	T        int     `json:"T"`        // the sequence length
+	Exponent float64 `json:"exponent"` // the fitted exponent of n in the time per step
+	Points   int     `json:"points"`   // the hidden sizes fitted
 }
 
 // Series groups results by (algo, cell, T), each sorted by hidden size.

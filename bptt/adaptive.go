@@ -17,8 +17,8 @@ import (
 //	‖E[g_K] − g‖ ≤ δ·‖g‖                                               (target)
 //
 // and, with the per-lag norms decaying geometrically beyond τ, φ_k ≤ φ_τ·β^{k−τ}, the
-// window K(δ) is the smallest K with φ_τ·β^{K−τ}/((1−β)·‖g‖) ≤ δ (package diagnose,
-// fit.go, writes the bounds out). Every ProbeEvery steps, at a step t with a target, a
+// window K(δ) is the smallest K with φ_τ·β^{K−τ}/((1−β)·‖g‖) ≤ δ (package diagnose
+// writes the bounds out: Bias, Window). Every ProbeEvery steps, at a step t with a target, a
 // probe backpropagates ∂ℓ_t/∂s_t alone through the last KMax cached steps (VJPs only,
 // no parameter gradient) and adds ‖∂ℓ_t/∂s_{t−k}‖ and the adjoint vectors themselves to
 // running sums; every EstimateEvery steps β is refitted by least squares on log φ_k
@@ -30,7 +30,7 @@ import (
 // ‖(J_t⋯J_{t−k+1})ᵀu‖ estimates the products' RMS gain ‖J_t⋯J_{t−k+1}‖_F/√S whatever
 // directions the loss happens to excite, and the bias model becomes φ_0 times that gain.
 //
-// The gradient is TBPTT's (8) with K1 = k1 and a sweep of K + k1 − 1 steps, so that
+// The gradient is Truncated's with K1 = k1 and a sweep of K + k1 − 1 steps, so that
 // every loss of a chunk keeps at least K lags, the window the bias bound is about. With
 // KMin = KMax = K it is exactly Truncated(k1, K + k1 − 1). The ring of caches is
 // Truncated's own, sized KMax + k1 − 1 (at least KMax, for the probes).
@@ -155,20 +155,39 @@ func NewAdaptive(m *cell.Model, opt AdaptiveOptions) (*Adaptive, error) {
 	}, nil
 }
 
-// Window is the current K; Beta and GradNormBound the latest fitted β and lower bound on
-// ‖g‖ (NaN before the first estimate); Estimates counts the estimates made.
-func (a *Adaptive) Window() int            { return a.window }
-func (a *Adaptive) Beta() float64          { return a.beta }
-func (a *Adaptive) GradNormBound() float64 { return a.bound }
-func (a *Adaptive) Estimates() int         { return a.estimates }
+// Window is the current window K.
+func (a *Adaptive) Window() int { return a.window }
 
-func (a *Adaptive) GradCell() []float32      { return a.tr.gradCell }
-func (a *Adaptive) GradHead() []float32      { return a.tr.gradHead }
-func (a *Adaptive) ZeroGrad()                { a.tr.ZeroGrad() }
-func (a *Adaptive) State() []float32         { return a.tr.state }
+// Beta is the latest fitted decay rate β (NaN before the first estimate).
+func (a *Adaptive) Beta() float64 { return a.beta }
+
+// GradNormBound is the latest lower bound on ‖g‖ (NaN before the first estimate).
+func (a *Adaptive) GradNormBound() float64 { return a.bound }
+
+// Estimates counts the estimates made.
+func (a *Adaptive) Estimates() int { return a.estimates }
+
+// GradCell is the accumulated gradient of the cell's parameters, in its flat layout.
+func (a *Adaptive) GradCell() []float32 { return a.tr.gradCell }
+
+// GradHead is the accumulated gradient of the readout's parameters.
+func (a *Adaptive) GradHead() []float32 { return a.tr.gradHead }
+
+// ZeroGrad clears both gradients.
+func (a *Adaptive) ZeroGrad() { a.tr.ZeroGrad() }
+
+// State is the current state s_t, owned by the algorithm.
+func (a *Adaptive) State() []float32 { return a.tr.state }
+
+// Reset starts a stream from s0 (nil: zeros), dropping losses not yet backpropagated;
+// the gradients and the probe statistics are kept.
 func (a *Adaptive) Reset(s0 []float32) error { return a.tr.Reset(s0) }
-func (a *Adaptive) Model() *cell.Model       { return a.tr.model }
-func (a *Adaptive) Close() error             { return a.tr.Close() }
+
+// Model is the model the algorithm was built for.
+func (a *Adaptive) Model() *cell.Model { return a.tr.model }
+
+// Close ends the algorithm's life; Reset, Step and Finish return cell.ErrClosed after it.
+func (a *Adaptive) Close() error { return a.tr.Close() }
 
 // Online is true, as for truncated BPTT: memory is bounded by KMax + K1 − 1 steps.
 func (a *Adaptive) Online() bool { return true }

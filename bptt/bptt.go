@@ -1,7 +1,21 @@
 // Package bptt holds the reverse-mode credit-assignment algorithms: exact backpropagation
-// through time (full.go), the same gradient under a memory budget by binomial
-// checkpointing (checkpoint.go), and truncated BPTT(k1, k2) on unbounded streams
-// (tbptt.go).
+// through time (Full), the same gradient under a memory budget by binomial checkpointing
+// (Checkpointed), truncated BPTT(k1, k2) on unbounded streams (Truncated), and truncated
+// BPTT whose window adapts to a tolerated gradient bias (Adaptive).
+//
+// All of them run the same backward step. For a sequence of T steps with
+//
+//	s_t = F(s_{t-1}, x_t; θ),  ŷ_t = W·h_t + b,  L = Σ_t ℓ_t,  ℓ_t = ½‖ŷ_t − y_t‖²   (1)
+//
+// the forward pass records caches, and the backward pass runs the adjoint recursion
+// downwards from δ = 0 after the last step:
+//
+//	δ_t  ← δ_t + (∂h_t/∂s_t)ᵀ·Wᵀ·(ŷ_t − y_t)          (the loss of step t)      (2)
+//	∂L/∂W += (ŷ_t − y_t)·h_tᵀ,  ∂L/∂b += ŷ_t − y_t                                (3)
+//	∂L/∂θ += δ_tᵀ·∂s_t/∂θ|_{s_{t-1}},  δ_{t-1} = J_tᵀ·δ_t,  J_t = ∂s_t/∂s_{t-1}   (4)
+//
+// ((4) is the cell's Backward). The types' documentation refers to these equations by
+// number.
 //
 // Every algorithm has the streaming shape shared with package rtrl (the interface
 // algo.Algorithm): Reset starts a sequence, Step feeds (x_t, y_t) and returns the step's
@@ -80,10 +94,16 @@ func (b *base) errClosed() error {
 	return nil
 }
 
+// GradCell is the accumulated gradient of the cell's parameters, in its flat layout.
 func (b *base) GradCell() []float32 { return b.gradCell }
-func (b *base) GradHead() []float32 { return b.gradHead }
-func (b *base) State() []float32    { return b.state }
 
+// GradHead is the accumulated gradient of the readout's parameters.
+func (b *base) GradHead() []float32 { return b.gradHead }
+
+// State is the current state s_t, owned by the algorithm.
+func (b *base) State() []float32 { return b.state }
+
+// ZeroGrad clears both gradients.
 func (b *base) ZeroGrad() {
 	clear(b.gradCell)
 	clear(b.gradHead)

@@ -14,7 +14,7 @@ import (
 // recomputed values, in the same order.
 //
 // Cost model. Reversing step t (its forward pass recording a cache, then the backward
-// step (2)–(4) of full.go) needs s_{t-1}; a slot holds one state, and slot 0 holds s_0.
+// step (2)–(4) of the package documentation) needs s_{t-1}; a slot holds one state, and slot 0 holds s_0.
 // Reversing l steps from a stored state with s slots takes C(l, s) extra forward steps
 // ("advances"), on top of the l recording forward steps, where
 //

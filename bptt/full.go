@@ -3,20 +3,10 @@ package bptt
 import "github.com/chronograd/chronograd/cell"
 
 // Full is exact backpropagation through time (Werbos 1990, "Backpropagation through
-// time: what it does and how to do it"; Rumelhart, Hinton & Williams 1986). For a
-// sequence of T steps with
-//
-//	s_t = F(s_{t-1}, x_t; θ),  ŷ_t = W·h_t + b,  L = Σ_t ℓ_t,  ℓ_t = ½‖ŷ_t − y_t‖²   (1)
-//
-// the forward pass records every step's cache, and the backward pass runs the adjoint
-// recursion from δ_T = 0 downwards:
-//
-//	δ_t  ← δ_t + (∂h_t/∂s_t)ᵀ·Wᵀ·(ŷ_t − y_t)          (the loss of step t)      (2)
-//	∂L/∂W += (ŷ_t − y_t)·h_tᵀ,  ∂L/∂b += ŷ_t − y_t                                (3)
-//	∂L/∂θ += δ_tᵀ·∂s_t/∂θ|_{s_{t-1}},  δ_{t-1} = J_tᵀ·δ_t,  J_t = ∂s_t/∂s_{t-1}   (4)
-//
-// (the equation numbers refer to this comment; (4) is the cell's Backward). Memory is
-// T caches, grown on demand and reused by later sequences, plus ŷ_t − y_t per step.
+// time: what it does and how to do it"; Rumelhart, Hinton & Williams 1986): the forward
+// pass records every step's cache, and Finish runs the adjoint recursion (2)–(4) of the
+// package documentation from δ_T = 0 downwards over the whole sequence. Memory is T
+// caches, grown on demand and reused by later sequences, plus ŷ_t − y_t per step.
 type Full struct {
 	base
 	caches    []*cell.Cache

@@ -13,7 +13,7 @@ import (
 //
 //	∇θ += Σ_{τ=t−k1+1}^{t} ∂ℓ_τ/∂θ |truncated at s_{t−k2}                         (8)
 //
-// that is, the backward sweep (2)–(4) of full.go runs from δ_t = 0 down to step t−k2+1,
+// that is, the backward sweep (2)–(4) of the package documentation runs from δ_t = 0 down to step t−k2+1,
 // adding the loss term (2)–(3) only for the k1 newest steps, and treats s_{t−k2} as a
 // constant. The state itself carries across windows. k1 = k2 gives non-overlapping
 // windows, k1 = 1 a window sliding every step.
@@ -66,8 +66,10 @@ func NewTruncated(m *cell.Model, opt TruncatedOptions) (*Truncated, error) {
 	return tr, nil
 }
 
-// K1 and K2 are the window parameters.
+// K1 is the number of steps between backward sweeps.
 func (tr *Truncated) K1() int { return tr.k1 }
+
+// K2 is the number of steps a sweep goes back.
 func (tr *Truncated) K2() int { return tr.k2 }
 
 // Reset starts a stream from s0 (nil: zeros), dropping losses not yet backpropagated.

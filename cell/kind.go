@@ -86,6 +86,7 @@ type equations interface {
 	unitDirect(c *layer, k *Cache, u int, blk []float32)
 }
 
+// String is the kind's name, as on the command line and in model files ("gru").
 func (k Kind) String() string {
 	if s := k.spec(); s != nil {
 		return s.name
@@ -104,8 +105,9 @@ func Kinds() []Kind {
 	return ks
 }
 
-// kindList is "rnn_tanh, rnn_relu, gru, lstm": the names error messages offer.
-func kindList() string {
+// KindNames lists the registered kinds' names, comma-separated ("rnn_tanh, rnn_relu,
+// gru, lstm"), for help texts and error messages.
+func KindNames() string {
 	var names []string
 	for _, k := range Kinds() {
 		names = append(names, k.String())
@@ -120,7 +122,7 @@ func ParseKind(name string) (Kind, error) {
 			return k, nil
 		}
 	}
-	return 0, fmt.Errorf("cell: unknown cell kind %q (want one of %s)", name, kindList())
+	return 0, fmt.Errorf("cell: unknown cell kind %q (want one of %s)", name, KindNames())
 }
 
 // Valid reports whether k is a registered kind.

@@ -4,9 +4,9 @@ import "fmt"
 
 // Layout says where PyTorch's tensors live in the flat parameter vector.
 type Layout struct {
-	Kind                               Kind
-	Hidden, Input, Gates               int
-	WeightIH, WeightHH, BiasIH, BiasHH int // offsets of the four tensors
+	Kind                               Kind // the cell kind
+	Hidden, Input, Gates               int  // H, I and G
+	WeightIH, WeightHH, BiasIH, BiasHH int  // offsets of the four tensors
 }
 
 // LayoutOf is the layout of a cell of the given kind with hidden units and input size
@@ -59,9 +59,9 @@ func (l Layout) Tensors() []Tensor {
 
 // Tensor is a named view of a flat parameter (or gradient) vector.
 type Tensor struct {
-	Name   string
-	Shape  []int
-	Offset int
+	Name   string // PyTorch's name, such as weight_ih_l0
+	Shape  []int  // PyTorch's shape, row-major
+	Offset int    // where its first element is in the flat vector
 }
 
 // Size is the number of elements, the product of Shape.

@@ -11,8 +11,8 @@ import (
 
 // Model is a recurrent cell and its linear readout, the unit that model files hold.
 type Model struct {
-	Cell Cell
-	Head *Readout
+	Cell Cell     // the recurrent layer
+	Head *Readout // the linear readout of h_t
 }
 
 // NewModel builds a model with zero parameters: a cell of the given config and an
@@ -31,7 +31,7 @@ func NewModel(cfg Config, out int) (*Model, error) {
 
 // Model-file metadata keys.
 const (
-	MetaCell  = "cell"  // rnn_tanh, rnn_relu, gru or lstm
+	MetaCell  = "cell"  // the cell kind's name (see KindNames)
 	MetaAlpha = "alpha" // leak of a vanilla cell, 0 < α ≤ 1; absent means 1
 )
 
@@ -107,7 +107,7 @@ func LoadModel(path string) (*Model, error) {
 func ModelFromFile(f *safetensors.File) (*Model, error) {
 	kindName, ok := f.Metadata[MetaCell]
 	if !ok {
-		return nil, fmt.Errorf("model: metadata %q is missing (want rnn_tanh, rnn_relu, gru or lstm)", MetaCell)
+		return nil, fmt.Errorf("model: metadata %q is missing (want one of %s)", MetaCell, KindNames())
 	}
 	kind, err := ParseKind(kindName)
 	if err != nil {

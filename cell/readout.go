@@ -31,9 +31,17 @@ func NewReadout(out, hidden int) (*Readout, error) {
 	return r, nil
 }
 
-func (r *Readout) OutSize() int      { return r.out }
-func (r *Readout) HiddenSize() int   { return r.hidden }
-func (r *Readout) NumParams() int    { return len(r.params) }
+// OutSize is O, the number of outputs.
+func (r *Readout) OutSize() int { return r.out }
+
+// HiddenSize is H, the number of hidden units read.
+func (r *Readout) HiddenSize() int { return r.hidden }
+
+// NumParams is O·(H+1).
+func (r *Readout) NumParams() int { return len(r.params) }
+
+// Params is the flat vector [head.weight; head.bias], owned by the readout; update it in
+// place.
 func (r *Readout) Params() []float32 { return r.params }
 
 // Tensors names the views of Params (and of a readout gradient buffer).

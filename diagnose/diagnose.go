@@ -2,7 +2,8 @@
 // a data sequence: the per-lag gradient norms φ_k = E_t ‖∂L_t/∂s_{t−k}‖, the norms of the
 // state-Jacobian products J_t⋯J_{t−k+1}, the largest Lyapunov exponent, the spectral
 // radius of the recurrent weights, and from φ the decay rate β and the truncation window
-// K that a tolerated relative gradient bias δ implies (fit.go). It is a measuring tool:
+// K that a tolerated relative gradient bias δ implies (FitDecay, Bias, Window). It is a
+// measuring tool:
 // it keeps every step's cache and spends O(T·Kmax) vector-Jacobian products, which is
 // fine offline and is not how the streaming algorithm in package bptt does it.
 package diagnose
@@ -55,9 +56,12 @@ type Options struct {
 
 // Report holds the figures.
 type Report struct {
+	// MaxLag and Tau are the largest lag measured and the lag from which β is fitted.
 	MaxLag, Tau int
-	Delta       float64
-	Origins     int // origins t averaged in Phi
+	// Delta is the tolerated relative bias K is chosen for.
+	Delta float64
+	// Origins is the number of origins t averaged in Phi.
+	Origins int
 
 	// Phi[k] = φ_k = mean over origins t of ‖∂L_t/∂s_{t−k}‖, k = 0 … MaxLag.
 	Phi []float64
@@ -69,15 +73,19 @@ type Report struct {
 	// WindowFor): at most MaxLag+1 from the measurements, beyond that extrapolated by
 	// the geometric model (KExtrapolated), and NoWindow when nothing decays.
 	Beta, GradNorm float64
-	K              int
-	KExtrapolated  bool
+	// K is the window for Delta (see above).
+	K int
+	// KExtrapolated reports a K beyond MaxLag+1, from the geometric model.
+	KExtrapolated bool
 
 	// JacobianNorm[k] = mean over sampled origins t of the spectral norm ‖J_t⋯J_{t−k+1}‖₂
 	// (by power iteration on the formed product; JacobianNorm[0] = 1), JacobianOrigins
 	// the number of origins; JacobianBeta its fitted rate over lags ≥ Tau.
-	JacobianNorm    []float64
+	JacobianNorm []float64
+	// JacobianOrigins is the number of origins the products were formed at.
 	JacobianOrigins int
-	JacobianBeta    float64
+	// JacobianBeta is the fitted decay rate of JacobianNorm over lags ≥ Tau.
+	JacobianBeta float64
 
 	// Lyapunov are the leading Lyapunov exponents per step (natural log), largest first,
 	// from QR iteration along the trajectory.
@@ -87,7 +95,8 @@ type Report struct {
 	// weight_hh_l0 for the vanilla cells, the candidate block (GRU's n, LSTM's g) for the
 	// gated ones. GateSpectralRadius lists every H×H gate block of weight_hh_l0 in
 	// PyTorch's gate order.
-	SpectralRadius     float64
+	SpectralRadius float64
+	// GateSpectralRadius lists the spectral radius of every H×H gate block.
 	GateSpectralRadius []float64
 }
 

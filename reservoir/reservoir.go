@@ -1,3 +1,10 @@
+// Package reservoir holds echo-state networks (Jaeger 2001; Lukoševičius 2012, "A
+// practical guide to applying echo state networks"): a fixed random recurrent network
+// with a sparse recurrent matrix scaled to a chosen spectral radius, whose states a linear
+// readout maps to outputs. The readout is trained in closed form by ridge regression
+// (RidgeRegression) or online by recursive least squares (RecursiveLeastSquares); nothing
+// is backpropagated through time, so these are the baseline the trained cells of package
+// cell are measured against.
 package reservoir
 
 import (
@@ -31,9 +38,9 @@ type Config struct {
 // sparse (CSR), so a step costs O(non-zeros + N·I) and allocates nothing.
 type Network struct {
 	cfg   Config
-	W     *SparseMat // N×N recurrent weights, scaled to cfg.SpectralRadius
-	WIn   kernels.Mat
-	Bias  []float32 // nil without bias
+	W     *SparseMat  // N×N recurrent weights, scaled to cfg.SpectralRadius
+	WIn   kernels.Mat // N×I input weights
+	Bias  []float32   // nil without bias
 	state []float32
 	pre   []float32 // pre-activation scratch
 }

@@ -13,10 +13,10 @@ import (
 // are Values[RowStart[i]:RowStart[i+1]] in columns ColIndex[RowStart[i]:RowStart[i+1]],
 // in increasing column order. A product costs O(non-zeros).
 type SparseMat struct {
-	Rows, Cols int
-	RowStart   []int32 // len Rows+1
-	ColIndex   []int32
-	Values     []float32
+	Rows, Cols int       // the matrix's shape
+	RowStart   []int32   // len Rows+1: row i's entries are [RowStart[i], RowStart[i+1])
+	ColIndex   []int32   // the column of each entry
+	Values     []float32 // the value of each entry
 }
 
 // NonZeros is the number of stored entries.

@@ -120,11 +120,18 @@ func (o *online) Close() error {
 }
 
 // Finish ends a sequence; an online algorithm has nothing pending.
-func (o *online) Finish() error       { return o.errClosed() }
-func (o *online) GradCell() []float32 { return o.gradCell }
-func (o *online) GradHead() []float32 { return o.gradHead }
-func (o *online) State() []float32    { return o.state }
+func (o *online) Finish() error { return o.errClosed() }
 
+// GradCell is the accumulated gradient of the cell's parameters, in its flat layout.
+func (o *online) GradCell() []float32 { return o.gradCell }
+
+// GradHead is the accumulated gradient of the readout's parameters.
+func (o *online) GradHead() []float32 { return o.gradHead }
+
+// State is the current state s_t, owned by the algorithm.
+func (o *online) State() []float32 { return o.state }
+
+// ZeroGrad clears both gradients.
 func (o *online) ZeroGrad() {
 	clear(o.gradCell)
 	clear(o.gradHead)

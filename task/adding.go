@@ -7,12 +7,24 @@ import "math/rand/v2"
 // two steps, one in each half of the sequence. The only target, at the last step, is the
 // sum of the two marked values. Predicting 1 always gives a mean squared error of 1/6 ≈
 // 0.167 (loss ½·MSE ≈ 0.083); anything clearly below that has used the markers.
-type Adding struct{ T int }
+type Adding struct {
+	// T is the sequence length, at least 2.
+	T int
+}
 
-func (Adding) Name() string         { return "adding" }
-func (Adding) InputSize() int       { return 2 }
-func (Adding) OutputSize() int      { return 1 }
+// Name is "adding".
+func (Adding) Name() string { return "adding" }
+
+// InputSize is 2: the value and the marker.
+func (Adding) InputSize() int { return 2 }
+
+// OutputSize is 1: the sum.
+func (Adding) OutputSize() int { return 1 }
+
+// Classification is false: the target is a real number.
 func (Adding) Classification() bool { return false }
+
+// Fill draws a sequence of T steps.
 func (a Adding) Fill(seq *Sequence, rng *rand.Rand) {
 	seq.resize(a.T, 2, 1, false)
 	half := a.T / 2

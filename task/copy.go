@@ -10,6 +10,8 @@ import "math/rand/v2"
 // Always predicting blank, then uniform over the symbols, gives the baseline cross-entropy
 // Symbols·ln 8 / T per step.
 type Copy struct {
+	// Delay is the number of blank steps between the symbols and their recall, and
+	// Symbols the number of symbols to recall.
 	Delay, Symbols int
 }
 
@@ -19,14 +21,22 @@ const (
 	copyClasses   = 10
 )
 
-func (Copy) Name() string         { return "copy" }
-func (Copy) InputSize() int       { return copyClasses }
-func (Copy) OutputSize() int      { return copyClasses }
+// Name is "copy".
+func (Copy) Name() string { return "copy" }
+
+// InputSize is 10: a one-hot blank, symbol or delimiter.
+func (Copy) InputSize() int { return copyClasses }
+
+// OutputSize is 10: a one-hot class.
+func (Copy) OutputSize() int { return copyClasses }
+
+// Classification is true: every target is one of 10 classes.
 func (Copy) Classification() bool { return true }
 
 // Len is the sequence length T.
 func (c Copy) Len() int { return c.Delay + 2*c.Symbols }
 
+// Fill draws the symbols and writes the T = Delay + 2·Symbols steps.
 func (c Copy) Fill(seq *Sequence, rng *rand.Rand) {
 	T := c.Len()
 	seq.resize(T, copyClasses, copyClasses, true)

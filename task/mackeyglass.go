@@ -21,13 +21,15 @@ import (
 // Seed, so a given configuration always produces the same series. Every SampleEvery-th step is kept, after
 // Transient samples are discarded so the series starts on the attractor.
 type MackeyGlass struct {
+	// Tau, Beta, Gamma and N are the delay τ and the coefficients β, γ and n of
+	// dx/dt = β·x(t−τ)/(1 + x(t−τ)^n) − γ·x(t).
 	Tau, Beta, Gamma, N float64
 	Dt                  float64 // integration step
 	SampleEvery         int     // integration steps per sample
 	Transient           int     // samples discarded from the start
 	X0                  float64 // centre of the initial history
 	Noise               float64 // width of the uniform noise on the initial history
-	Seed                uint64
+	Seed                uint64  // seed of the initial history's noise
 }
 
 // DefaultMackeyGlass is the benchmark configuration: τ = 17, β = 0.2, γ = 0.1, n = 10,

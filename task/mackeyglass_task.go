@@ -10,6 +10,7 @@ import (
 // linearly from the series' range to [−1, 1]. Each sequence is a window of T+1 samples
 // at a random offset into a fixed series of mackeyGlassSamples samples, generated once.
 type MackeyGlassTask struct {
+	// T is the sequence length.
 	T      int
 	series []float32
 }
@@ -35,11 +36,19 @@ func newMackeyGlassTask(T int) (*MackeyGlassTask, error) {
 	return &MackeyGlassTask{T: T, series: series}, nil
 }
 
-func (*MackeyGlassTask) Name() string         { return "mackey-glass" }
-func (*MackeyGlassTask) InputSize() int       { return 1 }
-func (*MackeyGlassTask) OutputSize() int      { return 1 }
+// Name is "mackey-glass".
+func (*MackeyGlassTask) Name() string { return "mackey-glass" }
+
+// InputSize is 1: x(t).
+func (*MackeyGlassTask) InputSize() int { return 1 }
+
+// OutputSize is 1: x(t+1).
+func (*MackeyGlassTask) OutputSize() int { return 1 }
+
+// Classification is false: the target is a real number.
 func (*MackeyGlassTask) Classification() bool { return false }
 
+// Fill copies a window of T+1 samples at a random offset: inputs x(t), targets x(t+1).
 func (m *MackeyGlassTask) Fill(seq *Sequence, rng *rand.Rand) {
 	seq.resize(m.T, 1, 1, false)
 	off := rng.IntN(len(m.series) - m.T)

@@ -10,13 +10,24 @@ import (
 // step, and the target at every step is sin(ω·t + φ) with a random phase φ that the
 // network sees through a one-step start pulse on a second channel. The network must
 // generate the oscillation from its own dynamics.
-type Sine struct{ T int }
+type Sine struct {
+	// T is the sequence length.
+	T int
+}
 
-func (Sine) Name() string         { return "sine" }
-func (Sine) InputSize() int       { return 1 }
-func (Sine) OutputSize() int      { return 1 }
+// Name is "sine".
+func (Sine) Name() string { return "sine" }
+
+// InputSize is 1: the frequency cue.
+func (Sine) InputSize() int { return 1 }
+
+// OutputSize is 1: the wave's value.
+func (Sine) OutputSize() int { return 1 }
+
+// Classification is false: the target is a real number.
 func (Sine) Classification() bool { return false }
 
+// Fill draws a frequency and writes T steps of the cue and the wave.
 func (s Sine) Fill(seq *Sequence, rng *rand.Rand) {
 	seq.resize(s.T, 1, 1, false)
 	omega := 0.1 + 0.5*rng.Float64()

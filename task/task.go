@@ -16,6 +16,7 @@ const NoClass = -1
 // A step without a target (a masked step) has Mask[t] false. Classification tasks also
 // give Classes[t], the index of the hot entry of Targets at step t (or NoClass).
 type Sequence struct {
+	// T is the number of steps, In and Out the sizes of an input and a target.
 	T, In, Out int
 	Inputs     []float32 // T×In, row t is step t
 	Targets    []float32 // T×Out

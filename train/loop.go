@@ -42,30 +42,33 @@ type Config struct {
 	Progress func(Progress)
 	// Checkpoint, if set, is called every CheckpointEvery sequences and at the end, with
 	// weights that are known to be finite; it typically saves the model atomically.
-	Checkpoint      func(sequence int) error
+	Checkpoint func(sequence int) error
+	// CheckpointEvery is the number of sequences between checkpoints (0: only at the end).
 	CheckpointEvery int
 }
 
 // Progress reports the state of a run.
 type Progress struct {
+	// Sequence is the number of sequences done, of Sequences in the run.
 	Sequence, Sequences int
 	// Loss is the mean loss per target step of the last training sequence.
 	Loss float64
 	// EvalLoss and EvalAccuracy are from the latest evaluation (NaN before the first;
 	// accuracy only for classification tasks).
 	EvalLoss, EvalAccuracy float64
-	Elapsed                time.Duration
+	// Elapsed is the wall-clock time since the run started.
+	Elapsed time.Duration
 }
 
 // Summary is the outcome of a run.
 type Summary struct {
-	Sequences    int
-	Steps        int
-	FinalLoss    float64 // evaluation loss at the end
-	FinalAcc     float64 // evaluation accuracy at the end (NaN for regression tasks)
-	Elapsed      time.Duration
-	Updates      int
-	AlgorithmMem int64
+	Sequences    int           // training sequences completed
+	Steps        int           // time steps fed, over all sequences
+	FinalLoss    float64       // evaluation loss at the end
+	FinalAcc     float64       // evaluation accuracy at the end (NaN for regression tasks)
+	Elapsed      time.Duration // wall-clock time of the run
+	Updates      int           // optimizer updates applied
+	AlgorithmMem int64         // bytes the algorithm held at the end (Algorithm.Bytes)
 }
 
 // ErrNonFinite is returned (wrapped, naming the sequence and step) when a loss or a

@@ -15,7 +15,7 @@ import (
 // fields cell, hidden, input, T, algo, ns_per_step, bytes, allocs_per_step, gflops.
 func runBench(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench", stdout)
-	cellName := fs.String("cell", "gru", "cell: rnn_tanh, rnn_relu, gru or lstm")
+	cellName := fs.String("cell", "gru", "cell: "+cell.KindNames())
 	hidden := fs.Int("hidden", 32, "hidden units n")
 	input := fs.Int("input", 8, "input size I")
 	output := fs.Int("output", 1, "readout outputs O")

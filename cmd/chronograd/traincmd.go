@@ -23,7 +23,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("train", stdout)
 	taskName := fs.String("task", "adding", "task: adding, copy, sine or mackey-glass")
 	length := fs.Int("length", 50, "sequence length T (adding, sine, mackey-glass) or delay L (copy)")
-	cellName := fs.String("cell", "gru", "cell: rnn_tanh, rnn_relu, gru or lstm")
+	cellName := fs.String("cell", "gru", "cell: "+cell.KindNames())
 	hidden := fs.Int("hidden", 32, "hidden units")
 	alpha := fs.Float64("alpha", 1, "leak α of a vanilla cell, 0 < α ≤ 1")
 	init := fs.String("init", "default", "initialiser: default (PyTorch's uniform), orthogonal or identity")
