@@ -1,6 +1,9 @@
 package expm
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Cayley sets dst to the Cayley transform W = (I + A)⁻¹·(I − A)·D of the n×n row-major
 // matrix a, where D = diag(d), or D = I when d is nil. This is scoRNN's parametrisation
@@ -121,7 +124,7 @@ func (w *Workspace) checkDiag(op string, d []float64) error {
 		return fmt.Errorf("expm: %s: D has %d values, want %d", op, len(d), w.n)
 	}
 	for i, v := range d {
-		if v != v || v-v != 0 {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return fmt.Errorf("expm: %s: D[%d] is %v", op, i, v)
 		}
 	}

@@ -8,7 +8,8 @@ import (
 // Expm sets dst to exp(A) for the n×n row-major matrix a, by scaling and squaring with a
 // diagonal Padé approximant (Higham 2005, "The scaling and squaring method for the matrix
 // exponential revisited", Algorithm 2.3). dst may alias a. It returns an error if a
-// length is not n·n or A has a NaN or infinite entry.
+// length is not n·n, A has a NaN or infinite entry, or ‖A‖₁ > 2.4e16 (where no digit of
+// exp(A) would be correct).
 //
 // The algorithm: take the cheapest degree m ∈ {3, 5, 7, 9} with ‖A‖₁ ≤ θ_m; otherwise
 // m = 13 and the smallest s ≥ 0 with ‖A/2ˢ‖₁ ≤ θ₁₃ ≈ 5.37. Evaluate the [m/m] Padé
@@ -25,8 +26,10 @@ import (
 // remaining error is that of the s squarings, which for a normal A (in particular a skew-
 // symmetric one, where every R is orthogonal up to rounding) grows at most about 2ˢ·n·u
 // relative to ‖exp(A)‖. For skew-symmetric A, r_m(X)ᵀ = r_m(−X) = r_m(X)⁻¹ exactly
-// (p_m(−x) = q_m(x)), so the computed exp(A) is orthogonal to working accuracy; the tests
-// measure ‖WᵀW − I‖_F ≤ 1e-12 up to n = 512 and norms needing several squarings.
+// (p_m(−x) = q_m(x)), so R is orthogonal to working accuracy and each squaring at most
+// doubles its departure: the tests measure ‖WᵀW − I‖_F of 4e-15 at n = 512 without
+// scaling (Henaff's init) and 5e-13 at n = 512, ‖A‖₁ = 200 (s = 6). A caller that needs
+// orthogonality to float32 precision can afford s up to about 20 (‖A‖₁ ≈ 5e6).
 func (w *Workspace) Expm(dst, a []float64) error {
 	if err := w.checkOut("Expm", "dst", dst); err != nil {
 		return err
@@ -38,7 +41,11 @@ func (w *Workspace) Expm(dst, a []float64) error {
 	m := w.scratch(8)
 	x, u, v := m[0], m[1], m[2]
 	copy(x, a)
-	mi, s := choosePade(norm1(x, n, w.col), thetaExp[:])
+	norm := norm1(x, n, w.col)
+	mi, s := choosePade(norm, thetaExp[:])
+	if s > maxSquarings {
+		return errTooLarge("Expm", "‖A‖₁", norm)
+	}
 	w.lastM, w.lastS = padeDegrees[mi], s
 	if s > 0 {
 		scale := math.Ldexp(1, -s)
@@ -52,7 +59,7 @@ func (w *Workspace) Expm(dst, a []float64) error {
 		u[k], v[k] = v[k]+u[k], v[k]-u[k]
 	}
 	if err := luFactor(v, n, w.piv, w.pack); err != nil {
-		return fmt.Errorf("expm: Expm: Padé denominator is singular (‖A‖₁ too large?)")
+		return fmt.Errorf("expm: Expm: Padé denominator is numerically singular")
 	}
 	luSolve(v, w.piv, u, n, w.pack)
 	r, t := u, v

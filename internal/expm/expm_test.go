@@ -197,9 +197,27 @@ func TestExpmBadInput(t *testing.T) {
 			t.Errorf("%s: err = %v, want one line containing %q", tc.name, tc.err, tc.want)
 		}
 	}
-	// Huge but finite norms terminate (about a thousand squarings) instead of hanging.
-	if err := w.Expm(ok, []float64{0, 1e300, 0, -1e300, 0, 0, 0, 0, 0}); err != nil {
-		t.Logf("‖A‖₁ = 1e300: %v", err)
+	// Huge but finite norms are refused in one line instead of squared ~1000 times.
+	huge := []float64{0, 1e300, 0, -1e300, 0, 0, 0, 0, 0}
+	for name, err := range map[string]error{
+		"Expm": w.Expm(ok, huge), "ExpmFrechet": w.ExpmFrechet(nil, ok, huge, ok), "ExpmAdjoint": w.ExpmAdjoint(ok, huge, ok),
+	} {
+		if err == nil || !strings.Contains(err.Error(), "= 1e+300 is too large") {
+			t.Errorf("%s of a 1e300-norm A: err = %v", name, err)
+		}
+	}
+	// Just below the bound it still computes, finitely: a 2×2 rotation by 1e16 takes 51
+	// squarings, each of which can double the departure from orthogonality, so only
+	// finiteness and |W_ij| ≲ 1 are promised there.
+	w2 := mustWorkspace(t, 2)
+	rot := make([]float64, 4)
+	if err := w2.Expm(rot, []float64{0, 1e16, -1e16, 0}); err != nil || w2.lastS != 51 {
+		t.Errorf("‖A‖₁ = 1e16: s = %d, err = %v", w2.lastS, err)
+	}
+	for _, v := range rot {
+		if math.IsNaN(v) || math.Abs(v) > 1.5 {
+			t.Errorf("‖A‖₁ = 1e16: exp(A) = %v", rot)
+		}
 	}
 }
 

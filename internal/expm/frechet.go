@@ -8,7 +8,7 @@ import (
 // ExpmFrechet sets l to the Fréchet derivative L(A, E) of the matrix exponential at A in
 // the direction E, the linear term of exp(A + E) − exp(A), and, if expA is not nil, expA
 // to exp(A). All are n×n row-major; the outputs may alias the inputs. It returns an error
-// if a length is not n·n or A or E has a NaN or infinite entry.
+// if a length is not n·n, A or E has a NaN or infinite entry, or ‖A‖₁ > 2.4e16.
 //
 // It is Al-Mohy and Higham's scaling-and-squaring Fréchet derivative (Al-Mohy & Higham
 // 2009, "Computing the Fréchet derivative of the matrix exponential, with an application
@@ -52,7 +52,7 @@ func (w *Workspace) ExpmFrechet(expA, l, a, e []float64) error {
 // because L(A, E) = ∫₀¹ exp(tA)·E·exp((1−t)A) dt and so its adjoint is
 // G ↦ ∫₀¹ exp(tA)ᵀ·G·exp((1−t)A)ᵀ dt = L(Aᵀ, G); it is computed as ExpmFrechet does, at Aᵀ,
 // with the same accuracy and cost. dst may alias the inputs. It returns an error if a
-// length is not n·n or A or G has a NaN or infinite entry.
+// length is not n·n, A or G has a NaN or infinite entry, or ‖A‖∞ > 2.4e16.
 //
 // For W = exp(A) with A = U − Uᵀ skew-symmetric (U strictly upper triangular), chain the
 // result through SkewGrad to get ∂f/∂U.
@@ -82,7 +82,15 @@ func (w *Workspace) frechet(op string, expA, l, a, e []float64, transA bool) err
 		copy(x, a)
 	}
 	copy(f, e)
-	mi, s := choosePade(norm1(x, n, w.col), ellFrechet[:])
+	norm := norm1(x, n, w.col)
+	mi, s := choosePade(norm, ellFrechet[:])
+	if s > maxSquarings {
+		name := "‖A‖₁"
+		if transA {
+			name = "‖A‖∞"
+		}
+		return errTooLarge(op, name, norm)
+	}
 	deg, c := padeDegrees[mi], padeCoeffs[mi]
 	w.lastM, w.lastS = deg, s
 	if s > 0 {
@@ -160,7 +168,7 @@ func (w *Workspace) frechet(op string, expA, l, a, e []float64, transA bool) err
 		lu[k], diff[k] = lu[k]+lv[k], lu[k]-lv[k]
 	}
 	if err := luFactor(v, n, w.piv, w.pack); err != nil {
-		return fmt.Errorf("expm: %s: Padé denominator is singular (‖A‖₁ too large?)", op)
+		return fmt.Errorf("expm: %s: Padé denominator is numerically singular", op)
 	}
 	luSolve(v, w.piv, u, n, w.pack)
 	w.mulAdd(lu, diff, u)

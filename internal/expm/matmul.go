@@ -2,11 +2,12 @@ package expm
 
 // Dense float64 products for the O(n³) work of this package, in pure Go.
 //
-// The product is cache-blocked and register-tiled: a kc×nc block of B is packed into
-// panels of four columns, so that the inner loop of the micro-kernel reads two rows of A
-// and one panel sequentially and keeps a 2×4 tile of C in registers (8 accumulators, 2 + 4
-// operand loads per 16 flops). Blocks of kc = 256 rows of B by nc = 128 columns (256 KiB
-// packed) stay in L2 while every row pair of A streams past them.
+// The product is cache-blocked and register-tiled: a kc×nc block of B (kc = 256,
+// nc = 128) is packed into panels of four columns; each panel (8 KiB) stays in L1 while
+// blockM = 64 rows of A (128 KiB, in L2) stream past it, and the micro-kernel keeps a 2×4
+// tile of C in registers (8 accumulators, 2 + 4 operand loads per 16 flops). It runs on
+// one goroutine and allocates nothing; on the development machine it reaches about the
+// speed of gonum's two-goroutine Dgemm (BenchmarkGemmCompare).
 
 const (
 	blockK = 256 // rows of B (columns of A) per packed block

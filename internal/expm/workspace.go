@@ -135,6 +135,17 @@ func norm1(a []float64, n int, colsum []float64) float64 {
 	return m
 }
 
+// maxSquarings bounds the scaling: beyond ‖A‖₁ = θ₁₃·2⁵² ≈ 2.4e16, ‖A‖₁·u > 1 and the
+// exponential (whose relative condition number is at least ‖A‖) has no correct digit in
+// float64, so such an A is refused rather than squared a thousand times.
+const maxSquarings = 52
+
+// errTooLarge reports an A beyond maxSquarings.
+func errTooLarge(op, normName string, norm float64) error {
+	return fmt.Errorf("expm: %s: %s = %.3g is too large (above %.2g, exp(A) has no correct digit in float64)",
+		op, normName, norm, math.Ldexp(thetaExp[len(thetaExp)-1], maxSquarings))
+}
+
 // choosePade returns the index into padeDegrees of the cheapest degree whose bound covers
 // norm, and the number of squarings s ≥ 0 such that norm/2ˢ ≤ bound[last] when even the
 // largest degree needs scaling.
