@@ -12,7 +12,7 @@ import (
 // exp(A) would be correct).
 //
 // The algorithm: take the cheapest degree m ∈ {3, 5, 7, 9} with ‖A‖₁ ≤ θ_m; otherwise
-// m = 13 and the smallest s ≥ 0 with ‖A/2ˢ‖₁ ≤ θ₁₃ ≈ 5.37. Evaluate the [m/m] Padé
+// m = 13 and the smallest s ≥ 0 with ‖A/2ˢ‖₁ ≤ θ₁₃ ≈ 5.37. Evaluate the degree-(m, m) Padé
 // approximant r_m(X) = q_m(X)⁻¹·p_m(X), X = A/2ˢ, with q_m(X) = p_m(−X), splitting p_m
 // into its even part V and odd part U (p = V + U, q = V − U) so that degree 13 costs six
 // matrix products (X², X⁴, X⁶ and three more), solve (V − U)·R = V + U by LU with partial
@@ -21,11 +21,11 @@ import (
 // Accuracy: θ_m is the largest norm for which r_m(X) = exp(X + ΔX) with ‖ΔX‖₁ ≤ u·‖X‖₁,
 // u = 2⁻⁵³, in exact arithmetic; squaring preserves this relative backward error, so the
 // truncation error is below float64's rounding of A itself. Higham shows that for
-// ‖X‖₁ ≤ θ_m the denominator q_m(X) is well conditioned (κ₁ ≤ 3.4 for m = 13), so the
-// solve adds little, and that the evaluation of U and V is backward stable; the
-// remaining error is that of the s squarings, which for a normal A (in particular a skew-
-// symmetric one, where every R is orthogonal up to rounding) grows at most about 2ˢ·n·u
-// relative to ‖exp(A)‖. For skew-symmetric A, r_m(X)ᵀ = r_m(−X) = r_m(X)⁻¹ exactly
+// ‖X‖₁ ≤ θ_m the denominator q_m(X) is well conditioned (its condition number is bounded
+// by a small constant), so the solve adds little, and that the evaluation of U and V is
+// backward stable; the remaining error is that of the s squarings, which for a normal A
+// (in particular a skew-symmetric one, where every R is orthogonal up to rounding) grows
+// at most about 2ˢ·n·u relative to ‖exp(A)‖. For skew-symmetric A, r_m(X)ᵀ = r_m(−X) = r_m(X)⁻¹ exactly
 // (p_m(−x) = q_m(x)), so R is orthogonal to working accuracy and each squaring at most
 // doubles its departure: the tests measure ‖WᵀW − I‖_F of 4e-15 at n = 512 without
 // scaling (Henaff's init) and 5e-13 at n = 512, ‖A‖₁ = 200 (s = 6). A caller that needs

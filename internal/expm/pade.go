@@ -7,10 +7,10 @@ import "math/big"
 // six products, against five for m = 9, but covers 2.6 times the norm).
 var padeDegrees = [...]int{3, 5, 7, 9, 13}
 
-// thetaExp[i] is Higham's θ_m for m = padeDegrees[i] (Higham 2005, Table 2.3): the largest
-// 1-norm of A for which the [m/m] Padé approximant r_m satisfies r_m(A) = exp(A + ΔA) with a
-// backward error ‖ΔA‖₁ ≤ 2⁻⁵³·‖A‖₁ (the unit roundoff of float64), bounded through the
-// power series of h(x) = log(e⁻ˣ·r_m(x)).
+// thetaExp[i] is Higham's θ_m for m = padeDegrees[i] (Higham 2005, Table 2.3): the
+// largest 1-norm of A for which the degree-(m, m) Padé approximant r_m satisfies
+// r_m(A) = exp(A + ΔA) with a backward error ‖ΔA‖₁ ≤ 2⁻⁵³·‖A‖₁ (the unit roundoff of
+// float64), bounded through the power series of h(x) = log(e⁻ˣ·r_m(x)).
 var thetaExp = [...]float64{
 	1.495585217958292e-2,
 	2.539398330063230e-1,
@@ -26,10 +26,10 @@ var thetaExp = [...]float64{
 // may use one more squaring than the exponential alone.
 var ellFrechet = [...]float64{1.08e-2, 2.00e-1, 7.83e-1, 1.78e0, 4.74e0}
 
-// padeCoeffs[i] holds the coefficients c_0..c_m of the numerator p_m(x) = Σ c_j·x^j of the
-// [m/m] Padé approximant of eˣ for m = padeDegrees[i]; the denominator is p_m(−x). They are
-// c_j = (2m−j)!·m! / ((2m)!·j!·(m−j)!), computed as exact rationals and rounded once to
-// float64 (c_0 = 1; Higham's integer b_j are these times (2m)!/m!).
+// padeCoeffs[i] holds the coefficients c_0..c_m of the numerator p_m(x) = Σ c_j·x^j of
+// the degree-(m, m) Padé approximant of eˣ for m = padeDegrees[i]; the denominator is
+// p_m(−x). They are c_j = (2m−j)!·m! / ((2m)!·j!·(m−j)!), computed as exact rationals and
+// rounded once to float64 (c_0 = 1; Higham's integer b_j are these times (2m)!/m!).
 var padeCoeffs = func() [len(padeDegrees)][]float64 {
 	var out [len(padeDegrees)][]float64
 	for i, m := range padeDegrees {
