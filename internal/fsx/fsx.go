@@ -147,10 +147,8 @@ func target(out string) (resolved, dir, base string, info fs.FileInfo, err error
 	if info == nil {
 		d, err := os.Stat(dir)
 		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return "", "", "", nil, fmt.Errorf("%s: directory %s does not exist", out, dir)
-			}
-			return "", "", "", nil, err
+			// "OUT: directory DIR: no such file or directory", still fs.ErrNotExist.
+			return "", "", "", nil, fmt.Errorf("%s: directory %s: %w", out, dir, unwrapPath(err))
 		}
 		if !d.IsDir() {
 			return "", "", "", nil, fmt.Errorf("%s: %s is not a directory", out, dir)

@@ -229,7 +229,7 @@ func TestCheckOutput(t *testing.T) {
 		{dir + "/", []string{"is not a regular file"}},
 		{"/dev/null", []string{"/dev/null is not a regular file (it is a character device)"}},
 		{fifo, []string{fifo, "is not a regular file (it is a named pipe)"}},
-		{filepath.Join(dir, "nodir", "x"), []string{"directory " + filepath.Join(dir, "nodir") + " does not exist"}},
+		{filepath.Join(dir, "nodir", "x"), []string{"directory " + filepath.Join(dir, "nodir") + ": no such file or directory"}},
 		{filepath.Join(model, "x"), []string{"not a directory"}},
 		{loop, []string{"levels of symbolic links"}},
 	}
@@ -257,7 +257,7 @@ func TestProbeOutput(t *testing.T) {
 	if got := names(t, dir); len(got) != 0 {
 		t.Errorf("probe left %v", got)
 	}
-	wantErr(t, "missing dir", ProbeOutput(filepath.Join(dir, "no", "m.st")), "does not exist")
+	wantErr(t, "missing dir", ProbeOutput(filepath.Join(dir, "no", "m.st")), "no such file or directory")
 	// /proc refuses new files even to root, which a chmod'ed directory would not.
 	wantErr(t, "read-only place", ProbeOutput("/proc/chronograd-probe"), "/proc/chronograd-probe cannot be written")
 	wantErr(t, "device", ProbeOutput("/dev/null"), "not a regular file")
@@ -423,7 +423,7 @@ func TestWriteAtomicRefuses(t *testing.T) {
 	if got := names(t, dir); !slices.Equal(got, []string{"devnull", "fifo", "sub"}) {
 		t.Errorf("directory holds %v", got)
 	}
-	wantErr(t, "missing dir", WriteAtomic(filepath.Join(dir, "no", "f"), 0o644, write), "does not exist")
+	wantErr(t, "missing dir", WriteAtomic(filepath.Join(dir, "no", "f"), 0o644, write), "no such file or directory")
 }
 
 // Temporary files of our naming left by an earlier process (a kill -9 during a write)
@@ -485,5 +485,14 @@ func TestWriteAtomicLargeContent(t *testing.T) {
 	}
 	if got := readFile(t, path); got != string(content) {
 		t.Error("content differs")
+	}
+}
+
+func TestMissingDirectoryIsNotExist(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "no", "f")
+	for _, err := range []error{CheckOutput(out), ProbeOutput(out), WriteAtomic(out, 0o644, writeString(""))} {
+		if !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%v does not wrap fs.ErrNotExist", err)
+		}
 	}
 }
