@@ -3,7 +3,6 @@
 package train
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"reflect"
@@ -325,23 +324,18 @@ func CheckClipNorm(maxNorm float64) error {
 	return nil
 }
 
-// ErrNonFiniteGradient is wrapped by ClipGlobalNorm's error for a gradient whose norm is
-// NaN or infinite.
-var ErrNonFiniteGradient = errors.New("gradient norm is not finite")
-
 // ClipGlobalNorm scales every group by maxNorm/(norm+1e-6) when the global norm exceeds
 // maxNorm (PyTorch's clip_grad_norm_), and returns the norm before clipping. maxNorm 0
 // means no clipping. It returns an error, changing nothing, when maxNorm is refused by
-// CheckClipNorm, and when the norm is NaN or infinite (the error wraps
-// ErrNonFiniteGradient and the norm is returned for the message): the update must then
-// be skipped.
+// CheckClipNorm, and when the norm is NaN or infinite (the error wraps ErrNonFinite and
+// the norm is returned too): the update must then be skipped.
 func ClipGlobalNorm(grads [][]float32, maxNorm float64) (float64, error) {
 	if err := CheckClipNorm(maxNorm); err != nil {
 		return 0, err
 	}
 	norm := GlobalNorm(grads)
 	if math.IsNaN(norm) || math.IsInf(norm, 0) {
-		return norm, fmt.Errorf("train: %w (%v)", ErrNonFiniteGradient, norm)
+		return norm, fmt.Errorf("train: %w (gradient norm %v)", ErrNonFinite, norm)
 	}
 	if maxNorm == 0 {
 		return norm, nil

@@ -61,7 +61,7 @@ func TestClipGlobalNormMatchesPyTorch(t *testing.T) {
 	}
 	assertClose(t, small, []float32{0.1, 0.2}, 0)
 	nan := []float32{float32(math.NaN())}
-	if n, err := ClipGlobalNorm([][]float32{nan}, 1); !math.IsNaN(n) || !errors.Is(err, ErrNonFiniteGradient) {
+	if n, err := ClipGlobalNorm([][]float32{nan}, 1); !math.IsNaN(n) || !errors.Is(err, ErrNonFinite) {
 		t.Fatalf("NaN gradient gave norm %v, error %v", n, err)
 	}
 }
@@ -366,7 +366,7 @@ func TestClipGlobalNormRefuses(t *testing.T) {
 		t.Errorf("maxNorm 0: %v, %v, %v", n, err, g)
 	}
 	inf := []float32{1, float32(math.Inf(-1))}
-	if n, err := ClipGlobalNorm([][]float32{inf}, 1); !math.IsInf(n, 1) || !errors.Is(err, ErrNonFiniteGradient) || inf[0] != 1 {
+	if n, err := ClipGlobalNorm([][]float32{inf}, 1); !math.IsInf(n, 1) || !errors.Is(err, ErrNonFinite) || inf[0] != 1 {
 		t.Errorf("infinite gradient: %v, %v, %v", n, err, inf)
 	}
 	// A huge gradient clipped to a tiny norm keeps its direction instead of rounding to 0.
