@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"text/tabwriter"
+
+	"github.com/chronograd/chronograd/internal/fsx"
 )
 
 // WriteTable prints results as an aligned text table.
@@ -128,28 +128,11 @@ func cmpString(a, b string) int {
 	return 0
 }
 
-// WriteFileAtomic writes a file through a temporary file in the same directory, so a
-// reader never sees a half-written report.
-func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = write(tmp); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+// WriteFileAtomic writes path through a temporary file in its directory, with permissions
+// 0644 whatever the umask, so a reader never sees a half-written report and a failure
+// leaves an existing file as it was. A symbolic link is written through (its target is
+// replaced); a target that exists and is not a regular file (a directory, /dev/null) is
+// refused.
+func WriteFileAtomic(path string, write func(io.Writer) error) error {
+	return fsx.WriteAtomic(path, 0o644, write)
 }

@@ -8,29 +8,63 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"slices"
 	"unicode/utf8"
+
+	"github.com/chronograd/chronograd/internal/fsx"
 )
 
-// ReadFile reads and validates the safetensors file at path. Errors name the path and,
-// where one is to blame, the tensor.
+// ErrNotSafetensors is wrapped by the errors for input that is not a safetensors file at
+// all (empty, too short, an impossible header length, a header that is not a JSON
+// object), as opposed to a safetensors file with a fault in it.
+var ErrNotSafetensors = errors.New("not a safetensors file")
+
+// formatError is the reason input is not a safetensors file.
+type formatError struct{ reason string }
+
+func (e *formatError) Error() string { return "not a safetensors file (" + e.reason + ")" }
+func (e *formatError) Unwrap() error { return ErrNotSafetensors }
+
+func notSafetensors(format string, args ...any) error {
+	return &formatError{reason: fmt.Sprintf(format, args...)}
+}
+
+// wrap names what was read in an error from read or readStream: "PATH is not a
+// safetensors file (...)" or "safetensors: PATH: ..." (with "input" for PATH when there
+// is no path).
+func wrap(path string, err error) error {
+	var fe *formatError
+	if errors.As(err, &fe) {
+		if path == "" {
+			return fmt.Errorf("safetensors: input is %w", err)
+		}
+		return fmt.Errorf("%s is %w", path, err)
+	}
+	if path == "" {
+		return fmt.Errorf("safetensors: %w", err)
+	}
+	return fmt.Errorf("safetensors: %s: %w", path, err)
+}
+
+// ReadFile reads and validates the safetensors file at path. The path must name a regular
+// file: an empty path, a directory, a named pipe (which is opened without blocking, so it
+// cannot hang the caller) or a device is refused. Input that is not a safetensors file at
+// all gets "PATH is not a safetensors file (reason)", wrapping ErrNotSafetensors; other
+// errors name the path and, where one is to blame, the tensor. The reader allocates at
+// most a small multiple of the file's size.
 func ReadFile(path string) (*File, error) {
-	f, err := os.Open(path)
+	f, err := fsx.OpenInput(path)
 	if err != nil {
-		return nil, fmt.Errorf("safetensors: %w", err)
+		return nil, err
 	}
 	defer f.Close()
 	info, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("safetensors: %w", err)
 	}
-	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("safetensors: %s: not a regular file", path)
-	}
 	file, err := read(f, info.Size())
 	if err != nil {
-		return nil, fmt.Errorf("safetensors: %s: %w", path, err)
+		return nil, wrap(path, err)
 	}
 	return file, nil
 }
@@ -45,7 +79,21 @@ func Decode(b []byte) (*File, error) {
 func Read(r io.ReaderAt, size int64) (*File, error) {
 	f, err := read(r, size)
 	if err != nil {
-		return nil, fmt.Errorf("safetensors: %w", err)
+		return nil, wrap("", err)
+	}
+	return f, nil
+}
+
+// ReadStream reads and validates one safetensors file from r, which need not know its
+// size: it reads the header, then exactly the data bytes the header describes, and
+// leaves whatever follows in r unread (so, unlike ReadFile, it does not notice trailing
+// bytes). limit bounds the bytes it will read (0 or negative: no bound but the header's
+// MaxHeaderSize); a file that claims more is refused before its data is read. Memory
+// grows with the bytes actually received, never with what a header claims.
+func ReadStream(r io.Reader, limit int64) (*File, error) {
+	f, err := readStream(r, limit)
+	if err != nil {
+		return nil, wrap("", err)
 	}
 	return f, nil
 }
@@ -59,24 +107,53 @@ type entry struct {
 	begin, end int64
 }
 
+// checkHeaderLength refuses a header length that no safetensors file has.
+func checkHeaderLength(n uint64) error {
+	if n > MaxHeaderSize {
+		return notSafetensors("its first 8 bytes give a header length of %d, over the %d-byte limit", n, MaxHeaderSize)
+	}
+	if n < 2 {
+		return notSafetensors("its first 8 bytes give a header length of %d, too short for a JSON object", n)
+	}
+	return nil
+}
+
+// checkHeaderStart refuses a header that cannot be a JSON object, as the reference
+// implementation does.
+func checkHeaderStart(header []byte) error {
+	if !utf8.Valid(header) {
+		return notSafetensors("its header is not valid UTF-8")
+	}
+	if header[0] != '{' {
+		return notSafetensors("its header is not a JSON object")
+	}
+	return nil
+}
+
 func read(r io.ReaderAt, size int64) (*File, error) {
-	if size < 8 {
-		return nil, fmt.Errorf("file is %d bytes, shorter than the 8-byte header length", size)
+	switch {
+	case size == 0:
+		return nil, notSafetensors("it is empty")
+	case size < 8:
+		return nil, notSafetensors("it is %d bytes long, shorter than the 8-byte header length", size)
 	}
 	var lenBuf [8]byte
 	if _, err := r.ReadAt(lenBuf[:], 0); err != nil {
 		return nil, fmt.Errorf("reading the header length: %w", err)
 	}
 	n := binary.LittleEndian.Uint64(lenBuf[:])
-	if n > MaxHeaderSize {
-		return nil, fmt.Errorf("header length %d exceeds the %d-byte limit", n, MaxHeaderSize)
+	if err := checkHeaderLength(n); err != nil {
+		return nil, err
 	}
 	if n > uint64(size-8) {
-		return nil, fmt.Errorf("header length %d exceeds the %d bytes that follow it", n, size-8)
+		return nil, notSafetensors("its first 8 bytes give a header length of %d, but only %d bytes follow", n, size-8)
 	}
 	header := make([]byte, n)
 	if _, err := r.ReadAt(header, 8); err != nil {
 		return nil, fmt.Errorf("reading the header: %w", err)
+	}
+	if err := checkHeaderStart(header); err != nil {
+		return nil, err
 	}
 	dataStart := 8 + int64(n)
 	dataLen := size - dataStart
@@ -87,7 +164,70 @@ func read(r io.ReaderAt, size int64) (*File, error) {
 	if err := checkLayout(entries, dataLen); err != nil {
 		return nil, err
 	}
+	return decodeAll(entries, meta, r, dataStart)
+}
 
+func readStream(r io.Reader, limit int64) (*File, error) {
+	if limit <= 0 {
+		limit = math.MaxInt64
+	}
+	var lenBuf [8]byte
+	got, err := io.ReadFull(r, lenBuf[:])
+	switch {
+	case err == io.EOF:
+		return nil, notSafetensors("it is empty")
+	case err == io.ErrUnexpectedEOF:
+		return nil, notSafetensors("it is %d bytes long, shorter than the 8-byte header length", got)
+	case err != nil:
+		return nil, fmt.Errorf("reading the header length: %w", err)
+	}
+	n := binary.LittleEndian.Uint64(lenBuf[:])
+	if err := checkHeaderLength(n); err != nil {
+		return nil, err
+	}
+	if limit < 8 || n > uint64(limit-8) {
+		return nil, fmt.Errorf("header length %d exceeds the %d-byte limit on the input", n, limit)
+	}
+	// io.ReadAll grows its buffer with what arrives, so a header length that lies costs
+	// only the bytes actually sent.
+	header, err := io.ReadAll(io.LimitReader(r, int64(n)))
+	if err != nil {
+		return nil, fmt.Errorf("reading the header: %w", err)
+	}
+	if uint64(len(header)) < n {
+		return nil, fmt.Errorf("the input ends inside the header, after %d of its %d bytes", len(header), n)
+	}
+	if err := checkHeaderStart(header); err != nil {
+		return nil, err
+	}
+	// The stream's length is unknown: the header is checked against the largest data
+	// buffer a file can have, and the buffer it describes against the limit.
+	entries, meta, err := parseHeader(header, math.MaxInt64-8-int64(n))
+	if err != nil {
+		return nil, err
+	}
+	var dataLen int64
+	for _, e := range entries {
+		dataLen = max(dataLen, e.end)
+	}
+	if err := checkLayout(entries, dataLen); err != nil {
+		return nil, err
+	}
+	if dataLen > limit-8-int64(n) {
+		return nil, fmt.Errorf("the file's %d-byte header describes %d bytes of data, over the %d-byte limit on the input", n, dataLen, limit)
+	}
+	data, err := io.ReadAll(io.LimitReader(r, dataLen))
+	if err != nil {
+		return nil, fmt.Errorf("reading the data: %w", err)
+	}
+	if int64(len(data)) < dataLen {
+		return nil, fmt.Errorf("the input ends inside the data, after %d of its %d bytes", len(data), dataLen)
+	}
+	return decodeAll(entries, meta, bytes.NewReader(data), 0)
+}
+
+// decodeAll reads each entry's bytes from r at dataStart+begin and converts them.
+func decodeAll(entries []entry, meta map[string]string, r io.ReaderAt, dataStart int64) (*File, error) {
 	file := &File{Tensors: make(map[string]*Tensor, len(entries)), Metadata: meta}
 	var buf []byte
 	for _, e := range entries {
@@ -120,10 +260,10 @@ type headerRecord struct {
 // on its own against the data buffer length.
 func parseHeader(header []byte, dataLen int64) ([]entry, map[string]string, error) {
 	if !utf8.Valid(header) {
-		return nil, nil, errors.New("header is not valid UTF-8")
+		return nil, nil, notSafetensors("its header is not valid UTF-8")
 	}
 	if len(header) == 0 || header[0] != '{' {
-		return nil, nil, errors.New("header is not a JSON object")
+		return nil, nil, notSafetensors("its header is not a JSON object")
 	}
 	dec := json.NewDecoder(bytes.NewReader(header))
 	if _, err := dec.Token(); err != nil {

@@ -294,8 +294,8 @@ func TestReadErrors(t *testing.T) {
 		want string
 	}{
 		{"short file", []byte{1, 2, 3}, "shorter than the 8-byte header length"},
-		{"header over limit", append(hugeLen, make([]byte, 16)...), "exceeds the 104857600-byte limit"},
-		{"header past end", build(ok, two)[:40], "exceeds the 32 bytes that follow it"},
+		{"header over limit", append(hugeLen, make([]byte, 16)...), "is not a safetensors file (its first 8 bytes give a header length of 209715200, over the 104857600-byte limit)"},
+		{"header past end", build(ok, two)[:40], "is not a safetensors file (its first 8 bytes give a header length of 54, but only 32 bytes follow)"},
 		{"not utf-8", build("{\"\xff\":1}", nil), "not valid UTF-8"},
 		{"not an object", build(`[1,2]`, nil), "not a JSON object"},
 		{"bad json", build(`{"w":{"dtype":`, nil), "header JSON"},
@@ -580,6 +580,28 @@ func FuzzRead(f *testing.F) {
 		// header's overhead: bounded by a multiple of the input, never by its claims.
 		if limit := uint64(64*len(data) + 1<<20); n > limit {
 			t.Fatalf("allocated %d bytes for %d input bytes", n, len(data))
+		}
+		// The stream reader agrees with the sized reader, up to trailing bytes (which
+		// it leaves unread), and is held to the same allocation bound.
+		br := bytes.NewReader(data)
+		var sfile *File
+		var serr error
+		n = allocatedBy(func() { sfile, serr = ReadStream(onlyReader{br}, 0) })
+		if limit := uint64(64*len(data) + 1<<20); n > limit {
+			t.Fatalf("ReadStream allocated %d bytes for %d input bytes", n, len(data))
+		}
+		switch {
+		case err == nil && serr != nil:
+			t.Fatalf("Decode accepts what ReadStream refuses: %v", serr)
+		case err != nil && serr == nil:
+			if br.Len() == 0 {
+				t.Fatalf("ReadStream accepts what Decode refuses: %v", err)
+			}
+			if _, perr := Decode(data[:len(data)-br.Len()]); perr != nil {
+				t.Fatalf("ReadStream accepted a prefix that Decode refuses: %v", perr)
+			}
+		case err == nil && !reflect.DeepEqual(sfile, file):
+			t.Fatalf("ReadStream and Decode disagree")
 		}
 		if err != nil {
 			return

@@ -9,10 +9,10 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
+
+	"github.com/chronograd/chronograd/internal/fsx"
 )
 
 // Encode writes f to w. Only F32 (from Tensor.F32) and F64 (from Tensor.F64) tensors are
@@ -100,6 +100,9 @@ func checkTensor(name string, t *Tensor) error {
 // buffer: larger elements first so each tensor stays aligned to its element size, then by
 // name, as the reference implementation lays files out.
 func encodeHeader(f *File) ([]byte, []string, error) {
+	if f == nil {
+		return nil, nil, errors.New("no file to write (nil)")
+	}
 	order := f.Names()
 	for _, name := range order {
 		if err := checkTensor(name, f.Tensors[name]); err != nil {
@@ -179,56 +182,33 @@ func writeJSONString(b *bytes.Buffer, s string) {
 // can be injected.
 var testHookWriter func(io.Writer) io.Writer
 
-// WriteFile writes f to path atomically: it writes a temporary file in the same directory,
-// syncs and closes it, renames it over path and syncs the directory. On any error the
-// temporary file is removed and an existing file at path is left untouched.
-func WriteFile(path string, f *File) (err error) {
+// WriteFile writes f to path atomically, with permissions 0644 whatever the umask: it
+// validates f first (nothing is created for an invalid file), writes a temporary file
+// ".NAME.tmp-*" in the target's directory, syncs it, renames it over the target and
+// syncs the directory. On any error the temporary file is removed and an existing file
+// is left untouched. A symbolic link at path is written through (the link stays, its
+// target is replaced); a target that exists and is not a regular file (a directory,
+// /dev/null) is refused; temporary files of this naming left by a killed earlier
+// process are removed.
+func WriteFile(path string, f *File) error {
 	// Validate before touching the file system.
 	if _, _, err := encodeHeader(f); err != nil {
+		if path == "" {
+			return fmt.Errorf("safetensors: %w", err)
+		}
 		return fmt.Errorf("safetensors: %s: %w", path, err)
 	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
+	err := fsx.WriteAtomic(path, 0o644, func(w io.Writer) error {
+		if testHookWriter != nil {
+			w = testHookWriter(w)
 		}
-	}()
-	var w io.Writer = tmp
-	if testHookWriter != nil {
-		w = testHookWriter(w)
-	}
-	if err := Encode(w, f); err != nil {
-		return fmt.Errorf("safetensors: writing %s: %w", path, errors.Unwrap(err))
-	}
-	// CreateTemp makes the file 0600; a model file is an ordinary file.
-	if err := tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	// The rename is durable only once the directory entry is on disk.
-	d, err := os.Open(dir)
+		if err := Encode(w, f); err != nil {
+			return errors.Unwrap(err) // drop Encode's "safetensors: " prefix
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("safetensors: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("safetensors: syncing directory %s: %w", dir, err)
 	}
 	return nil
 }

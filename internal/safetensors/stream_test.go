@@ -1,0 +1,84 @@
+package safetensors
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func nan() float64 { var z float64; return z / z }
+
+// onlyReader hides every method but Read, as a network stream would.
+type onlyReader struct{ r io.Reader }
+
+func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
+
+func TestReadStream(t *testing.T) {
+	var buf bytes.Buffer
+	want := sampleFile()
+	if err := Encode(&buf, want); err != nil {
+		t.Fatal(err)
+	}
+	file := buf.Bytes()
+	// Two files back to back: each read takes exactly its own bytes.
+	r := onlyReader{bytes.NewReader(append(slices.Clone(file), file...))}
+	for i := range 2 {
+		got, err := ReadStream(r, 0)
+		if err != nil {
+			t.Fatalf("file %d: %v", i, err)
+		}
+		if !reflect.DeepEqual(got.Metadata, want.Metadata) || !reflect.DeepEqual(got.Names(), want.Names()) {
+			t.Fatalf("file %d differs", i)
+		}
+		for _, name := range want.Names() {
+			if !reflect.DeepEqual(got.Tensors[name].F32, want.Tensors[name].F32) && want.Tensors[name].DType == F32 {
+				t.Errorf("file %d: tensor %s differs", i, name)
+			}
+		}
+	}
+	if _, err := ReadStream(r, 0); err == nil || !strings.Contains(err.Error(), "input is not a safetensors file (it is empty)") {
+		t.Errorf("at the end: %v", err)
+	}
+
+	cases := []struct {
+		name  string
+		in    []byte
+		limit int64
+		want  string
+	}{
+		{"short", []byte{1, 2}, 0, "input is not a safetensors file (it is 2 bytes long, shorter than the 8-byte header length)"},
+		{"text", []byte("package main\n"), 0, "input is not a safetensors file (its first 8 bytes give a header length of"},
+		{"cut in header", file[:20], 0, "the input ends inside the header, after 12 of its"},
+		{"cut in data", file[:len(file)-3], 0, fmt.Sprintf("the input ends inside the data, after %d of its", len(file)-3-8-int(binary.LittleEndian.Uint64(file)))},
+		{"over limit", file, 100, "exceeds the 100-byte limit on the input"},
+		{"data over limit", file, int64(len(file)) - 1, "bytes of data, over the " + fmt.Sprint(len(file)-1) + "-byte limit on the input"},
+		{"not json", build("[]", nil), 0, "input is not a safetensors file (its header is not a JSON object)"},
+		{"nan", build(`{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, f32bytes(float32(nan()))), 0, `tensor "w": element 0 is NaN`},
+	}
+	for _, c := range cases {
+		_, err := ReadStream(onlyReader{bytes.NewReader(c.in)}, c.limit)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v\nwant %q", c.name, err, c.want)
+		}
+	}
+	if _, err := ReadStream(onlyReader{bytes.NewReader(file)}, int64(len(file))); err != nil {
+		t.Errorf("exactly at the limit: %v", err)
+	}
+	// A stream's header may claim anything: memory follows the bytes that arrive.
+	claims := build(`{"w":{"dtype":"F32","shape":[1000000000],"data_offsets":[0,4000000000]}}`, f32bytes(1, 2))
+	var err error
+	n := allocatedBy(func() { _, err = ReadStream(onlyReader{bytes.NewReader(claims)}, 0) })
+	if err == nil || n > 1<<20 {
+		t.Errorf("a 4 GB claim on a short stream: %v after allocating %d bytes", err, n)
+	}
+	hdr := binary.LittleEndian.AppendUint64(nil, MaxHeaderSize)
+	n = allocatedBy(func() { _, err = ReadStream(onlyReader{bytes.NewReader(append(hdr, '{'))}, 0) })
+	if err == nil || n > 1<<20 {
+		t.Errorf("a 100 MB header claim on a short stream: %v after allocating %d bytes", err, n)
+	}
+}
