@@ -108,11 +108,8 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 			}
 			return fmt.Sprintf("sequence %d step %d", seqNo, step)
 		}
-		if norm := GlobalNorm(grads); math.IsNaN(norm) || math.IsInf(norm, 0) {
+		if norm, err := ClipGlobalNorm(grads, cfg.ClipNorm); err != nil {
 			return fmt.Errorf("train: %s: %w (gradient norm %v); weights kept from before this update", where(), ErrNonFinite, norm)
-		}
-		if cfg.ClipNorm > 0 {
-			ClipGlobalNorm(grads, cfg.ClipNorm)
 		}
 		for i := range params {
 			copy(lastGood[i], params[i])
@@ -197,6 +194,10 @@ func (cfg *Config) check() error {
 		return errors.New("train: the algorithm was built for another model")
 	case cfg.Sequences <= 0:
 		return fmt.Errorf("train: %d sequences; need at least one", cfg.Sequences)
+	case CheckClipNorm(cfg.ClipNorm) != nil:
+		return CheckClipNorm(cfg.ClipNorm)
+	case validate(cfg.Optimizer) != nil:
+		return validate(cfg.Optimizer)
 	case cfg.UpdateEvery < 0 || cfg.EvalEvery < 0 || cfg.CheckpointEvery < 0:
 		return errors.New("train: UpdateEvery, EvalEvery and CheckpointEvery must not be negative")
 	case cfg.Task.InputSize() != cfg.Model.Cell.InputSize():

@@ -48,8 +48,14 @@ func NewOnline(m *cell.Model, alg algo.Algorithm, opt Optimizer, cfg OnlineConfi
 	if m == nil || m.Cell == nil || m.Head == nil || alg == nil || opt == nil {
 		return nil, errors.New("train: NewOnline needs a model, an algorithm and an optimizer")
 	}
-	if cfg.UpdateEvery < 0 || cfg.ClipNorm < 0 {
-		return nil, fmt.Errorf("train: UpdateEvery %d and ClipNorm %v must not be negative", cfg.UpdateEvery, cfg.ClipNorm)
+	if cfg.UpdateEvery < 0 {
+		return nil, fmt.Errorf("train: UpdateEvery %d must not be negative", cfg.UpdateEvery)
+	}
+	if err := CheckClipNorm(cfg.ClipNorm); err != nil {
+		return nil, err
+	}
+	if err := validate(opt); err != nil {
+		return nil, err
 	}
 	if cfg.UpdateEvery == 0 {
 		cfg.UpdateEvery = 1
@@ -70,6 +76,11 @@ func NewOnline(m *cell.Model, alg algo.Algorithm, opt Optimizer, cfg OnlineConfi
 	}
 	if err := alg.Reset(nil); err != nil {
 		return nil, err
+	}
+	if b, ok := opt.(Binder); ok {
+		if err := b.Bind(o); err != nil {
+			return nil, fmt.Errorf("train: the optimizer already serves another learner; give each its own: %w", err)
+		}
 	}
 	alg.ZeroGrad()
 	return o, nil
@@ -126,11 +137,8 @@ func (o *Online) checkEvent(pred, x, y []float32) error {
 // stay as they were) and reported.
 func (o *Online) update() error {
 	defer o.alg.ZeroGrad()
-	if norm := GlobalNorm(o.grads); math.IsNaN(norm) || math.IsInf(norm, 0) {
+	if norm, err := ClipGlobalNorm(o.grads, o.clip); err != nil {
 		return fmt.Errorf("train: event %d: %w (gradient norm %v); update skipped", o.events, ErrNonFinite, norm)
-	}
-	if o.clip > 0 {
-		ClipGlobalNorm(o.grads, o.clip)
 	}
 	copy(o.snapCell, o.params[0]) // the snapshot buffers double as the rollback copy
 	copy(o.snapHead, o.params[1])

@@ -178,8 +178,8 @@ const adamGradBound = 0x1p63
 
 // Adam is Kingma & Ba's optimizer with PyTorch's defaults and bias correction:
 // m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g², θ ← θ − lr·m̂/(√v̂ + ε) with m̂ = m/(1−β1ᵗ),
-// v̂ = v/(1−β2ᵗ). Zero Beta1, Beta2 and Eps take the defaults 0.9, 0.999 and 1e-8; LR
-// has no default and must be set.
+// v̂ = v/(1−β2ᵗ). Nil Beta1, Beta2 and Eps take the defaults 0.9, 0.999 and 1e-8 (zero is
+// a valid value of each: new(float32(0))); LR has no default and must be set.
 //
 // The arithmetic is PyTorch's float32 formula, operation by operation and without fused
 // multiply-adds, so results match torch.optim.Adam bit for bit, except that gradient
@@ -189,26 +189,27 @@ const adamGradBound = 0x1p63
 type Adam struct {
 	// LR is the learning rate, a positive finite number.
 	LR float32
-	// Beta1 and Beta2 are the moments' decay rates, in [0, 1); 0 means the default.
-	Beta1, Beta2 float32
-	// Eps is added to the denominator, a non-negative finite number; 0 means the default.
-	Eps   float32
+	// Beta1 and Beta2 are the moments' decay rates, in [0, 1) (nil: 0.9 and 0.999).
+	Beta1, Beta2 *float32
+	// Eps is added to the denominator, a non-negative finite number (nil: 1e-8).
+	Eps   *float32
 	m, v  [][]float32
 	t     int
 	owner owner
 }
 
-// hyper returns the effective β1, β2 and ε.
+// hyper returns the effective β1, β2 and ε. The defaults are float64 constants, as
+// PyTorch's Python floats are: its bias corrections 1 − βᵗ are computed in float64.
 func (o *Adam) hyper() (b1, b2, eps float64) {
-	b1, b2, eps = float64(o.Beta1), float64(o.Beta2), float64(o.Eps)
-	if b1 == 0 {
-		b1 = 0.9
+	b1, b2, eps = 0.9, 0.999, 1e-8
+	if o.Beta1 != nil {
+		b1 = float64(*o.Beta1)
 	}
-	if b2 == 0 {
-		b2 = 0.999
+	if o.Beta2 != nil {
+		b2 = float64(*o.Beta2)
 	}
-	if eps == 0 {
-		eps = 1e-8
+	if o.Eps != nil {
+		eps = float64(*o.Eps)
 	}
 	return b1, b2, eps
 }
@@ -220,14 +221,15 @@ func (o *Adam) Validate() error {
 	if err := checkLR("adam", o.LR); err != nil {
 		return err
 	}
-	if err := checkUnit("adam", "Beta1", o.Beta1); err != nil {
+	b1, b2, eps64 := o.hyper()
+	if err := checkUnit("adam", "Beta1", float32(b1)); err != nil {
 		return err
 	}
-	if err := checkUnit("adam", "Beta2", o.Beta2); err != nil {
+	if err := checkUnit("adam", "Beta2", float32(b2)); err != nil {
 		return err
 	}
-	if !finite(o.Eps) || o.Eps < 0 {
-		return fmt.Errorf("train: adam: Eps %v must be a non-negative finite number", o.Eps)
+	if eps := float32(eps64); !finite(eps) || eps < 0 {
+		return fmt.Errorf("train: adam: Eps %v must be a non-negative finite number", eps)
 	}
 	return nil
 }
@@ -358,4 +360,12 @@ func ClipGlobalNorm(grads [][]float32, maxNorm float64) (float64, error) {
 		kernels.Scale(float32(coef), g)
 	}
 	return norm, nil
+}
+
+// validate runs an optimizer's Validate method when it has one.
+func validate(opt Optimizer) error {
+	if v, ok := opt.(interface{ Validate() error }); ok {
+		return v.Validate()
+	}
+	return nil
 }

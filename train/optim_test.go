@@ -44,7 +44,7 @@ func TestSGDMomentumMatchesPyTorch(t *testing.T) {
 func TestAdamMatchesPyTorch(t *testing.T) {
 	got := runOptimizer(t, &Adam{LR: 0.01})
 	assertClose(t, got, []float32{0.48380470275878906, -1.2471836805343628, 1.9866046905517578, 0.1147485077381134}, 1e-6)
-	got = runOptimizer(t, &Adam{LR: 0.01, Beta1: 0.8, Beta2: 0.99, Eps: 1e-6})
+	got = runOptimizer(t, &Adam{LR: 0.01, Beta1: new(float32(0.8)), Beta2: new(float32(0.99)), Eps: new(float32(1e-6))})
 	assertClose(t, got, []float32{0.4849584996700287, -1.2480310201644897, 1.9876735210418701, 0.11336859315633774}, 1e-6)
 }
 
@@ -203,7 +203,7 @@ func adamReference(p, g, m, v []float32, lr, b1, b2, eps float64, t int) {
 // to the bound itself.
 func TestAdamBitsMatchFormulaBelowBound(t *testing.T) {
 	const n = 257
-	for _, cfg := range []*Adam{{LR: 1e-3}, {LR: 0.3, Beta1: 0.5, Beta2: 0.9, Eps: 1e-6}} {
+	for _, cfg := range []*Adam{{LR: 1e-3}, {LR: 0.3, Beta1: new(float32(0.5)), Beta2: new(float32(0.9)), Eps: new(float32(1e-6))}} {
 		o := *cfg
 		b1, b2, eps := o.hyper()
 		p, q := make([]float32, n), make([]float32, n)
@@ -256,13 +256,13 @@ func TestOptimizerValidate(t *testing.T) {
 		{&Adam{LR: -0.1}, "learning rate -0.1"},
 		{&Adam{LR: nan}, "learning rate NaN"},
 		{&Adam{LR: inf}, "learning rate +Inf"},
-		{&Adam{LR: 0.1, Beta1: 1}, "Beta1 1 must be in [0, 1)"},
-		{&Adam{LR: 0.1, Beta1: -0.5}, "Beta1 -0.5"},
-		{&Adam{LR: 0.1, Beta2: nan}, "Beta2 NaN"},
-		{&Adam{LR: 0.1, Beta2: 1.5}, "Beta2 1.5"},
-		{&Adam{LR: 0.1, Eps: -1e-8}, "Eps -1e-08 must be a non-negative finite number"},
-		{&Adam{LR: 0.1, Eps: nan}, "Eps NaN"},
-		{&Adam{LR: 0.1, Eps: inf}, "Eps +Inf"},
+		{&Adam{LR: 0.1, Beta1: new(float32(1))}, "Beta1 1 must be in [0, 1)"},
+		{&Adam{LR: 0.1, Beta1: new(float32(-0.5))}, "Beta1 -0.5"},
+		{&Adam{LR: 0.1, Beta2: new(float32(nan))}, "Beta2 NaN"},
+		{&Adam{LR: 0.1, Beta2: new(float32(1.5))}, "Beta2 1.5"},
+		{&Adam{LR: 0.1, Eps: new(float32(-1e-8))}, "Eps -1e-08 must be a non-negative finite number"},
+		{&Adam{LR: 0.1, Eps: new(float32(nan))}, "Eps NaN"},
+		{&Adam{LR: 0.1, Eps: new(float32(inf))}, "Eps +Inf"},
 		{&SGD{}, "sgd: learning rate 0 must be a positive finite number"},
 		{&SGD{LR: -1}, "learning rate -1"},
 		{&SGD{LR: inf}, "learning rate +Inf"},
@@ -293,14 +293,14 @@ func TestOptimizerValidate(t *testing.T) {
 		t.Fatal("a refused step changed the weights or the state")
 	}
 	// A step size that overflows float32 is refused before anything changes.
-	huge := &Adam{LR: 1e38, Beta1: 0.99999994}
+	huge := &Adam{LR: 1e38, Beta1: new(float32(0.99999994))}
 	if err := huge.Step([][]float32{p}, [][]float32{{0.5, 0.5}}); err == nil || !strings.Contains(err.Error(), "overflows float32") {
 		t.Errorf("overflowing step size: %v", err)
 	}
 	if huge.m != nil || huge.t != 0 || !slices.Equal(p, before) {
 		t.Error("the refused step changed the state")
 	}
-	for _, ok := range []validator{&Adam{LR: 1e-3}, &Adam{LR: 1, Beta1: 0.5, Beta2: 0.99, Eps: 1e-6}, &SGD{LR: 0.1}, &SGD{LR: 0.1, Momentum: 0.99}} {
+	for _, ok := range []validator{&Adam{LR: 1e-3}, &Adam{LR: 1, Beta1: new(float32(0.5)), Beta2: new(float32(0.99)), Eps: new(float32(1e-6))}, &SGD{LR: 0.1}, &SGD{LR: 0.1, Momentum: 0.99}} {
 		if err := ok.Validate(); err != nil {
 			t.Errorf("%+v: %v", ok, err)
 		}

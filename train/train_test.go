@@ -3,15 +3,18 @@ package train_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/chronograd/chronograd/bptt"
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/rtrl"
 	"github.com/chronograd/chronograd/task"
 	"github.com/chronograd/chronograd/train"
 )
@@ -168,6 +171,48 @@ func TestOnlineLearnsAStream(t *testing.T) {
 	if allocs := testing.AllocsPerRun(100, func() { _, _ = learner.Observe(pred, x, y) }); allocs != 0 {
 		t.Fatalf("Observe allocates %v times per event", allocs)
 	}
+}
+
+// NewOnline refuses what would silently never learn or learn the wrong thing: an
+// algorithm that is not online (its gradient waits for a sequence end, and its memory
+// grows with every event), an algorithm built for another model of the same shape
+// (predictions from one, updates to the other), an optimizer already serving another
+// learner, an invalid optimizer or a clipping bound that means nothing.
+func TestNewOnlineRefuses(t *testing.T) {
+	m := newModel(t, cell.GRU, 4, 2, 1, 6)
+	twin := newModel(t, cell.GRU, 4, 2, 1, 6)
+	want := func(what string, err error, substr string) {
+		t.Helper()
+		if err == nil || !strings.Contains(err.Error(), substr) {
+			t.Errorf("%s: error %v, want one mentioning %q", what, err, substr)
+		}
+	}
+	full, _ := bptt.NewFull(m, bptt.FullOptions{})
+	_, err := train.NewOnline(m, full, &train.SGD{LR: 0.1}, train.OnlineConfig{})
+	want("full BPTT", err, "not online")
+	ck, _ := bptt.NewCheckpointed(m, bptt.CheckpointedOptions{Slots: 3})
+	_, err = train.NewOnline(m, ck, &train.SGD{LR: 0.1}, train.OnlineConfig{})
+	want("checkpointed BPTT", err, "not online")
+	other, _ := rtrl.NewSnAp1(twin, rtrl.SnAp1Options{})
+	_, err = train.NewOnline(m, other, &train.SGD{LR: 0.1}, train.OnlineConfig{})
+	want("another model's algorithm", err, "another model")
+
+	snap, _ := rtrl.NewSnAp1(m, rtrl.SnAp1Options{})
+	_, err = train.NewOnline(m, snap, &train.Adam{}, train.OnlineConfig{})
+	want("Adam{}", err, "learning rate")
+	_, err = train.NewOnline(m, snap, &train.SGD{LR: 0.1, Momentum: float32(math.NaN())}, train.OnlineConfig{})
+	want("momentum NaN", err, "momentum")
+	for _, c := range []float64{math.NaN(), -1, math.Inf(1)} {
+		_, err = train.NewOnline(m, snap, &train.SGD{LR: 0.1}, train.OnlineConfig{ClipNorm: c})
+		want(fmt.Sprintf("ClipNorm %v", c), err, "clipping")
+	}
+	shared := &train.Adam{LR: 0.01}
+	if _, err := train.NewOnline(m, snap, shared, train.OnlineConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	snap2, _ := rtrl.NewSnAp1(twin, rtrl.SnAp1Options{})
+	_, err = train.NewOnline(twin, snap2, shared, train.OnlineConfig{})
+	want("a shared optimizer", err, "another learner")
 }
 
 func TestOnlineRefusesBadEvents(t *testing.T) {
