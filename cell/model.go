@@ -3,6 +3,7 @@ package cell
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 
@@ -62,49 +63,118 @@ func (m *Model) Metadata() map[string]string {
 }
 
 // Save writes the model to path as safetensors, atomically (a temporary file in the same
-// directory, fsync, rename): an existing file is replaced whole or not at all. Non-finite
-// parameters are an error and nothing is written.
+// directory, fsync, rename): an existing file is replaced whole or not at all, and a
+// symbolic link is written through. Non-finite parameters are an error and nothing is
+// written.
 func (m *Model) Save(path string) error {
-	return m.SaveVectors(path, m.Cell.Params(), m.Head.Params(), nil)
+	if m == nil || m.Cell == nil || m.Head == nil {
+		return fmt.Errorf("cell: saving %s: nil model, cell or readout", path)
+	}
+	return m.SaveVectors(path, m.Cell.Params(), m.Head.Params())
+}
+
+// WriteTo writes the model to w as safetensors (the bytes Save puts in a file) and
+// returns the number of bytes written. Non-finite parameters are an error, before
+// anything is written.
+func (m *Model) WriteTo(w io.Writer) (int64, error) {
+	if m == nil || m.Cell == nil || m.Head == nil {
+		return 0, errors.New("cell: writing a nil model, cell or readout")
+	}
+	cw := &countingWriter{w: w}
+	err := m.WriteVectors(cw, m.Cell.Params(), m.Head.Params())
+	return cw.n, err
+}
+
+// Vector is a named float32 tensor to store beside a model's own, such as a loss.
+type Vector struct {
+	Name  string    // its name in the file; it must not be one of the model's
+	Shape []int     // its shape, row-major; the product must be len(Data)
+	Data  []float32 // its values
 }
 
 // SaveVectors writes, with the model's tensor names, shapes and metadata, the cell-layout
 // vector cellVec and the readout-layout vector headVec (for instance gradients), plus the
-// extra tensors (which must not reuse a model name), atomically.
-func (m *Model) SaveVectors(path string, cellVec, headVec []float32, extra map[string]*safetensors.Tensor) error {
+// extra vectors (which must not reuse a model name), atomically as Save does.
+func (m *Model) SaveVectors(path string, cellVec, headVec []float32, extra ...Vector) error {
+	f, err := m.vectorFile(cellVec, headVec, extra)
+	if err != nil {
+		return fmt.Errorf("cell: saving %s: %w", path, err)
+	}
+	return safetensors.WriteFile(path, f)
+}
+
+// WriteVectors is SaveVectors to a writer.
+func (m *Model) WriteVectors(w io.Writer, cellVec, headVec []float32, extra ...Vector) error {
+	f, err := m.vectorFile(cellVec, headVec, extra)
+	if err != nil {
+		return fmt.Errorf("cell: %w", err)
+	}
+	return safetensors.Encode(w, f)
+}
+
+func (m *Model) vectorFile(cellVec, headVec []float32, extra []Vector) (*safetensors.File, error) {
+	if m == nil || m.Cell == nil || m.Head == nil {
+		return nil, errors.New("nil model, cell or readout")
+	}
 	if len(cellVec) != m.Cell.NumParams() || len(headVec) != m.Head.NumParams() {
-		return fmt.Errorf("cell: saving %s: vectors of %d and %d values for a model with %d and %d parameters", path, len(cellVec), len(headVec), m.Cell.NumParams(), m.Head.NumParams())
+		return nil, fmt.Errorf("vectors of %d and %d values for a model with %d and %d parameters", len(cellVec), len(headVec), m.Cell.NumParams(), m.Head.NumParams())
 	}
 	tensors := m.namedTensors(cellVec, headVec)
-	for name, t := range extra {
-		if _, dup := tensors[name]; dup {
-			return fmt.Errorf("cell: saving %s: extra tensor %q clashes with a model tensor", path, name)
+	for _, v := range extra {
+		if _, dup := tensors[v.Name]; dup {
+			return nil, fmt.Errorf("extra tensor %q clashes with a model tensor", v.Name)
 		}
-		tensors[name] = t
+		tensors[v.Name] = &safetensors.Tensor{DType: safetensors.F32, Shape: v.Shape, F32: v.Data}
 	}
-	return safetensors.WriteFile(path, &safetensors.File{Tensors: tensors, Metadata: m.Metadata()})
+	return &safetensors.File{Tensors: tensors, Metadata: m.Metadata()}, nil
 }
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// maxModelBytes bounds what ReadModel reads: a model of maxParams float32 parameters and
+// a header.
+const maxModelBytes = 4*maxParams + 1<<26
 
 // LoadModel reads and validates a model file: metadata cell (a known kind) and optional
 // alpha (0 < α ≤ 1, only 1 for GRU and LSTM); exactly the tensors of TensorNames with
 // shapes consistent with each other (weight_ih_l0 [G·H, I], weight_hh_l0 [G·H, H],
 // bias_ih_l0 and bias_hh_l0 [G·H], head.weight [O, H], head.bias [O]); finite values.
-// Every error names the file and the tensor or key at fault.
+// Every error names the file and the tensor or key at fault. A path that is not a regular
+// file (a directory, a named pipe) is refused without blocking.
 func LoadModel(path string) (*Model, error) {
 	f, err := safetensors.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	m, err := ModelFromFile(f)
+	m, err := modelFromFile(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return m, nil
 }
 
-// ModelFromFile builds a model from a decoded safetensors file, validating it as
+// ReadModel reads and validates a model as LoadModel does, from r (one safetensors file;
+// it reads no further than the file's end).
+func ReadModel(r io.Reader) (*Model, error) {
+	f, err := safetensors.ReadStream(r, maxModelBytes)
+	if err != nil {
+		return nil, err
+	}
+	return modelFromFile(f)
+}
+
+// modelFromFile builds a model from a decoded safetensors file, validating it as
 // LoadModel does.
-func ModelFromFile(f *safetensors.File) (*Model, error) {
+func modelFromFile(f *safetensors.File) (*Model, error) {
 	kindName, ok := f.Metadata[MetaCell]
 	if !ok {
 		return nil, fmt.Errorf("model: metadata %q is missing (want one of %s)", MetaCell, KindNames())

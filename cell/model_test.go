@@ -1,6 +1,9 @@
 package cell_test
 
 import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -117,7 +120,7 @@ func TestModelValidation(t *testing.T) {
 	} {
 		f := validFile(t, c.kind)
 		c.edit(f)
-		_, err := cell.ModelFromFile(f)
+		_, err := cell.ReadModel(bytes.NewReader(rawFile(f)))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want %q", c.name, err, c.want)
 		}
@@ -162,5 +165,69 @@ func TestSaveRefusesNonFiniteAndKeepsTheOldFile(t *testing.T) {
 	entries, _ := os.ReadDir(filepath.Dir(path))
 	if len(entries) != 1 {
 		t.Errorf("a failed save left %d files", len(entries))
+	}
+}
+
+// rawFile encodes f as safetensors bytes without the writer's checks (it refuses NaN), so
+// that the reader's and the model's validation can be tested on any content.
+func rawFile(f *safetensors.File) []byte {
+	type record struct {
+		DType   string `json:"dtype"`
+		Shape   []int  `json:"shape"`
+		Offsets [2]int `json:"data_offsets"`
+	}
+	header := map[string]any{"__metadata__": f.Metadata}
+	var data []byte
+	for _, name := range f.Names() {
+		t := f.Tensors[name]
+		begin := len(data)
+		for _, v := range t.F32 {
+			data = binary.LittleEndian.AppendUint32(data, math.Float32bits(v))
+		}
+		header[name] = record{DType: "F32", Shape: t.Shape, Offsets: [2]int{begin, len(data)}}
+	}
+	h, err := json.Marshal(header)
+	if err != nil {
+		panic(err)
+	}
+	out := binary.LittleEndian.AppendUint64(nil, uint64(len(h)))
+	return append(append(out, h...), data...)
+}
+
+// A model written to an io.Writer is the file Save writes, and reads back from an
+// io.Reader with the same parameters.
+func TestModelWriteToReadModel(t *testing.T) {
+	for _, cfg := range testConfigs {
+		m := randomModel(t, cfg, 4)
+		var buf bytes.Buffer
+		n, err := m.WriteTo(&buf)
+		if err != nil || n != int64(buf.Len()) {
+			t.Fatalf("%s: WriteTo: %d bytes, %v (buffer holds %d)", configName(cfg), n, err, buf.Len())
+		}
+		path := filepath.Join(t.TempDir(), "m.safetensors")
+		if err := m.Save(path); err != nil {
+			t.Fatal(err)
+		}
+		saved, _ := os.ReadFile(path)
+		if !bytes.Equal(saved, buf.Bytes()) {
+			t.Errorf("%s: WriteTo's bytes differ from Save's", configName(cfg))
+		}
+		back, err := cell.ReadModel(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if back.Cell.Kind() != cfg.Kind || !slices.Equal(back.Cell.Params(), m.Cell.Params()) || !slices.Equal(back.Head.Params(), m.Head.Params()) {
+			t.Errorf("%s: the model read back differs", configName(cfg))
+		}
+		if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o644 {
+			t.Errorf("%s: the model file's mode is %v (%v), want 0644", configName(cfg), st.Mode().Perm(), err)
+		}
+	}
+	if _, err := cell.ReadModel(strings.NewReader("package main\n\nfunc main() {}\n")); err == nil || !strings.Contains(err.Error(), "not a safetensors file") {
+		t.Errorf("a Go file read as a model: %v", err)
+	}
+	var nilModel *cell.Model
+	if err := nilModel.Save(filepath.Join(t.TempDir(), "x")); err == nil {
+		t.Error("saving a nil model succeeded")
 	}
 }

@@ -180,7 +180,7 @@ func (o *Online) Snapshot(path string) error {
 	copy(cellCopy, o.params[0])
 	copy(headCopy, o.params[1])
 	o.mu.Unlock()
-	return o.model.SaveVectors(path, cellCopy, headCopy, nil)
+	return o.model.SaveVectors(path, cellCopy, headCopy)
 }
 
 // onlineNames lists the registry's online algorithms.

@@ -103,8 +103,7 @@ func runGrad(args []string, stdout, stderr io.Writer) error {
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
 		return fmt.Errorf("the loss is %v: the model diverges on this sequence; no gradient written", loss)
 	}
-	lossT := &safetensors.Tensor{DType: safetensors.F32, Shape: []int{1}, F32: []float32{float32(loss)}}
-	return m.SaveVectors(*outPath, alg.GradCell(), alg.GradHead(), map[string]*safetensors.Tensor{"loss": lossT})
+	return m.SaveVectors(*outPath, alg.GradCell(), alg.GradHead(), cell.Vector{Name: "loss", Shape: []int{1}, Data: []float32{float32(loss)}})
 }
 
 // sameFile reports whether both paths name one existing file.

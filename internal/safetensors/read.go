@@ -236,7 +236,9 @@ func decodeAll(entries []entry, meta map[string]string, r io.ReaderAt, dataStart
 			buf = make([]byte, nbytes)
 		}
 		buf = buf[:nbytes]
-		if _, err := r.ReadAt(buf, dataStart+e.begin); err != nil {
+		// An empty tensor reads nothing: some ReaderAts (bytes.Reader) answer io.EOF to
+		// an empty read at the end of the data.
+		if _, err := r.ReadAt(buf, dataStart+e.begin); err != nil && nbytes > 0 {
 			return nil, fmt.Errorf("tensor %q: reading its data: %w", e.name, err)
 		}
 		t, err := decodeTensor(e, buf)

@@ -82,3 +82,26 @@ func TestReadStream(t *testing.T) {
 		t.Errorf("a 100 MB header claim on a short stream: %v after allocating %d bytes", err, n)
 	}
 }
+
+// An empty tensor ([4, 0]) last in the data reads back from a stream: an empty read at the
+// end of the data is not the end of the input (bytes.Reader answered io.EOF to it).
+func TestReadStreamEmptyTensorLast(t *testing.T) {
+	f := &File{Tensors: map[string]*Tensor{
+		"a":     {DType: F32, Shape: []int{2}, F32: []float32{1, 2}},
+		"empty": {DType: F32, Shape: []int{4, 0}, F32: []float32{}},
+	}}
+	var buf bytes.Buffer
+	if err := Encode(&buf, f); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadStream(bytes.NewReader(buf.Bytes()), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Tensors["empty"].F32) != 0 || got.Tensors["a"].F32[1] != 2 {
+		t.Fatalf("read back %+v", got.Tensors)
+	}
+	if _, err := Read(bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
+		t.Fatal(err)
+	}
+}
