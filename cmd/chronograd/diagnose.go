@@ -8,14 +8,13 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/chronograd/chronograd/bench"
 	"github.com/chronograd/chronograd/cell"
 	"github.com/chronograd/chronograd/diagnose"
+	"github.com/chronograd/chronograd/internal/fsx"
 )
 
 func runDiagnose(args []string, stdout, _ io.Writer) error {
@@ -80,7 +79,7 @@ func runDiagnose(args []string, stdout, _ io.Writer) error {
 		if err := bench.PlotDecay(&svg, r); err != nil {
 			return err
 		}
-		if err := writeFileAtomic(*plotPath, svg.Bytes()); err != nil {
+		if err := fsx.WriteAtomic(*plotPath, 0o644, func(w io.Writer) error { _, err := w.Write(svg.Bytes()); return err }); err != nil {
 			return err
 		}
 	}
@@ -163,31 +162,4 @@ func writeDiagnoseText(w io.Writer, m *cell.Model, r *diagnose.Report, T int) {
 		fmt.Fprintf(w, " (every gate block in PyTorch order: %s)", strings.Join(gs, ", "))
 	}
 	fmt.Fprintln(w)
-}
-
-// writeFileAtomic writes data to a temporary file beside path, syncs it and renames it
-// over path, so a reader sees the old file or the new one, never a part.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	err = f.Chmod(0o644) // CreateTemp makes 0600; a plot is for everyone to read
-	if err == nil {
-		_, err = f.Write(data)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
 }
