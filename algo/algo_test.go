@@ -12,10 +12,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chronograd/chronograd/algo"
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/internal/deadline"
 )
 
 // Parse gives the command line's one-line errors: the specification, what is wrong, and
@@ -202,19 +202,10 @@ func TestCloseStopsWorkers(t *testing.T) {
 		t.Fatal(err)
 	}
 	run(t, a, 3, 2, 5, 1)
-	done := make(chan error, 1)
 	a.Close()
-	go func() {
-		_, err := a.Step(make([]float32, 3), make([]float32, 2))
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if !errors.Is(err, cell.ErrClosed) {
-			t.Fatalf("Step after Close: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Step after Close has not returned in 10 s")
+	deadline.Within(t, "Step after Close", func() { _, err = a.Step(make([]float32, 3), make([]float32, 2)) })
+	if !errors.Is(err, cell.ErrClosed) {
+		t.Fatalf("Step after Close: %v", err)
 	}
 }
 

@@ -145,29 +145,17 @@ func relErr(got []float32, want []float64) float64 {
 	return math.Sqrt(num / den)
 }
 
-// Algorithm is algo.Algorithm, which this package's tests cannot import (algo imports
-// rtrl).
+// Algorithm is what these tests use of an algorithm (algo.Algorithm, which they cannot
+// import: algo imports rtrl; its registry checks that every algorithm implements it).
 type Algorithm interface {
-	Reset(s0 []float32) error
-	Step(x, y []float32) (float32, error)
-	Finish() error
+	testutil.Streamer
 	GradCell() []float32
 	GradHead() []float32
 	ZeroGrad()
 	State() []float32
 	Bytes() int64
-	Model() *cell.Model
-	Online() bool
 	Close() error
 }
-
-var (
-	_ Algorithm = (*Exact)(nil)
-	_ Algorithm = (*SnAp1)(nil)
-	_ Algorithm = (*UORO)(nil)
-	_ Algorithm = (*RFLO)(nil)
-	_ Algorithm = (*EProp)(nil)
-)
 
 // names are the algorithms build constructs.
 var names = []string{"rtrl", "snap1", "uoro", "rflo", "eprop"}

@@ -16,24 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chronograd/chronograd/internal/deadline"
 	"golang.org/x/sys/unix"
 )
-
-// within fails the test if f has not returned after five seconds: the defects these
-// tests guard against are hangs, and a hung test binary says nothing useful.
-func within(t *testing.T, what string, f func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f()
-	}()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatalf("%s: still blocked after 5 s", what)
-	}
-}
 
 func mkfifo(t *testing.T, path string) {
 	t.Helper()
@@ -149,7 +134,7 @@ func TestOpenInputRefuses(t *testing.T) {
 		{filepath.Join(dir, "missing"), []string{"no such file or directory"}},
 	}
 	for _, c := range cases {
-		within(t, "OpenInput("+c.path+")", func() {
+		deadline.Within(t, "OpenInput("+c.path+")", func() {
 			f, err := OpenInput(c.path)
 			if f != nil {
 				f.Close()
@@ -165,7 +150,7 @@ func TestOpenInputRefuses(t *testing.T) {
 	}
 	// The check that counts is the one on the open descriptor: a file swapped for a
 	// named pipe after the stat must not hang either.
-	within(t, "openRegular(fifo)", func() {
+	deadline.Within(t, "openRegular(fifo)", func() {
 		f, err := openRegular(fifo)
 		if f != nil {
 			f.Close()
@@ -236,7 +221,7 @@ func TestCheckOutput(t *testing.T) {
 		{loop, []string{"levels of symbolic links"}},
 	}
 	for _, c := range refused {
-		within(t, "CheckOutput("+c.out+")", func() {
+		deadline.Within(t, "CheckOutput("+c.out+")", func() {
 			wantErr(t, c.out, CheckOutput(c.out, model, "", data, filepath.Join(dir, "missing-input")), c.want...)
 		})
 	}
@@ -411,7 +396,7 @@ func TestWriteAtomicRefuses(t *testing.T) {
 		{fifo, "a named pipe"},
 		{sub, "a directory"},
 	} {
-		within(t, c.path, func() {
+		deadline.Within(t, c.path, func() {
 			wantErr(t, c.path, WriteAtomic(c.path, 0o644, write), "is not a regular file (it is "+c.kind+")")
 		})
 	}

@@ -10,25 +10,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/chronograd/chronograd/internal/deadline"
 	"golang.org/x/sys/unix"
 )
-
-// within fails the test if f has not returned after five seconds.
-func within(t *testing.T, what string, f func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f()
-	}()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatalf("%s: still blocked after 5 s", what)
-	}
-}
 
 // Paths that are not safetensors files get one clear line each, and none blocks.
 func TestReadFileRefuses(t *testing.T) {
@@ -68,7 +53,7 @@ func TestReadFileRefuses(t *testing.T) {
 		{notJSON, notJSON + " is not a safetensors file (its header is not a JSON object)"},
 	}
 	for _, c := range cases {
-		within(t, "ReadFile("+c.path+")", func() {
+		deadline.Within(t, "ReadFile("+c.path+")", func() {
 			f, err := ReadFile(c.path)
 			if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
 				t.Errorf("ReadFile(%q) = %v, %v\nwant an error containing %q", c.path, f, err, c.want)
