@@ -57,11 +57,7 @@ func runDiagnose(args []string, stdout, _ io.Writer) error {
 	if *maxLag < 0 {
 		return fmt.Errorf("-maxlag %d must not be negative", *maxLag)
 	}
-	m, err := cell.LoadModel(*modelPath)
-	if err != nil {
-		return err
-	}
-	data, err := loadGradData(*dataPath, m)
+	m, data, err := loadModelAndData(*modelPath, *dataPath)
 	if err != nil {
 		return err
 	}

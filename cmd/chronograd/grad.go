@@ -59,6 +59,19 @@ func loadGradData(path string, m *cell.Model) (*gradData, error) {
 	return d, nil
 }
 
+// loadModelAndData reads a model file and a sequence file for it.
+func loadModelAndData(modelPath, dataPath string) (*cell.Model, *gradData, error) {
+	m, err := cell.LoadModel(modelPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err := loadGradData(dataPath, m)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, data, nil
+}
+
 func runGrad(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("grad", stdout)
 	modelPath := fs.String("model", "", "model `file` (safetensors: weight_ih_l0 … head.bias; metadata cell, alpha)")
@@ -83,11 +96,7 @@ func runGrad(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("-algo %w", err)
 	}
-	m, err := cell.LoadModel(*modelPath)
-	if err != nil {
-		return err
-	}
-	data, err := loadGradData(*dataPath, m)
+	m, data, err := loadModelAndData(*modelPath, *dataPath)
 	if err != nil {
 		return err
 	}
