@@ -25,28 +25,30 @@ import (
 // Algorithm is the streaming shape every credit-assignment algorithm shares (package
 // bptt's full, checkpointed, truncated and adaptive BPTT; package rtrl's exact RTRL,
 // SnAp-1, UORO, RFLO and e-prop), each built for one cell.Model: feed a step, get its
-// loss ½‖head(h_t) − y_t‖², and read the gradient the algorithm has accumulated. An
-// online algorithm has its gradient after every Step; truncated BPTT every K1 steps; full
-// and checkpointed BPTT after Finish.
+// loss (squared error or cross-entropy, as the step's cell.Target says), and read the
+// gradient the algorithm has accumulated. An online algorithm has its gradient after every
+// Step; truncated BPTT every K1 steps; full and checkpointed BPTT after Finish.
 //
 // Its life cycle is build, Reset, Steps (and Finish) any number of times, Close. Close
 // releases what the algorithm holds (exact RTRL's helper goroutines); after it, Reset,
 // Step and Finish return an error wrapping cell.ErrClosed.
 type Algorithm interface {
-	// Reset starts a sequence from state s0 (nil for zeros); gradients are kept.
+	// Reset starts a sequence from the joint state s0 of every layer (nil for zeros);
+	// gradients are kept.
 	Reset(s0 []float32) error
-	// Step feeds x_t and the target y_t (nil: no target at this step, loss 0) and
-	// returns the step's loss.
-	Step(x, y []float32) (float32, error)
+	// Step feeds x_t and the target y_t (the zero Target: no target at this step, loss 0)
+	// and returns the step's loss.
+	Step(x []float32, y cell.Target) (float32, error)
 	// Finish ends the sequence, backpropagating whatever is still pending (nothing for
 	// the online algorithms).
 	Finish() error
-	// GradCell and GradHead are the accumulated gradients of the cell's and the readout's
-	// parameters, in their flat layouts; ZeroGrad clears both.
+	// GradCell and GradHead are the accumulated gradients of the model's cell parameters
+	// (every layer's, in the flat layout of cell.Model.ParamOffset) and of the readout's;
+	// ZeroGrad clears both.
 	GradCell() []float32
 	GradHead() []float32
 	ZeroGrad()
-	// State is the current recurrent state s_t, owned by the algorithm.
+	// State is the current joint state s_t of every layer, owned by the algorithm.
 	State() []float32
 	// Bytes is the memory the algorithm holds to assign credit: caches, checkpoints,
 	// influence matrices, traces and scratch, but not the two gradient accumulators,
@@ -63,8 +65,8 @@ type Algorithm interface {
 
 // Sequencer is implemented by algorithms that do better when handed a whole sequence at
 // once (checkpointed BPTT reads the inputs again instead of copying them to a tape).
-// RunSequence starts from s0 (nil: zeros), runs xs with targets ys (nil, or nil entries,
+// RunSequence starts from s0 (nil: zeros), runs xs with targets ys (nil, or zero Targets,
 // for steps without one), adds the gradient and returns the summed loss.
 type Sequencer interface {
-	RunSequence(s0 []float32, xs, ys [][]float32) (float32, error)
+	RunSequence(s0 []float32, xs [][]float32, ys []cell.Target) (float32, error)
 }

@@ -2,25 +2,70 @@ package algo
 
 import "github.com/chronograd/chronograd/cell"
 
-// Dims are the sizes the cost models need: the cell kind, G gates, H hidden units,
-// S = H or 2H state entries, I inputs, O outputs and P = G·H·(I+H+2) cell parameters.
+// Dims are the sizes the cost models need: the cell kind, L layers, G gates, H hidden
+// units per layer, S state entries in all (L·H, or L·2H for LSTM), I inputs, O outputs and
+// P cell parameters in all (Σ_k G·H·(I_k+H+2), I_0 = I and I_k = H above it).
 type Dims struct {
 	Kind             cell.Kind // the cell kind
+	L                int       // layers
 	G, H, S, I, O, P int       // gates, hidden units, state entries, inputs, outputs, parameters
 }
 
-// DimsOf returns the dimensions of a model whose cell is of the given kind with h hidden
-// units and in inputs, read by a readout of out outputs.
-func DimsOf(kind cell.Kind, h, in, out int) Dims {
+// DimsOf returns the dimensions of a one-layer model whose cell is of the given kind with
+// h hidden units and in inputs, read by a readout of out outputs.
+func DimsOf(kind cell.Kind, h, in, out int) Dims { return StackDims(kind, 1, h, in, out) }
+
+// StackDims returns the dimensions of a model of the given number of layers.
+func StackDims(kind cell.Kind, layers, h, in, out int) Dims {
 	g := kind.Gates()
-	return Dims{Kind: kind, G: g, H: h, S: h * kind.StateFactor(), I: in, O: out, P: g * h * (in + h + 2)}
+	d := Dims{Kind: kind, L: layers, G: g, H: h, I: in, O: out}
+	d.S = layers * h * kind.StateFactor()
+	for k := range layers {
+		d.P += d.layerParams(k)
+	}
+	return d
 }
 
-// forward is F = 2·G·H·(I+H), the FLOPs of the cell's forward matrix-vector products.
-func (d Dims) forward() float64 { return 2 * float64(d.G*d.H) * float64(d.I+d.H) }
+// DimsOfModel returns m's dimensions.
+func DimsOfModel(m *cell.Model) Dims {
+	return StackDims(m.Kind(), m.NumLayers(), m.HiddenSize(), m.InputSize(), m.OutSize())
+}
+
+// layerInput is I_k, the input size of layer k.
+func (d Dims) layerInput(k int) int {
+	if k == 0 {
+		return d.I
+	}
+	return d.H
+}
+
+// layerParams is P_k = G·H·(I_k+H+2).
+func (d Dims) layerParams(k int) int { return d.G * d.H * (d.layerInput(k) + d.H + 2) }
+
+// layerState is S_k, one layer's state entries.
+func (d Dims) layerState() int { return d.S / d.L }
+
+// layout is layer k's cell layout.
+func (d Dims) layout(k int) cell.Layout { return cell.LayoutOf(d.Kind, d.H, d.layerInput(k)) }
+
+// forward is F = Σ_k 2·G·H·(I_k+H), the FLOPs of the layers' forward matrix-vector
+// products.
+func (d Dims) forward() float64 {
+	var f float64
+	for k := range d.L {
+		f += 2 * float64(d.G*d.H) * float64(d.layerInput(k)+d.H)
+	}
+	return f
+}
 
 // readout is R = 2·O·H, the readout's.
 func (d Dims) readout() float64 { return 2 * float64(d.O*d.H) }
 
-// layout is the cell layout of these dimensions.
-func (d Dims) layout() cell.Layout { return cell.LayoutOf(d.Kind, d.H, d.I) }
+// stepCacheBytes is one step's caches, every layer's.
+func (d Dims) stepCacheBytes() int64 {
+	var n int64
+	for k := range d.L {
+		n += int64(d.layout(k).CacheBytes())
+	}
+	return n
+}

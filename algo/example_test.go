@@ -14,7 +14,7 @@ import (
 func Example() {
 	m, _ := cell.NewModel(cell.Config{Kind: cell.GRU, Hidden: 16, Input: 2}, 1)
 	rng := rand.New(rand.NewPCG(1, 2))
-	cell.InitDefault(m.Cell, rng)
+	cell.InitDefault(m.Layers[0], rng)
 	m.Head.InitDefault(rng)
 
 	spec, err := algo.Parse("tbptt:10,20")
@@ -34,7 +34,7 @@ func Example() {
 	var loss float64
 	for t := range 100 {
 		x := []float32{float32(math.Sin(0.3 * float64(t))), 1}
-		l, err := a.Step(x, []float32{float32(math.Sin(0.3 * float64(t+1)))})
+		l, err := a.Step(x, cell.Values([]float32{float32(math.Sin(0.3 * float64(t+1)))}))
 		if err != nil {
 			panic(err)
 		}
@@ -59,8 +59,8 @@ func Example_pyTorchModel() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Printf("%v: H=%d, I=%d, O=%d\n", m.Cell.Kind(), m.Cell.HiddenSize(), m.Cell.InputSize(), m.Head.OutSize())
-	bhh := m.Cell.Layout().BiasHH
+	fmt.Printf("%v: H=%d, I=%d, O=%d\n", m.Layers[0].Kind(), m.Layers[0].HiddenSize(), m.Layers[0].InputSize(), m.Head.OutSize())
+	bhh := m.Layers[0].Layout().BiasHH
 	for _, name := range []string{"bptt", "rtrl"} {
 		a, err := algo.MustParse(name).New(m, algo.Options{})
 		if err != nil {
@@ -70,7 +70,7 @@ func Example_pyTorchModel() {
 		var loss float32
 		for t := range 8 {
 			x := []float32{float32(t) / 8, 1, -0.5}
-			l, _ := a.Step(x, []float32{0.25, -0.25})
+			l, _ := a.Step(x, cell.Values([]float32{0.25, -0.25}))
 			loss += l
 		}
 		_ = a.Finish()

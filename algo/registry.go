@@ -66,8 +66,15 @@ var registry = []*entry{
 		params:   []param{{name: "W"}},
 		optional: "1",
 		flops: func(d Dims, _ []float64) float64 {
-			P, S := float64(d.P), float64(d.S)
-			return d.forward() + d.readout() + 2*S*S*P + 2*S*P
+			// Per layer k: J^k·M^k over P_{≤k} columns, A^k·M^{k−1} over P_{<k}; then the
+			// gradient row. One layer: 2·S²·P + 2·S·P.
+			s, sum, cols := float64(d.layerState()), 0.0, 0.0
+			for k := range d.L {
+				below := cols
+				cols += float64(d.layerParams(k))
+				sum += 2*s*s*cols + 2*s*float64(d.H)*below
+			}
+			return d.forward() + d.readout() + sum + 2*s*float64(d.P)
 		},
 		bytes: exactBytes,
 		build: func(m *cell.Model, p []float64, _ Options) (Algorithm, error) {
@@ -80,7 +87,7 @@ var registry = []*entry{
 		Info: Info{Name: "snap1", Summary: "SnAp-1: the influence kept on the immediate Jacobian's sparsity pattern",
 			Online: true, Forward: true, Time: "O(P)", Memory: "O(P)"},
 		flops: func(d Dims, _ []float64) float64 {
-			return d.forward() + d.readout() + 4*float64(d.S/d.H)*float64(d.P)
+			return d.forward() + d.readout() + 4*float64(d.S/d.L/d.H)*float64(d.P)
 		},
 		bytes: snap1Bytes,
 		build: func(m *cell.Model, _ []float64, _ Options) (Algorithm, error) {
@@ -106,7 +113,7 @@ var registry = []*entry{
 	{
 		Info: Info{Name: "rflo", Summary: "RFLO: local eligibility traces (leaky vanilla cells)",
 			Online: true, Forward: true, Time: "O(P)", Memory: "O(P)"},
-		kinds: vanillaOnly("rflo", "its eligibility traces are derived for the leaky vanilla RNN"),
+		supports: vanillaOneLayer("rflo", "its eligibility traces are derived for one leaky vanilla layer"),
 		flops: func(d Dims, _ []float64) float64 {
 			return d.forward() + d.readout() + 2*float64(d.H*(d.I+d.H+1)) + 2*float64(d.P)
 		},
@@ -119,7 +126,7 @@ var registry = []*entry{
 	{
 		Info: Info{Name: "eprop", Summary: "e-prop: eligibility propagation (LSTM)",
 			Online: true, Forward: true, Time: "O(P)", Memory: "O(P)"},
-		kinds: lstmOnly("eprop", "its eligibility traces are the LSTM's"),
+		supports: lstmOneLayer("eprop", "its eligibility traces are one LSTM layer's"),
 		flops: func(d Dims, _ []float64) float64 {
 			return d.forward() + d.readout() + 8*float64(d.P)
 		},
@@ -192,8 +199,8 @@ type entry struct {
 	optional string
 	// check validates the parsed parameters together (nil: nothing to check).
 	check func(p []float64) error
-	// kinds refuses the cell kinds the algorithm does not apply to (nil: every kind).
-	kinds func(cell.Kind) error
+	// supports refuses the models the algorithm does not apply to (nil: every model).
+	supports func(d Dims) error
 	flops func(d Dims, p []float64) float64
 	bytes func(d Dims, p []float64, o Options) int64
 	build func(m *cell.Model, p []float64, o Options) (Algorithm, error)
@@ -272,22 +279,29 @@ func (e *entry) parse(arg string) ([]float64, error) {
 	return p, nil
 }
 
-func vanillaOnly(name, why string) func(cell.Kind) error {
-	return func(k cell.Kind) error {
-		if !k.IsVanilla() {
-			return fmt.Errorf("%s needs an rnn_tanh or rnn_relu cell, not %v (%s)", name, k, why)
+func vanillaOneLayer(name, why string) func(Dims) error {
+	return func(d Dims) error {
+		if !d.Kind.IsVanilla() {
+			return fmt.Errorf("%s needs an rnn_tanh or rnn_relu cell, not %v (%s)", name, d.Kind, why)
 		}
-		return nil
+		return oneLayer(name, why, d)
 	}
 }
 
-func lstmOnly(name, why string) func(cell.Kind) error {
-	return func(k cell.Kind) error {
-		if k != cell.LSTM {
-			return fmt.Errorf("%s needs an lstm cell, not %v (%s)", name, k, why)
+func lstmOneLayer(name, why string) func(Dims) error {
+	return func(d Dims) error {
+		if d.Kind != cell.LSTM {
+			return fmt.Errorf("%s needs an lstm cell, not %v (%s)", name, d.Kind, why)
 		}
-		return nil
+		return oneLayer(name, why, d)
 	}
+}
+
+func oneLayer(name, why string, d Dims) error {
+	if d.L > 1 {
+		return fmt.Errorf("%s takes a one-layer model, not %d layers (%s)", name, d.L, why)
+	}
+	return nil
 }
 
 // as converts a concrete algorithm and its constructor's error, so that a failed
@@ -384,24 +398,24 @@ func (s Spec) mustEntry() *entry {
 	return s.e
 }
 
-// Supports returns nil when the algorithm applies to cells of kind k, and otherwise an
-// error saying why not.
-func (s Spec) Supports(k cell.Kind) error {
+// Supports returns nil when the algorithm applies to models of dimensions d (its cell
+// kind and number of layers), and otherwise an error saying why not.
+func (s Spec) Supports(d Dims) error {
 	e := s.mustEntry()
-	if !k.Valid() {
-		return fmt.Errorf("unknown cell kind %v", k)
+	if !d.Kind.Valid() {
+		return fmt.Errorf("unknown cell kind %v", d.Kind)
 	}
-	if e.kinds == nil {
+	if e.supports == nil {
 		return nil
 	}
-	return e.kinds(k)
+	return e.supports(d)
 }
 
 // New builds the algorithm for model m.
 func (s Spec) New(m *cell.Model, o Options) (Algorithm, error) {
 	e := s.mustEntry()
-	if m != nil && m.Cell != nil {
-		if err := s.Supports(m.Cell.Kind()); err != nil {
+	if m.Check() == nil {
+		if err := s.Supports(DimsOfModel(m)); err != nil {
 			return nil, err
 		}
 	}
@@ -411,15 +425,17 @@ func (s Spec) New(m *cell.Model, o Options) (Algorithm, error) {
 // FLOPsPerStep is the algorithm's stated FLOP model for a model of dimensions d: the
 // floating-point operations per time step it must do, counting a multiply-add as two.
 // Only the dominant dense products are counted; elementwise gate arithmetic is left out,
-// which flatters no algorithm by more than a few percent. With F = 2·G·H·(I+H) the cell's
-// forward matrix-vector products and R = 2·O·H the readout's:
+// which flatters no algorithm by more than a few percent. With F = Σ_k 2·G·H·(I_k+H) the
+// layers' forward matrix-vector products (I_0 = I, I_k = H above) and R = 2·O·H the
+// readout's:
 //
 //	forward step                      F + R
 //	bptt, bptt-checkpoint             3(F + R)   backward = two products per forward one
 //	tbptt-adaptive:δ                  3(F + R)   its window varies; credited as full BPTT
 //	tbptt:K1,K2                       F + R + (2F·K2 + 2R·K1)/K1
-//	rtrl                              F + R + 2·S²·P (J·M) + 2·S·P (gradient)
-//	snap1                             F + R + 4·k·P  with k = S/H state rows per unit
+//	rtrl                              F + R + 2·S²·P (J·M) + 2·S·P (gradient); on L
+//	                                  layers Σ_k 2·S_k²·P_{≤k} + 2·S_k·H·P_{<k} for J·M
+//	snap1                             F + R + 4·k·P  with k = S/(L·H) state rows per unit
 //	uoro                              3F + R + 2·S² + 8·P
 //	rflo                              F + R + 2·H·(I+H+1) (traces) + 2·P (gradient)
 //	eprop                             F + R + 8·P (traces of the four gates and the cell)
@@ -446,7 +462,7 @@ func (s Spec) Bytes(d Dims, o Options) int64 {
 func Profiled(k cell.Kind, T int) []Spec {
 	var out []Spec
 	for _, e := range registry {
-		if e.profile != nil && (e.kinds == nil || e.kinds(k) == nil) {
+		if e.profile != nil && (e.supports == nil || e.supports(DimsOf(k, 1, 1, 1)) == nil) {
 			out = append(out, MustParse(e.profile(T)))
 		}
 	}
@@ -458,7 +474,7 @@ func Profiled(k cell.Kind, T int) []Spec {
 func Race(k cell.Kind) []Spec {
 	var out []Spec
 	for _, e := range registry {
-		if e.race != "" && (e.kinds == nil || e.kinds(k) == nil) {
+		if e.race != "" && (e.supports == nil || e.supports(DimsOf(k, 1, 1, 1)) == nil) {
 			out = append(out, MustParse(e.race))
 		}
 	}

@@ -30,17 +30,18 @@ type forwardOnly struct {
 }
 
 func newForwardOnly(m *cell.Model) (algo.Algorithm, error) {
-	c, head := m.Cell, m.Head
+	c, head := m.Layers[0], m.Head
 	return &forwardOnly{m: m, c: c, head: head, cache: c.NewCache(),
 		s: make([]float32, c.StateSize()), y: make([]float32, head.OutSize()), d: make([]float32, head.OutSize()),
 		gc: make([]float32, c.NumParams()), gh: make([]float32, head.NumParams())}, nil
 }
 
 func (f *forwardOnly) Reset(s0 []float32) error { clear(f.s); return nil }
-func (f *forwardOnly) Step(x, y []float32) (float32, error) {
+func (f *forwardOnly) Step(x []float32, y cell.Target) (float32, error) {
 	f.c.Forward(f.cache, f.s, f.s, x)
 	f.head.Forward(f.y, f.s[:f.c.HiddenSize()])
-	return cell.SquaredError(f.d, f.y, y), nil
+	l, _ := y.Loss(f.d, f.y)
+	return l, nil
 }
 func (f *forwardOnly) Finish() error       { return nil }
 func (f *forwardOnly) GradCell() []float32 { return f.gc }
@@ -91,7 +92,7 @@ var sink []byte
 
 type allocating struct{ algo.Algorithm }
 
-func (a allocating) Step(x, y []float32) (float32, error) {
+func (a allocating) Step(x []float32, y cell.Target) (float32, error) {
 	sink = make([]byte, 64+len(sink)%7)
 	return a.Algorithm.Step(x, y)
 }

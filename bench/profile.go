@@ -89,7 +89,7 @@ func Measure(c Case, opt Options) (Result, error) {
 		return Result{}, err
 	}
 	head.InitDefault(rng)
-	m := &cell.Model{Cell: rnn, Head: head}
+	m := &cell.Model{Layers: []cell.Cell{rnn}, Head: head}
 	var alg algo.Algorithm
 	if opt.Factory != nil {
 		alg, err = opt.Factory(m)
@@ -113,7 +113,7 @@ func Measure(c Case, opt Options) (Result, error) {
 			return err
 		}
 		for t := 0; t < c.T; t++ {
-			if _, err := alg.Step(xs[t*c.Input:(t+1)*c.Input], ys[t*c.Output:(t+1)*c.Output]); err != nil {
+			if _, err := alg.Step(xs[t*c.Input:(t+1)*c.Input], cell.Values(ys[t*c.Output:(t+1)*c.Output])); err != nil {
 				return err
 			}
 		}

@@ -144,7 +144,7 @@ func NewAdaptive(m *cell.Model, opt AdaptiveOptions) (*Adaptive, error) {
 	if err != nil {
 		return nil, err
 	}
-	S, n := tr.cell.StateSize(), cfg.KMax+1
+	S, n := m.StateSize(), cfg.KMax+1
 	return &Adaptive{
 		tr: tr, cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, 0xada)),
 		window: cfg.KMax, beta: math.NaN(), bound: math.NaN(),
@@ -197,14 +197,14 @@ func (a *Adaptive) Phi() []float64 { return a.lastPhi }
 
 // Step runs the forward step into the ring, probes and re-estimates when due, and every
 // k1 steps backpropagates the pending losses through the current window.
-func (a *Adaptive) Step(x, y []float32) (float32, error) {
+func (a *Adaptive) Step(x []float32, y cell.Target) (float32, error) {
 	tr := a.tr
 	if err := tr.checkStep(x, y); err != nil {
 		return 0, err
 	}
 	loss, dy := tr.forward(x, y)
 	a.sinceProbe++
-	if y != nil && a.sinceProbe >= a.cfg.ProbeEvery && tr.steps >= a.cfg.KMax {
+	if tr.hasTarget[(tr.steps-1)%tr.k2] && a.sinceProbe >= a.cfg.ProbeEvery && tr.steps >= a.cfg.KMax {
 		a.runProbe(dy)
 		a.sinceProbe = 0
 	}
@@ -237,7 +237,7 @@ func (a *Adaptive) Finish() error {
 func (a *Adaptive) runProbe(dy []float32) {
 	tr := a.tr
 	clear(a.probe)
-	tr.head.Backward(a.probe[:tr.hidden], nil, tr.state[:tr.hidden], dy)
+	tr.head.Backward(tr.topHidden(a.probe), nil, tr.topHidden(tr.state), dy)
 	if a.cfg.Jacobian {
 		var n float64
 		for i := range a.dir {
@@ -264,9 +264,9 @@ func (a *Adaptive) runProbe(dy []float32) {
 			break
 		}
 		cache := tr.caches[(tr.steps-1-k)%tr.k2] // step t−k
-		tr.cell.Backward(cache, a.probe, nil, nil, a.probe)
+		tr.model.Backward(cache, a.probe, nil, a.probe)
 		if a.cfg.Jacobian {
-			tr.cell.Backward(cache, a.dir, nil, nil, a.dir)
+			tr.model.Backward(cache, a.dir, nil, a.dir)
 		}
 	}
 	a.weight++

@@ -20,11 +20,11 @@ func TestAdaptiveFixedWindowIsTruncated(t *testing.T) {
 		p := newProblem(t, cfg, 23, 5)
 		for _, k1 := range []int{1, 3} {
 			for _, K := range []int{2, 5} {
-				a, err := bptt.NewAdaptive(&cell.Model{Cell: p.c, Head: p.head}, bptt.AdaptiveOptions{Delta: 0.1, K1: k1, KMin: K, KMax: K, ProbeEvery: 2, EstimateEvery: 3})
+				a, err := bptt.NewAdaptive(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, bptt.AdaptiveOptions{Delta: 0.1, K1: k1, KMin: K, KMax: K, ProbeEvery: 2, EstimateEvery: 3})
 				if err != nil {
 					t.Fatal(err)
 				}
-				tr, err := bptt.NewTruncated(&cell.Model{Cell: p.c, Head: p.head}, bptt.TruncatedOptions{K1: k1, K2: K + k1 - 1})
+				tr, err := bptt.NewTruncated(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, bptt.TruncatedOptions{K1: k1, K2: K + k1 - 1})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -106,7 +106,7 @@ func TestAdaptiveLinearWindow(t *testing.T) {
 			c, head, x, y, closedForm := linearStream(t, beta, 12, 9)
 			for _, delta := range []float64{0.5, 0.1, 0.01} {
 				const tau = 3
-				a, err := bptt.NewAdaptive(&cell.Model{Cell: c, Head: head}, bptt.AdaptiveOptions{Delta: delta, K1: 4, KMax: 150, Tau: new(tau), ProbeEvery: 7, EstimateEvery: 100, Jacobian: jac, Seed: 1})
+				a, err := bptt.NewAdaptive(&cell.Model{Layers: []cell.Cell{c}, Head: head}, bptt.AdaptiveOptions{Delta: delta, K1: 4, KMax: 150, Tau: new(tau), ProbeEvery: 7, EstimateEvery: 100, Jacobian: jac, Seed: 1})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -114,7 +114,7 @@ func TestAdaptiveLinearWindow(t *testing.T) {
 					t.Fatal(err)
 				}
 				for range 1500 {
-					if _, err := a.Step(x, y); err != nil {
+					if _, err := a.Step(x, cell.Values(y)); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -141,7 +141,7 @@ func TestAdaptiveWindowGrowsAsDeltaShrinks(t *testing.T) {
 		prev, first := 0, 0
 		deltas := []float64{0.9, 0.5, 0.1, 0.01, 0.001}
 		for i, delta := range deltas {
-			a, err := bptt.NewAdaptive(&cell.Model{Cell: p.c, Head: p.head}, bptt.AdaptiveOptions{Delta: delta, KMax: 60, ProbeEvery: 3, EstimateEvery: 50, Jacobian: jac})
+			a, err := bptt.NewAdaptive(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, bptt.AdaptiveOptions{Delta: delta, KMax: 60, ProbeEvery: 3, EstimateEvery: 50, Jacobian: jac})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -169,7 +169,7 @@ func TestAdaptiveZeroAlloc(t *testing.T) {
 	for _, cfg := range testConfigs {
 		for _, jac := range []bool{false, true} {
 			p := newProblem(t, cfg, 40, 2)
-			a, err := bptt.NewAdaptive(&cell.Model{Cell: p.c, Head: p.head}, bptt.AdaptiveOptions{Delta: 0.1, K1: 2, KMax: 12, ProbeEvery: 2, EstimateEvery: 5, Jacobian: jac})
+			a, err := bptt.NewAdaptive(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, bptt.AdaptiveOptions{Delta: 0.1, K1: 2, KMax: 12, ProbeEvery: 2, EstimateEvery: 5, Jacobian: jac})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -197,15 +197,15 @@ func TestAdaptiveBadConfig(t *testing.T) {
 		{Delta: 0.1, ProbeEvery: -2},
 		{Delta: 0.1, KMax: 1 << 20},
 	} {
-		if _, err := bptt.NewAdaptive(&cell.Model{Cell: p.c, Head: p.head}, cfg); err == nil {
+		if _, err := bptt.NewAdaptive(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, cfg); err == nil {
 			t.Errorf("%+v: no error", cfg)
 		}
 	}
-	a, err := bptt.NewAdaptive(&cell.Model{Cell: p.c, Head: p.head}, bptt.AdaptiveOptions{Delta: 0.1, KMax: 5})
+	a, err := bptt.NewAdaptive(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, bptt.AdaptiveOptions{Delta: 0.1, KMax: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Step(make([]float32, testI+1), nil); err == nil {
+	if _, err := a.Step(make([]float32, testI+1), cell.Target{}); err == nil {
 		t.Error("wrong input size: no error")
 	}
 	if err := a.Reset(make([]float32, 2)); err == nil {
@@ -222,10 +222,11 @@ func TestAdaptiveProbesMatchDiagnose(t *testing.T) {
 		for i := range p.ys {
 			if p.ys[i] == nil {
 				p.ys[i] = make([]float32, testO)
+				p.targets[i] = cell.Values(p.ys[i])
 			}
 		}
 		const K, tau, delta = 12, 2, 0.2
-		a, err := bptt.NewAdaptive(&cell.Model{Cell: p.c, Head: p.head}, bptt.AdaptiveOptions{Delta: delta, K1: 5, KMax: K, Tau: new(tau), ProbeEvery: 1, EstimateEvery: len(p.xs)})
+		a, err := bptt.NewAdaptive(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, bptt.AdaptiveOptions{Delta: delta, K1: 5, KMax: K, Tau: new(tau), ProbeEvery: 1, EstimateEvery: len(p.xs)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -235,7 +236,7 @@ func TestAdaptiveProbesMatchDiagnose(t *testing.T) {
 			seq.Inputs = append(seq.Inputs, p.xs[i]...)
 			seq.Targets = append(seq.Targets, p.ys[i]...)
 		}
-		r, err := diagnose.Run(&cell.Model{Cell: p.c, Head: p.head}, seq, diagnose.Options{MaxLag: K, Tau: new(tau), Delta: delta})
+		r, err := diagnose.Run(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, seq, diagnose.Options{MaxLag: K, Tau: new(tau), Delta: delta})
 		if err != nil {
 			t.Fatal(err)
 		}

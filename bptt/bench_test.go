@@ -44,7 +44,7 @@ func benchProblem(b *testing.B, kind cell.Kind, n, steps int) *problem {
 		for i := range y {
 			y[i] = float32(rng.NormFloat64())
 		}
-		p.xs, p.ys = append(p.xs, x), append(p.ys, y)
+		p.xs, p.ys, p.targets = append(p.xs, x), append(p.ys, y), append(p.targets, cell.Values(y))
 	}
 	return p
 }
@@ -71,7 +71,7 @@ func BenchmarkBPTT(b *testing.B) {
 }
 
 func benchAlgo(b *testing.B, algo string, p *problem) {
-	full, err := bptt.NewFull(&cell.Model{Cell: p.c, Head: p.head}, bptt.FullOptions{})
+	full, err := bptt.NewFull(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, bptt.FullOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -86,13 +86,13 @@ func benchAlgo(b *testing.B, algo string, p *problem) {
 		b.ReportMetric(float64(full.Bytes()), "state-bytes")
 	case "checkpoint":
 		p.stream(b, full) // size the slab to set the budget
-		a, err := bptt.NewCheckpointed(&cell.Model{Cell: p.c, Head: p.head}, bptt.CheckpointedOptions{Budget: full.Bytes() / checkpointShare, Steps: len(p.xs)})
+		a, err := bptt.NewCheckpointed(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, bptt.CheckpointedOptions{Budget: full.Bytes() / checkpointShare, Steps: len(p.xs)})
 		if err != nil {
 			b.Fatal(err)
 		}
 		cpu := threadCPU()
 		for b.Loop() {
-			if _, err := a.RunSequence(p.s0, p.xs, p.ys); err != nil {
+			if _, err := a.RunSequence(p.s0, p.xs, p.targets); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -102,7 +102,7 @@ func benchAlgo(b *testing.B, algo string, p *problem) {
 		b.ReportMetric(float64(a.Chunk()), "chunk")
 		b.ReportMetric(float64(a.Recomputations())/float64(len(p.xs)), "recomputed/step")
 	case "tbptt":
-		a, err := bptt.NewTruncated(&cell.Model{Cell: p.c, Head: p.head}, bptt.TruncatedOptions{K1: benchK1, K2: benchK2})
+		a, err := bptt.NewTruncated(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, bptt.TruncatedOptions{K1: benchK1, K2: benchK2})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -131,12 +131,12 @@ func BenchmarkCheckpointRatio(b *testing.B) {
 			const steps = 1000
 			b.Run(fmt.Sprintf("cell=%v/n=%d/T=%d", kind, n, steps), func(b *testing.B) {
 				p := benchProblem(b, kind, n, steps)
-				full, err := bptt.NewFull(&cell.Model{Cell: p.c, Head: p.head}, bptt.FullOptions{})
+				full, err := bptt.NewFull(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, bptt.FullOptions{})
 				if err != nil {
 					b.Fatal(err)
 				}
 				p.stream(b, full)
-				ck, err := bptt.NewCheckpointed(&cell.Model{Cell: p.c, Head: p.head}, bptt.CheckpointedOptions{Budget: full.Bytes() / checkpointShare, Steps: steps})
+				ck, err := bptt.NewCheckpointed(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, bptt.CheckpointedOptions{Budget: full.Bytes() / checkpointShare, Steps: steps})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -147,7 +147,7 @@ func BenchmarkCheckpointRatio(b *testing.B) {
 					t0, c0 := time.Now(), threadCPU()
 					p.stream(b, full)
 					t1, c1 := time.Now(), threadCPU()
-					ck.RunSequence(p.s0, p.xs, p.ys)
+					ck.RunSequence(p.s0, p.xs, p.targets)
 					wall = append(wall, float64(time.Since(t1))/float64(t1.Sub(t0)))
 					cpu = append(cpu, float64(threadCPU()-c1)/float64(c1-c0))
 				}

@@ -3,25 +3,28 @@
 // (Checkpointed), truncated BPTT(k1, k2) on unbounded streams (Truncated), and truncated
 // BPTT whose window adapts to a tolerated gradient bias (Adaptive).
 //
-// All of them run the same backward step. For a sequence of T steps with
+// All of them run the same backward step. For a sequence of T steps of a model (a stack of
+// layers whose joint state is s_t, read by a linear head through the top layer's h_t) with
 //
-//	s_t = F(s_{t-1}, x_t; θ),  ŷ_t = W·h_t + b,  L = Σ_t ℓ_t,  ℓ_t = ½‖ŷ_t − y_t‖²   (1)
+//	s_t = F(s_{t-1}, x_t; θ),  ŷ_t = W·h_t + b,  L = Σ_t ℓ_t(ŷ_t, y_t)                 (1)
 //
-// the forward pass records caches, and the backward pass runs the adjoint recursion
-// downwards from δ = 0 after the last step:
+// (ℓ_t the squared error ½‖ŷ_t − y_t‖² or the softmax cross-entropy −log softmax(ŷ_t)[c_t],
+// as the step's cell.Target says), the forward pass records caches, and the backward pass
+// runs the adjoint recursion downwards from δ = 0 after the last step:
 //
-//	δ_t  ← δ_t + (∂h_t/∂s_t)ᵀ·Wᵀ·(ŷ_t − y_t)          (the loss of step t)      (2)
-//	∂L/∂W += (ŷ_t − y_t)·h_tᵀ,  ∂L/∂b += ŷ_t − y_t                                (3)
+//	δ_t  ← δ_t + (∂h_t/∂s_t)ᵀ·Wᵀ·∂ℓ_t/∂ŷ_t              (the loss of step t)      (2)
+//	∂L/∂W += ∂ℓ_t/∂ŷ_t·h_tᵀ,  ∂L/∂b += ∂ℓ_t/∂ŷ_t                                 (3)
 //	∂L/∂θ += δ_tᵀ·∂s_t/∂θ|_{s_{t-1}},  δ_{t-1} = J_tᵀ·δ_t,  J_t = ∂s_t/∂s_{t-1}   (4)
 //
-// ((4) is the cell's Backward). The types' documentation refers to these equations by
-// number.
+// ((4) is the model's Backward: every layer's VJP, top down, each passing the adjoint of
+// its input to the layer below within the step). The types' documentation refers to these
+// equations by number.
 //
 // Every algorithm has the streaming shape shared with package rtrl (the interface
 // algo.Algorithm): Reset starts a sequence, Step feeds (x_t, y_t) and returns the step's
-// loss ℓ_t = ½‖W·h_t + b − y_t‖², Finish ends the sequence, the gradients accumulate until
-// ZeroGrad, and Close ends the algorithm's life (after it, every method that steps
-// returns cell.ErrClosed). Gradients use the flat layouts of cell.Cell.Params and
+// loss ℓ_t, Finish ends the sequence, the gradients accumulate until ZeroGrad, and Close
+// ends the algorithm's life (after it, every method that steps returns cell.ErrClosed).
+// Gradients use the flat layouts of cell.Model.ParamOffset (every layer's parameters) and
 // cell.Readout.Params. Every constructor takes the model the algorithm differentiates and
 // an options struct whose zero value is the algorithm's default configuration. Buffers are
 // allocated at construction or grown on first use and then reused, so a steady-state Step
@@ -41,38 +44,36 @@ import (
 
 // base is what every algorithm here holds besides its caches: the model, the running
 // state, the adjoint δ = ∂L/∂s_t of the backward sweep, readout scratch and the gradients.
+// States and adjoints are the model's joint state (every layer's, bottom first).
 type base struct {
 	model              *cell.Model
 	closed             bool
-	cell               cell.Cell
 	head               *cell.Readout
-	hidden, out        int
+	out                int
 	state, s0          []float32
 	delta              []float32
+	top                int // where the top layer's h_t starts in the joint state
 	yhat               []float32
 	gradCell, gradHead []float32
-	// batch holds the weight-gradient factors of the backward steps not yet added to
-	// gradCell (see backStep); each algorithm sizes it (setBatch).
-	batch *cell.GradBatch
+	// batches hold, per layer, the weight-gradient factors of the backward steps not yet
+	// added to gradCell (see backStep); each algorithm sizes them (setBatch).
+	batches []*cell.GradBatch
 }
 
 func newBase(m *cell.Model) (base, error) {
-	if m == nil || m.Cell == nil || m.Head == nil {
-		return base{}, fmt.Errorf("bptt: nil model, cell or readout")
+	if err := m.Check(); err != nil {
+		return base{}, fmt.Errorf("bptt: %w", err)
 	}
-	c, head := m.Cell, m.Head
-	if head.HiddenSize() != c.HiddenSize() {
-		return base{}, fmt.Errorf("bptt: readout reads %d hidden units, the cell has %d", head.HiddenSize(), c.HiddenSize())
-	}
-	s := c.StateSize()
+	s := m.StateSize()
 	return base{
-		model: m, cell: c, head: head, hidden: c.HiddenSize(), out: head.OutSize(),
+		model: m, head: m.Head, out: m.OutSize(),
 		state:    make([]float32, s),
 		s0:       make([]float32, s),
 		delta:    make([]float32, s),
-		yhat:     make([]float32, head.OutSize()),
-		gradCell: make([]float32, c.NumParams()),
-		gradHead: make([]float32, head.NumParams()),
+		top:      m.StateOffset(m.NumLayers() - 1),
+		yhat:     make([]float32, m.OutSize()),
+		gradCell: make([]float32, m.NumParams()),
+		gradHead: make([]float32, m.Head.NumParams()),
 	}, nil
 }
 
@@ -94,13 +95,14 @@ func (b *base) errClosed() error {
 	return nil
 }
 
-// GradCell is the accumulated gradient of the cell's parameters, in its flat layout.
+// GradCell is the accumulated gradient of the model's cell parameters, every layer's, in
+// the flat layout of cell.Model.ParamOffset.
 func (b *base) GradCell() []float32 { return b.gradCell }
 
 // GradHead is the accumulated gradient of the readout's parameters.
 func (b *base) GradHead() []float32 { return b.gradHead }
 
-// State is the current state s_t, owned by the algorithm.
+// State is the current joint state s_t, owned by the algorithm.
 func (b *base) State() []float32 { return b.state }
 
 // ZeroGrad clears both gradients.
@@ -109,19 +111,32 @@ func (b *base) ZeroGrad() {
 	clear(b.gradHead)
 }
 
-// setBatch gives the algorithm a gradient batch of cols ≥ 1 columns.
+// setBatch gives the algorithm gradient batches of cols ≥ 1 columns, one per layer.
 func (b *base) setBatch(cols int) error {
-	batch, err := cell.NewGradBatch(b.cell, cols)
+	batches, err := b.model.NewGradBatches(cols)
 	if err != nil {
 		return fmt.Errorf("bptt: %w", err)
 	}
-	b.batch = batch
+	b.batches = batches
 	return nil
+}
+
+// defaultBatchCols is the columns full BPTT's batches take (cell.DefaultBatchCols of the
+// bottom layer, whose input is widest).
+func (b *base) defaultBatchCols() int { return cell.DefaultBatchCols(b.model.Layers[0].Layout()) }
+
+// batchBytes counts the gradient batches.
+func (b *base) batchBytes() int64 {
+	var n int64
+	for _, bb := range b.batches {
+		n += int64(bb.Bytes())
+	}
+	return n
 }
 
 // scratchBytes counts the vectors of base that are not gradients.
 func (b *base) scratchBytes() int64 {
-	return 4*int64(len(b.state)+len(b.s0)+len(b.delta)+len(b.yhat)) + int64(b.batch.Bytes())
+	return 4*int64(len(b.state)+len(b.s0)+len(b.delta)+len(b.yhat)) + b.batchBytes()
 }
 
 // setStart copies s0 (nil: zeros) into both the running state and b.s0.
@@ -133,7 +148,7 @@ func (b *base) setStart(s0 []float32) error {
 		clear(b.s0)
 	} else {
 		if len(s0) != len(b.s0) {
-			return fmt.Errorf("bptt: initial state has %d values, the %v cell's state has %d", len(s0), b.cell.Kind(), len(b.s0))
+			return fmt.Errorf("bptt: initial state has %d values, the model's state has %d (%d layers of %v)", len(s0), len(b.s0), b.model.NumLayers(), b.model.Kind())
 		}
 		copy(b.s0, s0)
 	}
@@ -142,39 +157,48 @@ func (b *base) setStart(s0 []float32) error {
 }
 
 // checkStep validates a step's input and target before anything is changed.
-func (b *base) checkStep(x, y []float32) error {
+func (b *base) checkStep(x []float32, y cell.Target) error {
 	if err := b.errClosed(); err != nil {
 		return err
 	}
-	if err := b.cell.CheckInput(x); err != nil {
+	if err := b.model.Layers[0].CheckInput(x); err != nil {
 		return fmt.Errorf("bptt: %w", err)
 	}
-	if y != nil && len(y) != b.out {
-		return fmt.Errorf("bptt: target has %d values, the readout has %d outputs", len(y), b.out)
+	if err := y.Check(b.out, 1); err != nil {
+		return fmt.Errorf("bptt: %w", err)
 	}
 	return nil
 }
 
-// readoutLoss computes ŷ_t = W·h_t + b for the state s_t and returns ℓ_t, leaving
-// ∂ℓ_t/∂ŷ_t = ŷ_t − y_t in dy (zero when y is nil). h_t is s_t[:H] (LSTM's s is [h; c]).
-func (b *base) readoutLoss(dy, s, y []float32) float32 {
-	b.head.Forward(b.yhat, s[:b.hidden])
-	return cell.SquaredError(dy, b.yhat, y)
+// topHidden is the top layer's h_t within the joint state s.
+func (b *base) topHidden(s []float32) []float32 { return s[b.top : b.top+b.model.HiddenSize()] }
+
+// readoutLoss computes ŷ_t = W·h_t + b for the top layer's h_t and returns ℓ_t and
+// whether the step has a target, leaving ∂ℓ_t/∂ŷ_t in dy (zero without a target).
+func (b *base) readoutLoss(dy, h []float32, y cell.Target) (float32, bool) {
+	b.head.Forward(b.yhat, h)
+	return y.Loss(dy, b.yhat)
+}
+
+// recordedTop is the top layer's h_t as the cache of step t+1 recorded it (its s_{t}).
+func (b *base) recordedTop(next *cell.StepCache) []float32 {
+	return next.Layer(b.model.NumLayers() - 1).Prev()[:b.model.HiddenSize()]
 }
 
 // backStep is one step of the backward sweep, shared by every algorithm so that they
 // perform the same floating-point operations in the same order. On entry δ = ∂L/∂s_t
 // from the steps after t; the loss ℓ_t (when the step has a target) adds Wᵀ·dy_t to
-// δ_h and dy_t·h_tᵀ to the readout gradient; then the cell's VJP turns δ into
-// ∂L/∂s_{t-1}, and ∂L/∂θ through step t goes to the gradient, its weight part by way of
-// the gradient batch, which endSweep empties. The batch's size does not change the
-// result (see cell.GradBatch), so algorithms with different batches agree bit for bit.
-func (b *base) backStep(k *cell.Cache, st, dy []float32, hasTarget bool) {
+// the top layer's δ_h and dy_t·h_tᵀ to the readout gradient; then the model's VJP turns
+// δ into ∂L/∂s_{t-1} (through every layer, top down), and ∂L/∂θ through step t goes to
+// the gradient, its weight part by way of the gradient batches, which endSweep empties.
+// The batches' size does not change the result (see cell.GradBatch), so algorithms with
+// different batches agree bit for bit.
+func (b *base) backStep(k *cell.StepCache, ht, dy []float32, hasTarget bool) {
 	if hasTarget {
-		b.head.Backward(b.delta[:b.hidden], b.gradHead, st[:b.hidden], dy)
+		b.head.Backward(b.topHidden(b.delta), b.gradHead, ht, dy)
 	}
-	b.cell.BackwardBatch(k, b.delta, nil, b.gradCell, b.batch, b.delta)
+	b.model.BackwardBatch(k, b.delta, b.gradCell, b.batches, b.delta)
 }
 
-// endSweep adds what the gradient batch still holds to the gradient.
-func (b *base) endSweep() { b.batch.Flush(b.gradCell) }
+// endSweep adds what the gradient batches still hold to the gradient.
+func (b *base) endSweep() { b.model.FlushGradBatches(b.batches, b.gradCell) }

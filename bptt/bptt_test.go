@@ -13,7 +13,7 @@ import (
 )
 
 func newFull(t testing.TB, p *problem) *bptt.Full {
-	a, err := bptt.NewFull(&cell.Model{Cell: p.c, Head: p.head}, bptt.FullOptions{})
+	a, err := bptt.NewFull(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, bptt.FullOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,11 +62,11 @@ func TestFullAccumulatesAndReusesItsSlab(t *testing.T) {
 
 // checkpointed runs the problem through Sequence and returns the algorithm and Σ ℓ_t.
 func checkpointed(t testing.TB, p *problem, slots, chunk int) (*bptt.Checkpointed, float32) {
-	a, err := bptt.NewCheckpointed(&cell.Model{Cell: p.c, Head: p.head}, bptt.CheckpointedOptions{Slots: slots, Chunk: chunk})
+	a, err := bptt.NewCheckpointed(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, bptt.CheckpointedOptions{Slots: slots, Chunk: chunk})
 	if err != nil {
 		t.Fatal(err)
 	}
-	loss, err := a.RunSequence(p.s0, p.xs, p.ys)
+	loss, err := a.RunSequence(p.s0, p.xs, p.targets)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestCheckpointedBitIdenticalToFull(t *testing.T) {
 				sameBits(t, name+" GradHead", a.GradHead(), full.GradHead())
 				sameBits(t, name+" State", a.State(), full.State())
 
-				s, err := bptt.NewCheckpointed(&cell.Model{Cell: p.c, Head: p.head}, bptt.CheckpointedOptions{Slots: slots, Chunk: chunk})
+				s, err := bptt.NewCheckpointed(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, bptt.CheckpointedOptions{Slots: slots, Chunk: chunk})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -133,12 +133,12 @@ func TestCheckpointedRecomputesTheMinimum(t *testing.T) {
 	head, _ := cell.NewReadout(testO, 1)
 	p.head = head
 	for s := 1; s <= maxS; s++ {
-		a, err := bptt.NewCheckpointed(&cell.Model{Cell: p.c, Head: p.head}, bptt.CheckpointedOptions{Slots: s})
+		a, err := bptt.NewCheckpointed(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, bptt.CheckpointedOptions{Slots: s})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for T := 1; T <= maxT; T++ {
-			if _, err := a.RunSequence(p.s0, p.xs[:T], p.ys[:T]); err != nil {
+			if _, err := a.RunSequence(p.s0, p.xs[:T], p.targets[:T]); err != nil {
 				t.Fatal(err)
 			}
 			if got := a.Recomputations(); got != opt[T][s] {
@@ -146,7 +146,7 @@ func TestCheckpointedRecomputesTheMinimum(t *testing.T) {
 			}
 		}
 		// The streaming form reruns every step once more.
-		q := &problem{cfg: p.cfg, c: p.c, head: p.head, s0: p.s0, xs: p.xs[:97], ys: p.ys[:97]}
+		q := &problem{cfg: p.cfg, c: p.c, head: p.head, s0: p.s0, xs: p.xs[:97], ys: p.ys[:97], targets: p.targets[:97]}
 		q.stream(t, a)
 		if got := a.Recomputations(); got != 97+opt[97][s] {
 			t.Errorf("stream T=97 s=%d: %d recomputed forward steps, want %d", s, got, 97+opt[97][s])
@@ -205,8 +205,8 @@ func TestCheckpointedRecomputesTheClosedForm(t *testing.T) {
 				r++
 			}
 			want := new(big.Int).Sub(big.NewInt(r*int64(T)), beta(int64(s)+1, r-1))
-			a, _ := bptt.NewCheckpointed(&cell.Model{Cell: p.c, Head: p.head}, bptt.CheckpointedOptions{Slots: s})
-			if _, err := a.RunSequence(p.s0, p.xs[:T], p.ys[:T]); err != nil {
+			a, _ := bptt.NewCheckpointed(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, bptt.CheckpointedOptions{Slots: s})
+			if _, err := a.RunSequence(p.s0, p.xs[:T], p.targets[:T]); err != nil {
 				t.Fatal(err)
 			}
 			if got := a.Recomputations(); int64(got) != want.Int64() {
@@ -222,12 +222,12 @@ func TestCheckpointedChunksRecomputeTheMinimum(t *testing.T) {
 	p.head, _ = cell.NewReadout(testO, 1)
 	for k := 2; k <= 6; k++ {
 		for s := 1; s <= 6; s++ {
-			a, err := bptt.NewCheckpointed(&cell.Model{Cell: p.c, Head: p.head}, bptt.CheckpointedOptions{Slots: s, Chunk: k})
+			a, err := bptt.NewCheckpointed(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, bptt.CheckpointedOptions{Slots: s, Chunk: k})
 			if err != nil {
 				t.Fatal(err)
 			}
 			for T := 1; T <= maxT; T++ {
-				if _, err := a.RunSequence(p.s0, p.xs[:T], p.ys[:T]); err != nil {
+				if _, err := a.RunSequence(p.s0, p.xs[:T], p.targets[:T]); err != nil {
 					t.Fatal(err)
 				}
 				if got, want := a.Recomputations(), optimalChunkAdvances(T, k, s); got != want {
@@ -245,11 +245,11 @@ func TestCheckpointedBytesBudget(t *testing.T) {
 	p.stream(t, full)
 	for _, share := range []int64{3, 5, 10, 20} {
 		budget := full.Bytes() / share
-		a, err := bptt.NewCheckpointed(&cell.Model{Cell: p.c, Head: p.head}, bptt.CheckpointedOptions{Budget: budget, Steps: T})
+		a, err := bptt.NewCheckpointed(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, bptt.CheckpointedOptions{Budget: budget, Steps: T})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := a.RunSequence(p.s0, p.xs, p.ys); err != nil {
+		if _, err := a.RunSequence(p.s0, p.xs, p.targets); err != nil {
 			t.Fatal(err)
 		}
 		if a.Bytes() > budget {
@@ -262,14 +262,14 @@ func TestCheckpointedBytesBudget(t *testing.T) {
 		// No other split of the budget recomputes less.
 		for k := 1; k <= T; k++ {
 			for s := 1; ; s++ {
-				b, err := bptt.NewCheckpointed(&cell.Model{Cell: p.c, Head: p.head}, bptt.CheckpointedOptions{Slots: s, Chunk: k})
+				b, err := bptt.NewCheckpointed(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, bptt.CheckpointedOptions{Slots: s, Chunk: k})
 				if err != nil {
 					t.Fatal(err)
 				}
 				if b.Bytes() > budget {
 					break
 				}
-				b.RunSequence(p.s0, p.xs, p.ys)
+				b.RunSequence(p.s0, p.xs, p.targets)
 				if b.Recomputations() < chosen {
 					t.Errorf("1/%d: chose s=%d K=%d with %d recomputations, but s=%d K=%d fits with %d", share, a.Slots(), a.Chunk(), chosen, s, k, b.Recomputations())
 				}
@@ -277,7 +277,7 @@ func TestCheckpointedBytesBudget(t *testing.T) {
 		}
 		a.ZeroGrad()
 	}
-	if _, err := bptt.NewCheckpointed(&cell.Model{Cell: p.c, Head: p.head}, bptt.CheckpointedOptions{Budget: 100, Steps: T}); err == nil || !strings.Contains(err.Error(), "budget of 100 bytes") {
+	if _, err := bptt.NewCheckpointed(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, bptt.CheckpointedOptions{Budget: 100, Steps: T}); err == nil || !strings.Contains(err.Error(), "budget of 100 bytes") {
 		t.Errorf("tiny budget: error %v", err)
 	}
 }
@@ -289,7 +289,7 @@ func TestTruncatedWithWholeWindowIsFull(t *testing.T) {
 		full := newFull(t, p)
 		wantLoss := p.stream(t, full)
 		for _, k := range [][2]int{{T, T}, {T + 5, T + 5}, {T, 40}} {
-			a, err := bptt.NewTruncated(&cell.Model{Cell: p.c, Head: p.head}, bptt.TruncatedOptions{K1: k[0], K2: k[1]})
+			a, err := bptt.NewTruncated(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, bptt.TruncatedOptions{K1: k[0], K2: k[1]})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -309,7 +309,7 @@ func TestTruncatedMatchesReference(t *testing.T) {
 		p := newProblem(t, cfg, T, 6)
 		r := p.ref()
 		for _, k := range [][2]int{{1, 1}, {1, 3}, {2, 2}, {2, 5}, {3, 4}, {4, 9}, {5, 5}} {
-			a, err := bptt.NewTruncated(&cell.Model{Cell: p.c, Head: p.head}, bptt.TruncatedOptions{K1: k[0], K2: k[1]})
+			a, err := bptt.NewTruncated(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, bptt.TruncatedOptions{K1: k[0], K2: k[1]})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -333,7 +333,7 @@ func TestTruncatedDiffersFromFull(t *testing.T) {
 	p := newProblem(t, testConfigs[3], 11, 7)
 	full := newFull(t, p)
 	p.stream(t, full)
-	a, _ := bptt.NewTruncated(&cell.Model{Cell: p.c, Head: p.head}, bptt.TruncatedOptions{K1: 2, K2: 3})
+	a, _ := bptt.NewTruncated(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, bptt.TruncatedOptions{K1: 2, K2: 3})
 	p.stream(t, a)
 	if slices.Equal(a.GradCell(), full.GradCell()) {
 		t.Error("BPTT(2, 3) gave the full gradient")
@@ -342,11 +342,11 @@ func TestTruncatedDiffersFromFull(t *testing.T) {
 
 func TestTruncatedMemoryIsBounded(t *testing.T) {
 	p := newProblem(t, testConfigs[4], 200, 8)
-	a, _ := bptt.NewTruncated(&cell.Model{Cell: p.c, Head: p.head}, bptt.TruncatedOptions{K1: 3, K2: 7})
+	a, _ := bptt.NewTruncated(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, bptt.TruncatedOptions{K1: 3, K2: 7})
 	a.Reset(p.s0)
 	var after7 int64
 	for i, x := range p.xs {
-		if _, err := a.Step(x, p.ys[i]); err != nil {
+		if _, err := a.Step(x, cell.Values(p.ys[i])); err != nil {
 			t.Fatal(err)
 		}
 		if i == 6 {
@@ -362,8 +362,8 @@ func TestSteadyStateAllocatesNothing(t *testing.T) {
 	for _, cfg := range testConfigs {
 		p := newProblem(t, cfg, 20, 9)
 		full := newFull(t, p)
-		ck, _ := bptt.NewCheckpointed(&cell.Model{Cell: p.c, Head: p.head}, bptt.CheckpointedOptions{Slots: 4})
-		tr, _ := bptt.NewTruncated(&cell.Model{Cell: p.c, Head: p.head}, bptt.TruncatedOptions{K1: 3, K2: 5})
+		ck, _ := bptt.NewCheckpointed(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, bptt.CheckpointedOptions{Slots: 4})
+		tr, _ := bptt.NewTruncated(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, bptt.TruncatedOptions{K1: 3, K2: 5})
 		for name, a := range map[string]algo.Algorithm{"full": full, "checkpoint": ck, "tbptt": tr} {
 			p.stream(t, a) // size every buffer
 			if n := testing.AllocsPerRun(20, func() { p.stream(t, a) }); n != 0 {
@@ -372,7 +372,7 @@ func TestSteadyStateAllocatesNothing(t *testing.T) {
 			a.Reset(p.s0)
 			i := 0
 			if n := testing.AllocsPerRun(100, func() {
-				a.Step(p.xs[i%20], p.ys[i%20])
+				a.Step(p.xs[i%20], cell.Values(p.ys[i%20]))
 				i++
 				if i%20 == 0 {
 					a.Finish()
@@ -381,8 +381,8 @@ func TestSteadyStateAllocatesNothing(t *testing.T) {
 				t.Errorf("%s %s: %v allocations per Step", configName(cfg), name, n)
 			}
 		}
-		ck.RunSequence(p.s0, p.xs, p.ys)
-		if n := testing.AllocsPerRun(20, func() { ck.RunSequence(p.s0, p.xs, p.ys) }); n != 0 {
+		ck.RunSequence(p.s0, p.xs, p.targets)
+		if n := testing.AllocsPerRun(20, func() { ck.RunSequence(p.s0, p.xs, p.targets) }); n != 0 {
 			t.Errorf("%s Sequence: %v allocations", configName(cfg), n)
 		}
 	}
@@ -390,41 +390,41 @@ func TestSteadyStateAllocatesNothing(t *testing.T) {
 
 func TestBadInput(t *testing.T) {
 	p := newProblem(t, testConfigs[4], 3, 10)
-	if _, err := bptt.NewTruncated(&cell.Model{Cell: p.c, Head: p.head}, bptt.TruncatedOptions{K1: 0, K2: 3}); err == nil || !strings.Contains(err.Error(), "k1 ≥ 1") {
+	if _, err := bptt.NewTruncated(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, bptt.TruncatedOptions{K1: 0, K2: 3}); err == nil || !strings.Contains(err.Error(), "k1 ≥ 1") {
 		t.Errorf("k1=0: %v", err)
 	}
-	if _, err := bptt.NewTruncated(&cell.Model{Cell: p.c, Head: p.head}, bptt.TruncatedOptions{K1: 4, K2: 3}); err == nil || !strings.Contains(err.Error(), "k2 ≥ k1") {
+	if _, err := bptt.NewTruncated(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, bptt.TruncatedOptions{K1: 4, K2: 3}); err == nil || !strings.Contains(err.Error(), "k2 ≥ k1") {
 		t.Errorf("k2<k1: %v", err)
 	}
-	if _, err := bptt.NewCheckpointed(&cell.Model{Cell: p.c, Head: p.head}, bptt.CheckpointedOptions{Slots: 0}); err == nil || !strings.Contains(err.Error(), "slots 0") {
+	if _, err := bptt.NewCheckpointed(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, bptt.CheckpointedOptions{Slots: 0}); err == nil || !strings.Contains(err.Error(), "slots 0") {
 		t.Errorf("0 slots: %v", err)
 	}
-	if _, err := bptt.NewCheckpointed(&cell.Model{Cell: p.c, Head: p.head}, bptt.CheckpointedOptions{Slots: 2, Chunk: -1}); err == nil || !strings.Contains(err.Error(), "chunk of -1 steps") {
+	if _, err := bptt.NewCheckpointed(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, bptt.CheckpointedOptions{Slots: 2, Chunk: -1}); err == nil || !strings.Contains(err.Error(), "chunk of -1 steps") {
 		t.Errorf("0 chunk: %v", err)
 	}
 	wrongHead, _ := cell.NewReadout(testO, testH+1)
-	if _, err := bptt.NewFull(&cell.Model{Cell: p.c, Head: wrongHead}, bptt.FullOptions{}); err == nil || !strings.Contains(err.Error(), "readout reads 6 hidden units") {
+	if _, err := bptt.NewFull(&cell.Model{Layers: []cell.Cell{p.c}, Head: wrongHead}, bptt.FullOptions{}); err == nil || !strings.Contains(err.Error(), "readout reads 6 hidden units") {
 		t.Errorf("mismatched head: %v", err)
 	}
 	full := newFull(t, p)
-	ck, _ := bptt.NewCheckpointed(&cell.Model{Cell: p.c, Head: p.head}, bptt.CheckpointedOptions{Slots: 2})
-	tr, _ := bptt.NewTruncated(&cell.Model{Cell: p.c, Head: p.head}, bptt.TruncatedOptions{K1: 1, K2: 2})
+	ck, _ := bptt.NewCheckpointed(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, bptt.CheckpointedOptions{Slots: 2})
+	tr, _ := bptt.NewTruncated(&cell.Model{Layers: []cell.Cell{p.c}, Head: p.head}, bptt.TruncatedOptions{K1: 1, K2: 2})
 	for name, a := range map[string]algo.Algorithm{"full": full, "checkpoint": ck, "tbptt": tr} {
 		if err := a.Reset(make([]float32, 3)); err == nil || !strings.Contains(err.Error(), "initial state has 3 values") {
 			t.Errorf("%s: short s0: %v", name, err)
 		}
 		a.Reset(nil)
-		if _, err := a.Step(make([]float32, testI+1), nil); err == nil || !strings.Contains(err.Error(), "input has 4 values") {
+		if _, err := a.Step(make([]float32, testI+1), cell.Target{}); err == nil || !strings.Contains(err.Error(), "input has 4 values") {
 			t.Errorf("%s: long x: %v", name, err)
 		}
-		if _, err := a.Step(make([]float32, testI), make([]float32, 1)); err == nil || !strings.Contains(err.Error(), "target has 1 values") {
+		if _, err := a.Step(make([]float32, testI), cell.Values(make([]float32, 1))); err == nil || !strings.Contains(err.Error(), "target has 1 values") {
 			t.Errorf("%s: short y: %v", name, err)
 		}
 		if slices.ContainsFunc(a.State(), func(v float32) bool { return v != 0 }) {
 			t.Errorf("%s: a rejected step changed the state", name)
 		}
 	}
-	if _, err := ck.RunSequence(nil, p.xs, p.ys[:2]); err == nil || !strings.Contains(err.Error(), "2 targets for 3 inputs") {
+	if _, err := ck.RunSequence(nil, p.xs, p.targets[:2]); err == nil || !strings.Contains(err.Error(), "2 targets for 3 inputs") {
 		t.Errorf("Sequence with short ys: %v", err)
 	}
 	xs := slices.Clone(p.xs)

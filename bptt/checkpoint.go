@@ -2,6 +2,7 @@ package bptt
 
 import (
 	"fmt"
+	"unsafe"
 
 	"github.com/chronograd/chronograd/cell"
 )
@@ -62,23 +63,25 @@ type Checkpointed struct {
 	base
 	slots       int
 	checkpoints []float32     // slots × S
-	caches      []*cell.Cache // K: one chunk's caches
+	caches      []*cell.StepCache // K: one chunk's caches
 	cur         []float32     // the state being advanced
 	dy          []float32
 
 	// the sequence being reversed
-	xs, ys     [][]float32
+	xs         [][]float32
+	ys         []cell.Target
 	chunks     int     // ⌈T/K⌉
 	frontier   int     // steps whose loss has been computed
 	loss       float64 // Σ ℓ_t of the first visits
 	forwards   int     // cell forward steps of the current sweep
 	recomputed int     // forward steps of the last sequence beyond one per step
 
-	// streaming tape
+	// streaming tape: x_t, then y_t as values or a class (tapeKind says which, or none)
 	tapeX, tapeY []float32
-	tapeHas      []bool
+	tapeC        []int32
+	tapeKind     []uint8
 	tapeXs       [][]float32
-	tapeYs       [][]float32
+	tapeYs       []cell.Target
 	steps        int
 }
 
@@ -122,15 +125,15 @@ func newCheckpointed(m *cell.Model, slots, chunk int) (*Checkpointed, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, head := b.cell, b.head
+	head := b.head
 	if slots < 1 {
 		return nil, fmt.Errorf("bptt: checkpoint slots %d must be at least 1", slots)
 	}
 	if chunk < 1 {
 		return nil, fmt.Errorf("bptt: checkpoint chunk of %d steps must be at least 1", chunk)
 	}
-	s := c.StateSize()
-	cacheFloats := c.NewCache().Bytes() / 4
+	s := m.StateSize()
+	cacheFloats := m.NewStepCache().Bytes() / 4
 	if int64(slots)*int64(s)+int64(chunk)*int64(cacheFloats) > 1<<30 {
 		return nil, fmt.Errorf("bptt: %d checkpoint slots of %d floats and %d caches of %d are too many", slots, s, chunk, cacheFloats)
 	}
@@ -138,14 +141,14 @@ func newCheckpointed(m *cell.Model, slots, chunk int) (*Checkpointed, error) {
 		base:        b,
 		slots:       slots,
 		checkpoints: make([]float32, slots*s),
-		caches:      make([]*cell.Cache, chunk),
+		caches:      make([]*cell.StepCache, chunk),
 		cur:         make([]float32, s),
 		dy:          make([]float32, head.OutSize()),
 	}
 	for i := range ck.caches {
-		ck.caches[i] = c.NewCache()
+		ck.caches[i] = m.NewStepCache()
 	}
-	if err := ck.setBatch(checkpointBatchCols(c, chunk)); err != nil {
+	if err := ck.setBatch(checkpointBatchCols(m, chunk)); err != nil {
 		return nil, err
 	}
 	return ck, nil
@@ -159,20 +162,22 @@ func newCheckpointedBytes(m *cell.Model, budget int64, steps int) (*Checkpointed
 	if err != nil {
 		return nil, err
 	}
-	c := m.Cell
 	if steps < 1 {
 		return nil, fmt.Errorf("bptt: sequence length %d must be at least 1", steps)
 	}
-	slotBytes := 4 * int64(c.StateSize())
+	slotBytes := 4 * int64(m.StateSize())
 	cacheBytes := int64(probe.caches[0].Bytes())
-	colBytes := int64(probe.batch.ColBytes()) // the probe's batch has one column
+	var colBytes int64 // the probe's batches have one column each
+	for _, b := range probe.batches {
+		colBytes += int64(b.ColBytes())
+	}
 	fixed := probe.Bytes() - slotBytes - cacheBytes - colBytes
 	if budget < fixed+slotBytes+cacheBytes+colBytes {
 		return nil, fmt.Errorf("bptt: a budget of %d bytes is below the %d bytes checkpointed BPTT needs for one state slot and one cache", budget, fixed+slotBytes+cacheBytes+colBytes)
 	}
 	bestSlots, bestChunk, bestCost := 0, 0, int64(-1)
 	for chunk := int64(1); chunk <= int64(steps); chunk++ {
-		cols := int64(checkpointBatchCols(c, int(chunk)))
+		cols := int64(checkpointBatchCols(m, int(chunk)))
 		slots := (budget - fixed - chunk*cacheBytes - cols*colBytes) / slotBytes
 		if slots < 1 {
 			break
@@ -190,8 +195,8 @@ func newCheckpointedBytes(m *cell.Model, budget int64, steps int) (*Checkpointed
 // cell's default. A column costs about as much memory as a cache, so a budget split
 // between slots and caches pays for the batch in proportion; the result does not depend
 // on the batch's size (see backStep), so it stays bit-identical to full BPTT's.
-func checkpointBatchCols(c cell.Cell, chunk int) int {
-	return min(cell.DefaultBatchCols(c.Layout()), chunk)
+func checkpointBatchCols(m *cell.Model, chunk int) int {
+	return min(cell.DefaultBatchCols(m.Layers[0].Layout()), chunk)
 }
 
 // advances is C(l, s) of (6).
@@ -216,8 +221,8 @@ func (c *Checkpointed) Recomputations() int { return c.recomputed }
 // Bytes counts the slots, the caches, the scratch vectors and the streaming tape.
 func (c *Checkpointed) Bytes() int64 {
 	n := 4*int64(len(c.checkpoints)+len(c.cur)+len(c.dy)) + int64(len(c.caches))*int64(c.caches[0].Bytes()) + c.scratchBytes()
-	n += 4*int64(cap(c.tapeX)+cap(c.tapeY)) + int64(cap(c.tapeHas))
-	return n + 24*int64(cap(c.tapeXs)+cap(c.tapeYs)) // slice headers
+	n += 4*int64(cap(c.tapeX)+cap(c.tapeY)+cap(c.tapeC)) + int64(cap(c.tapeKind))
+	return n + int64(24*cap(c.tapeXs)+targetBytes*cap(c.tapeYs)) // slice headers and targets
 }
 
 // Online is false: checkpointed BPTT's gradient comes at Finish.
@@ -232,25 +237,40 @@ func (c *Checkpointed) Reset(s0 []float32) error {
 	return nil
 }
 
+// The kinds of target a tape step holds.
+const (
+	tapeNone uint8 = iota
+	tapeValues
+	tapeClass
+)
+
 // Step computes s_t and ℓ_t and copies x_t and y_t to the tape for Finish.
-func (c *Checkpointed) Step(x, y []float32) (float32, error) {
+func (c *Checkpointed) Step(x []float32, y cell.Target) (float32, error) {
 	if err := c.checkStep(x, y); err != nil {
 		return 0, err
 	}
 	if c.steps == 0 {
 		copy(c.s0, c.state) // a sequence after Finish starts from the state reached
-		c.tapeX, c.tapeY, c.tapeHas = c.tapeX[:0], c.tapeY[:0], c.tapeHas[:0]
+		c.tapeX, c.tapeY, c.tapeC, c.tapeKind = c.tapeX[:0], c.tapeY[:0], c.tapeC[:0], c.tapeKind[:0]
 	}
 	c.tapeX = append(c.tapeX, x...)
-	if y != nil {
-		c.tapeY = append(c.tapeY, y...)
-	} else {
+	kind, class := tapeNone, int32(0)
+	switch {
+	case y.Values != nil:
+		kind = tapeValues
+		c.tapeY = append(c.tapeY, y.Values...)
+	case y.Classes != nil:
+		kind, class = tapeClass, y.Classes[0]
+	}
+	if kind != tapeValues {
 		c.tapeY = append(c.tapeY, c.dy...) // placeholder; never read
 	}
-	c.tapeHas = append(c.tapeHas, y != nil)
-	c.cell.Forward(c.caches[0], c.state, c.state, x)
+	c.tapeC = append(c.tapeC, class)
+	c.tapeKind = append(c.tapeKind, kind)
+	c.model.Forward(c.caches[0], c.state, c.state, x)
 	c.steps++
-	return c.readoutLoss(c.dy, c.state, y), nil
+	loss, _ := c.readoutLoss(c.dy, c.topHidden(c.state), y)
+	return loss, nil
 }
 
 // Finish reverses the streamed sequence from s_0 by the schedule of (5)–(7).
@@ -262,13 +282,16 @@ func (c *Checkpointed) Finish() error {
 	if t == 0 {
 		return nil
 	}
-	in, out := c.cell.InputSize(), c.out
+	in, out := c.model.InputSize(), c.out
 	c.tapeXs, c.tapeYs = c.tapeXs[:0], c.tapeYs[:0]
 	for i := range t {
 		c.tapeXs = append(c.tapeXs, c.tapeX[i*in:(i+1)*in])
-		var y []float32
-		if c.tapeHas[i] {
-			y = c.tapeY[i*out : (i+1)*out]
+		var y cell.Target
+		switch c.tapeKind[i] {
+		case tapeValues:
+			y = cell.Values(c.tapeY[i*out : (i+1)*out])
+		case tapeClass:
+			y = cell.Classes(c.tapeC[i : i+1]...)
 		}
 		c.tapeYs = append(c.tapeYs, y)
 	}
@@ -281,10 +304,10 @@ func (c *Checkpointed) Finish() error {
 }
 
 // RunSequence runs forward and backward over a whole sequence held by the caller (xs[t] is
-// x_{t+1}; ys may be nil, and ys[t] nil is a step without a target), starting from s0
-// (nil: zeros), adds the gradient to GradCell and GradHead, leaves s_T in State and
-// returns Σ_t ℓ_t. It holds only the slots: see the type's comment.
-func (c *Checkpointed) RunSequence(s0 []float32, xs, ys [][]float32) (float32, error) {
+// x_{t+1}; ys may be nil, and ys[t] the zero Target is a step without a target), starting
+// from s0 (nil: zeros), adds the gradient to GradCell and GradHead, leaves s_T in State
+// and returns Σ_t ℓ_t. It holds only the slots: see the type's comment.
+func (c *Checkpointed) RunSequence(s0 []float32, xs [][]float32, ys []cell.Target) (float32, error) {
 	if err := c.errClosed(); err != nil {
 		return 0, err
 	}
@@ -292,7 +315,7 @@ func (c *Checkpointed) RunSequence(s0 []float32, xs, ys [][]float32) (float32, e
 		return 0, fmt.Errorf("bptt: %d targets for %d inputs", len(ys), len(xs))
 	}
 	for t, x := range xs {
-		var y []float32
+		var y cell.Target
 		if ys != nil {
 			y = ys[t]
 		}
@@ -316,7 +339,7 @@ func (c *Checkpointed) RunSequence(s0 []float32, xs, ys [][]float32) (float32, e
 }
 
 // sweep reverses the sequence xs from c.s0; losses of steps ≤ done are already counted.
-func (c *Checkpointed) sweep(xs, ys [][]float32, done int) {
+func (c *Checkpointed) sweep(xs [][]float32, ys []cell.Target, done int) {
 	c.xs, c.ys = xs, ys
 	c.frontier, c.loss = done, 0
 	copy(c.checkpoints[:len(c.s0)], c.s0)
@@ -359,17 +382,21 @@ func (c *Checkpointed) slot(k int) []float32 {
 
 func (c *Checkpointed) restore(k int) { copy(c.cur, c.slot(k)) }
 
-func (c *Checkpointed) target(t int) []float32 {
+func (c *Checkpointed) target(t int) cell.Target {
 	if c.ys == nil {
-		return nil
+		return cell.Target{}
 	}
 	return c.ys[t-1]
 }
 
+// targetBytes is the size of a cell.Target (two slice headers).
+const targetBytes = int(unsafe.Sizeof(cell.Target{}))
+
 // firstVisit computes ℓ_t the first time step t's state s_t is reached.
 func (c *Checkpointed) firstVisit(t int, st []float32) {
 	if t > c.frontier {
-		c.loss += float64(c.readoutLoss(c.dy, st, c.target(t)))
+		l, _ := c.readoutLoss(c.dy, c.topHidden(st), c.target(t))
+		c.loss += float64(l)
 		c.frontier = t
 		if t == len(c.xs) {
 			copy(c.state, st)
@@ -393,13 +420,13 @@ func (c *Checkpointed) forward(from, to int) {
 	caches := c.caches[:to-from]
 	project := len(caches) >= projectMin
 	if project {
-		c.cell.ProjectInputs(caches, c.xs[from:to])
+		c.model.ProjectInputs(caches, c.xs[from:to])
 	}
 	for t := from + 1; t <= to; t++ {
 		if project {
-			c.cell.ForwardProjected(caches[t-from-1], c.cur, c.cur)
+			c.model.ForwardProjected(caches[t-from-1], c.cur, c.cur)
 		} else {
-			c.cell.Forward(caches[t-from-1], c.cur, c.cur, c.xs[t-1])
+			c.model.Forward(caches[t-from-1], c.cur, c.cur, c.xs[t-1])
 		}
 		c.forwards++
 		c.firstVisit(t, c.cur)
@@ -415,13 +442,12 @@ const projectMin = 4
 func (c *Checkpointed) reverseChunk(from, to int) {
 	c.forward(from, to)
 	for t := to; t > from; t-- {
-		st := c.cur // s_t: the chunk's last state, or the next step's recorded s_t
+		ht := c.topHidden(c.cur) // h_t: the chunk's last state's, or the next step's recorded one
 		if t < to {
-			st = c.caches[t-from].Prev()
+			ht = c.recordedTop(c.caches[t-from])
 		}
-		y := c.target(t)
-		c.readoutLoss(c.dy, st, y)
-		c.backStep(c.caches[t-from-1], st, c.dy, y != nil)
+		_, has := c.readoutLoss(c.dy, ht, c.target(t))
+		c.backStep(c.caches[t-from-1], ht, c.dy, has)
 	}
 }
 

@@ -14,12 +14,13 @@ import (
 func Example() {
 	m, _ := cell.NewModel(cell.Config{Kind: cell.GRU, Hidden: 8, Input: 3}, 2)
 	rng := rand.New(rand.NewPCG(1, 2))
-	cell.InitDefault(m.Cell, rng)
+	cell.InitDefault(m.Layers[0], rng)
 	m.Head.InitDefault(rng)
-	var xs, ys [][]float32
+	var xs [][]float32
+	var ys []cell.Target
 	for range 100 {
 		xs = append(xs, []float32{float32(rng.NormFloat64()), float32(rng.NormFloat64()), 1})
-		ys = append(ys, []float32{float32(rng.NormFloat64()), 0})
+		ys = append(ys, cell.Values([]float32{float32(rng.NormFloat64()), 0}))
 	}
 
 	full, _ := bptt.NewFull(m, bptt.FullOptions{})

@@ -9,7 +9,7 @@ import "github.com/chronograd/chronograd/cell"
 // caches, grown on demand and reused by later sequences, plus ŷ_t − y_t per step.
 type Full struct {
 	base
-	caches    []*cell.Cache
+	caches    []*cell.StepCache
 	dy        []float32 // T×O slab of ŷ_t − y_t
 	hasTarget []bool
 	steps     int // steps of the current sequence
@@ -26,7 +26,7 @@ func NewFull(m *cell.Model, _ FullOptions) (*Full, error) {
 		return nil, err
 	}
 	f := &Full{base: b}
-	if err := f.setBatch(cell.DefaultBatchCols(b.cell.Layout())); err != nil {
+	if err := f.setBatch(b.defaultBatchCols()); err != nil {
 		return nil, err
 	}
 	return f, nil
@@ -42,19 +42,19 @@ func (f *Full) Reset(s0 []float32) error {
 }
 
 // Step runs the forward step (1) and records it for the backward pass.
-func (f *Full) Step(x, y []float32) (float32, error) {
+func (f *Full) Step(x []float32, y cell.Target) (float32, error) {
 	if err := f.checkStep(x, y); err != nil {
 		return 0, err
 	}
 	t := f.steps
 	if t == len(f.caches) {
-		f.caches = append(f.caches, f.cell.NewCache())
+		f.caches = append(f.caches, f.model.NewStepCache())
 		f.dy = append(f.dy, make([]float32, f.out)...)
 		f.hasTarget = append(f.hasTarget, false)
 	}
-	f.cell.Forward(f.caches[t], f.state, f.state, x)
-	loss := f.readoutLoss(f.dy[t*f.out:(t+1)*f.out], f.state, y)
-	f.hasTarget[t] = y != nil
+	f.model.Forward(f.caches[t], f.state, f.state, x)
+	loss, has := f.readoutLoss(f.dy[t*f.out:(t+1)*f.out], f.topHidden(f.state), y)
+	f.hasTarget[t] = has
 	f.steps++
 	return loss, nil
 }
@@ -66,11 +66,11 @@ func (f *Full) Finish() error {
 	}
 	clear(f.delta)
 	for t := f.steps - 1; t >= 0; t-- {
-		st := f.state // s_t: the last state, or the next step's recorded s_{t}
+		ht := f.topHidden(f.state) // h_t: the last state's, or the next step's recorded one
 		if t+1 < f.steps {
-			st = f.caches[t+1].Prev()
+			ht = f.recordedTop(f.caches[t+1])
 		}
-		f.backStep(f.caches[t], st, f.dy[t*f.out:(t+1)*f.out], f.hasTarget[t])
+		f.backStep(f.caches[t], ht, f.dy[t*f.out:(t+1)*f.out], f.hasTarget[t])
 	}
 	f.endSweep()
 	f.steps = 0

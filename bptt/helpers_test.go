@@ -35,6 +35,8 @@ type problem struct {
 	s0   []float32
 	xs   [][]float32
 	ys   [][]float32
+	// targets are ys as squared-error targets (the zero Target where ys[t] is nil).
+	targets []cell.Target
 }
 
 func newProblem(t testing.TB, cfg cell.Config, steps int, seed uint64) *problem {
@@ -67,6 +69,7 @@ func newProblem(t testing.TB, cfg cell.Config, steps int, seed uint64) *problem 
 			fill(y, 1)
 		}
 		p.ys = append(p.ys, y)
+		p.targets = append(p.targets, cell.Values(y))
 	}
 	return p
 }
@@ -75,7 +78,7 @@ func newProblem(t testing.TB, cfg cell.Config, steps int, seed uint64) *problem 
 // (summed in float64, as Checkpointed.Sequence does).
 func (p *problem) stream(t testing.TB, a algo.Algorithm) float32 {
 	t.Helper()
-	return float32(testutil.Stream(t, a, p.s0, p.xs, p.ys))
+	return float32(testutil.StreamTargets(t, a, p.s0, p.xs, p.targets))
 }
 
 func to64(v []float32) []float64 {

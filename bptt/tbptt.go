@@ -26,7 +26,7 @@ import (
 type Truncated struct {
 	base
 	k1, k2    int
-	caches    []*cell.Cache // ring: step t (0-based since Reset) lives in slot t mod k2
+	caches    []*cell.StepCache // ring: step t (0-based since Reset) lives in slot t mod k2
 	dy        []float32     // k2×O ring of ŷ_t − y_t
 	hasTarget []bool
 	steps     int // steps since Reset (or since Finish)
@@ -60,7 +60,7 @@ func NewTruncated(m *cell.Model, opt TruncatedOptions) (*Truncated, error) {
 	tr := &Truncated{base: b, k1: k1, k2: k2}
 	// The ring holds k2 caches; the batch, whose columns cost about a cache each, never
 	// needs more columns than that.
-	if err := tr.setBatch(min(cell.DefaultBatchCols(b.cell.Layout()), k2)); err != nil {
+	if err := tr.setBatch(min(b.defaultBatchCols(), k2)); err != nil {
 		return nil, err
 	}
 	return tr, nil
@@ -83,7 +83,7 @@ func (tr *Truncated) Reset(s0 []float32) error {
 
 // Step runs the forward step into the ring and, every k1 steps, the truncated backward
 // sweep (8).
-func (tr *Truncated) Step(x, y []float32) (float32, error) {
+func (tr *Truncated) Step(x []float32, y cell.Target) (float32, error) {
 	if err := tr.checkStep(x, y); err != nil {
 		return 0, err
 	}
@@ -96,17 +96,17 @@ func (tr *Truncated) Step(x, y []float32) (float32, error) {
 
 // forward records step t in the ring slot t mod k2 (growing the ring as it first fills)
 // and returns the step's loss and its ∂ℓ/∂ŷ, which the ring keeps for the sweep.
-func (tr *Truncated) forward(x, y []float32) (float32, []float32) {
+func (tr *Truncated) forward(x []float32, y cell.Target) (float32, []float32) {
 	slot := tr.steps % tr.k2
 	if slot == len(tr.caches) {
-		tr.caches = append(tr.caches, tr.cell.NewCache())
+		tr.caches = append(tr.caches, tr.model.NewStepCache())
 		tr.dy = append(tr.dy, make([]float32, tr.out)...)
 		tr.hasTarget = append(tr.hasTarget, false)
 	}
-	tr.cell.Forward(tr.caches[slot], tr.state, tr.state, x)
+	tr.model.Forward(tr.caches[slot], tr.state, tr.state, x)
 	dy := tr.dy[slot*tr.out : (slot+1)*tr.out]
-	loss := tr.readoutLoss(dy, tr.state, y)
-	tr.hasTarget[slot] = y != nil
+	loss, has := tr.readoutLoss(dy, tr.topHidden(tr.state), y)
+	tr.hasTarget[slot] = has
 	tr.steps++
 	tr.pending++
 	return loss, dy
@@ -132,12 +132,12 @@ func (tr *Truncated) backward(depth int) {
 	for j := range depth {
 		t := tr.steps - 1 - j
 		slot := t % tr.k2
-		st := tr.state // s_t: the current state, or the newer step's recorded s_{t}
+		ht := tr.topHidden(tr.state) // h_t: the current state's, or the newer step's recorded one
 		if j > 0 {
-			st = tr.caches[(t+1)%tr.k2].Prev()
+			ht = tr.recordedTop(tr.caches[(t+1)%tr.k2])
 		}
 		withLoss := j < tr.pending && tr.hasTarget[slot]
-		tr.backStep(tr.caches[slot], st, tr.dy[slot*tr.out:(slot+1)*tr.out], withLoss)
+		tr.backStep(tr.caches[slot], ht, tr.dy[slot*tr.out:(slot+1)*tr.out], withLoss)
 	}
 	tr.endSweep()
 	tr.pending = 0

@@ -111,6 +111,16 @@ type Cell interface {
 	// AddImmediateVJP adds vᵀ·Ī_t into grad (length P), for v of length S, without
 	// forming Ī_t: O(G·H·(I+H)) work.
 	AddImmediateVJP(cache *Cache, grad, v []float32)
+
+	// InputJacobian overwrites a (S×I) with A_t = ∂s_t/∂x_t, the step's input Jacobian:
+	// a stacked layer's state depends on the layer below through it. O(G·S·I).
+	InputJacobian(cache *Cache, a kernels.Mat)
+
+	// InputVJP overwrites dx (length I) with A_tᵀ·v for v of length S, without forming A_t.
+	InputVJP(cache *Cache, dx, v []float32)
+
+	// AddInputJVP adds A_t·w into out (length S) for w of length I, without forming A_t.
+	AddInputJVP(cache *Cache, out, w []float32)
 }
 
 // Config describes a cell.

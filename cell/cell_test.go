@@ -411,7 +411,7 @@ func TestLayoutMatchesPyTorch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := c.Layout().Tensors()
+	ts := c.Layout().Tensors(0)
 	wantNames := []string{"weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"}
 	wantShapes := [][]int{{28, 5}, {28, 7}, {28}, {28}}
 	off := 0

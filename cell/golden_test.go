@@ -68,7 +68,7 @@ func TestPyTorchGolden(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				tensors := c.Layout().Tensors()
+				tensors := c.Layout().Tensors(0)
 				for _, tn := range tensors {
 					src := g.Params[tn.Name]
 					if len(src) != tn.Size() {

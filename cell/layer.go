@@ -275,3 +275,51 @@ func (c *layer) AddImmediate(k *Cache, m kernels.Mat) {
 		}
 	}
 }
+
+func (c *layer) InputJacobian(k *Cache, a kernels.Mat) {
+	c.checkCache("InputJacobian", k)
+	if a.Rows != c.state || a.Cols != c.lay.Input {
+		panic(fmt.Sprintf("cell: InputJacobian: A is %d×%d, want %d×%d", a.Rows, a.Cols, c.state, c.lay.Input))
+	}
+	c.eq.coefficients(c, k, c.coefIH, c.coefHH)
+	h, g := c.lay.Hidden, c.lay.Gates
+	for s := range c.state {
+		row := a.Row(s)
+		clear(row)
+		u := s % h
+		// x enters only through W_ih: ∂s/∂x = Σ_k coefIH[s,k]·W_ih[k·H+u, :].
+		for gate, coef := range c.coefIH[s*g : s*g+g] {
+			if coef != 0 {
+				kernels.Axpy(coef, c.wih.Row(gate*h+u), row)
+			}
+		}
+	}
+}
+
+func (c *layer) InputVJP(k *Cache, dx, v []float32) {
+	c.checkCache("InputVJP", k)
+	checkLen("InputVJP", "dx", len(dx), c.lay.Input)
+	checkLen("InputVJP", "v", len(v), c.state)
+	c.eq.gateGradients(c, k, v)
+	clear(dx)
+	kernels.MatTVecAdd(dx, c.wih, c.gIH)
+}
+
+func (c *layer) AddInputJVP(k *Cache, out, w []float32) {
+	c.checkCache("AddInputJVP", k)
+	checkLen("AddInputJVP", "out", len(out), c.state)
+	checkLen("AddInputJVP", "w", len(w), c.lay.Input)
+	c.eq.coefficients(c, k, c.coefIH, c.coefHH)
+	h, g := c.lay.Hidden, c.lay.Gates
+	// (A·w)[s] = Σ_k coefIH[s,k]·(W_ih·w)[k·H+u]; preIH is free scratch outside Forward.
+	ww := c.preIH
+	kernels.MatVec(ww, c.wih, w)
+	for s := range c.state {
+		u := s % h
+		var sum float32
+		for gate, coef := range c.coefIH[s*g : s*g+g] {
+			sum += coef * ww[gate*h+u]
+		}
+		out[s] += sum
+	}
+}

@@ -1,6 +1,9 @@
 package cell
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+)
 
 // Layout says where PyTorch's tensors live in the flat parameter vector.
 type Layout struct {
@@ -46,14 +49,16 @@ func (l Layout) GateRow(p int) int {
 	return p - l.BiasHH
 }
 
-// Tensors lists the named views in storage order, with PyTorch's names and shapes.
-func (l Layout) Tensors() []Tensor {
+// Tensors lists the named views in storage order, with PyTorch's names for layer k of a
+// stack and shapes: weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}.
+func (l Layout) Tensors(layer int) []Tensor {
 	gh := l.Gates * l.Hidden
+	k := strconv.Itoa(layer)
 	return []Tensor{
-		{Name: "weight_ih_l0", Shape: []int{gh, l.Input}, Offset: l.WeightIH},
-		{Name: "weight_hh_l0", Shape: []int{gh, l.Hidden}, Offset: l.WeightHH},
-		{Name: "bias_ih_l0", Shape: []int{gh}, Offset: l.BiasIH},
-		{Name: "bias_hh_l0", Shape: []int{gh}, Offset: l.BiasHH},
+		{Name: "weight_ih_l" + k, Shape: []int{gh, l.Input}, Offset: l.WeightIH},
+		{Name: "weight_hh_l" + k, Shape: []int{gh, l.Hidden}, Offset: l.WeightHH},
+		{Name: "bias_ih_l" + k, Shape: []int{gh}, Offset: l.BiasIH},
+		{Name: "bias_hh_l" + k, Shape: []int{gh}, Offset: l.BiasHH},
 	}
 }
 

@@ -23,7 +23,7 @@ func randomModel(t *testing.T, cfg cell.Config, out int) *cell.Model {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, p := range [][]float32{m.Cell.Params(), m.Head.Params()} {
+	for _, p := range [][]float32{m.Layers[0].Params(), m.Head.Params()} {
 		for i := range p {
 			p[i] = float32(rng.NormFloat64())
 		}
@@ -43,19 +43,20 @@ func TestModelRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", configName(cfg), err)
 		}
-		if got.Cell.Kind() != cfg.Kind || got.Cell.HiddenSize() != testH || got.Cell.InputSize() != testI ||
-			got.Cell.Alpha() != m.Cell.Alpha() || got.Head.OutSize() != 3 {
-			t.Errorf("%s: loaded %v H=%d I=%d α=%v O=%d", configName(cfg), got.Cell.Kind(), got.Cell.HiddenSize(), got.Cell.InputSize(), got.Cell.Alpha(), got.Head.OutSize())
+		if got.Layers[0].Kind() != cfg.Kind || got.Layers[0].HiddenSize() != testH || got.Layers[0].InputSize() != testI ||
+			got.Layers[0].Alpha() != m.Layers[0].Alpha() || got.Head.OutSize() != 3 {
+			t.Errorf("%s: loaded %v H=%d I=%d α=%v O=%d", configName(cfg), got.Layers[0].Kind(), got.Layers[0].HiddenSize(), got.Layers[0].InputSize(), got.Layers[0].Alpha(), got.Head.OutSize())
 		}
-		if !slices.Equal(got.Cell.Params(), m.Cell.Params()) || !slices.Equal(got.Head.Params(), m.Head.Params()) {
+		if !slices.Equal(got.Layers[0].Params(), m.Layers[0].Params()) || !slices.Equal(got.Head.Params(), m.Head.Params()) {
 			t.Errorf("%s: parameters changed in the round trip", configName(cfg))
 		}
 		f, err := safetensors.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if names := f.Names(); !slices.Equal(names, slices.Sorted(slices.Values(cell.TensorNames))) {
-			t.Errorf("tensors %v, want %v", names, cell.TensorNames)
+		want := []string{"bias_hh_l0", "bias_ih_l0", "head.bias", "head.weight", "weight_hh_l0", "weight_ih_l0"}
+		if names := f.Names(); !slices.Equal(names, want) {
+			t.Errorf("tensors %v, want %v", names, want)
 		}
 		if s, _ := f.Shape("weight_hh_l0"); !slices.Equal(s, []int{cfg.Kind.Gates() * testH, testH}) {
 			t.Errorf("weight_hh_l0 shape %v", s)
@@ -114,7 +115,19 @@ func TestModelValidation(t *testing.T) {
 		{"head width", cell.RNNTanh, setShape("head.weight", 2, testH+1), `"head.weight" has shape [2 8], want [2 7]`},
 		{"head bias", cell.RNNTanh, setShape("head.bias", 3), `"head.bias" has shape [3], want [2]`},
 		{"empty input", cell.RNNTanh, setShape("weight_ih_l0", testH, 0), "empty dimension"},
-		{"extra tensor", cell.LSTM, func(f *safetensors.File) { f.Tensors["weight_ih_l1"] = f.Tensors["weight_ih_l0"] }, `unexpected tensor "weight_ih_l1"`},
+		{"extra tensor", cell.LSTM, func(f *safetensors.File) { f.Tensors["encoder.bias"] = f.Tensors["bias_ih_l0"] }, `unexpected tensor "encoder.bias"`},
+		{"half a layer", cell.LSTM, func(f *safetensors.File) { f.Tensors["weight_hh_l1"] = f.Tensors["weight_hh_l0"] }, `"weight_ih_l1" is missing`},
+		{"layer gap", cell.GRU, func(f *safetensors.File) {
+			for _, n := range []string{"weight_ih", "weight_hh", "bias_ih", "bias_hh"} {
+				f.Tensors[n+"_l2"] = f.Tensors[n+"_l0"]
+			}
+		}, `"weight_ih_l1" is missing`},
+		{"prefix", cell.GRU, func(f *safetensors.File) {
+			for _, n := range []string{"weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"} {
+				f.Tensors["rnn."+n] = f.Tensors[n]
+				delete(f.Tensors, n)
+			}
+		}, `strip the module prefix rnn.`},
 		{"NaN", cell.LSTM, func(f *safetensors.File) { f.Tensors["bias_hh_l0"].F32[4] = float32(math.NaN()) }, `"bias_hh_l0": element 4 is NaN`},
 		{"Inf", cell.LSTM, func(f *safetensors.File) { f.Tensors["head.weight"].F32[1] = float32(math.Inf(-1)) }, `"head.weight": element 1 is -Inf`},
 	} {
@@ -132,8 +145,8 @@ func TestLoadModelNamesTheFile(t *testing.T) {
 	path := filepath.Join(dir, "bad.safetensors")
 	m := randomModel(t, testConfigs[0], 1)
 	f := &safetensors.File{Tensors: map[string]*safetensors.Tensor{}, Metadata: map[string]string{"cell": "lstm"}}
-	for _, tt := range m.Cell.Layout().Tensors() {
-		f.Tensors[tt.Name] = &safetensors.Tensor{DType: safetensors.F32, Shape: tt.Shape, F32: tt.Of(m.Cell.Params())}
+	for _, tt := range m.Layers[0].Layout().Tensors(0) {
+		f.Tensors[tt.Name] = &safetensors.Tensor{DType: safetensors.F32, Shape: tt.Shape, F32: tt.Of(m.Layers[0].Params())}
 	}
 	if err := safetensors.WriteFile(path, f); err != nil {
 		t.Fatal(err)
@@ -154,7 +167,7 @@ func TestSaveRefusesNonFiniteAndKeepsTheOldFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	before, _ := os.ReadFile(path)
-	m.Cell.Params()[3] = float32(math.NaN())
+	m.Layers[0].Params()[3] = float32(math.NaN())
 	if err := m.Save(path); err == nil {
 		t.Fatal("saving NaN weights succeeded")
 	}
@@ -216,7 +229,7 @@ func TestModelWriteToReadModel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if back.Cell.Kind() != cfg.Kind || !slices.Equal(back.Cell.Params(), m.Cell.Params()) || !slices.Equal(back.Head.Params(), m.Head.Params()) {
+		if back.Layers[0].Kind() != cfg.Kind || !slices.Equal(back.Layers[0].Params(), m.Layers[0].Params()) || !slices.Equal(back.Head.Params(), m.Head.Params()) {
 			t.Errorf("%s: the model read back differs", configName(cfg))
 		}
 		if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o644 {

@@ -111,7 +111,7 @@ func TestMaskedSteps(t *testing.T) {
 		t.Errorf("masked squared error: loss %v, grad %v", l, dy)
 	}
 	dy = []float32{9, 9}
-	if l, err := cell.SoftmaxCrossEntropy(dy, []float32{1, 2}, cell.NoTarget); err != nil || l != 0 || dy[0] != 0 || dy[1] != 0 {
+	if l, err := cell.SoftmaxCrossEntropy(dy, []float32{1, 2}, cell.IgnoreClass); err != nil || l != 0 || dy[0] != 0 || dy[1] != 0 {
 		t.Errorf("masked cross-entropy: loss %v, grad %v, err %v", l, dy, err)
 	}
 	for _, class := range []int{2, -2} {

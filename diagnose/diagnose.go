@@ -18,13 +18,17 @@ import (
 	"github.com/chronograd/chronograd/kernels"
 )
 
-// Data is what a model is run over: T steps of inputs (T×I, row-major) and targets
-// (T×O); the loss is L = Σ_t ½‖W·h_t + b − y_t‖², as in `chronograd grad`.
+// Data is what a model is run over: T steps of inputs (T×I, row-major) and targets, either
+// values (T×O; the loss is L = Σ_t ½‖W·h_t + b − y_t‖²) or classes (T; the loss is the
+// softmax cross-entropy, cell.IgnoreClass for no target), as in `chronograd grad`.
 type Data struct {
 	// T is the number of steps.
 	T int
-	// Inputs holds x_t in row t (T×I); Targets holds y_t in row t (T×O).
+	// Inputs holds x_t in row t (T×I); Targets holds y_t in row t (T×O), or is nil when
+	// Classes are given.
 	Inputs, Targets []float32
+	// Classes holds c_t, one per step, or is nil when Targets are given.
+	Classes []int32
 	// S0 is the initial state s_0 (length S: [h0; c0] for LSTM); nil means zeros.
 	S0 []float32
 }
@@ -91,7 +95,8 @@ type Report struct {
 	// from QR iteration along the trajectory.
 	Lyapunov []float64
 
-	// SpectralRadius is that of the recurrent block that carries the state: all of
+	// SpectralRadius is that of the recurrent block that carries the state (the largest
+	// over a stack's layers): all of
 	// weight_hh_l0 for the vanilla cells, the candidate block (GRU's n, LSTM's g) for the
 	// gated ones. GateSpectralRadius lists every H×H gate block of weight_hh_l0 in
 	// PyTorch's gate order.
@@ -108,14 +113,11 @@ const candidateGate = 2
 
 // Run runs the model over seq and measures everything in Report.
 func Run(m *cell.Model, seq Data, opt Options) (*Report, error) {
-	if m == nil || m.Cell == nil || m.Head == nil {
-		return nil, errors.New("diagnose: nil model, cell or readout")
+	if err := m.Check(); err != nil {
+		return nil, fmt.Errorf("diagnose: %w", err)
 	}
-	c, head := m.Cell, m.Head
-	if head.HiddenSize() != c.HiddenSize() {
-		return nil, fmt.Errorf("diagnose: readout reads %d hidden units, the cell has %d", head.HiddenSize(), c.HiddenSize())
-	}
-	S, H, I, O := c.StateSize(), c.HiddenSize(), c.InputSize(), head.OutSize()
+	head := m.Head
+	S, I, O := m.StateSize(), m.InputSize(), head.OutSize()
 	T := seq.T
 	if T < 2 {
 		return nil, fmt.Errorf("diagnose: the sequence has %d steps; need at least 2", T)
@@ -123,11 +125,16 @@ func Run(m *cell.Model, seq Data, opt Options) (*Report, error) {
 	if len(seq.Inputs) != T*I {
 		return nil, fmt.Errorf("diagnose: inputs hold %d values, want T×I = %d×%d", len(seq.Inputs), T, I)
 	}
-	if len(seq.Targets) != T*O {
+	switch {
+	case (seq.Targets == nil) == (seq.Classes == nil):
+		return nil, errors.New("diagnose: give targets or classes, one of the two")
+	case seq.Targets != nil && len(seq.Targets) != T*O:
 		return nil, fmt.Errorf("diagnose: targets hold %d values, want T×O = %d×%d", len(seq.Targets), T, O)
+	case seq.Classes != nil && len(seq.Classes) != T:
+		return nil, fmt.Errorf("diagnose: %d classes for %d steps", len(seq.Classes), T)
 	}
 	if seq.S0 != nil && len(seq.S0) != S {
-		return nil, fmt.Errorf("diagnose: initial state has %d values, the %v cell's state has %d", len(seq.S0), c.Kind(), S)
+		return nil, fmt.Errorf("diagnose: initial state has %d values, the model's state has %d", len(seq.S0), S)
 	}
 	if i := firstNonFinite(seq.Inputs); i >= 0 {
 		return nil, fmt.Errorf("diagnose: input %d of step %d is %v", i%I, i/I, seq.Inputs[i])
@@ -147,26 +154,38 @@ func Run(m *cell.Model, seq Data, opt Options) (*Report, error) {
 	K := cfg.MaxLag
 
 	// Forward over the whole sequence, keeping every cache and ∂L_t/∂s_t.
-	caches := make([]*cell.Cache, T)
-	dState := make([]float32, T*S) // row t: ∂L_t/∂s_t (only the h part is non-zero)
+	caches := make([]*cell.StepCache, T)
+	dState := make([]float32, T*S) // row t: ∂L_t/∂s_t (only the top h part is non-zero)
 	s := make([]float32, S)
 	if seq.S0 != nil {
 		copy(s, seq.S0)
 	}
+	top := m.StateOffset(m.NumLayers() - 1)
 	yhat, dy := make([]float32, O), make([]float32, O)
 	for t := range T {
-		caches[t] = c.NewCache()
-		c.Forward(caches[t], s, s, seq.Inputs[t*I:(t+1)*I])
+		caches[t] = m.NewStepCache()
+		m.Forward(caches[t], s, s, seq.Inputs[t*I:(t+1)*I])
 		if !finite32(s) {
 			return nil, fmt.Errorf("diagnose: the state is not finite at step %d", t)
 		}
-		head.Forward(yhat, s[:H])
-		cell.SquaredError(dy, yhat, seq.Targets[t*O:(t+1)*O])
-		head.Backward(dState[t*S:t*S+H], nil, s[:H], dy)
+		var y cell.Target
+		if seq.Targets != nil {
+			y = cell.Values(seq.Targets[t*O : (t+1)*O])
+		} else {
+			y = cell.Classes(seq.Classes[t : t+1]...)
+		}
+		if err := y.Check(O, 1); err != nil {
+			return nil, fmt.Errorf("diagnose: step %d: %w", t, err)
+		}
+		h := m.TopHidden(s)
+		head.Forward(yhat, h)
+		if _, has := y.Loss(dy, yhat); has {
+			head.Backward(dState[t*S+top:t*S+top+len(h)], nil, h, dy)
+		}
 	}
 
 	r := &Report{MaxLag: K, Tau: cfg.Tau, Delta: cfg.Delta}
-	r.measurePhi(c, caches, dState, S, T)
+	r.measurePhi(m, caches, dState, S, T)
 	r.Beta = math.NaN()
 	if beta, ok := FitDecay(r.Phi, r.Tau); ok {
 		r.Beta = beta
@@ -174,13 +193,13 @@ func Run(m *cell.Model, seq Data, opt Options) (*Report, error) {
 	r.GradNorm = GradNormLowerBound(r.CumGradNorm, r.Phi, r.Beta, r.Tau)
 	r.K, r.KExtrapolated = r.WindowFor(r.Delta)
 
-	r.measureJacobians(c, caches, S, T, cfg)
+	r.measureJacobians(m, caches, S, T, cfg)
 	r.JacobianBeta = math.NaN()
 	if beta, ok := FitDecay(r.JacobianNorm, r.Tau); ok {
 		r.JacobianBeta = beta
 	}
-	r.Lyapunov = lyapunov(c, caches, S, cfg.LyapunovVectors, cfg.LyapunovBurnIn)
-	if err := r.spectral(c); err != nil {
+	r.Lyapunov = lyapunov(m, caches, S, cfg.LyapunovVectors, cfg.LyapunovBurnIn)
+	if err := r.spectral(m); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -265,7 +284,7 @@ func (o Options) fill(T, S int) (config, error) {
 // measurePhi backpropagates each ∂L_t/∂s_t alone, t = MaxLag−1 … T−1, through MaxLag
 // cells' VJPs, accumulating the norms φ_k and the mean adjoints whose partial sums are
 // the kept gradients g_K.
-func (r *Report) measurePhi(c cell.Cell, caches []*cell.Cache, dState []float32, S, T int) {
+func (r *Report) measurePhi(m *cell.Model, caches []*cell.StepCache, dState []float32, S, T int) {
 	K := r.MaxLag
 	r.Phi = make([]float64, K+1)
 	mean := make([]float64, (K+1)*S)
@@ -282,7 +301,7 @@ func (r *Report) measurePhi(c cell.Cell, caches []*cell.Cache, dState []float32,
 				break
 			}
 			// delta = ∂L_t/∂s_{t−k} → ∂L_t/∂s_{t−k−1} through step t−k.
-			c.Backward(caches[t-k], delta, nil, nil, delta)
+			m.Backward(caches[t-k], delta, nil, delta)
 		}
 	}
 	r.Origins = T - K + 1
@@ -302,7 +321,7 @@ func (r *Report) measurePhi(c cell.Cell, caches []*cell.Cache, dState []float32,
 
 // measureJacobians forms P_k = J_t⋯J_{t−k+1} = P_{k−1}·J_{t−k+1} at up to
 // JacobianOrigins evenly spaced origins and averages their spectral norms.
-func (r *Report) measureJacobians(c cell.Cell, caches []*cell.Cache, S, T int, opt config) {
+func (r *Report) measureJacobians(m *cell.Model, caches []*cell.StepCache, S, T int, opt config) {
 	K := r.MaxLag
 	r.JacobianNorm = make([]float64, K+1)
 	stride := max(1, (T-K+1+opt.JacobianOrigins-1)/opt.JacobianOrigins)
@@ -312,10 +331,10 @@ func (r *Report) measureJacobians(c cell.Cell, caches []*cell.Cache, S, T int, o
 	for t := K - 1; t < T; t += stride {
 		n++
 		r.JacobianNorm[0]++
-		c.StateJacobian(caches[t], prod)
+		m.StateJacobian(caches[t], prod)
 		r.JacobianNorm[1] += linalg.SpectralNorm(prod.Rows, prod.Cols, prod.Stride, prod.Data, v, w, opt.PowerIterations)
 		for k := 2; k <= K; k++ {
-			c.StateJacobian(caches[t-k+1], jac)
+			m.StateJacobian(caches[t-k+1], jac)
 			clear(next.Data)
 			kernels.Gemm(next, prod, jac)
 			prod, next = next, prod
@@ -331,7 +350,7 @@ func (r *Report) measureJacobians(c cell.Cell, caches []*cell.Cache, S, T int, o
 // lyapunov propagates an orthonormal frame Q (S×p) through the state Jacobians,
 // Q ← qr(J_t·Q), and averages log |R_ii| after the burn-in (Benettin et al. 1980;
 // Shimada & Nagashima 1979): the p leading Lyapunov exponents per step.
-func lyapunov(c cell.Cell, caches []*cell.Cache, S, p, burnIn int) []float64 {
+func lyapunov(m *cell.Model, caches []*cell.StepCache, S, p, burnIn int) []float64 {
 	frame := make([][]float32, p)
 	col := make([]float64, S)
 	for j := range frame {
@@ -345,7 +364,7 @@ func lyapunov(c cell.Cell, caches []*cell.Cache, S, p, burnIn int) []float64 {
 	}
 	for t, k := range caches {
 		for j := range frame {
-			c.StateJVP(k, frame[j], frame[j])
+			m.StateJVP(k, frame[j], frame[j])
 		}
 		// Modified Gram–Schmidt in float64: frame = Q·R.
 		for j := range frame {
@@ -375,17 +394,21 @@ func lyapunov(c cell.Cell, caches []*cell.Cache, S, p, burnIn int) []float64 {
 	return sums
 }
 
-func (r *Report) spectral(c cell.Cell) error {
-	l := c.Layout()
+func (r *Report) spectral(m *cell.Model) error {
+	l := m.Layers[0].Layout()
 	h := l.Hidden
-	whh := c.Params()[l.WeightHH:l.BiasIH]
 	r.GateSpectralRadius = make([]float64, l.Gates)
-	for g := range l.Gates {
-		rho, err := cell.SpectralRadius(kernels.MatOf(h, h, whh[g*h*h:(g+1)*h*h]))
-		if err != nil {
-			return fmt.Errorf("diagnose: spectral radius of weight_hh_l0 gate block %d: %w", g, err)
+	// A stack's joint Jacobian is block triangular, so its spectrum is the union of the
+	// layers': each gate block reports its largest radius over the layers.
+	for k, layer := range m.Layers {
+		whh := layer.Params()[l.WeightHH:l.BiasIH]
+		for g := range l.Gates {
+			rho, err := cell.SpectralRadius(kernels.MatOf(h, h, whh[g*h*h:(g+1)*h*h]))
+			if err != nil {
+				return fmt.Errorf("diagnose: spectral radius of weight_hh_l%d gate block %d: %w", k, g, err)
+			}
+			r.GateSpectralRadius[g] = max(r.GateSpectralRadius[g], rho)
 		}
-		r.GateSpectralRadius[g] = rho
 	}
 	if l.Gates == 1 {
 		r.SpectralRadius = r.GateSpectralRadius[0]

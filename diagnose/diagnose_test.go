@@ -126,7 +126,7 @@ func TestLinearDecayKnown(t *testing.T) {
 	for _, beta := range []float64{0.5, 0.8, 0.9, 0.95} {
 		const H, T, maxLag, tau = 16, 700, 200, 3
 		m := newLinearModel(t, beta, H, T, uint64(1000*beta))
-		r, err := Run(&cell.Model{Cell: m.c, Head: m.head}, m.seq, Options{MaxLag: maxLag, Tau: new(tau), Delta: 0.5, JacobianOrigins: 1})
+		r, err := Run(&cell.Model{Layers: []cell.Cell{m.c}, Head: m.head}, m.seq, Options{MaxLag: maxLag, Tau: new(tau), Delta: 0.5, JacobianOrigins: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -152,7 +152,7 @@ func TestLinearDecayKnown(t *testing.T) {
 func TestLinearJacobianLyapunovSpectral(t *testing.T) {
 	const beta, H, T = 0.9, 12, 300
 	m := newLinearModel(t, beta, H, T, 7)
-	r, err := Run(&cell.Model{Cell: m.c, Head: m.head}, m.seq, Options{MaxLag: 60, Tau: new(2)})
+	r, err := Run(&cell.Model{Layers: []cell.Cell{m.c}, Head: m.head}, m.seq, Options{MaxLag: 60, Tau: new(2)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +210,7 @@ func TestWindowGrowsAsDeltaShrinks(t *testing.T) {
 		prev := 0
 		var first int
 		deltas := []float64{0.9, 0.5, 0.2, 0.1, 0.05, 0.01, 0.001, 1e-4}
-		r, err := Run(&cell.Model{Cell: c, Head: head}, seq, Options{MaxLag: 100, Delta: 0.05, JacobianOrigins: 2})
+		r, err := Run(&cell.Model{Layers: []cell.Cell{c}, Head: head}, seq, Options{MaxLag: 100, Delta: 0.05, JacobianOrigins: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -244,7 +244,7 @@ func TestPhiMatchesJacobianProducts(t *testing.T) {
 	for _, kind := range []cell.Kind{cell.GRU, cell.LSTM, cell.RNNTanh} {
 		c, head, seq := randomModel(t, kind, 6, 30, 1.0, 11)
 		const K = 8
-		r, err := Run(&cell.Model{Cell: c, Head: head}, seq, Options{MaxLag: K, Tau: new(1)})
+		r, err := Run(&cell.Model{Layers: []cell.Cell{c}, Head: head}, seq, Options{MaxLag: K, Tau: new(1)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -308,18 +308,18 @@ func TestRunErrors(t *testing.T) {
 		{"lyapunov", seq, Options{LyapunovVectors: 6}},
 	}
 	for _, b := range bad {
-		if _, err := Run(&cell.Model{Cell: c, Head: head}, b.seq, b.opt); err == nil {
+		if _, err := Run(&cell.Model{Layers: []cell.Cell{c}, Head: head}, b.seq, b.opt); err == nil {
 			t.Errorf("%s: no error", b.name)
 		}
 	}
 	nan := Data{T: 20, Inputs: append([]float32(nil), seq.Inputs...), Targets: append([]float32(nil), seq.Targets...)}
 	nan.Inputs[9] = float32(math.Inf(1))
-	if _, err := Run(&cell.Model{Cell: c, Head: head}, nan, Options{}); err == nil {
+	if _, err := Run(&cell.Model{Layers: []cell.Cell{c}, Head: head}, nan, Options{}); err == nil {
 		t.Error("infinite input: no error")
 	}
 	nan.Inputs[9] = 0
 	nan.Targets[7] = float32(math.NaN())
-	if _, err := Run(&cell.Model{Cell: c, Head: head}, nan, Options{}); err == nil {
+	if _, err := Run(&cell.Model{Layers: []cell.Cell{c}, Head: head}, nan, Options{}); err == nil {
 		t.Error("NaN target: no error")
 	}
 }

@@ -16,9 +16,9 @@ import (
 func Example() {
 	m, _ := cell.NewModel(cell.Config{Kind: cell.RNNReLU, Hidden: 4, Input: 1}, 1)
 	rng := rand.New(rand.NewPCG(1, 2))
-	cell.InitIdentity(m.Cell, rng, 0.85)
-	l := m.Cell.Layout()
-	p := m.Cell.Params()
+	cell.InitIdentity(m.Layers[0], rng, 0.85)
+	l := m.Layers[0].Layout()
+	p := m.Layers[0].Params()
 	for i := range p[l.WeightIH:l.WeightHH] {
 		p[l.WeightIH+i] = 1 // every unit reads the (positive) input
 	}

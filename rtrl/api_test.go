@@ -30,14 +30,14 @@ func TestStepAllocatesNothing(t *testing.T) {
 		for _, cfg := range ac.cfgs {
 			p := newProblem(t, cfg, 2, 11)
 			a := mustNew(t, ac.algo, p, ac.opts...)
-			if _, err := a.Step(p.xs[0], p.ys[0]); err != nil {
+			if _, err := a.Step(p.xs[0], cell.Values(p.ys[0])); err != nil {
 				t.Fatal(err)
 			}
 			allocs := testing.AllocsPerRun(50, func() {
-				if _, err := a.Step(p.xs[0], p.ys[0]); err != nil {
+				if _, err := a.Step(p.xs[0], cell.Values(p.ys[0])); err != nil {
 					t.Fatal(err)
 				}
-				if _, err := a.Step(p.xs[1], nil); err != nil {
+				if _, err := a.Step(p.xs[1], cell.Target{}); err != nil {
 					t.Fatal(err)
 				}
 				if err := a.Reset(p.s0); err != nil {
@@ -107,14 +107,14 @@ func TestErrors(t *testing.T) {
 	_, err = NewUORO(nil, UOROOptions{})
 	wantErr("nil model", err, "nil model")
 	_, err = NewUORO(&cell.Model{Head: p.head}, UOROOptions{})
-	wantErr("nil cell", err, "nil cell")
-	_, err = NewUORO(&cell.Model{Cell: p.c}, UOROOptions{})
-	wantErr("nil readout", err, "nil readout")
-	if _, err = NewExact(&cell.Model{Cell: p.c, Head: lstm.head}, ExactOptions{}); err != nil {
+	wantErr("no layer", err, "at least one layer")
+	_, err = NewUORO(&cell.Model{Layers: []cell.Cell{p.c}}, UOROOptions{})
+	wantErr("no readout", err, "no readout")
+	if _, err = NewExact(&cell.Model{Layers: []cell.Cell{p.c}, Head: lstm.head}, ExactOptions{}); err != nil {
 		t.Fatalf("same hidden size: %v", err)
 	}
 	wide, _ := cell.NewReadout(2, testH+1)
-	_, err = NewExact(&cell.Model{Cell: p.c, Head: wide}, ExactOptions{})
+	_, err = NewExact(&cell.Model{Layers: []cell.Cell{p.c}, Head: wide}, ExactOptions{})
 	wantErr("readout size", err, "hidden units")
 
 	for _, name := range []string{"rtrl", "snap1", "uoro", "eprop"} {
@@ -127,9 +127,9 @@ func TestErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantErr(name+": short s0", a.Reset(q.s0[1:]), "initial state")
-		_, err := a.Step(q.xs[0][1:], q.ys[0])
+		_, err := a.Step(q.xs[0][1:], cell.Values(q.ys[0]))
 		wantErr(name+": short x", err, "input")
-		_, err = a.Step(q.xs[0], []float32{1})
+		_, err = a.Step(q.xs[0], cell.Values([]float32{1}))
 		wantErr(name+": short y", err, "target")
 		for i, s := range a.State() {
 			if s != q.s0[i] {

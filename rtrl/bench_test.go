@@ -49,16 +49,16 @@ func BenchmarkRTRL(b *testing.B) {
 				}
 				b.Run(fmt.Sprintf("%s/cell=%v/n=%d", algo, kind, n), func(b *testing.B) {
 					c, head, x, y := benchSetup(b, kind, n)
-					a, err := build(algo, &cell.Model{Cell: c, Head: head})
+					a, err := build(algo, &cell.Model{Layers: []cell.Cell{c}, Head: head})
 					if err != nil {
 						b.Fatal(err)
 					}
-					if _, err := a.Step(x, y); err != nil {
+					if _, err := a.Step(x, cell.Values(y)); err != nil {
 						b.Fatal(err)
 					}
 					cpu0, cpuOK := processCPUTime()
 					for b.Loop() {
-						if _, err := a.Step(x, y); err != nil {
+						if _, err := a.Step(x, cell.Values(y)); err != nil {
 							b.Fatal(err)
 						}
 					}
@@ -88,16 +88,16 @@ func BenchmarkRTRLUpdate(b *testing.B) {
 				continue
 			}
 			c, head, x, y := benchSetup(b, kind, n)
-			r, err := NewExact(&cell.Model{Cell: c, Head: head}, ExactOptions{})
+			r, err := NewExact(&cell.Model{Layers: []cell.Cell{c}, Head: head}, ExactOptions{})
 			if err != nil {
 				b.Fatal(err)
 			}
 			for range 3 {
-				if _, err := r.Step(x, y); err != nil {
+				if _, err := r.Step(x, cell.Values(y)); err != nil {
 					b.Fatal(err)
 				}
 			}
-			s := r.sens
+			s := &r.sens.layers[0]
 			flops := 2 * float64(c.StateSize()) * float64(c.StateSize()) * float64(c.NumParams())
 			// cpu-GFLOP/s divides by the process's CPU time rather than the wall time, so
 			// that other tenants of a shared machine do not bias the comparison.

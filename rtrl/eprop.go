@@ -48,8 +48,11 @@ type EProp struct {
 
 // NewEProp builds e-prop for a model with an LSTM cell.
 func NewEProp(m *cell.Model, opt FeedbackOptions) (*EProp, error) {
-	if m != nil && m.Cell != nil && m.Cell.Kind() != cell.LSTM {
-		return nil, fmt.Errorf("rtrl: eprop needs an lstm cell, not %v (its eligibility traces are the LSTM's)", m.Cell.Kind())
+	if err := oneLayer("eprop", "its eligibility traces are local to one recurrent layer", m); err != nil {
+		return nil, err
+	}
+	if m != nil && len(m.Layers) > 0 && m.Layers[0] != nil && m.Layers[0].Kind() != cell.LSTM {
+		return nil, fmt.Errorf("rtrl: eprop needs an lstm cell, not %v (its eligibility traces are the LSTM's)", m.Layers[0].Kind())
 	}
 	base, err := newOnline("eprop", m)
 	if err != nil {
@@ -81,21 +84,21 @@ func (a *EProp) Reset(s0 []float32) error {
 }
 
 // Step runs one online step.
-func (a *EProp) Step(x, y []float32) (float32, error) {
+func (a *EProp) Step(x []float32, y cell.Target) (float32, error) {
 	loss, hasTarget, err := a.forward(x, y)
 	if err != nil {
 		return 0, err
 	}
 	l := a.cell.Layout()
 	h, in := l.Hidden, l.Input
-	copy(a.aHat[:in], a.cache.Input())
-	copy(a.aHat[in:in+h], a.cache.Prev()[:h])
+	copy(a.aHat[:in], a.cache.Layer(0).Input())
+	copy(a.aHat[in:in+h], a.cache.Layer(0).Prev()[:h])
 	a.aHat[in+h] = 1
 	// The c rows of the immediate coefficients are ∂c_t/∂a for gates i, f, g (and 0 for
 	// o); the h rows' o entry is tanh(c_t)·σ'(a_o).
-	a.cell.ImmediateCoefficients(a.cache, a.coefIH, a.coefHH)
-	gates := a.cache.Gates()
-	forget, out, tanhC := gates[h:2*h], gates[3*h:], a.cache.CellTanh()
+	a.cell.ImmediateCoefficients(a.cache.Layer(0), a.coefIH, a.coefHH)
+	gates := a.cache.Layer(0).Gates()
+	forget, out, tanhC := gates[h:2*h], gates[3*h:], a.cache.Layer(0).CellTanh()
 	if hasTarget {
 		if a.feedback.Rows > 0 {
 			kernels.MatVec(a.q, a.feedback, a.dy)

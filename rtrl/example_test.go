@@ -15,7 +15,7 @@ import (
 func Example() {
 	m, _ := cell.NewModel(cell.Config{Kind: cell.LSTM, Hidden: 8, Input: 3}, 2)
 	rng := rand.New(rand.NewPCG(1, 2))
-	cell.InitDefault(m.Cell, rng)
+	cell.InitDefault(m.Layers[0], rng)
 	m.Head.InitDefault(rng)
 
 	exact, _ := rtrl.NewExact(m, rtrl.ExactOptions{})
@@ -24,15 +24,15 @@ func Example() {
 	defer snap.Close()
 	x, y := []float32{0.5, -1, 0.25}, []float32{1, 0}
 	for range 10 {
-		if _, err := exact.Step(x, y); err != nil {
+		if _, err := exact.Step(x, cell.Values(y)); err != nil {
 			panic(err)
 		}
-		if _, err := snap.Step(x, y); err != nil {
+		if _, err := snap.Step(x, cell.Values(y)); err != nil {
 			panic(err)
 		}
 	}
-	fmt.Printf("rtrl: %d bytes, ∂L/∂b_hh[0] = %.4f\n", exact.Bytes(), exact.GradCell()[m.Cell.Layout().BiasHH])
-	fmt.Printf("snap1: %d bytes, ∂L/∂b_hh[0] = %.4f\n", snap.Bytes(), snap.GradCell()[m.Cell.Layout().BiasHH])
+	fmt.Printf("rtrl: %d bytes, ∂L/∂b_hh[0] = %.4f\n", exact.Bytes(), exact.GradCell()[m.Layers[0].Layout().BiasHH])
+	fmt.Printf("snap1: %d bytes, ∂L/∂b_hh[0] = %.4f\n", snap.Bytes(), snap.GradCell()[m.Layers[0].Layout().BiasHH])
 	_, err := rtrl.NewRFLO(m, rtrl.FeedbackOptions{})
 	fmt.Println(err)
 	// Output:

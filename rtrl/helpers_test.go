@@ -172,7 +172,7 @@ type Option func(*testOptions)
 func Workers(n int) Option            { return func(o *testOptions) { o.workers = n } }
 func Seed(s uint64) Option            { return func(o *testOptions) { o.seed = s } }
 func FeedbackAlignment() Option       { return func(o *testOptions) { o.feedback = true } }
-func (p *problem) model() *cell.Model { return &cell.Model{Cell: p.c, Head: p.head} }
+func (p *problem) model() *cell.Model { return &cell.Model{Layers: []cell.Cell{p.c}, Head: p.head} }
 
 // build constructs the algorithm the tests call name, with the seed 1 unless opts say
 // otherwise (the tests' expectations were drawn with it).

@@ -6,20 +6,22 @@ import (
 	"github.com/chronograd/chronograd/cell"
 )
 
-// online is the part every algorithm shares: the forward step through the cell, the
+// online is the part every algorithm shares: the forward step through the model, the
 // readout and the loss, the readout's exact gradient, ∂L_t/∂s_t, and the buffers behind
-// GradCell, GradHead and State.
+// GradCell, GradHead and State. States are the model's joint state (every layer's).
 type online struct {
 	name   string
 	model  *cell.Model
 	closed bool
-	cell   cell.Cell
+	cell   cell.Cell // layer 0 (the only layer of the algorithms that take one)
 	head   *cell.Readout
-	cache  *cell.Cache
+	cache  *cell.StepCache
+	top    int // where the top layer's h_t starts in the joint state
 
 	state    []float32 // s_t
-	yhat, dy []float32 // head(h_t) and ∂L_t/∂ŷ = ŷ − y_t
-	// dLds is ∂L_t/∂s_t = [Wᵀ·dy; 0]: the loss reads h_t only, so an LSTM's c rows stay 0.
+	yhat, dy []float32 // head(h_t) and ∂ℓ_t/∂ŷ
+	// dLds is ∂ℓ_t/∂s_t: Wᵀ·dy on the top layer's h rows, zero elsewhere (the loss reads
+	// the top layer's h_t only).
 	dLds []float32
 
 	gradCell, gradHead []float32
@@ -29,31 +31,36 @@ func newOnline(name string, m *cell.Model) (online, error) {
 	if m == nil {
 		return online{}, fmt.Errorf("rtrl: %s: nil model", name)
 	}
-	c, head := m.Cell, m.Head
-	if c == nil {
-		return online{}, fmt.Errorf("rtrl: %s: nil cell", name)
+	if err := m.Check(); err != nil {
+		return online{}, fmt.Errorf("rtrl: %s: %w", name, err)
 	}
-	if head == nil {
-		return online{}, fmt.Errorf("rtrl: %s: nil readout", name)
-	}
-	if head.HiddenSize() != c.HiddenSize() {
-		return online{}, fmt.Errorf("rtrl: %s: readout reads %d hidden units, the %v cell has %d",
-			name, head.HiddenSize(), c.Kind(), c.HiddenSize())
-	}
+	s := m.StateSize()
 	return online{
 		name:     name,
 		model:    m,
-		cell:     c,
-		head:     head,
-		cache:    c.NewCache(),
-		state:    make([]float32, c.StateSize()),
-		yhat:     make([]float32, head.OutSize()),
-		dy:       make([]float32, head.OutSize()),
-		dLds:     make([]float32, c.StateSize()),
-		gradCell: make([]float32, c.NumParams()),
-		gradHead: make([]float32, head.NumParams()),
+		cell:     m.Layers[0],
+		head:     m.Head,
+		cache:    m.NewStepCache(),
+		top:      m.StateOffset(m.NumLayers() - 1),
+		state:    make([]float32, s),
+		yhat:     make([]float32, m.OutSize()),
+		dy:       make([]float32, m.OutSize()),
+		dLds:     make([]float32, s),
+		gradCell: make([]float32, m.NumParams()),
+		gradHead: make([]float32, m.Head.NumParams()),
 	}, nil
 }
+
+// oneLayer refuses a stacked model for an algorithm defined for one layer.
+func oneLayer(name, why string, m *cell.Model) error {
+	if m != nil && len(m.Layers) > 1 {
+		return fmt.Errorf("rtrl: %s takes a one-layer model, not %d layers (%s)", name, len(m.Layers), why)
+	}
+	return nil
+}
+
+// topHidden is the top layer's h_t within a joint vector.
+func (o *online) topHidden(v []float32) []float32 { return v[o.top : o.top+o.model.HiddenSize()] }
 
 // resetState sets s_0; the algorithm zeroes its own traces.
 func (o *online) resetState(s0 []float32) error {
@@ -65,8 +72,7 @@ func (o *online) resetState(s0 []float32) error {
 		return nil
 	}
 	if len(s0) != len(o.state) {
-		return fmt.Errorf("rtrl: %s: initial state has %d values, the %v cell's state has %d",
-			o.name, len(s0), o.cell.Kind(), len(o.state))
+		return fmt.Errorf("rtrl: %s: initial state has %d values, the model's state has %d (%d layers of %v)", o.name, len(s0), len(o.state), o.model.NumLayers(), o.model.Kind())
 	}
 	copy(o.state, s0)
 	return nil
@@ -76,25 +82,25 @@ func (o *online) resetState(s0 []float32) error {
 // the loss; it adds the readout's gradient and leaves ∂L_t/∂s_t in dLds. hasTarget is
 // false for a step without a target (dLds is then zero and the caller may skip its
 // gradient product).
-func (o *online) forward(x, y []float32) (loss float32, hasTarget bool, err error) {
+func (o *online) forward(x []float32, y cell.Target) (loss float32, hasTarget bool, err error) {
 	if err := o.errClosed(); err != nil {
 		return 0, false, err
 	}
 	if err := o.cell.CheckInput(x); err != nil {
 		return 0, false, fmt.Errorf("rtrl: %s: %w", o.name, err)
 	}
-	if y != nil && len(y) != len(o.yhat) {
-		return 0, false, fmt.Errorf("rtrl: %s: target has %d values, the readout has %d outputs", o.name, len(y), len(o.yhat))
+	if err := y.Check(len(o.yhat), 1); err != nil {
+		return 0, false, fmt.Errorf("rtrl: %s: %w", o.name, err)
 	}
-	o.cell.Forward(o.cache, o.state, o.state, x)
-	h := o.state[:o.cell.HiddenSize()]
+	o.model.Forward(o.cache, o.state, o.state, x)
+	h := o.topHidden(o.state)
 	o.head.Forward(o.yhat, h)
-	loss = cell.SquaredError(o.dy, o.yhat, y)
+	loss, hasTarget = y.Loss(o.dy, o.yhat)
 	clear(o.dLds)
-	if y == nil {
+	if !hasTarget {
 		return 0, false, nil
 	}
-	o.head.Backward(o.dLds[:len(h)], o.gradHead, h, o.dy)
+	o.head.Backward(o.topHidden(o.dLds), o.gradHead, h, o.dy)
 	return loss, true, nil
 }
 
@@ -122,7 +128,8 @@ func (o *online) Close() error {
 // Finish ends a sequence; an online algorithm has nothing pending.
 func (o *online) Finish() error { return o.errClosed() }
 
-// GradCell is the accumulated gradient of the cell's parameters, in its flat layout.
+// GradCell is the accumulated gradient of the model's cell parameters, every layer's, in
+// the flat layout of cell.Model.ParamOffset.
 func (o *online) GradCell() []float32 { return o.gradCell }
 
 // GradHead is the accumulated gradient of the readout's parameters.

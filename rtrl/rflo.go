@@ -42,8 +42,11 @@ type FeedbackOptions struct {
 
 // NewRFLO builds RFLO for a model with an rnn_tanh or rnn_relu cell (any leak).
 func NewRFLO(m *cell.Model, opt FeedbackOptions) (*RFLO, error) {
-	if m != nil && m.Cell != nil && !m.Cell.Kind().IsVanilla() {
-		return nil, fmt.Errorf("rtrl: rflo needs an rnn_tanh or rnn_relu cell, not %v (its eligibility traces are derived for the leaky vanilla RNN)", m.Cell.Kind())
+	if err := oneLayer("rflo", "its eligibility traces are local to one recurrent layer", m); err != nil {
+		return nil, err
+	}
+	if m != nil && len(m.Layers) > 0 && m.Layers[0] != nil && !m.Layers[0].Kind().IsVanilla() {
+		return nil, fmt.Errorf("rtrl: rflo needs an rnn_tanh or rnn_relu cell, not %v (its eligibility traces are derived for the leaky vanilla RNN)", m.Layers[0].Kind())
 	}
 	base, err := newOnline("rflo", m)
 	if err != nil {
@@ -85,18 +88,18 @@ func (a *RFLO) Reset(s0 []float32) error {
 }
 
 // Step runs one online step.
-func (a *RFLO) Step(x, y []float32) (float32, error) {
+func (a *RFLO) Step(x []float32, y cell.Target) (float32, error) {
 	loss, hasTarget, err := a.forward(x, y)
 	if err != nil {
 		return 0, err
 	}
 	h, in := a.cell.HiddenSize(), a.cell.InputSize()
-	copy(a.aHat[:h], a.cache.Prev())
-	copy(a.aHat[h:h+in], a.cache.Input())
+	copy(a.aHat[:h], a.cache.Layer(0).Prev())
+	copy(a.aHat[h:h+in], a.cache.Layer(0).Input())
 	a.aHat[h+in] = 1
 	alpha := a.cell.Alpha()
 	decay := 1 - alpha
-	for i, d := range a.cache.ActivationDeriv() {
+	for i, d := range a.cache.Layer(0).ActivationDeriv() {
 		c := alpha * d // α·φ'(u_i)
 		p := a.trace.Row(i)
 		aHat := a.aHat[:len(p)]

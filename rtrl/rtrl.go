@@ -9,10 +9,10 @@ import (
 	"github.com/chronograd/chronograd/kernels"
 )
 
-// Exact is exact real-time recurrent learning (RTRL) (Williams and Zipser, "A learning algorithm
-// for continually running fully recurrent neural networks", Neural Computation 1989, §2:
-// the sensitivities p^k_ij(t) = ∂y_k(t)/∂w_ij and their recursion). In this package's
-// notation it carries the influence matrix M_t = ds_t/dθ (S×P) forward:
+// Exact is exact real-time recurrent learning (RTRL) (Williams and Zipser, "A learning
+// algorithm for continually running fully recurrent neural networks", Neural Computation
+// 1989, §2: the sensitivities p^k_ij(t) = ∂y_k(t)/∂w_ij and their recursion). In this
+// package's notation it carries the influence matrix M_t = ds_t/dθ (S×P) forward:
 //
 //	M_t = J_t·M_{t-1} + Ī_t,   M_0 = 0       (the sensitivity recursion)
 //	∂L/∂θ += (∂L_t/∂s_t)ᵀ·M_t                (the weight change, accumulated online)
@@ -24,6 +24,18 @@ import (
 // product; rather than run it apart at matrix-vector speed it rides along as one more row
 // of the same Gemm: A = [J_t; wᵀ] with w = J_tᵀ·∂L_t/∂s_t, so row S of the product is
 // that share. The sparse share (∂L_t/∂s_t)ᵀ·Ī_t comes from the cell's AddImmediateVJP.
+//
+// A stack of layers has a block lower-triangular J_t and an Ī_t through which a layer's
+// parameters reach the layers above within the step, and M has structure to match: layer
+// k's rows M^k depend only on the parameters of layers 0…k. Exact keeps M^k as S_k rows of
+// P_{≤k} columns and updates the layers bottom up,
+//
+//	M^k_t = J^k_t·M^k_{t-1} + A^k_t·(M^{k−1}_t)_h + Ī^k_t
+//
+// with J^k_t the layer's own state Jacobian, A^k_t = ∂s^k_t/∂x^k_t its input Jacobian, (·)_h
+// the h rows of the layer below (already at step t), and Ī^k_t on the layer's own columns:
+// no product touches the zero blocks. The loss reads the top layer, so the gradient rides
+// on the top layer's two products (a row [·; wᵀ] on each).
 type Exact struct {
 	online
 	sens *sensitivity
@@ -34,17 +46,26 @@ type Exact struct {
 // Exact so that the helper goroutines, which hold it, do not keep the Exact reachable (its
 // cleanup stops them).
 type sensitivity struct {
-	augmented kernels.Mat // [J_t; wᵀ], (S+1)×S
-	jacobian  kernels.Mat // J_t: the first S rows of augmented
-	// influence is M_{t-1} in its first S rows; next receives [M_t; gradient share]. The
-	// two swap after every step, so both have S+1 rows.
+	layers    []layerSensitivity
+	hidden    int       // H: the loss reads only the top layer's first H rows
+	dLdh      []float32 // ∂L_t/∂h_t of the top layer
+	gradCell  []float32
+	hasTarget bool
+	bounds    []int // column block w is [bounds[w], bounds[w+1]) of the P columns of all layers
+}
+
+// layerSensitivity is layer k's part of M and of the step's Jacobians.
+type layerSensitivity struct {
+	states    int         // S_k
+	own       int         // P_{<k}: its own parameters' first column
+	augmented kernels.Mat // [J^k_t; wᵀ], (S_k+1)×S_k (the w row is used by the top layer)
+	jacobian  kernels.Mat // J^k_t: the first S_k rows of augmented
+	// inAugmented is [A^k_t; w₂ᵀ], (S_k+1)×H, and input its first S_k rows (k > 0).
+	inAugmented, input kernels.Mat
+	// influence is M^k_{t-1} in its first S_k rows; next receives [M^k_t; gradient share].
+	// The two swap after every step, so both have S_k+1 rows and P_{≤k} columns.
 	influence, next kernels.Mat
-	states          int // S
-	hidden          int // H: the loss reads only M's first H rows
-	dLdh, gradCell  []float32
-	hasTarget       bool
-	bounds          []int // column block w is [bounds[w], bounds[w+1])
-	panel           int   // columns per Gemm call: an S×panel slab of M_t stays in L2
+	panel           int // columns per Gemm call: an S_k×panel slab of M^k stays in L2
 }
 
 // ExactOptions configure exact RTRL.
@@ -59,7 +80,7 @@ type ExactOptions struct {
 	Workers int
 }
 
-// NewExact builds exact RTRL for the model, any cell kind.
+// NewExact builds exact RTRL for the model, any cell kind and any number of layers.
 func NewExact(m *cell.Model, opt ExactOptions) (*Exact, error) {
 	workers := opt.Workers
 	if workers == 0 {
@@ -72,21 +93,32 @@ func NewExact(m *cell.Model, opt ExactOptions) (*Exact, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := base.cell
-	s, p := c.StateSize(), c.NumParams()
 	r := &Exact{online: base}
-	augmented := kernels.NewMat(s+1, s)
+	h := m.HiddenSize()
 	r.sens = &sensitivity{
-		augmented: augmented,
-		jacobian:  augmented.Slice(0, s, 0, s),
-		influence: kernels.NewMat(s+1, p),
-		next:      kernels.NewMat(s+1, p),
-		states:    s,
-		hidden:    c.HiddenSize(),
-		dLdh:      r.dLds[:c.HiddenSize()],
-		gradCell:  r.gradCell,
-		bounds:    columnBounds(p, workers),
-		panel:     panelWidth(s),
+		hidden:   h,
+		dLdh:     r.topHidden(r.dLds),
+		gradCell: r.gradCell,
+		bounds:   columnBounds(m.NumParams(), workers),
+	}
+	for k, l := range m.Layers {
+		s := l.StateSize()
+		cols := m.ParamOffset(k) + l.NumParams()
+		augmented := kernels.NewMat(s+1, s)
+		ls := layerSensitivity{
+			states:    s,
+			own:       m.ParamOffset(k),
+			augmented: augmented,
+			jacobian:  augmented.Slice(0, s, 0, s),
+			influence: kernels.NewMat(s+1, cols),
+			next:      kernels.NewMat(s+1, cols),
+			panel:     panelWidth(s),
+		}
+		if k > 0 {
+			ls.inAugmented = kernels.NewMat(s+1, h)
+			ls.input = ls.inAugmented.Slice(0, s, 0, h)
+		}
+		r.sens.layers = append(r.sens.layers, ls)
 	}
 	if workers := len(r.sens.bounds) - 1; workers > 1 {
 		r.pool = startColumnPool(r.sens, workers)
@@ -122,59 +154,93 @@ func (r *Exact) Reset(s0 []float32) error {
 	if err := r.resetState(s0); err != nil {
 		return err
 	}
-	clear(r.sens.influence.Data)
+	for k := range r.sens.layers {
+		clear(r.sens.layers[k].influence.Data)
+	}
 	return nil
 }
 
 // Step runs one online step: forward, then M_t = J_t·M_{t-1} + Ī_t, then the gradient.
-func (r *Exact) Step(x, y []float32) (float32, error) {
+func (r *Exact) Step(x []float32, y cell.Target) (float32, error) {
 	loss, hasTarget, err := r.forward(x, y)
 	if err != nil {
 		return 0, err
 	}
-	r.cell.StateJacobian(r.cache, r.sens.jacobian)
+	for k, l := range r.model.Layers {
+		ls := &r.sens.layers[k]
+		l.StateJacobian(r.cache.Layer(k), ls.jacobian)
+		if k > 0 {
+			l.InputJacobian(r.cache.Layer(k), ls.input)
+		}
+	}
 	r.update(hasTarget)
 	return loss, nil
 }
 
-// update builds M_t in next and swaps the two buffers. The dense part, J_t·M_{t-1} and
-// its share of the gradient, goes panel by panel (see columns), so each slab of M_t is
-// written to memory once; the sparse part, Ī_t and its share (∂L_t/∂s_t)ᵀ·Ī_t of the
-// gradient, is added afterwards by the cell in O(S·G·(I+H)).
+// update builds M_t in next and swaps the buffers, layer by layer from the bottom. The
+// dense part, J^k_t·M^k_{t-1} (and A^k_t·(M^{k−1}_t)_h) with its share of the gradient, goes
+// panel by panel (see columns), so each slab of M^k_t is written to memory once; the sparse
+// part, Ī^k_t and its share (∂L_t/∂s_t)ᵀ·Ī_t of the gradient, is added afterwards by the
+// cell in O(S·G·(I+H)), before the layer above reads M^k_t.
 func (r *Exact) update(hasTarget bool) {
 	s := r.sens
 	s.hasTarget = hasTarget
+	top := len(s.layers) - 1
 	if hasTarget {
-		w := s.augmented.Row(s.states)
+		t := &s.layers[top]
+		w := t.augmented.Row(t.states)
 		clear(w)
-		kernels.MatTVecAdd(w, s.jacobian.Slice(0, s.hidden, 0, s.states), s.dLdh)
+		kernels.MatTVecAdd(w, t.jacobian.Slice(0, s.hidden, 0, t.states), s.dLdh)
+		if top > 0 {
+			w2 := t.inAugmented.Row(t.states)
+			clear(w2)
+			kernels.MatTVecAdd(w2, t.input.Slice(0, s.hidden, 0, s.hidden), s.dLdh)
+		}
 	}
-	if r.pool != nil {
-		r.pool.run()
-	} else {
-		s.columns(0, s.next.Cols)
+	for k, l := range r.model.Layers {
+		ls := &s.layers[k]
+		if r.pool != nil {
+			r.pool.run(k)
+		} else {
+			s.columns(k, 0, ls.next.Cols)
+		}
+		l.AddImmediate(r.cache.Layer(k), ls.next.Slice(0, ls.states, ls.own, ls.next.Cols))
 	}
-	r.cell.AddImmediate(r.cache, s.next.Slice(0, s.states, 0, s.next.Cols))
 	if hasTarget {
-		r.cell.AddImmediateVJP(r.cache, r.gradCell, r.dLds)
+		t := &s.layers[top]
+		r.model.Layers[top].AddImmediateVJP(r.cache.Layer(top), r.gradCell[t.own:], r.dLds[r.top:])
 	}
-	s.influence, s.next = s.next, s.influence
+	for k := range s.layers {
+		ls := &s.layers[k]
+		ls.influence, ls.next = ls.next, ls.influence
+	}
 }
 
-// columns computes J_t·M_{t-1} for M's columns [lo, hi), one cache-sized panel at a
-// time, with the gradient row when the step has a target, and adds that row into
-// gradCell while the panel is hot.
-func (s *sensitivity) columns(lo, hi int) {
-	a := s.jacobian
-	if s.hasTarget {
-		a = s.augmented
+// columns computes layer k's J^k_t·M^k_{t-1} (plus A^k_t·(M^{k−1}_t)_h on the lower
+// layers' columns) for M's columns [lo, hi) ∩ [0, P_{≤k}), one cache-sized panel at a
+// time, with the gradient row when the layer is the top one and the step has a target,
+// and adds that row into gradCell while the panel is hot.
+func (s *sensitivity) columns(k, lo, hi int) {
+	ls := &s.layers[k]
+	hi = min(hi, ls.next.Cols)
+	withGrad := s.hasTarget && k == len(s.layers)-1
+	a, in := ls.jacobian, ls.input
+	if withGrad {
+		a, in = ls.augmented, ls.inAugmented
 	}
-	for p0 := lo; p0 < hi; p0 += s.panel {
-		p1 := min(p0+s.panel, hi)
-		next := s.next.Slice(0, a.Rows, p0, p1)
-		kernels.MatMul(next, a, s.influence.Slice(0, s.states, p0, p1))
-		if s.hasTarget {
-			kernels.Axpy(1, next.Row(s.states), s.gradCell[p0:p1])
+	for p0 := lo; p0 < hi; p0 += ls.panel {
+		p1 := min(p0+ls.panel, hi)
+		next := ls.next.Slice(0, a.Rows, p0, p1)
+		kernels.MatMul(next, a, ls.influence.Slice(0, ls.states, p0, p1))
+		if k > 0 && p0 < ls.own {
+			// The columns of the layers below: their parameters reach this layer through
+			// its input, the layer below's h_t.
+			q1 := min(p1, ls.own)
+			below := &s.layers[k-1]
+			kernels.Gemm(ls.next.Slice(0, a.Rows, p0, q1), in, below.next.Slice(0, s.hidden, p0, q1))
+		}
+		if withGrad {
+			kernels.Axpy(1, next.Row(ls.states), s.gradCell[p0:p1])
 		}
 	}
 }
@@ -188,11 +254,14 @@ func (r *Exact) Close() error {
 	return r.online.Close()
 }
 
-// Bytes counts M_{t-1}, M_t (each with its gradient row), [J_t; wᵀ] and the shared
-// buffers.
+// Bytes counts M_{t-1} and M_t of every layer (each with its gradient row), the layers'
+// [J; wᵀ] and [A; w₂ᵀ], and the shared buffers.
 func (r *Exact) Bytes() int64 {
-	s := r.sens
-	return r.bytes() + floats(len(s.influence.Data)+len(s.next.Data)+len(s.augmented.Data))
+	n := r.bytes()
+	for _, ls := range r.sens.layers {
+		n += floats(len(ls.influence.Data) + len(ls.next.Data) + len(ls.augmented.Data) + len(ls.inAugmented.Data))
+	}
+	return n
 }
 
 // columnPool runs sensitivity.columns on persistent goroutines: block 0 on the caller's
@@ -209,6 +278,7 @@ type columnPool struct {
 	epoch   atomic.Uint64 // steps announced
 	pending atomic.Int32  // helper blocks of the current step not yet done
 	stopped atomic.Bool
+	layer   int             // the layer of the current run; written before the epoch bump
 	parked  []atomic.Bool   // helper w is blocked on wake[w] (or about to be)
 	wake    []chan struct{} // one buffered token per wake-up
 }
@@ -251,16 +321,18 @@ func (p *columnPool) helper(w int) {
 			return
 		}
 		seen++
-		p.sens.columns(lo, hi)
+		p.sens.columns(p.layer, lo, hi)
 		p.pending.Add(-1)
 	}
 }
 
-func (p *columnPool) run() {
+// run computes layer k's columns on every worker and returns when all are done.
+func (p *columnPool) run(k int) {
+	p.layer = k
 	p.pending.Store(int32(len(p.wake) - 1))
 	p.epoch.Add(1)
 	p.rouse()
-	p.sens.columns(p.sens.bounds[0], p.sens.bounds[1])
+	p.sens.columns(k, p.sens.bounds[0], p.sens.bounds[1])
 	for spins := 0; p.pending.Load() != 0; spins++ {
 		if spins >= 64 {
 			runtime.Gosched()

@@ -316,7 +316,7 @@ func TestRTRLWorkersParkAndWake(t *testing.T) {
 		if i%3 == 2 {
 			time.Sleep(5 * time.Millisecond) // long enough for the helpers to park
 		}
-		if _, err := many.Step(x, p.ys[i]); err != nil {
+		if _, err := many.Step(x, cell.Values(p.ys[i])); err != nil {
 			t.Fatal(err)
 		}
 	}

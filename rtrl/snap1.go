@@ -25,20 +25,26 @@ import (
 // (J_t[u][u] = 1−α).
 type SnAp1 struct {
 	online
-	// trace[slot·P + p] is M̃_t[row][p] for the slot-th state row parameter p feeds
-	// (slot 0: h_u; slot 1: c_u for LSTM).
-	trace          []float32
+	// traces[k][slot·P_k + p] is M̃_t[row][p] for layer k's parameter p and the slot-th
+	// state row of the unit it feeds (slot 0: h_u; slot 1: c_u for LSTM).
+	traces         [][]float32
 	slots          int
-	layout         cell.Layout // sizes, read once: row runs G·H·4 times per step
-	unitJacobian   []float32   // per unit u, the slots×slots block of J_t on u's rows
+	unitJacobian   []float32 // per unit u, the slots×slots block of J_t on u's rows
 	coefIH, coefHH []float32
+	// signals[k] is ∂ℓ_t/∂s^k_t of the layers below the top (the top's is in dLds): the
+	// loss reaches their h within the step, through the layers above; an LSTM's c rows
+	// stay zero.
+	signals [][]float32
 }
 
 // SnAp1Options configure SnAp-1; it has no settings yet, and its zero value is the
 // default.
 type SnAp1Options struct{}
 
-// NewSnAp1 builds SnAp-1 for the model, any cell kind.
+// NewSnAp1 builds SnAp-1 for the model, any cell kind and any number of layers. On a
+// stack every layer keeps its own parameters' influence on its own units (the pattern of
+// the layer's immediate Jacobian), and each layer's learning signal ∂ℓ_t/∂h^k_t reaches it
+// from the loss through the layers above within the step, exactly.
 func NewSnAp1(m *cell.Model, _ SnAp1Options) (*SnAp1, error) {
 	base, err := newOnline("snap1", m)
 	if err != nil {
@@ -47,15 +53,20 @@ func NewSnAp1(m *cell.Model, _ SnAp1Options) (*SnAp1, error) {
 	c := base.cell
 	s, g := c.StateSize(), c.Layout().Gates
 	slots := c.Kind().StateFactor()
-	return &SnAp1{
+	a := &SnAp1{
 		online:       base,
-		trace:        make([]float32, slots*c.NumParams()),
 		slots:        slots,
-		layout:       c.Layout(),
 		unitJacobian: make([]float32, c.HiddenSize()*slots*slots),
 		coefIH:       make([]float32, s*g),
 		coefHH:       make([]float32, s*g),
-	}, nil
+	}
+	for k, l := range m.Layers {
+		a.traces = append(a.traces, make([]float32, slots*l.NumParams()))
+		if k < len(m.Layers)-1 {
+			a.signals = append(a.signals, make([]float32, l.StateSize()))
+		}
+	}
+	return a, nil
 }
 
 // Reset starts a sequence from s0 (nil: zeros) with M̃_0 = 0.
@@ -63,48 +74,75 @@ func (a *SnAp1) Reset(s0 []float32) error {
 	if err := a.resetState(s0); err != nil {
 		return err
 	}
-	clear(a.trace)
+	for _, tr := range a.traces {
+		clear(tr)
+	}
 	return nil
 }
 
 // Step runs one online step.
-func (a *SnAp1) Step(x, y []float32) (float32, error) {
+func (a *SnAp1) Step(x []float32, y cell.Target) (float32, error) {
 	loss, hasTarget, err := a.forward(x, y)
 	if err != nil {
 		return 0, err
 	}
-	a.cell.UnitJacobian(a.cache, a.unitJacobian)
-	a.cell.ImmediateCoefficients(a.cache, a.coefIH, a.coefHH)
-	l := a.layout
-	h, in, g, p := l.Hidden, l.Input, l.Gates, len(a.gradCell)
-	xs, hp := a.cache.Input(), a.cache.Prev()[:h]
+	L := len(a.model.Layers)
+	if hasTarget && L > 1 {
+		// The layers' learning signals, top down: ∂ℓ_t/∂h^{k−1}_t = A^kᵀ·∂ℓ_t/∂s^k_t (an
+		// LSTM's c^{k−1}_t does not feed layer k, so its signal is zero).
+		for k := L - 1; k > 0; k-- {
+			a.model.Layers[k].InputVJP(a.cache.Layer(k), a.signals[k-1][:a.model.HiddenSize()], a.layerSignal(k))
+		}
+	}
+	for k, l := range a.model.Layers {
+		q := a.layerSignal(k)
+		a.layer(l, a.cache.Layer(k), a.traces[k], a.model.LayerVector(a.gradCell, k), q[:a.model.HiddenSize()], hasTarget)
+	}
+	return loss, nil
+}
+
+// layerSignal is ∂ℓ_t/∂s^k_t: the top layer's from dLds, a lower layer's from signals
+// (for LSTM, the c rows are zero).
+func (a *SnAp1) layerSignal(k int) []float32 {
+	if k == len(a.model.Layers)-1 {
+		return a.dLds[a.top:]
+	}
+	return a.signals[k]
+}
+
+// layer updates one layer's traces and adds its gradient, q being ∂ℓ_t/∂h_t of its units.
+func (a *SnAp1) layer(c cell.Cell, cache *cell.Cache, trace, gradCell, q []float32, hasTarget bool) {
+	c.UnitJacobian(cache, a.unitJacobian)
+	c.ImmediateCoefficients(cache, a.coefIH, a.coefHH)
+	l := c.Layout()
+	h, in, g, p := l.Hidden, l.Input, l.Gates, len(gradCell)
+	xs, hp := cache.Input(), cache.Prev()[:h]
 	// Gate row r = gate·H+u owns the parameters [wih, wih+I), [whh, whh+H), bih and bhh,
 	// whose immediate Jacobian on state row s is coef[s·G+gate]·(x_t, h_{t-1} or 1).
 	for gate := range g {
 		for u := range h {
 			r := gate*h + u
 			wih, whh, bih, bhh := l.WeightIH+r*in, l.WeightHH+r*h, l.BiasIH+r, l.BiasHH+r
-			q := a.dLds[u] // ∂L_t/∂h_t[u]; ∂L_t/∂c_t is zero
+			qu := q[u] // ∂L_t/∂h_t[u]; ∂L_t/∂c_t is zero
 			if a.slots == 1 {
 				decay := a.unitJacobian[u]
 				cih, chh := a.coefIH[u*g+gate], a.coefHH[u*g+gate]
-				decayRow(a.trace[wih:wih+in], a.gradCell[wih:wih+in], xs, decay, cih, q, hasTarget)
-				decayRow(a.trace[whh:whh+h], a.gradCell[whh:whh+h], hp, decay, chh, q, hasTarget)
-				decayRow(a.trace[bih:bih+1], a.gradCell[bih:bih+1], one[:], decay, cih, q, hasTarget)
-				decayRow(a.trace[bhh:bhh+1], a.gradCell[bhh:bhh+1], one[:], decay, chh, q, hasTarget)
+				decayRow(trace[wih:wih+in], gradCell[wih:wih+in], xs, decay, cih, qu, hasTarget)
+				decayRow(trace[whh:whh+h], gradCell[whh:whh+h], hp, decay, chh, qu, hasTarget)
+				decayRow(trace[bih:bih+1], gradCell[bih:bih+1], one[:], decay, cih, qu, hasTarget)
+				decayRow(trace[bhh:bhh+1], gradCell[bhh:bhh+1], one[:], decay, chh, qu, hasTarget)
 				continue
 			}
 			// LSTM: the 2×2 block of J_t on (h_u, c_u), and the h and c rows' coefficients.
 			blk := (*[4]float32)(a.unitJacobian[4*u : 4*u+4])
 			ih := [2]float32{a.coefIH[u*g+gate], a.coefIH[(h+u)*g+gate]}
 			hh := [2]float32{a.coefHH[u*g+gate], a.coefHH[(h+u)*g+gate]}
-			blockRow(a.trace[wih:wih+in], a.trace[p+wih:p+wih+in], a.gradCell[wih:wih+in], xs, blk, ih, q, hasTarget)
-			blockRow(a.trace[whh:whh+h], a.trace[p+whh:p+whh+h], a.gradCell[whh:whh+h], hp, blk, hh, q, hasTarget)
-			blockRow(a.trace[bih:bih+1], a.trace[p+bih:p+bih+1], a.gradCell[bih:bih+1], one[:], blk, ih, q, hasTarget)
-			blockRow(a.trace[bhh:bhh+1], a.trace[p+bhh:p+bhh+1], a.gradCell[bhh:bhh+1], one[:], blk, hh, q, hasTarget)
+			blockRow(trace[wih:wih+in], trace[p+wih:p+wih+in], gradCell[wih:wih+in], xs, blk, ih, qu, hasTarget)
+			blockRow(trace[whh:whh+h], trace[p+whh:p+whh+h], gradCell[whh:whh+h], hp, blk, hh, qu, hasTarget)
+			blockRow(trace[bih:bih+1], trace[p+bih:p+bih+1], gradCell[bih:bih+1], one[:], blk, ih, qu, hasTarget)
+			blockRow(trace[bhh:bhh+1], trace[p+bhh:p+bhh+1], gradCell[bhh:bhh+1], one[:], blk, hh, qu, hasTarget)
 		}
 	}
-	return loss, nil
 }
 
 // decayRow is m ← decay·m + c·in and then grad += q·m, for the parameters of one gate
@@ -139,7 +177,15 @@ func blockRow(mh, mc, grad, in []float32, blk *[4]float32, c [2]float32, q float
 // one is a bias's input.
 var one = [1]float32{1}
 
-// Bytes counts the traces, J_t's unit blocks, the coefficients and the shared buffers.
+// Bytes counts the traces, J_t's unit blocks, the coefficients, the lower layers'
+// signals and the shared buffers.
 func (a *SnAp1) Bytes() int64 {
-	return a.bytes() + floats(len(a.trace)+len(a.unitJacobian)+len(a.coefIH)+len(a.coefHH))
+	n := len(a.unitJacobian) + len(a.coefIH) + len(a.coefHH)
+	for _, tr := range a.traces {
+		n += len(tr)
+	}
+	for _, q := range a.signals {
+		n += len(q)
+	}
+	return a.bytes() + floats(n)
 }

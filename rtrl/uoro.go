@@ -43,7 +43,9 @@ type UOROOptions struct {
 	Epsilon float32
 }
 
-// NewUORO builds UORO for the model, any cell kind.
+// NewUORO builds UORO for the model, any cell kind and any number of layers (the tangent
+// s̃ spans the joint state, J_t·s̃ and νᵀ·Ī_t are the stack's: see cell.Model.StateJVP and
+// AddImmediateVJP).
 func NewUORO(m *cell.Model, opt UOROOptions) (*UORO, error) {
 	eps := opt.Epsilon
 	if eps == 0 {
@@ -56,8 +58,7 @@ func NewUORO(m *cell.Model, opt UOROOptions) (*UORO, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := base.cell
-	s, p := c.StateSize(), c.NumParams()
+	s, p := m.StateSize(), m.NumParams()
 	return &UORO{
 		online:     base,
 		stateTilde: make([]float32, s),
@@ -83,15 +84,15 @@ func (a *UORO) Reset(s0 []float32) error {
 }
 
 // Step runs one online step.
-func (a *UORO) Step(x, y []float32) (float32, error) {
+func (a *UORO) Step(x []float32, y cell.Target) (float32, error) {
 	loss, hasTarget, err := a.forward(x, y)
 	if err != nil {
 		return 0, err
 	}
-	a.cell.StateJVP(a.cache, a.jacTilde, a.stateTilde)
+	a.model.StateJVP(a.cache, a.jacTilde, a.stateTilde)
 	a.drawSigns()
 	clear(a.nuImm)
-	a.cell.AddImmediateVJP(a.cache, a.nuImm, a.nu)
+	a.model.AddImmediateVJP(a.cache, a.nuImm, a.nu)
 
 	rho0 := float32(math.Sqrt((linalg.Norm32(a.paramTilde) + a.eps) / (linalg.Norm32(a.jacTilde) + a.eps)))
 	rho1 := float32(math.Sqrt((linalg.Norm32(a.nuImm) + a.eps) / (math.Sqrt(float64(len(a.nu))) + a.eps)))

@@ -1,6 +1,9 @@
 package task
 
-import "math/rand/v2"
+import (
+	"math"
+	"math/rand/v2"
+)
 
 // Adding is the adding problem (Hochreiter & Schmidhuber 1997, in the form of Le et al.
 // 2015): two input channels, a value drawn from U(0, 1) and a marker that is 1 at exactly
@@ -23,6 +26,11 @@ func (Adding) OutputSize() int { return 1 }
 
 // Classification is false: the target is a real number.
 func (Adding) Classification() bool { return false }
+
+// Baseline is predicting the mean sum, 1: ½·Var(U₁ + U₂) = 1/12 ≈ 0.083.
+func (Adding) Baseline() Baseline {
+	return Baseline{Loss: 1.0 / 12, Accuracy: math.NaN(), What: "always predicting the mean sum 1"}
+}
 
 // Fill draws a sequence of T steps.
 func (a Adding) Fill(seq *Sequence, rng *rand.Rand) {

@@ -1,14 +1,18 @@
 package task
 
-import "math/rand/v2"
+import (
+	"math"
+	"math/rand/v2"
+)
 
 // Copy is the copy-memory task (Hochreiter & Schmidhuber 1997, as in Arjovsky et al.
 // 2016): Symbols symbols drawn from 1..8, then Delay blanks with a delimiter in the last
 // of them, then Symbols more blanks during which the network must recall the symbols in
 // order. Inputs and targets are one-hot over 10 classes: 0 blank, 1..8 symbols, 9 the
 // delimiter. Every step has a target (blank until the recall), so T = Delay + 2·Symbols.
-// Always predicting blank, then uniform over the symbols, gives the baseline cross-entropy
-// Symbols·ln 8 / T per step.
+// The copy task trains with the softmax cross-entropy. Always predicting blank, then
+// uniform over the symbols, gives the baseline cross-entropy Symbols·ln 8 / T per step and
+// the chance accuracy (Delay + Symbols + Symbols/8) / T.
 type Copy struct {
 	// Delay is the number of blank steps between the symbols and their recall, and
 	// Symbols the number of symbols to recall.
@@ -33,6 +37,17 @@ func (Copy) OutputSize() int { return copyClasses }
 // Classification is true: every target is one of 10 classes.
 func (Copy) Classification() bool { return true }
 
+// Baseline is predicting blank until the recall and any symbol during it.
+func (c Copy) Baseline() Baseline {
+	T := float64(c.Len())
+	s := float64(c.Symbols)
+	return Baseline{
+		Loss:     s * math.Log(8) / T,
+		Accuracy: (T - s + s/8) / T,
+		What:     "blank until the recall, then a uniform guess among the 8 symbols",
+	}
+}
+
 // Len is the sequence length T.
 func (c Copy) Len() int { return c.Delay + 2*c.Symbols }
 
@@ -54,7 +69,7 @@ func (c Copy) Fill(seq *Sequence, rng *rand.Rand) {
 			out = argmaxOneHot(seq.Input(t - c.Symbols - c.Delay))
 		}
 		seq.Targets[t*copyClasses+out] = 1
-		seq.Classes[t] = out
+		seq.Classes[t] = int32(out)
 		seq.Mask[t] = true
 	}
 }

@@ -2,6 +2,7 @@ package task
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 )
 
@@ -47,6 +48,20 @@ func (*MackeyGlassTask) OutputSize() int { return 1 }
 
 // Classification is false: the target is a real number.
 func (*MackeyGlassTask) Classification() bool { return false }
+
+// Baseline is predicting the series' mean: ½ of its variance.
+func (m *MackeyGlassTask) Baseline() Baseline {
+	var mean, sq float64
+	for _, v := range m.series {
+		mean += float64(v)
+	}
+	mean /= float64(len(m.series))
+	for _, v := range m.series {
+		d := float64(v) - mean
+		sq += d * d
+	}
+	return Baseline{Loss: sq / float64(len(m.series)) / 2, Accuracy: math.NaN(), What: "always predicting the series' mean"}
+}
 
 // Fill copies a window of T+1 samples at a random offset: inputs x(t), targets x(t+1).
 func (m *MackeyGlassTask) Fill(seq *Sequence, rng *rand.Rand) {

@@ -27,6 +27,18 @@ func (Sine) OutputSize() int { return 1 }
 // Classification is false: the target is a real number.
 func (Sine) Classification() bool { return false }
 
+// Baseline is predicting 0, the mean over phases: ½·E[sin²(ω·t)] over the steps and
+// ω ~ U(0.1, 0.6), integrated in closed form.
+func (s Sine) Baseline() Baseline {
+	// E_ω[sin²(ωt)] = ½ − (sin(1.2t) − sin(0.2t)) / (2·t·(1.2−0.2)) for t > 0, 0 at t = 0.
+	var sum float64
+	for t := 1; t < s.T; t++ {
+		ft := float64(t)
+		sum += 0.5 - (math.Sin(1.2*ft)-math.Sin(0.2*ft))/(2*ft)
+	}
+	return Baseline{Loss: sum / 2 / float64(max(s.T, 1)), Accuracy: math.NaN(), What: "always predicting 0, the wave's mean"}
+}
+
 // Fill draws a frequency and writes T steps of the cue and the wave.
 func (s Sine) Fill(seq *Sequence, rng *rand.Rand) {
 	seq.resize(s.T, 1, 1, false)

@@ -30,12 +30,12 @@ func TestAdding(t *testing.T) {
 					t.Fatalf("marker %d at step %d is in the wrong half", markers, step)
 				}
 			}
-			if y := seq.Target(step); (y != nil) != (step == seq.T-1) {
+			if y := seq.Values(step); (y != nil) != (step == seq.T-1) {
 				t.Fatalf("target presence at step %d: %v", step, y)
 			}
 		}
-		if markers != 2 || seq.Target(seq.T - 1)[0] != sum {
-			t.Fatalf("%d markers, target %v, sum %v", markers, seq.Target(seq.T - 1)[0], sum)
+		if markers != 2 || seq.Values(seq.T - 1)[0] != sum {
+			t.Fatalf("%d markers, target %v, sum %v", markers, seq.Values(seq.T - 1)[0], sum)
 		}
 		meanTarget += float64(sum) / n
 	}
@@ -76,7 +76,7 @@ func TestCopy(t *testing.T) {
 		if step >= c.Symbols+c.Delay {
 			want = argmaxOneHot(seq.Input(step - c.Symbols - c.Delay))
 		}
-		if seq.Classes[step] != want || seq.Target(step)[want] != 1 {
+		if seq.Classes[step] != int32(want) || seq.Values(step)[want] != 1 {
 			t.Fatalf("step %d: class %d, want %d", step, seq.Classes[step], want)
 		}
 	}
@@ -139,7 +139,7 @@ func TestMackeyGlassTask(t *testing.T) {
 	var seq Sequence
 	task.Fill(&seq, rand.New(rand.NewPCG(11, 12)))
 	for step := 0; step < seq.T-1; step++ {
-		if x, y := seq.Input(step)[0], seq.Target(step)[0]; x < -1 || x > 1 || y != seq.Input(step + 1)[0] {
+		if x, y := seq.Input(step)[0], seq.Values(step)[0]; x < -1 || x > 1 || y != seq.Input(step + 1)[0] {
 			t.Fatalf("step %d: input %v, target %v, next input %v", step, x, y, seq.Input(step + 1)[0])
 		}
 	}

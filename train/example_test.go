@@ -22,7 +22,7 @@ func ExampleOnline() {
 		panic(err)
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	cell.InitDefault(m.Cell, rng)
+	cell.InitDefault(m.Layers[0], rng)
 	m.Head.InitDefault(rng)
 	alg, err := rtrl.NewSnAp1(m, rtrl.SnAp1Options{})
 	if err != nil {

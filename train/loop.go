@@ -88,8 +88,8 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x747261696e))
 	ev := newEvaluator(cfg.Model, cfg.Task, cfg.EvalSequences)
-	params := [][]float32{cfg.Model.Cell.Params(), cfg.Model.Head.Params()}
-	grads := [][]float32{cfg.Algorithm.GradCell(), cfg.Algorithm.GradHead()}
+	params := cfg.Model.ParamGroups()
+	grads := cfg.Model.GradGroups(cfg.Algorithm.GradCell(), cfg.Algorithm.GradHead())
 	var seq task.Sequence
 	start := time.Now()
 	sum := Summary{FinalLoss: math.NaN(), FinalAcc: math.NaN()}
@@ -98,7 +98,10 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 
 	// lastGood holds the weights before the latest update, to put back if the update
 	// itself overflows.
-	lastGood := [][]float32{make([]float32, len(params[0])), make([]float32, len(params[1]))}
+	lastGood := make([][]float32, len(params))
+	for i, p := range params {
+		lastGood[i] = make([]float32, len(p))
+	}
 	// update names where it ran only when it fails: step is -1 for the end of a
 	// sequence. Formatting the place eagerly would allocate on every online step.
 	update := func(seqNo, step int) error {
@@ -148,7 +151,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 			if math.IsNaN(float64(l)) || math.IsInf(float64(l), 0) {
 				return sum, fmt.Errorf("train: sequence %d step %d: %w (loss %v); weights kept from before this update", s, t, ErrNonFinite, l)
 			}
-			if y != nil {
+			if !y.None() && (y.Classes == nil || y.Classes[0] != cell.IgnoreClass) {
 				loss += float64(l)
 				targets++
 			}
@@ -188,8 +191,10 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 
 func (cfg *Config) check() error {
 	switch {
-	case cfg.Model == nil || cfg.Model.Cell == nil || cfg.Model.Head == nil || cfg.Algorithm == nil || cfg.Optimizer == nil || cfg.Task == nil:
-		return errors.New("train: Model (with its Cell and Head), Algorithm, Optimizer and Task are all required")
+	case cfg.Model == nil || cfg.Algorithm == nil || cfg.Optimizer == nil || cfg.Task == nil:
+		return errors.New("train: Model, Algorithm, Optimizer and Task are all required")
+	case cfg.Model.Check() != nil:
+		return fmt.Errorf("train: %w", cfg.Model.Check())
 	case cfg.Algorithm.Model() != cfg.Model:
 		return errors.New("train: the algorithm was built for another model")
 	case cfg.Sequences <= 0:
@@ -200,38 +205,35 @@ func (cfg *Config) check() error {
 		return validate(cfg.Optimizer)
 	case cfg.UpdateEvery < 0 || cfg.EvalEvery < 0 || cfg.CheckpointEvery < 0:
 		return errors.New("train: UpdateEvery, EvalEvery and CheckpointEvery must not be negative")
-	case cfg.Task.InputSize() != cfg.Model.Cell.InputSize():
-		return fmt.Errorf("train: task %s has %d inputs, the cell %d", cfg.Task.Name(), cfg.Task.InputSize(), cfg.Model.Cell.InputSize())
-	case cfg.Task.OutputSize() != cfg.Model.Head.OutSize():
-		return fmt.Errorf("train: task %s has %d outputs, the readout %d", cfg.Task.Name(), cfg.Task.OutputSize(), cfg.Model.Head.OutSize())
-	case cfg.Model.Head.HiddenSize() != cfg.Model.Cell.HiddenSize():
-		return fmt.Errorf("train: readout reads %d hidden units, the cell has %d", cfg.Model.Head.HiddenSize(), cfg.Model.Cell.HiddenSize())
+	case cfg.Task.InputSize() != cfg.Model.InputSize():
+		return fmt.Errorf("train: task %s has %d inputs, the model %d", cfg.Task.Name(), cfg.Task.InputSize(), cfg.Model.InputSize())
+	case cfg.Task.OutputSize() != cfg.Model.OutSize():
+		return fmt.Errorf("train: task %s has %d outputs, the readout %d", cfg.Task.Name(), cfg.Task.OutputSize(), cfg.Model.OutSize())
 	}
 	return nil
 }
 
 // Evaluate runs the model forward on n sequences of the task drawn from a fixed seed (the
-// same ones Run evaluates on) and returns the mean squared-error loss per target step and,
-// for classification tasks, the accuracy (NaN otherwise).
+// same ones Run evaluates on) and returns the mean loss per target step (the task's:
+// cross-entropy for a classification task, squared error otherwise) and, for
+// classification tasks, the accuracy (NaN otherwise).
 func Evaluate(m *cell.Model, tk task.Task, n int) (loss, accuracy float64) {
 	return newEvaluator(m, tk, n).evaluate()
 }
 
 // evaluator runs the model forward on a fixed set of sequences.
 type evaluator struct {
-	c       cell.Cell
-	head    *cell.Readout
+	m       *cell.Model
 	seqs    []task.Sequence
-	cache   *cell.Cache
+	cache   *cell.StepCache
 	s, y, d []float32
 	classes bool
 }
 
 func newEvaluator(m *cell.Model, tk task.Task, n int) *evaluator {
-	c, head := m.Cell, m.Head
 	rng := rand.New(rand.NewPCG(0xe7a1, 0x5eed))
-	e := &evaluator{c: c, head: head, seqs: make([]task.Sequence, n), cache: c.NewCache(),
-		s: make([]float32, c.StateSize()), y: make([]float32, head.OutSize()), d: make([]float32, head.OutSize()),
+	e := &evaluator{m: m, seqs: make([]task.Sequence, n), cache: m.NewStepCache(),
+		s: make([]float32, m.StateSize()), y: make([]float32, m.OutSize()), d: make([]float32, m.OutSize()),
 		classes: tk.Classification()}
 	for i := range e.seqs {
 		tk.Fill(&e.seqs[i], rng)
@@ -239,8 +241,8 @@ func newEvaluator(m *cell.Model, tk task.Task, n int) *evaluator {
 	return e
 }
 
-// evaluate returns the mean squared-error loss per target step and, for classification
-// tasks, the fraction of target steps whose largest output is the target class.
+// evaluate returns the mean loss per target step and, for classification tasks, the
+// fraction of target steps whose largest output is the target class.
 func (e *evaluator) evaluate() (loss, accuracy float64) {
 	var total float64
 	var targets, correct int
@@ -248,15 +250,19 @@ func (e *evaluator) evaluate() (loss, accuracy float64) {
 		seq := &e.seqs[i]
 		clear(e.s)
 		for t := 0; t < seq.T; t++ {
-			e.c.Forward(e.cache, e.s, e.s, seq.Input(t))
+			e.m.Forward(e.cache, e.s, e.s, seq.Input(t))
 			y := seq.Target(t)
-			if y == nil {
+			if y.None() {
 				continue
 			}
-			e.head.Forward(e.y, e.s[:e.c.HiddenSize()])
-			total += float64(cell.SquaredError(e.d, e.y, y))
+			e.m.Head.Forward(e.y, e.m.TopHidden(e.s))
+			l, has := y.Loss(e.d, e.y)
+			if !has {
+				continue
+			}
+			total += float64(l)
 			targets++
-			if e.classes && argmax(e.y) == seq.Classes[t] {
+			if e.classes && int32(argmax(e.y)) == seq.Classes[t] {
 				correct++
 			}
 		}
@@ -278,7 +284,6 @@ func argmax(v []float32) int {
 	}
 	return best
 }
-
 func allFinite(groups [][]float32) bool {
 	for _, g := range groups {
 		for _, v := range g {
@@ -288,4 +293,18 @@ func allFinite(groups [][]float32) bool {
 		}
 	}
 	return true
+}
+
+// BeatsBaseline reports whether an evaluation (mean loss per target step and, for a
+// classification task, accuracy; NaN otherwise) beats the task's baseline: a lower loss,
+// and for a classification task a higher accuracy too. When it does not, why says so in
+// numbers.
+func BeatsBaseline(loss, accuracy float64, b task.Baseline) (beat bool, why string) {
+	switch {
+	case !(loss < b.Loss):
+		return false, fmt.Sprintf("its loss %.5g is not below the baseline's %.5g", loss, b.Loss)
+	case !math.IsNaN(b.Accuracy) && !(accuracy > b.Accuracy):
+		return false, fmt.Sprintf("its accuracy %.1f%% is not above the chance accuracy %.1f%%", 100*accuracy, 100*b.Accuracy)
+	}
+	return true, ""
 }

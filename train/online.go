@@ -25,11 +25,10 @@ type Online struct {
 	every     int
 	clip      float64
 	events    int
-	params    [][]float32
-	grads     [][]float32
+	params    [][]float32 // the model's parameter groups: every layer's, then the readout's
+	grads     [][]float32 // the algorithm's gradients, grouped as params
+	rollback  [][]float32 // params before the latest update, to put back if it overflows
 	pred      []float32
-	snapCell  []float32
-	snapHead  []float32
 	snapshots sync.Mutex // one snapshot file write at a time
 }
 
@@ -45,8 +44,11 @@ type OnlineConfig struct {
 // NewOnline builds a learner for model m whose gradients come from alg (built for m) and
 // are applied by opt.
 func NewOnline(m *cell.Model, alg algo.Algorithm, opt Optimizer, cfg OnlineConfig) (*Online, error) {
-	if m == nil || m.Cell == nil || m.Head == nil || alg == nil || opt == nil {
+	if m == nil || alg == nil || opt == nil {
 		return nil, errors.New("train: NewOnline needs a model, an algorithm and an optimizer")
+	}
+	if err := m.Check(); err != nil {
+		return nil, fmt.Errorf("train: %w", err)
 	}
 	if cfg.UpdateEvery < 0 {
 		return nil, fmt.Errorf("train: UpdateEvery %d must not be negative", cfg.UpdateEvery)
@@ -68,11 +70,12 @@ func NewOnline(m *cell.Model, alg algo.Algorithm, opt Optimizer, cfg OnlineConfi
 	}
 	o := &Online{
 		model: m, alg: alg, opt: opt, every: cfg.UpdateEvery, clip: cfg.ClipNorm,
-		params:   [][]float32{m.Cell.Params(), m.Head.Params()},
-		grads:    [][]float32{alg.GradCell(), alg.GradHead()},
-		pred:     make([]float32, m.Head.OutSize()),
-		snapCell: make([]float32, m.Cell.NumParams()),
-		snapHead: make([]float32, m.Head.NumParams()),
+		params: m.ParamGroups(),
+		grads:  m.GradGroups(alg.GradCell(), alg.GradHead()),
+		pred:   make([]float32, m.OutSize()),
+	}
+	for _, p := range o.params {
+		o.rollback = append(o.rollback, make([]float32, len(p)))
 	}
 	if err := alg.Reset(nil); err != nil {
 		return nil, err
@@ -86,11 +89,18 @@ func NewOnline(m *cell.Model, alg algo.Algorithm, opt Optimizer, cfg OnlineConfi
 	return o, nil
 }
 
-// Observe feeds one event. x must have the model's input size and y, unless nil (no
-// target known), its output size; non-finite values are refused. It writes the model's
-// prediction for this event into pred (which must have the output size) and returns the
-// loss ½‖ŷ−y‖² (0 without a target). A refused event changes nothing.
+// Observe feeds one event with a squared-error target: x must have the model's input
+// size and y, unless nil (no target known), its output size; non-finite values are
+// refused. It writes the model's prediction for this event into pred (which must have the
+// output size) and returns the loss ½‖ŷ−y‖² (0 without a target). A refused event
+// changes nothing.
 func (o *Online) Observe(pred, x, y []float32) (loss float32, err error) {
+	return o.ObserveTarget(pred, x, cell.Values(y))
+}
+
+// ObserveTarget is Observe with any target: values (squared error), a class
+// (cross-entropy), or none (the zero Target).
+func (o *Online) ObserveTarget(pred, x []float32, y cell.Target) (loss float32, err error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if err := o.checkEvent(pred, x, y); err != nil {
@@ -100,7 +110,7 @@ func (o *Online) Observe(pred, x, y []float32) (loss float32, err error) {
 	if err != nil {
 		return 0, err
 	}
-	o.model.Head.Forward(pred, o.alg.State()[:o.model.Cell.HiddenSize()])
+	o.model.Head.Forward(pred, o.model.TopHidden(o.alg.State()))
 	o.events++
 	if o.events%o.every == 0 {
 		if err := o.update(); err != nil {
@@ -110,13 +120,11 @@ func (o *Online) Observe(pred, x, y []float32) (loss float32, err error) {
 	return loss, nil
 }
 
-func (o *Online) checkEvent(pred, x, y []float32) error {
-	in, out := o.model.Cell.InputSize(), o.model.Head.OutSize()
+func (o *Online) checkEvent(pred, x []float32, y cell.Target) error {
+	in, out := o.model.InputSize(), o.model.OutSize()
 	switch {
 	case len(x) != in:
 		return fmt.Errorf("train: input has %d values, the model takes %d", len(x), in)
-	case y != nil && len(y) != out:
-		return fmt.Errorf("train: target has %d values, the model predicts %d", len(y), out)
 	case len(pred) != out:
 		return fmt.Errorf("train: prediction buffer has %d values, the model predicts %d", len(pred), out)
 	}
@@ -125,10 +133,8 @@ func (o *Online) checkEvent(pred, x, y []float32) error {
 			return fmt.Errorf("train: input[%d] is %v", i, v)
 		}
 	}
-	for i, v := range y {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return fmt.Errorf("train: target[%d] is %v", i, v)
-		}
+	if err := y.Check(out, 1); err != nil {
+		return fmt.Errorf("train: %w", err)
 	}
 	return nil
 }
@@ -140,14 +146,16 @@ func (o *Online) update() error {
 	if norm, err := ClipGlobalNorm(o.grads, o.clip); err != nil {
 		return fmt.Errorf("train: event %d: %w (gradient norm %v); update skipped", o.events, ErrNonFinite, norm)
 	}
-	copy(o.snapCell, o.params[0]) // the snapshot buffers double as the rollback copy
-	copy(o.snapHead, o.params[1])
+	for i, p := range o.params {
+		copy(o.rollback[i], p)
+	}
 	if err := o.opt.Step(o.params, o.grads); err != nil {
 		return err
 	}
 	if !allFinite(o.params) {
-		copy(o.params[0], o.snapCell)
-		copy(o.params[1], o.snapHead)
+		for i, p := range o.params {
+			copy(p, o.rollback[i])
+		}
 		return fmt.Errorf("train: event %d: %w: the update overflowed the weights; update skipped", o.events, ErrNonFinite)
 	}
 	return nil
@@ -174,11 +182,11 @@ func (o *Online) Reset() error {
 func (o *Online) Snapshot(path string) error {
 	o.snapshots.Lock()
 	defer o.snapshots.Unlock()
-	cellCopy := make([]float32, len(o.snapCell))
-	headCopy := make([]float32, len(o.snapHead))
+	cellCopy := make([]float32, o.model.NumParams())
+	headCopy := make([]float32, o.model.Head.NumParams())
 	o.mu.Lock()
-	copy(cellCopy, o.params[0])
-	copy(headCopy, o.params[1])
+	o.model.CopyParams(cellCopy)
+	copy(headCopy, o.model.Head.Params())
 	o.mu.Unlock()
 	return o.model.SaveVectors(path, cellCopy, headCopy)
 }

@@ -26,7 +26,7 @@ func newModel(t *testing.T, kind cell.Kind, hidden, in, out int, seed uint64) *c
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(seed, 1))
-	cell.InitDefault(m.Cell, rng)
+	cell.InitDefault(m.Layers[0], rng)
 	m.Head.InitDefault(rng)
 	return m
 }
@@ -91,14 +91,14 @@ func TestRunStopsOnNaNKeepingGoodWeights(t *testing.T) {
 		Sequences: 10, EvalSequences: 1, // the evaluation set is the first Fill
 		Progress: func(p train.Progress) {
 			if p.Sequence == 4 {
-				before = append([]float32(nil), m.Cell.Params()...)
+				before = append([]float32(nil), m.Layers[0].Params()...)
 			}
 		},
 	})
 	if !errors.Is(err, train.ErrNonFinite) {
 		t.Fatalf("err = %v, want ErrNonFinite", err)
 	}
-	for i, v := range m.Cell.Params() {
+	for i, v := range m.Layers[0].Params() {
 		if v != before[i] {
 			t.Fatalf("weights changed after the last good sequence (param %d: %v -> %v)", i, before[i], v)
 		}
@@ -222,7 +222,7 @@ func TestOnlineRefusesBadEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := append([]float32(nil), m.Cell.Params()...)
+	before := append([]float32(nil), m.Layers[0].Params()...)
 	pred := make([]float32, 1)
 	for _, c := range []struct{ pred, x, y []float32 }{
 		{pred, []float32{1}, []float32{1}},
@@ -238,7 +238,7 @@ func TestOnlineRefusesBadEvents(t *testing.T) {
 	if learner.Events() != 0 {
 		t.Fatalf("refused events were counted")
 	}
-	for i, v := range m.Cell.Params() {
+	for i, v := range m.Layers[0].Params() {
 		if v != before[i] {
 			t.Fatal("a refused event changed the weights")
 		}
@@ -277,7 +277,7 @@ func TestOnlineSnapshotWhileRunning(t *testing.T) {
 		if err != nil {
 			t.Fatalf("snapshot %d does not load: %v", i, err)
 		}
-		if loaded.Cell.Kind() != cell.LSTM || loaded.Cell.NumParams() != m.Cell.NumParams() {
+		if loaded.Layers[0].Kind() != cell.LSTM || loaded.Layers[0].NumParams() != m.Layers[0].NumParams() {
 			t.Fatalf("snapshot %d is a different model", i)
 		}
 	}
@@ -286,8 +286,8 @@ func TestOnlineSnapshotWhileRunning(t *testing.T) {
 		t.Fatal(err)
 	}
 	loaded, _ := cell.LoadModel(path)
-	for i, v := range loaded.Cell.Params() {
-		if v != m.Cell.Params()[i] {
+	for i, v := range loaded.Layers[0].Params() {
+		if v != m.Layers[0].Params()[i] {
 			t.Fatal("the final snapshot differs from the weights")
 		}
 	}

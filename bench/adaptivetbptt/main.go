@@ -126,7 +126,7 @@ func trainOne(tk task.Task, T int, arm string, seed uint64, seqs int) (string, e
 	cell.InitOrthogonal(c, rng)
 	head.InitDefault(rng)
 	counted := &countingCell{Cell: c}
-	m := &cell.Model{Cell: counted, Head: head}
+	m := &cell.Model{Layers: []cell.Cell{counted}, Head: head}
 
 	name, param, _ := strings.Cut(arm, ":")
 	var alg algo.Algorithm

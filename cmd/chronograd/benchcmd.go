@@ -42,7 +42,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("-algo %w", err)
 	}
-	if err := spec.Supports(kind); err != nil {
+	if err := spec.Supports(algo.DimsOf(kind, *hidden, *input, *output)); err != nil {
 		return fmt.Errorf("-algo %s: %w", spec, err)
 	}
 	c := bench.Case{Algo: spec, Cell: kind, Hidden: *hidden, Input: *input, Output: *output, T: *steps}

@@ -64,7 +64,11 @@ func runDiagnose(args []string, stdout, _ io.Writer) error {
 	seq := diagnose.Data{T: len(data.xs), S0: data.s0}
 	for t := range data.xs {
 		seq.Inputs = append(seq.Inputs, data.xs[t]...)
-		seq.Targets = append(seq.Targets, data.ys[t]...)
+		if y := data.ys[t]; y.Classes != nil {
+			seq.Classes = append(seq.Classes, y.Classes...)
+		} else {
+			seq.Targets = append(seq.Targets, y.Values...)
+		}
 	}
 	r, err := diagnose.Run(m, seq, diagnose.Options{MaxLag: *maxLag, Tau: tau, Delta: *delta})
 	if err != nil {
@@ -120,9 +124,12 @@ func writeDiagnoseJSON(w io.Writer, r *diagnose.Report) error {
 }
 
 func writeDiagnoseText(w io.Writer, m *cell.Model, r *diagnose.Report, T int) {
-	c := m.Cell
-	fmt.Fprintf(w, "model: %v, H=%d, I=%d, O=%d; sequence: T=%d; φ averaged over %d origins, Jacobian products over %d\n",
-		c.Kind(), c.HiddenSize(), c.InputSize(), m.Head.OutSize(), T, r.Origins, r.JacobianOrigins)
+	layers := ""
+	if m.NumLayers() > 1 {
+		layers = fmt.Sprintf(", %d layers", m.NumLayers())
+	}
+	fmt.Fprintf(w, "model: %v, H=%d, I=%d, O=%d%s; sequence: T=%d; φ averaged over %d origins, Jacobian products over %d\n",
+		m.Kind(), m.HiddenSize(), m.InputSize(), m.OutSize(), layers, T, r.Origins, r.JacobianOrigins)
 	fmt.Fprintf(w, "\n%5s  %-12s %-12s\n", "lag k", "φ_k", "‖J⋯J‖₂")
 	for k := range r.Phi {
 		fmt.Fprintf(w, "%5d  %-12.5g %-12.5g\n", k, r.Phi[k], r.JacobianNorm[k])
@@ -144,9 +151,9 @@ func writeDiagnoseText(w io.Writer, m *cell.Model, r *diagnose.Report, T int) {
 	}
 	fmt.Fprintf(w, "largest Lyapunov exponent: %s per step (leading %d: %s)\n", ly[0], len(ly), strings.Join(ly, ", "))
 	block := "weight_hh_l0"
-	if c.Kind() == cell.GRU {
+	if m.Kind() == cell.GRU {
 		block = "weight_hh_l0 candidate block n"
-	} else if c.Kind() == cell.LSTM {
+	} else if m.Kind() == cell.LSTM {
 		block = "weight_hh_l0 candidate block g"
 	}
 	fmt.Fprintf(w, "spectral radius of %s: %.5g", block, r.SpectralRadius)

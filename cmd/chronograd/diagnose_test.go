@@ -27,12 +27,12 @@ func writeLinearModel(t *testing.T, dir string, beta float64, T int) (model, dat
 	if err != nil {
 		t.Fatal(err)
 	}
-	cell.InitOrthogonal(m.Cell, rng)
-	l := m.Cell.Layout()
+	cell.InitOrthogonal(m.Layers[0], rng)
+	l := m.Layers[0].Layout()
 	for i := l.WeightHH; i < l.BiasIH; i++ {
-		m.Cell.Params()[i] *= float32(beta)
+		m.Layers[0].Params()[i] *= float32(beta)
 	}
-	clear(m.Cell.Params()[l.BiasIH:])
+	clear(m.Layers[0].Params()[l.BiasIH:])
 	m.Head.InitDefault(rng)
 	model = filepath.Join(dir, "m.safetensors")
 	if err := m.Save(model); err != nil {

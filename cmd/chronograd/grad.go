@@ -1,60 +1,139 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/chronograd/chronograd/algo"
 	"github.com/chronograd/chronograd/cell"
 	"github.com/chronograd/chronograd/internal/safetensors"
 )
 
-// gradData is a sequence file: inputs [T, I], targets [T, O], optional h0 and c0 [H].
+// gradData is a sequence file: inputs [T, I]; float targets [T, O] (squared error) or
+// integer classes [T] (cross-entropy, cell.IgnoreClass for none); optional h0 and c0 [H]
+// (one layer) or [L, H].
 type gradData struct {
-	xs, ys [][]float32
-	s0     []float32
+	xs [][]float32
+	ys []cell.Target
+	s0 []float32
 }
+
+// dataTensors are the tensors a sequence file may hold.
+var dataTensors = "inputs, targets or classes, h0, c0"
 
 func loadGradData(path string, m *cell.Model) (*gradData, error) {
 	f, err := safetensors.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	h, in, out := m.Cell.HiddenSize(), m.Cell.InputSize(), m.Head.OutSize()
-	shape, err := f.Shape("inputs")
+	d, err := gradDataFrom(f, m)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	return d, nil
+}
+
+func gradDataFrom(f *safetensors.File, m *cell.Model) (*gradData, error) {
+	h, in, out, layers := m.HiddenSize(), m.InputSize(), m.OutSize(), m.NumLayers()
+	shape, err := f.Shape("inputs")
+	if err != nil {
+		return nil, err
+	}
 	if len(shape) != 2 {
-		return nil, fmt.Errorf("%s: tensor \"inputs\" has %d dimensions, want 2 ([T, I])", path, len(shape))
+		return nil, fmt.Errorf("tensor \"inputs\" has shape %v, want [T, I] = [T, %d]", shape, in)
 	}
 	steps := shape[0]
-	specs := []safetensors.Spec{{Name: "inputs", Shape: []int{steps, in}}, {Name: "targets", Shape: []int{steps, out}}}
-	if _, ok := f.Tensors["h0"]; ok {
-		specs = append(specs, safetensors.Spec{Name: "h0", Shape: []int{h}})
+	if steps == 0 {
+		return nil, errors.New("tensor \"inputs\" has T = 0 steps: there is no loss to differentiate")
 	}
-	if _, ok := f.Tensors["c0"]; ok {
-		if m.Cell.Kind() != cell.LSTM {
-			return nil, fmt.Errorf("%s: tensor \"c0\" given for a %v cell, which has no cell state", path, m.Cell.Kind())
+	if f.Tensors["inputs"].DType.IsInt() {
+		return nil, fmt.Errorf("tensor \"inputs\" has dtype %s; inputs are floating point", f.Tensors["inputs"].DType)
+	}
+	specs := []safetensors.Spec{{Name: "inputs", Shape: []int{steps, in}}}
+	targets, hasTargets := f.Tensors["targets"]
+	classes, hasClasses := f.Tensors["classes"]
+	switch {
+	case hasTargets && hasClasses:
+		return nil, errors.New("the file holds both \"targets\" (squared error) and \"classes\" (cross-entropy); give one")
+	case !hasTargets && !hasClasses:
+		return nil, fmt.Errorf("the file holds neither \"targets\" [T, O] (squared error) nor \"classes\" [T] (cross-entropy); it holds %s", strings.Join(f.Names(), ", "))
+	case hasTargets:
+		if targets.DType.IsInt() {
+			return nil, fmt.Errorf("tensor \"targets\" has dtype %s; squared-error targets are floating point (integer class targets go in \"classes\")", targets.DType)
 		}
-		specs = append(specs, safetensors.Spec{Name: "c0", Shape: []int{h}})
+		specs = append(specs, safetensors.Spec{Name: "targets", Shape: []int{steps, out}})
+	case hasClasses:
+		if !classes.DType.IsInt() {
+			return nil, fmt.Errorf("tensor \"classes\" has dtype %s; class targets are integers (I64 or I32)", classes.DType)
+		}
+		if !slices.Equal(classes.Shape, []int{steps}) {
+			return nil, fmt.Errorf("tensor \"classes\" has shape %v, want [T] = [%d]", classes.Shape, steps)
+		}
 	}
-	if err := f.Require(true, specs...); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	stateShape := []int{h}
+	if layers > 1 {
+		stateShape = []int{layers, h}
 	}
-	d := &gradData{s0: make([]float32, m.Cell.StateSize())}
-	if t, ok := f.Tensors["h0"]; ok {
-		copy(d.s0[:h], t.F32)
+	for _, name := range []string{"h0", "c0"} {
+		t, ok := f.Tensors[name]
+		if !ok {
+			continue
+		}
+		if name == "c0" && m.Kind() != cell.LSTM {
+			return nil, fmt.Errorf("tensor \"c0\" given for a %v model, which has no cell state", m.Kind())
+		}
+		if layers == 1 && slices.Equal(t.Shape, []int{1, h}) {
+			stateShape = []int{1, h} // PyTorch's [num_layers, H]
+		}
+		specs = append(specs, safetensors.Spec{Name: name, Shape: stateShape})
 	}
-	if t, ok := f.Tensors["c0"]; ok {
-		copy(d.s0[h:], t.F32)
+	var extra []string
+	for _, name := range f.Names() {
+		switch name {
+		case "inputs", "targets", "classes", "h0", "c0":
+		default:
+			extra = append(extra, name)
+		}
 	}
-	x, y := f.Tensors["inputs"].F32, f.Tensors["targets"].F32
+	if len(extra) > 0 {
+		return nil, fmt.Errorf("unexpected tensor %q (a sequence file holds %s)", extra[0], dataTensors)
+	}
+	if err := f.Require(false, specs...); err != nil {
+		return nil, err
+	}
+	d := &gradData{s0: make([]float32, m.StateSize())}
+	for k := range layers {
+		off := m.StateOffset(k)
+		if t, ok := f.Tensors["h0"]; ok {
+			copy(d.s0[off:off+h], t.F32[k*h:(k+1)*h])
+		}
+		if t, ok := f.Tensors["c0"]; ok {
+			copy(d.s0[off+h:off+2*h], t.F32[k*h:(k+1)*h])
+		}
+	}
+	x := f.Tensors["inputs"].F32
+	var c []int32
+	if hasClasses {
+		c = make([]int32, steps)
+		for t, v := range classes.I64 {
+			if v != cell.IgnoreClass && (v < 0 || v >= int64(out)) {
+				return nil, fmt.Errorf("classes[%d] = %d is out of range [0, %d) (%d ignores a step)", t, v, out, cell.IgnoreClass)
+			}
+			c[t] = int32(v)
+		}
+	}
 	for t := range steps {
 		d.xs = append(d.xs, x[t*in:(t+1)*in])
-		d.ys = append(d.ys, y[t*out:(t+1)*out])
+		if hasClasses {
+			d.ys = append(d.ys, cell.Classes(c[t:t+1]...))
+		} else {
+			d.ys = append(d.ys, cell.Values(targets.F32[t*out:(t+1)*out]))
+		}
 	}
 	return d, nil
 }

@@ -157,12 +157,12 @@ func TestGradRejectsBadInput(t *testing.T) {
 		{name: "input width", data: variant(t, lstmD, p("in.safetensors"), func(f *safetensors.File) { resize(f, "inputs", 8, 4) }), want: `"inputs" has shape [8 4], want [8 3]`},
 		{name: "target steps", data: variant(t, lstmD, p("tsteps.safetensors"), func(f *safetensors.File) { resize(f, "targets", 7, 2) }), want: `"targets" has shape [7 2], want [8 2]`},
 		{name: "target width", data: variant(t, lstmD, p("twidth.safetensors"), func(f *safetensors.File) { resize(f, "targets", 8, 3) }), want: `"targets" has shape [8 3], want [8 2]`},
-		{name: "no targets", data: variant(t, lstmD, p("notargets.safetensors"), func(f *safetensors.File) { delete(f.Tensors, "targets") }), want: `"targets" is missing`},
-		{name: "1-D inputs", data: variant(t, lstmD, p("flat.safetensors"), func(f *safetensors.File) { resize(f, "inputs", 24) }), want: `"inputs" has 1 dimensions`},
+		{name: "no targets", data: variant(t, lstmD, p("notargets.safetensors"), func(f *safetensors.File) { delete(f.Tensors, "targets") }), want: `neither "targets" [T, O] (squared error) nor "classes" [T]`},
+		{name: "1-D inputs", data: variant(t, lstmD, p("flat.safetensors"), func(f *safetensors.File) { resize(f, "inputs", 24) }), want: `"inputs" has shape [24], want [T, I]`},
 		{name: "h0 length", data: variant(t, lstmD, p("h0.safetensors"), func(f *safetensors.File) { resize(f, "h0", 4) }), want: `"h0" has shape [4], want [5]`},
 		{name: "c0 for gru", model: gruM, data: variant(t, gruD, p("c0.safetensors"), func(f *safetensors.File) {
 			f.Tensors["c0"] = &safetensors.Tensor{DType: safetensors.F32, Shape: []int{5}, F32: make([]float32, 5)}
-		}), want: `"c0" given for a gru cell`},
+		}), want: `"c0" given for a gru model`},
 		{name: "extra data", data: variant(t, lstmD, p("extra.safetensors"), func(f *safetensors.File) {
 			f.Tensors["mask"] = &safetensors.Tensor{DType: safetensors.F32, Shape: []int{8}, F32: make([]float32, 8)}
 		}), want: `unexpected tensor "mask"`},

@@ -124,8 +124,8 @@ func TestTrainSavesALoadableModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Cell.Kind() != cell.RNNTanh || m.Cell.Alpha() != 0.5 || m.Cell.HiddenSize() != 8 {
-		t.Fatalf("saved model is %v α=%v H=%d", m.Cell.Kind(), m.Cell.Alpha(), m.Cell.HiddenSize())
+	if m.Layers[0].Kind() != cell.RNNTanh || m.Layers[0].Alpha() != 0.5 || m.Layers[0].HiddenSize() != 8 {
+		t.Fatalf("saved model is %v α=%v H=%d", m.Layers[0].Kind(), m.Layers[0].Alpha(), m.Layers[0].HiddenSize())
 	}
 }
 

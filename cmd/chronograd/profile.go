@@ -250,8 +250,7 @@ func trainForBudget(spec algo.Spec, cfg profileConfig) (trainResult, error) {
 		return trainResult{}, err
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	cell.InitDefault(m.Cell, rng)
-	m.Head.InitDefault(rng)
+	m.Init(rng, cell.InitDefault)
 	alg, err := spec.New(m, algo.Options{Steps: cfg.trainT, Seed: 1})
 	if err != nil {
 		return trainResult{}, err

@@ -25,6 +25,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	length := fs.Int("length", 50, "sequence length T (adding, sine, mackey-glass) or delay L (copy)")
 	cellName := fs.String("cell", "gru", "cell: "+cell.KindNames())
 	hidden := fs.Int("hidden", 32, "hidden units")
+	layers := fs.Int("layers", 1, "stacked layers (layer k > 0 reads layer k−1's h)")
 	alpha := fs.Float64("alpha", 1, "leak α of a vanilla cell, 0 < α ≤ 1")
 	init := fs.String("init", "default", "initialiser: default (PyTorch's uniform), orthogonal or identity")
 	algoSpec := fs.String("algo", "bptt", "algorithm: "+algo.Forms())
@@ -60,8 +61,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	switch {
-	case *hidden < 1 || *sequences < 1:
-		return fmt.Errorf("-hidden and -sequences must be at least 1, got %d and %d", *hidden, *sequences)
+	case *hidden < 1 || *sequences < 1 || *layers < 1:
+		return fmt.Errorf("-hidden, -layers and -sequences must be at least 1, got %d, %d and %d", *hidden, *layers, *sequences)
 	case !(*lr > 0) || math.IsInf(*lr, 0):
 		return fmt.Errorf("-lr %v must be a positive number", *lr)
 	case *clip < 0 || *updateEvery < 0 || *evalEvery < 0 || *checkpointEvery < 0:
@@ -93,22 +94,21 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("-algo %w", err)
 	}
-	m, err := cell.NewModel(cell.Config{Kind: kind, Hidden: *hidden, Input: tk.InputSize(), Alpha: float32(*alpha)}, tk.OutputSize())
+	m, err := cell.NewStack(cell.Config{Kind: kind, Hidden: *hidden, Input: tk.InputSize(), Alpha: float32(*alpha)}, *layers, tk.OutputSize())
 	if err != nil {
 		return err
 	}
 	rng := rand.New(rand.NewPCG(*seed, 0x696e6974))
 	switch *init {
 	case "default":
-		cell.InitDefault(m.Cell, rng)
+		m.Init(rng, cell.InitDefault)
 	case "orthogonal":
-		cell.InitOrthogonal(m.Cell, rng)
+		m.Init(rng, cell.InitOrthogonal)
 	case "identity":
-		cell.InitIdentity(m.Cell, rng, 1)
+		m.Init(rng, func(c cell.Cell, r *rand.Rand) { cell.InitIdentity(c, r, 1) })
 	default:
 		return fmt.Errorf("-init %q: want default, orthogonal or identity", *init)
 	}
-	m.Head.InitDefault(rng)
 	seqLen := *length
 	if c, ok := tk.(task.Copy); ok {
 		seqLen = c.Len()
@@ -135,7 +135,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	sum, runErr := train.Run(ctx, cfg)
 	bar.Done()
-	fmt.Fprintf(stdout, "task %s (T=%d), %s n=%d, %s, %s lr %g\n", tk.Name(), seqLen, kind, *hidden, *algoSpec, *optName, *lr)
+	lossName := "squared error"
+	if tk.Classification() {
+		lossName = "cross-entropy"
+	}
+	fmt.Fprintf(stdout, "task %s (T=%d, %s), %s n=%d × %d layer(s), %s, %s lr %g\n", tk.Name(), seqLen, lossName, kind, *hidden, *layers, *algoSpec, *optName, *lr)
 	fmt.Fprintf(stdout, "sequences %d, steps %d, updates %d, %.1fs, algorithm holds %d bytes\n",
 		sum.Sequences, sum.Steps, sum.Updates, sum.Elapsed.Seconds(), alg.Bytes())
 	if runErr != nil {
@@ -145,11 +149,20 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return runErr
 	}
 	loss, acc := train.Evaluate(m, tk, 200)
+	base := tk.Baseline()
+	if math.IsNaN(acc) {
+		fmt.Fprintf(stdout, "baseline (%s): loss %.5g\n", base.What, base.Loss)
+	} else {
+		fmt.Fprintf(stdout, "baseline (%s): loss %.5g, accuracy %.1f%%\n", base.What, base.Loss, 100*base.Accuracy)
+	}
 	fmt.Fprintf(stdout, "final evaluation loss %.5g", loss)
 	if !math.IsNaN(acc) {
 		fmt.Fprintf(stdout, ", accuracy %.1f%%", 100*acc)
 	}
 	fmt.Fprintln(stdout)
+	if beat, why := train.BeatsBaseline(loss, acc, base); !beat {
+		fmt.Fprintf(stdout, "the model did NOT beat the baseline: %s\n", why)
+	}
 	if *save != "" {
 		fmt.Fprintf(stdout, "saved %s\n", *save)
 	}

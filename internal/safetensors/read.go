@@ -337,7 +337,7 @@ func parseRecord(name string, raw json.RawMessage, dataLen int64) (entry, error)
 	e.dtype = DType(*rec.DType)
 	elemSize := int64(e.dtype.Size())
 	if elemSize == 0 {
-		return e, fmt.Errorf("tensor %q: unsupported dtype %q (want F32, F16, BF16 or F64)", name, *rec.DType)
+		return e, fmt.Errorf("tensor %q: unsupported dtype %q (want F32, F16, BF16, F64, I32 or I64)", name, *rec.DType)
 	}
 	e.shape = make([]int, len(*rec.Shape))
 	for i, d := range *rec.Shape {
@@ -408,6 +408,17 @@ func checkLayout(entries []entry, dataLen int64) error {
 // rejects NaN, Inf and F64 values beyond float32's range.
 func decodeTensor(e entry, b []byte) (*Tensor, error) {
 	n := len(b) / e.dtype.Size()
+	if e.dtype.IsInt() {
+		t := &Tensor{DType: e.dtype, Shape: e.shape, I64: make([]int64, n)}
+		for i := range t.I64 {
+			if e.dtype == I32 {
+				t.I64[i] = int64(int32(binary.LittleEndian.Uint32(b[4*i:])))
+			} else {
+				t.I64[i] = int64(binary.LittleEndian.Uint64(b[8*i:]))
+			}
+		}
+		return t, nil
+	}
 	t := &Tensor{DType: e.dtype, Shape: e.shape, F32: make([]float32, n)}
 	switch e.dtype {
 	case F32:

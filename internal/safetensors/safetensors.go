@@ -26,22 +26,27 @@ import (
 // DType is a tensor element type as spelled in the header.
 type DType string
 
-// The element types this package reads. F32 and F64 are also written.
+// The element types this package reads. F32, F64, I32 and I64 are also written.
 const (
 	F32  DType = "F32"
 	F16  DType = "F16"
 	BF16 DType = "BF16"
 	F64  DType = "F64"
+	I32  DType = "I32"
+	I64  DType = "I64"
 )
+
+// IsInt reports an integer element type.
+func (d DType) IsInt() bool { return d == I32 || d == I64 }
 
 // Size is the number of bytes of one element, or 0 for a type this package does not read.
 func (d DType) Size() int {
 	switch d {
 	case F16, BF16:
 		return 2
-	case F32:
+	case F32, I32:
 		return 4
-	case F64:
+	case F64, I64:
 		return 8
 	}
 	return 0
@@ -60,10 +65,14 @@ type Tensor struct {
 	// tensors from F64.
 	DType DType
 	Shape []int
-	// F32 holds the elements as float32. Read fills it for every dtype.
+	// F32 holds the elements as float32. Read fills it for every floating-point dtype.
 	F32 []float32
 	// F64 holds the elements of an F64 tensor exactly. Read fills it only for F64.
 	F64 []float64
+	// I64 holds the elements of an integer tensor (I32 or I64); Read fills it, and not F32,
+	// for those. Write stores I32 and I64 tensors from it (an I32 element out of range is
+	// an error).
+	I64 []int64
 }
 
 // Len is the number of elements the shape describes.

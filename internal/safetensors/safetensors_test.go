@@ -308,7 +308,7 @@ func TestReadErrors(t *testing.T) {
 		{"no dtype", build(`{"w":{"shape":[2],"data_offsets":[0,8]}}`, two), `tensor "w": header record has no dtype`},
 		{"no shape", build(`{"w":{"dtype":"F32","data_offsets":[0,8]}}`, two), `tensor "w": header record has no shape`},
 		{"no offsets", build(`{"w":{"dtype":"F32","shape":[2]}}`, two), `tensor "w": header record has no data_offsets`},
-		{"int dtype", build(`{"w":{"dtype":"I32","shape":[2],"data_offsets":[0,8]}}`, two), `tensor "w": unsupported dtype "I32"`},
+		{"int8 dtype", build(`{"w":{"dtype":"I8","shape":[2],"data_offsets":[0,8]}}`, two), `tensor "w": unsupported dtype "I8"`},
 		{"unknown dtype", build(`{"w":{"dtype":"F33","shape":[2],"data_offsets":[0,8]}}`, two), `tensor "w": unsupported dtype "F33"`},
 		{"negative dim", build(`{"w":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}}`, two), `tensor "w": negative dimension -2`},
 		{"fractional dim", build(`{"w":{"dtype":"F32","shape":[1.5],"data_offsets":[0,8]}}`, two), `tensor "w": header record`},

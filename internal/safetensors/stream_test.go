@@ -105,3 +105,31 @@ func TestReadStreamEmptyTensorLast(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Integer tensors (class targets: PyTorch's int64, or int32) round-trip exactly, and an
+// I32 element out of range is refused before anything is written.
+func TestIntegerTensors(t *testing.T) {
+	f := &File{Tensors: map[string]*Tensor{
+		"classes": {DType: I64, Shape: []int{2, 3}, I64: []int64{0, 9, -100, 1 << 40, -1, 3}},
+		"small":   {DType: I32, Shape: []int{3}, I64: []int64{-100, 7, 2147483647}},
+		"x":       {DType: F32, Shape: []int{1}, F32: []float32{0.5}},
+	}}
+	var buf bytes.Buffer
+	if err := Encode(&buf, f); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Decode(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range f.Tensors {
+		g := got.Tensors[name]
+		if g.DType != want.DType || !slices.Equal(g.Shape, want.Shape) || !slices.Equal(g.I64, want.I64) || !slices.Equal(g.F32, want.F32) {
+			t.Errorf("%s: read back %+v, want %+v", name, g, want)
+		}
+	}
+	bad := &File{Tensors: map[string]*Tensor{"c": {DType: I32, Shape: []int{1}, I64: []int64{1 << 33}}}}
+	if err := Encode(&bytes.Buffer{}, bad); err == nil || !strings.Contains(err.Error(), "does not fit I32") {
+		t.Errorf("an out-of-range I32: %v", err)
+	}
+}

@@ -32,6 +32,20 @@ func Encode(w io.Writer, f *File) error {
 	var b [8]byte
 	for _, name := range order {
 		t := f.Tensors[name]
+		switch t.DType {
+		case I64:
+			for _, v := range t.I64 {
+				binary.LittleEndian.PutUint64(b[:], uint64(v))
+				bw.Write(b[:8])
+			}
+			continue
+		case I32:
+			for _, v := range t.I64 {
+				binary.LittleEndian.PutUint32(b[:], uint32(int32(v)))
+				bw.Write(b[:4])
+			}
+			continue
+		}
 		if t.DType == F64 {
 			for _, v := range t.F64 {
 				binary.LittleEndian.PutUint64(b[:], math.Float64bits(v))
@@ -87,8 +101,17 @@ func checkTensor(name string, t *Tensor) error {
 				return fmt.Errorf("tensor %q: element %d is %v", name, i, v)
 			}
 		}
+	case I64:
+		got = len(t.I64)
+	case I32:
+		got = len(t.I64)
+		for i, v := range t.I64 {
+			if v != int64(int32(v)) {
+				return fmt.Errorf("tensor %q: element %d (%d) does not fit I32", name, i, v)
+			}
+		}
 	default:
-		return fmt.Errorf("tensor %q: cannot write dtype %q (want F32 or F64)", name, t.DType)
+		return fmt.Errorf("tensor %q: cannot write dtype %q (want F32, F64, I32 or I64)", name, t.DType)
 	}
 	if got != n {
 		return fmt.Errorf("tensor %q: shape %v has %d elements, data has %d", name, t.Shape, n, got)

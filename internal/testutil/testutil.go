@@ -38,13 +38,23 @@ func ConfigName(cfg cell.Config) string {
 // algo, which the algorithm packages' internal tests would then import in a cycle).
 type Streamer interface {
 	Reset(s0 []float32) error
-	Step(x, y []float32) (float32, error)
+	Step(x []float32, y cell.Target) (float32, error)
 	Finish() error
 }
 
 // Stream feeds one sequence through a streaming algorithm (Reset from s0, a Step per
 // input, Finish) and returns the sum of the step losses, added in float64.
 func Stream(t testing.TB, a Streamer, s0 []float32, xs, ys [][]float32) float64 {
+	t.Helper()
+	targets := make([]cell.Target, len(ys))
+	for i, y := range ys {
+		targets[i] = cell.Values(y)
+	}
+	return StreamTargets(t, a, s0, xs, targets)
+}
+
+// StreamTargets is Stream with any targets (values, classes or none).
+func StreamTargets(t testing.TB, a Streamer, s0 []float32, xs [][]float32, ys []cell.Target) float64 {
 	t.Helper()
 	if err := a.Reset(s0); err != nil {
 		t.Fatal(err)
