@@ -201,9 +201,9 @@ type entry struct {
 	check func(p []float64) error
 	// supports refuses the models the algorithm does not apply to (nil: every model).
 	supports func(d Dims) error
-	flops func(d Dims, p []float64) float64
-	bytes func(d Dims, p []float64, o Options) int64
-	build func(m *cell.Model, p []float64, o Options) (Algorithm, error)
+	flops    func(d Dims, p []float64) float64
+	bytes    func(d Dims, p []float64, o Options) int64
+	build    func(m *cell.Model, p []float64, o Options) (Algorithm, error)
 	// profile is the algorithm's setting in the default profile for sequences of T steps
 	// (nil: not profiled).
 	profile func(T int) string

@@ -62,9 +62,9 @@ import (
 type Checkpointed struct {
 	base
 	slots       int
-	checkpoints []float32     // slots × S
+	checkpoints []float32         // slots × S
 	caches      []*cell.StepCache // K: one chunk's caches
-	cur         []float32     // the state being advanced
+	cur         []float32         // the state being advanced
 	dy          []float32
 
 	// the sequence being reversed

@@ -27,7 +27,7 @@ type Truncated struct {
 	base
 	k1, k2    int
 	caches    []*cell.StepCache // ring: step t (0-based since Reset) lives in slot t mod k2
-	dy        []float32     // k2×O ring of ŷ_t − y_t
+	dy        []float32         // k2×O ring of ŷ_t − y_t
 	hasTarget []bool
 	steps     int // steps since Reset (or since Finish)
 	pending   int // losses not yet backpropagated
