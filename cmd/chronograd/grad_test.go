@@ -101,6 +101,8 @@ func TestGradRejectsBadInput(t *testing.T) {
 	dir := t.TempDir()
 	lstmM, lstmD := golden("lstm", "model"), golden("lstm", "data")
 	gruM, gruD := golden("gru", "model"), golden("gru", "data")
+	stackM := filepath.Join("testdata", "stack", "lstm_L3_ce_h0.model.safetensors")
+	stackD := filepath.Join("testdata", "stack", "lstm_L3_ce_h0.data.safetensors")
 	p := func(name string) string { return filepath.Join(dir, name) }
 
 	// A file whose last float is NaN: the writer refuses NaN, so patch the bytes.
@@ -168,6 +170,37 @@ func TestGradRejectsBadInput(t *testing.T) {
 		}), want: `unexpected tensor "mask"`},
 		{name: "out is the model", model: p("keep.safetensors"), out: p("keep.safetensors"), want: "is the -model file; refusing to overwrite it"},
 		{name: "unwritable out", out: filepath.Join(dir, "no", "such", "dir", "g.safetensors"), want: "no such file or directory"},
+		// Stacks and classes (issue: the models users have).
+		{name: "class too large", model: stackM, data: variant(t, stackD, p("c4.safetensors"), func(f *safetensors.File) { f.Tensors["classes"].I64[0] = 4 }), want: "classes[0] = 4 is out of range [0, 4) (-100 ignores a step)"},
+		{name: "class below -100", model: stackM, data: variant(t, stackD, p("cneg.safetensors"), func(f *safetensors.File) { f.Tensors["classes"].I64[2] = -101 }), want: "classes[2] = -101 is out of range"},
+		{name: "class -1", model: stackM, data: variant(t, stackD, p("cm1.safetensors"), func(f *safetensors.File) { f.Tensors["classes"].I64[0] = -1 }), want: "classes[0] = -1 is out of range"},
+		{name: "float classes", model: stackM, data: variant(t, stackD, p("cf.safetensors"), func(f *safetensors.File) {
+			f.Tensors["classes"] = &safetensors.Tensor{DType: safetensors.F32, Shape: []int{9}, F32: make([]float32, 9)}
+		}), want: `tensor "classes" has dtype F32; class targets are integers (I64 or I32)`},
+		{name: "targets and classes", model: stackM, data: variant(t, stackD, p("tc.safetensors"), func(f *safetensors.File) {
+			f.Tensors["targets"] = &safetensors.Tensor{DType: safetensors.F32, Shape: []int{9, 4}, F32: make([]float32, 36)}
+		}), want: `both "targets" (squared error) and "classes" (cross-entropy)`},
+		{name: "classes shape", model: stackM, data: variant(t, stackD, p("cs.safetensors"), func(f *safetensors.File) {
+			f.Tensors["classes"] = &safetensors.Tensor{DType: safetensors.I64, Shape: []int{9, 1}, I64: make([]int64, 9)}
+		}), want: `tensor "classes" has shape [9 1], want [T] = [9]`},
+		{name: "layer 1 input width", model: variant(t, stackM, p("l1.safetensors"), func(f *safetensors.File) { resize(f, "weight_ih_l1", 20, 3) }), data: stackD, want: `"weight_ih_l1" has shape [20 3], want [20 5]`},
+		{name: "missing layer", model: variant(t, stackM, p("gap.safetensors"), func(f *safetensors.File) {
+			for _, n := range []string{"weight_ih", "weight_hh", "bias_ih", "bias_hh"} {
+				f.Tensors[n+"_l3"] = f.Tensors[n+"_l2"]
+				delete(f.Tensors, n+"_l1")
+			}
+		}), data: stackD, want: `required tensor "weight_ih_l1" is missing`},
+		{name: "h0 of one layer for three", model: stackM, data: variant(t, stackD, p("h0l.safetensors"), func(f *safetensors.File) { resize(f, "h0", 5) }), want: `"h0" has shape [5], want [3 5]`},
+		{name: "prefixed state_dict", model: variant(t, gruM, p("prefix.safetensors"), func(f *safetensors.File) {
+			for _, n := range []string{"weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"} {
+				f.Tensors["lstm."+n] = f.Tensors[n]
+				delete(f.Tensors, n)
+			}
+		}), data: gruD, want: "strip the module prefix lstm."},
+		{name: "T = 0", data: variant(t, lstmD, p("t0.safetensors"), func(f *safetensors.File) {
+			resize(f, "inputs", 0, 3)
+			resize(f, "targets", 0, 2)
+		}), want: "T = 0 steps"},
 		{name: "diverging model", model: variant(t, golden("rnn_relu", "model"), p("huge.safetensors"), func(f *safetensors.File) {
 			for i := range f.Tensors["weight_hh_l0"].F32 {
 				f.Tensors["weight_hh_l0"].F32[i] = 3e38
