@@ -3,7 +3,9 @@
 package kernels
 
 // Each wrapper branches on the active tier and calls the NEON kernel directly, so the
-// asm call is not hidden behind a function variable.
+// asm call is not hidden behind a function variable. The exported wrappers have checked
+// the lengths; the assembly reads len(x) (or len(dst)) elements of each vector and
+// nothing beyond.
 
 func dot(x, y []float32) float32 {
 	if active == NEON {
@@ -52,30 +54,22 @@ func mulAdd(dst, x, y []float32) {
 	mulAddGeneric(dst, x, y)
 }
 
-// The matrix kernels take a's data and stride; the row count is len(y) (matVec) or
-// len(x) (matTVecAdd, ger), the column count the other vector's length, as the exported
-// wrappers have checked.
+// Implemented in level1_arm64.s.
 
-func matVec(y []float32, a Mat, x []float32, acc bool) {
-	if active == NEON {
-		matVecNEON(y, a.Data, a.Stride, x, acc)
-		return
-	}
-	matVecGeneric(y, a, x, acc)
-}
+//go:noescape
+func dotNEON(x, y []float32) float32
 
-func matTVecAdd(y []float32, a Mat, x []float32) {
-	if active == NEON {
-		matTVecAddNEON(y, a.Data, a.Stride, x)
-		return
-	}
-	matTVecAddGeneric(y, a, x)
-}
+//go:noescape
+func axpyNEON(alpha float32, x, y []float32)
 
-func ger(a Mat, alpha float32, x, y []float32) {
-	if active == NEON {
-		gerNEON(a.Data, a.Stride, alpha, x, y)
-		return
-	}
-	gerGeneric(a, alpha, x, y)
-}
+//go:noescape
+func scaleNEON(alpha float32, x []float32)
+
+//go:noescape
+func mulNEON(dst, x, y []float32)
+
+//go:noescape
+func addNEON(dst, x, y []float32)
+
+//go:noescape
+func mulAddNEON(dst, x, y []float32)
