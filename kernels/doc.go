@@ -6,8 +6,9 @@
 //
 // Each kernel has a pure-Go twin (the generic tier, compiled everywhere) and assembly
 // tiers for amd64 (avx2: AVX2+FMA; avx512: AVX-512 F and VL) and arm64 (neon), chosen
-// once at start from the CPU's features; CHRONOGRAD_KERNELS or UseTier override the
-// choice and -tags purego compiles no assembly. Tests hold every tier to the generic
-// kernels. Wrong sizes are programmer errors and panic with a message naming them; a
-// steady-state call allocates nothing.
+// once at start from the CPU's features; Impl names the tier in use, CHRONOGRAD_KERNELS
+// or UseTier override the choice (EnvError says why a bad CHRONOGRAD_KERNELS value was
+// ignored; the package itself prints nothing) and -tags purego compiles no assembly.
+// Tests hold every tier to the generic kernels. Wrong sizes are programmer errors and
+// panic with a message naming them; a steady-state call allocates nothing.
 package kernels

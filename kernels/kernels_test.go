@@ -551,18 +551,18 @@ func TestSizeMismatchPanicsWithSizes(t *testing.T) {
 }
 
 func TestUseTier(t *testing.T) {
-	before := Active()
+	before := Impl()
 	for _, tier := range Tiers() {
 		restore, err := UseTier(tier)
 		if err != nil {
 			t.Fatalf("UseTier(%s): %v", tier, err)
 		}
-		if Impl() != tier.String() {
+		if Impl() != tier {
 			t.Fatalf("after UseTier(%s), Impl() = %s", tier, Impl())
 		}
 		restore()
-		if Active() != before {
-			t.Fatalf("restore left %s, want %s", Active(), before)
+		if Impl() != before {
+			t.Fatalf("restore left %s, want %s", Impl(), before)
 		}
 	}
 	for t2 := Generic; t2 <= NEON; t2++ {
@@ -572,7 +572,7 @@ func TestUseTier(t *testing.T) {
 		if _, err := UseTier(t2); err == nil {
 			t.Fatalf("UseTier(%s) on a CPU without it returned no error", t2)
 		}
-		if Active() != before {
+		if Impl() != before {
 			t.Fatalf("a refused UseTier changed the tier")
 		}
 	}

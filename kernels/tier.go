@@ -17,6 +17,8 @@ const (
 
 var tierNames = [...]string{Generic: "generic", AVX2: "avx2", AVX512: "avx512", NEON: "neon"}
 
+// String names the tier as ParseTier and CHRONOGRAD_KERNELS spell it: "generic", "avx2",
+// "avx512" or "neon".
 func (t Tier) String() string {
 	if t >= 0 && int(t) < len(tierNames) {
 		return tierNames[t]
@@ -41,6 +43,9 @@ var active Tier
 // EnvVar names the environment variable that forces a tier at start.
 const EnvVar = "CHRONOGRAD_KERNELS"
 
+// envErr is why the value of EnvVar was ignored at start, or nil.
+var envErr error
+
 func init() {
 	active = Best()
 	if name, ok := os.LookupEnv(EnvVar); ok && name != "" {
@@ -49,18 +54,23 @@ func init() {
 			err = fmt.Errorf("kernels: tier %q is not supported by this CPU or build", name)
 		}
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "chronograd: %s=%s ignored: %v; using %s\n", EnvVar, name, err, active)
+			envErr = fmt.Errorf("%s=%s ignored: %w; using %s", EnvVar, name, err, active)
 			return
 		}
 		active = t
 	}
 }
 
-// Impl names the active tier: "generic", "avx2", "avx512" or "neon".
-func Impl() string { return active.String() }
+// EnvError reports why the tier named by the CHRONOGRAD_KERNELS environment variable was
+// ignored at start (an unknown name, or a tier this CPU or build cannot run), in which
+// case the best tier runs instead; it is nil when the variable was unset, empty or
+// obeyed. The package prints nothing itself: a program that honours the variable shows
+// this error to its user, once.
+func EnvError() error { return envErr }
 
-// Active returns the active tier.
-func Active() Tier { return active }
+// Impl returns the active tier, the one every kernel call runs. Its String method names
+// it: "generic", "avx2", "avx512" or "neon".
+func Impl() Tier { return active }
 
 // Supported reports whether this CPU and build can run tier t.
 func Supported(t Tier) bool {

@@ -2,9 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/chronograd/chronograd/cell"
@@ -24,8 +29,8 @@ func TestCPUNamesTheTier(t *testing.T) {
 	if code != 0 || errOut != "" {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
-	if !strings.Contains(out, "\nkernels: "+kernels.Impl()+"\n") {
-		t.Fatalf("no line %q in:\n%s", "kernels: "+kernels.Impl(), out)
+	if !strings.Contains(out, "\nkernels: "+kernels.Impl().String()+"\n") {
+		t.Fatalf("no line %q in:\n%s", "kernels: "+kernels.Impl().String(), out)
 	}
 	for _, tier := range kernels.Tiers() {
 		if !strings.Contains(out, tier.String()) {
@@ -162,5 +167,41 @@ func TestHelpGoesToStdout(t *testing.T) {
 	code, out, errOut := runCmd(t, "profile", "-h")
 	if code != 0 || errOut != "" || !strings.Contains(out, "-repeats") {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+// TestBadKernelsEnvReportedOnce runs this test binary again with a bad
+// CHRONOGRAD_KERNELS: the kernels package keeps the error, and the command prints it
+// once, as one line, before doing its work.
+func TestBadKernelsEnvReportedOnce(t *testing.T) {
+	if os.Getenv("CHRONOGRAD_MAIN_CHILD") == "1" {
+		code, out, errOut := runCmd(t, "cpu")
+		os.Stdout.WriteString(strconv.Itoa(code) + "\n" + errOut)
+		if !strings.Contains(out, "\nkernels: ") {
+			os.Stdout.WriteString("cpu printed no kernels line\n")
+		}
+		return
+	}
+	args := []string{"-test.run=^TestBadKernelsEnvReportedOnce$", "-test.count=1"}
+	cmd := exec.Command(os.Args[0], args...)
+	if err := exec.Command(os.Args[0], "-test.run=^$").Run(); errors.Is(err, syscall.ENOEXEC) {
+		// Under go test -exec qemu-…-static without binfmt_misc the kernel cannot run a
+		// foreign binary; the emulated process can still run the host's emulator.
+		qemu, lookErr := exec.LookPath(map[string]string{"arm64": "qemu-aarch64-static", "arm": "qemu-arm-static"}[runtime.GOARCH])
+		if lookErr != nil {
+			t.Fatalf("cannot run %s again (%v) and no emulator found: %v", os.Args[0], err, lookErr)
+		}
+		cmd = exec.Command(qemu, append([]string{os.Args[0]}, args...)...)
+	}
+	cmd.Env = append(os.Environ(), "CHRONOGRAD_MAIN_CHILD=1", kernels.EnvVar+"=sse9")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child failed: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	// The child's lines: its exit code, then its stderr, then the test framework's PASS.
+	want := "chronograd: " + kernels.EnvVar + "=sse9 ignored: kernels: unknown tier \"sse9\""
+	if len(lines) < 2 || lines[0] != "0" || !strings.HasPrefix(lines[1], want) || strings.Count(string(out), kernels.EnvVar) != 1 {
+		t.Fatalf("want exit 0 and one stderr line starting %q, got:\n%s", want, out)
 	}
 }

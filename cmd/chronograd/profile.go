@@ -99,7 +99,7 @@ func profile(cfg profileConfig, stdout, stderr io.Writer) error {
 	}
 	rep := profileReport{
 		Machine: fmt.Sprintf("%s, %s/%s, %d CPUs, %s", cpuName(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version()),
-		Kernels: kernels.Impl(), Date: time.Now().UTC().Format(time.RFC3339),
+		Kernels: kernels.Impl().String(), Date: time.Now().UTC().Format(time.RFC3339),
 	}
 	fmt.Fprintf(stdout, "chronograd profile: %s; kernels: %s\n", rep.Machine, rep.Kernels)
 
