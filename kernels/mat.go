@@ -7,8 +7,8 @@ import "fmt"
 // elements when Rows and Cols are positive; the elements between Cols and Stride in each
 // row are never read or written.
 type Mat struct {
-	Rows, Cols, Stride int
-	Data               []float32
+	Rows, Cols, Stride int       // the shape, and the distance between rows' starts
+	Data               []float32 // the elements, row after row
 }
 
 // NewMat allocates a zeroed rows×cols matrix with Stride == cols.

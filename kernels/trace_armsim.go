@@ -16,14 +16,14 @@ import (
 // "matVecNEON", or a Go fallback such as "gemmGeneric") and its integer arguments in
 // order (a slice's length, 0 for pointers and floats).
 type TraceCall struct {
-	Fn   string
-	Args []int
+	Fn   string // the function's name
+	Args []int  // its integer arguments in order
 }
 
 // TraceCount is a kind of call and how many times it was made.
 type TraceCount struct {
 	TraceCall
-	Count int
+	Count int // how many times the call was made
 }
 
 const traceEnabled = true
