@@ -14,6 +14,7 @@ func matVec(y []float32, a Mat, x []float32, acc bool) { matVecGeneric(y, a, x, 
 func matTVecAdd(y []float32, a Mat, x []float32)       { matTVecAddGeneric(y, a, x) }
 func ger(a Mat, alpha float32, x, y []float32)         { gerGeneric(a, alpha, x, y) }
 func gemm(c, a, b Mat)                                 { gemmGeneric(c, a, b) }
+func gemmTN(c, at, b Mat)                              { gemmTNGeneric(c, at, b) }
 func gemmSeq(c, a, b Mat)                              { gemmGeneric(c, a, b) }
 func matMul(c, a, b Mat)                               { clearMat(c); gemmGeneric(c, a, b) }
 func tanhVec(dst, x []float32)                         { tanhGeneric(dst, x) }

@@ -18,6 +18,34 @@ func Gemm(c, a, b Mat) {
 	gemm(c, a, b)
 }
 
+// GemmTN adds Aᵀ·B to C, with A given as the stored K×M matrix at:
+//
+//	for i := 0; i < c.Rows; i++ { for j := 0; j < c.Cols; j++ { for k := 0; k < at.Rows; k++ {
+//		c.Data[i*c.Stride+j] += at.Data[k*at.Stride+i] * b.Data[k*b.Stride+j] } } }
+//
+// at is K×M, B is K×N and C is M×N; C must not overlap at or B. A minibatch's backward
+// step is this product: the adjoint of a layer's input, Wᵀ·G, for the B sequences' gate
+// gradients G (one column each). It runs through Gemm's micro-kernels, which read the
+// transposed A in place. A steady-state call allocates nothing.
+func GemmTN(c, at, b Mat) {
+	for _, m := range [...]struct {
+		m    Mat
+		name string
+	}{{at, " A"}, {b, " B"}, {c, " C"}} {
+		if !m.m.valid() {
+			m.m.check("GemmTN" + m.name)
+		}
+	}
+	if at.Cols != c.Rows || b.Cols != c.Cols || at.Rows != b.Rows {
+		panic(fmt.Sprintf("kernels: GemmTN: C is %d×%d, Aᵀ is %d×%d (A %d×%d), B is %d×%d",
+			c.Rows, c.Cols, at.Cols, at.Rows, at.Rows, at.Cols, b.Rows, b.Cols))
+	}
+	if c.Rows == 0 || c.Cols == 0 || at.Rows == 0 {
+		return
+	}
+	gemmTN(c, at, b)
+}
+
 // MatMul stores A·B in C (Gemm adds it), without reading C first: what Gemm computes
 // into a cleared C, without the pass that clears it nor the read of C's old values.
 // RTRL's sensitivity update writes M_t = J_t·M_{t-1} with it.

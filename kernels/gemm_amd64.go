@@ -25,6 +25,14 @@ func gemm(c, a, b Mat) {
 	gemmBlocked(c, a, b, gemmTier(), gemmAdd)
 }
 
+func gemmTN(c, at, b Mat) {
+	if active == Generic || gemmSmall(c.Rows, c.Cols, at.Rows) {
+		gemmTNGeneric(c, at, b)
+		return
+	}
+	gemmBlockedT(c, at, b, gemmTier(), gemmAdd, true)
+}
+
 func matMul(c, a, b Mat) {
 	if active == Generic || gemmSmall(c.Rows, c.Cols, a.Cols) {
 		clearMat(c)

@@ -29,6 +29,14 @@ func gemm(c, a, b Mat) {
 
 func gemmSeq(c, a, b Mat) { gemm(c, a, b) }
 
+func gemmTN(c, at, b Mat) {
+	if active == Generic || gemmSmall(c.Rows, c.Cols, at.Rows) {
+		gemmTNGeneric(c, at, b)
+		return
+	}
+	gemmBlockedT(c, at, b, gemmNEON, gemmSeqMode, true)
+}
+
 // The NEON kernel always reads C, so MatMul clears it first.
 func matMul(c, a, b Mat) {
 	if active == NEON {

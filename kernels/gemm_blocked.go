@@ -112,8 +112,17 @@ const (
 	gemmStore
 )
 
-func gemmBlocked(c, a, b Mat, k gemmKernel, mode int) {
+func gemmBlocked(c, a, b Mat, k gemmKernel, mode int) { gemmBlockedT(c, a, b, k, mode, false) }
+
+// gemmBlockedT is gemmBlocked with A given transposed when transA is set: the stored a
+// is K×M and the product is C += aᵀ·B. The micro-kernels read A through two strides, so
+// a transposed full panel is read in place (rsa = 1, csa = a's stride: mr consecutive
+// floats of each row of a); only the last, partial panel is packed.
+func gemmBlockedT(c, a, b Mat, k gemmKernel, mode int, transA bool) {
 	m, n, kk := c.Rows, c.Cols, a.Cols
+	if transA {
+		kk = a.Rows
+	}
 	mr, nr := k.mr, k.nr
 	s := getGemmScratch()
 	defer putGemmScratch(s)
@@ -145,7 +154,11 @@ func gemmBlocked(c, a, b Mat, k gemmKernel, mode int) {
 				if traceEnabled {
 					traceCall("gemmPackA", m-mFull, kc)
 				}
-				gemmPackA(s.a[:mr*kc], a, mFull, pc, m-mFull, kc, mr)
+				if transA {
+					gemmPackAT(s.a[:mr*kc], a, mFull, pc, m-mFull, kc, mr)
+				} else {
+					gemmPackA(s.a[:mr*kc], a, mFull, pc, m-mFull, kc, mr)
+				}
 			}
 			for ic := 0; ic < m; ic += mcMax {
 				mc := min(mcMax, m-ic)
@@ -168,7 +181,11 @@ func gemmBlocked(c, a, b Mat, k gemmKernel, mode int) {
 						mrValid := min(mr, m-row)
 						ap, rsa, csa := &s.a[0], 1, mr
 						if mrValid == mr {
-							ap, rsa, csa = &a.Data[row*a.Stride+pc], a.Stride, 1
+							if transA {
+								ap, rsa, csa = &a.Data[pc*a.Stride+row], 1, a.Stride
+							} else {
+								ap, rsa, csa = &a.Data[row*a.Stride+pc], a.Stride, 1
+							}
 						}
 						if nrValid == nr {
 							gemmMicro(k.id, kc, ap, rsa, csa, bp, ldb, &c.Data[row*c.Stride+col], c.Stride, mrValid, kmode)
@@ -225,6 +242,16 @@ func gemmPackA(dst []float32, a Mat, i0, pc, rows, kc, mr int) {
 		for p, v := range a.Data[off : off+kc] {
 			dst[p*mr+i] = v
 		}
+	}
+}
+
+// gemmPackAT is gemmPackA for a transposed A: the stored at is K×M, and the panel holds
+// rows [i0, i0+rows) of atᵀ, columns [pc, pc+kc).
+func gemmPackAT(dst []float32, at Mat, i0, pc, rows, kc, mr int) {
+	clear(dst)
+	for p := 0; p < kc; p++ {
+		off := (pc+p)*at.Stride + i0
+		copy(dst[p*mr:p*mr+rows], at.Data[off:off+rows])
 	}
 }
 

@@ -301,3 +301,77 @@ func TestGerIsGemmSeqOfOneTerm(t *testing.T) {
 		restore()
 	}
 }
+
+// transposeMat returns a's transpose with row padding pad (a fresh matrix).
+func transposeMat(a Mat, pad int) Mat {
+	stride := a.Rows + pad
+	data := make([]float32, a.Cols*stride)
+	for i := range data {
+		data[i] = float32(math.NaN()) // the padding must never be read
+	}
+	t := Mat{Rows: a.Cols, Cols: a.Rows, Stride: stride, Data: data[:max(0, (a.Cols-1)*stride+a.Rows)]}
+	for i := 0; i < a.Rows; i++ {
+		for j := 0; j < a.Cols; j++ {
+			t.Set(j, i, a.At(i, j))
+		}
+	}
+	return t
+}
+
+// GemmTN (C += Aᵀ·B with A stored transposed) computes Gemm's product on every tier, for
+// sizes that cover partial A panels (M not a multiple of the tile's rows), partial B
+// panels, several K blocks and padded strides, leaving everything outside C alone; the
+// generic tier takes every C element's terms in k order, as Gemm's generic does (the same
+// bits).
+func TestGemmTN(t *testing.T) {
+	shapes := [][3]int{{1, 1, 1}, {3, 5, 7}, {8, 32, 16}, {9, 33, 130}, {17, 48, 300}, {31, 1, 5}, {64, 40, 513}, {130, 17, 64}, {2048 / 16, 32, 257}}
+	for _, tier := range Tiers() {
+		t.Run(tier.String(), func(t *testing.T) {
+			restore, err := UseTier(tier)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer restore()
+			rng := rand.New(rand.NewPCG(4, 5))
+			for _, sh := range shapes {
+				for _, pad := range []int{0, 3} {
+					g := newGemmCase(rng, sh[0], sh[1], sh[2], pad)
+					at := transposeMat(g.a, pad)
+					GemmTN(g.c, at, g.b)
+					g.check(t, fmt.Sprintf("%v pad %d", sh, pad))
+				}
+			}
+		})
+	}
+	// Generic: the same bits as Gemm's generic product.
+	restore, _ := UseTier(Generic)
+	defer restore()
+	rng := rand.New(rand.NewPCG(6, 7))
+	g := newGemmCase(rng, 13, 21, 37, 1)
+	c2 := NewMat(g.c.Rows, g.c.Cols)
+	for i := range g.c.Rows {
+		copy(c2.Row(i), g.c.Row(i))
+	}
+	Gemm(c2, g.a, g.b)
+	GemmTN(g.c, transposeMat(g.a, 2), g.b)
+	for i := range g.c.Rows {
+		if !slices.Equal(g.c.Row(i), c2.Row(i)) {
+			t.Fatalf("generic GemmTN row %d differs from generic Gemm", i)
+		}
+	}
+	if n := testing.AllocsPerRun(5, func() { GemmTN(g.c, transposeMatView(g.a), g.b) }); n != 0 {
+		t.Errorf("GemmTN allocates %v times", n)
+	}
+}
+
+var tnView = map[*float32]Mat{}
+
+// transposeMatView caches a transpose so that the allocation check measures GemmTN alone.
+func transposeMatView(a Mat) Mat {
+	if v, ok := tnView[&a.Data[0]]; ok {
+		return v
+	}
+	v := transposeMat(a, 0)
+	tnView[&a.Data[0]] = v
+	return v
+}
