@@ -79,6 +79,10 @@ type AdaptiveOptions struct {
 	Jacobian bool
 	// Seed seeds the probe directions of the Jacobian variant.
 	Seed uint64
+	// Batch is the number of sequences stepped together (0 means 1). The window is the
+	// batch's: a probe backpropagates every sequence's newest loss and counts each as
+	// one probe.
+	Batch int
 }
 
 // adaptiveConfig is AdaptiveOptions with every default filled in.
@@ -140,16 +144,17 @@ func NewAdaptive(m *cell.Model, opt AdaptiveOptions) (*Adaptive, error) {
 	case !(cfg.Forget >= 0 && cfg.Forget < 1):
 		return nil, fmt.Errorf("bptt: adaptive TBPTT needs Forget in [0, 1), got %v", cfg.Forget)
 	}
-	tr, err := NewTruncated(m, TruncatedOptions{K1: cfg.K1, K2: cfg.KMax + cfg.K1 - 1})
+	tr, err := NewTruncated(m, TruncatedOptions{K1: cfg.K1, K2: cfg.KMax + cfg.K1 - 1, Batch: opt.Batch})
 	if err != nil {
 		return nil, err
 	}
 	S, n := m.StateSize(), cfg.KMax+1
+	SB := S * tr.batch
 	return &Adaptive{
 		tr: tr, cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, 0xada)),
 		window: cfg.KMax, beta: math.NaN(), bound: math.NaN(),
 		phiSum: make([]float64, n), gainSum: make([]float64, n), adjSum: make([]float64, n*S),
-		probe: make([]float32, S), dir: make([]float32, S),
+		probe: make([]float32, SB), dir: make([]float32, SB),
 		model: make([]float64, n), cum: make([]float64, n+1), adjMean: make([]float64, S),
 		lastPhi: make([]float64, n), lastGain: make([]float64, n),
 	}, nil
@@ -176,8 +181,11 @@ func (a *Adaptive) GradHead() []float32 { return a.tr.gradHead }
 // ZeroGrad clears both gradients.
 func (a *Adaptive) ZeroGrad() { a.tr.ZeroGrad() }
 
-// State is the current state s_t, owned by the algorithm.
-func (a *Adaptive) State() []float32 { return a.tr.state }
+// State is the current state s_t, owned by the algorithm (for a batch, B rows).
+func (a *Adaptive) State() []float32 { return a.tr.State() }
+
+// Batch is B, the number of sequences stepped together.
+func (a *Adaptive) Batch() int { return a.tr.batch }
 
 // Reset starts a stream from s0 (nil: zeros), dropping losses not yet backpropagated;
 // the gradients and the probe statistics are kept.
@@ -238,27 +246,33 @@ func (a *Adaptive) runProbe(dy []float32) {
 	tr := a.tr
 	clear(a.probe)
 	tr.head.Backward(tr.topHidden(a.probe), nil, tr.topHidden(tr.state), dy)
+	B := tr.batch
 	if a.cfg.Jacobian {
-		var n float64
-		for i := range a.dir {
-			v := a.rng.NormFloat64()
-			a.dir[i] = float32(v)
-			n += v * v
-		}
-		inv := float32(1 / math.Sqrt(n))
-		for i := range a.dir {
-			a.dir[i] *= inv
+		// One unit vector per sequence, drawn sequence by sequence.
+		for b := range B {
+			var n float64
+			for i := b; i < len(a.dir); i += B {
+				v := a.rng.NormFloat64()
+				a.dir[i] = float32(v)
+				n += v * v
+			}
+			inv := float32(1 / math.Sqrt(n))
+			for i := b; i < len(a.dir); i += B {
+				a.dir[i] *= inv
+			}
 		}
 	}
-	S := len(a.probe)
+	S := len(a.probe) / B
 	for k := 0; ; k++ {
-		a.phiSum[k] += linalg.Norm32(a.probe)
+		a.phiSum[k] += columnNorms(a.probe, B)
 		row := a.adjSum[k*S : (k+1)*S]
-		for i, v := range a.probe {
-			row[i] += float64(v)
+		for i := range row {
+			for _, v := range a.probe[i*B : (i+1)*B] {
+				row[i] += float64(v)
+			}
 		}
 		if a.cfg.Jacobian {
-			a.gainSum[k] += linalg.Norm32(a.dir)
+			a.gainSum[k] += columnNorms(a.dir, B)
 		}
 		if k == a.cfg.KMax {
 			break
@@ -269,7 +283,23 @@ func (a *Adaptive) runProbe(dy []float32) {
 			tr.model.Backward(cache, a.dir, nil, a.dir)
 		}
 	}
-	a.weight++
+	a.weight += float64(B)
+}
+
+// columnNorms is Σ_b ‖v_b‖ over the B columns of the feature-major v.
+func columnNorms(v []float32, B int) float64 {
+	if B == 1 {
+		return linalg.Norm32(v)
+	}
+	var sum float64
+	for b := range B {
+		var s float64
+		for i := b; i < len(v); i += B {
+			s += float64(v[i]) * float64(v[i])
+		}
+		sum += math.Sqrt(s)
+	}
+	return sum
 }
 
 // estimate refits β and re-chooses the window from the probe sums, then discounts them.
@@ -277,7 +307,7 @@ func (a *Adaptive) estimate() {
 	if a.weight < 1 { // not one probe's worth of evidence yet
 		return
 	}
-	S := len(a.probe)
+	S := len(a.adjMean)
 	for k := range a.phiSum {
 		a.lastPhi[k] = a.phiSum[k] / a.weight
 		a.lastGain[k] = a.gainSum[k] / a.weight

@@ -38,6 +38,7 @@ package bptt
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/chronograd/chronograd/cell"
 )
@@ -50,31 +51,75 @@ type base struct {
 	closed             bool
 	head               *cell.Readout
 	out                int
-	state, s0          []float32
+	batch              int       // B, the sequences stepped together
+	state, s0          []float32 // the joint state, feature-major for a batch (S·B)
 	delta              []float32
 	top                int // where the top layer's h_t starts in the joint state
 	yhat               []float32
 	gradCell, gradHead []float32
+	// A batch's scratch: x_t feature-major, one sequence's ŷ and ∂ℓ/∂ŷ, the state
+	// batch-major for State.
+	xT, col, dcol, rows []float32
 	// batches hold, per layer, the weight-gradient factors of the backward steps not yet
 	// added to gradCell (see backStep); each algorithm sizes them (setBatch).
 	batches []*cell.GradBatch
 }
 
-func newBase(m *cell.Model) (base, error) {
+// maxBatch bounds B: a typo should not ask for a million sequences' buffers.
+const maxBatch = 1 << 16
+
+func newBase(m *cell.Model, batch int) (base, error) {
 	if err := m.Check(); err != nil {
 		return base{}, fmt.Errorf("bptt: %w", err)
 	}
-	s := m.StateSize()
-	return base{
-		model: m, head: m.Head, out: m.OutSize(),
+	if batch == 0 {
+		batch = 1
+	}
+	if batch < 1 || batch > maxBatch {
+		return base{}, fmt.Errorf("bptt: a batch of %d sequences is out of range [1, %d]", batch, maxBatch)
+	}
+	s := m.StateSize() * batch
+	b := base{
+		model: m, head: m.Head, out: m.OutSize(), batch: batch,
 		state:    make([]float32, s),
 		s0:       make([]float32, s),
 		delta:    make([]float32, s),
-		top:      m.StateOffset(m.NumLayers() - 1),
-		yhat:     make([]float32, m.OutSize()),
+		top:      m.StateOffset(m.NumLayers()-1) * batch,
+		yhat:     make([]float32, m.OutSize()*batch),
 		gradCell: make([]float32, m.NumParams()),
 		gradHead: make([]float32, m.Head.NumParams()),
-	}, nil
+	}
+	if batch > 1 {
+		b.xT = make([]float32, m.InputSize()*batch)
+		b.col, b.dcol = make([]float32, m.OutSize()), make([]float32, m.OutSize())
+		b.rows = make([]float32, s)
+	}
+	return b, nil
+}
+
+// Batch is B, the number of sequences stepped together.
+func (b *base) Batch() int { return b.batch }
+
+// newStepCache is a step cache for the algorithm's batch.
+func (b *base) newStepCache() *cell.StepCache { return b.model.NewBatchStepCache(b.batch) }
+
+// input returns x_t in the model's layout: a batch's B rows of I (as Step takes them)
+// feature-major.
+func (b *base) input(x []float32) []float32 {
+	if b.batch == 1 {
+		return x
+	}
+	transposeRows(b.xT, x, b.batch, len(x)/b.batch)
+	return b.xT
+}
+
+// transposeRows writes the rows×cols row-major src into dst as cols×rows.
+func transposeRows(dst, src []float32, rows, cols int) {
+	for r := range rows {
+		for j, v := range src[r*cols : (r+1)*cols] {
+			dst[j*rows+r] = v
+		}
+	}
 }
 
 // Model is the model the algorithm was built for.
@@ -102,8 +147,15 @@ func (b *base) GradCell() []float32 { return b.gradCell }
 // GradHead is the accumulated gradient of the readout's parameters.
 func (b *base) GradHead() []float32 { return b.gradHead }
 
-// State is the current joint state s_t, owned by the algorithm.
-func (b *base) State() []float32 { return b.state }
+// State is the current joint state s_t, owned by the algorithm; for a batch, B rows (one
+// per sequence).
+func (b *base) State() []float32 {
+	if b.batch == 1 {
+		return b.state
+	}
+	transposeRows(b.rows, b.state, len(b.state)/b.batch, b.batch)
+	return b.rows
+}
 
 // ZeroGrad clears both gradients.
 func (b *base) ZeroGrad() {
@@ -121,9 +173,15 @@ func (b *base) setBatch(cols int) error {
 	return nil
 }
 
-// defaultBatchCols is the columns full BPTT's batches take (cell.DefaultBatchCols of the
-// bottom layer, whose input is widest).
-func (b *base) defaultBatchCols() int { return cell.DefaultBatchCols(b.model.Layers[0].Layout()) }
+// defaultBatchCols is the columns full BPTT's gradient batches take: cell.DefaultBatchCols
+// of the bottom layer (whose input is widest), rounded up to a whole number of steps of
+// the minibatch.
+func (b *base) defaultBatchCols() int {
+	return b.steps(cell.DefaultBatchCols(b.model.Layers[0].Layout()))
+}
+
+// steps rounds cols up to a multiple of the minibatch: a step records B columns.
+func (b *base) steps(cols int) int { return (cols + b.batch - 1) / b.batch * b.batch }
 
 // batchBytes counts the gradient batches.
 func (b *base) batchBytes() int64 {
@@ -136,7 +194,8 @@ func (b *base) batchBytes() int64 {
 
 // scratchBytes counts the vectors of base that are not gradients.
 func (b *base) scratchBytes() int64 {
-	return 4*int64(len(b.state)+len(b.s0)+len(b.delta)+len(b.yhat)) + b.batchBytes()
+	n := len(b.state) + len(b.s0) + len(b.delta) + len(b.yhat) + len(b.xT) + len(b.col) + len(b.dcol) + len(b.rows)
+	return 4*int64(n) + b.batchBytes()
 }
 
 // setStart copies s0 (nil: zeros) into both the running state and b.s0.
@@ -148,9 +207,19 @@ func (b *base) setStart(s0 []float32) error {
 		clear(b.s0)
 	} else {
 		if len(s0) != len(b.s0) {
+			if b.batch > 1 {
+				return fmt.Errorf("bptt: initial state has %d values, the batch's is %d sequences × %d (%d layers of %v)", len(s0), b.batch, b.model.StateSize(), b.model.NumLayers(), b.model.Kind())
+			}
 			return fmt.Errorf("bptt: initial state has %d values, the model's state has %d (%d layers of %v)", len(s0), len(b.s0), b.model.NumLayers(), b.model.Kind())
 		}
-		copy(b.s0, s0)
+		if err := finite("initial state", s0); err != nil {
+			return err
+		}
+		if b.batch == 1 {
+			copy(b.s0, s0)
+		} else {
+			transposeRows(b.s0, s0, b.batch, len(s0)/b.batch)
+		}
 	}
 	copy(b.state, b.s0)
 	return nil
@@ -161,28 +230,63 @@ func (b *base) checkStep(x []float32, y cell.Target) error {
 	if err := b.errClosed(); err != nil {
 		return err
 	}
-	if err := b.model.Layers[0].CheckInput(x); err != nil {
-		return fmt.Errorf("bptt: %w", err)
+	if in := b.model.InputSize(); len(x) != in*b.batch {
+		if b.batch > 1 {
+			return fmt.Errorf("bptt: input has %d values, the batch's is %d sequences × %d", len(x), b.batch, in)
+		}
+		return fmt.Errorf("bptt: input has %d values, the model takes %d", len(x), in)
 	}
-	if err := y.Check(b.out, 1); err != nil {
+	if err := finite("input", x); err != nil {
+		return err
+	}
+	if err := y.Check(b.out, b.batch); err != nil {
 		return fmt.Errorf("bptt: %w", err)
 	}
 	return nil
 }
 
-// topHidden is the top layer's h_t within the joint state s.
-func (b *base) topHidden(s []float32) []float32 { return s[b.top : b.top+b.model.HiddenSize()] }
+// finite refuses a vector holding NaN or ±Inf, naming the first.
+func finite(what string, v []float32) error {
+	for i, x := range v {
+		if x != x || x > math.MaxFloat32 || x < -math.MaxFloat32 {
+			return fmt.Errorf("bptt: %s value %d is %v: %w", what, i, x, cell.ErrNonFinite)
+		}
+	}
+	return nil
+}
+
+// topHidden is the top layer's h_t within the joint state s (a batch's, feature-major).
+func (b *base) topHidden(s []float32) []float32 {
+	return s[b.top : b.top+b.model.HiddenSize()*b.batch]
+}
 
 // readoutLoss computes ŷ_t = W·h_t + b for the top layer's h_t and returns ℓ_t and
 // whether the step has a target, leaving ∂ℓ_t/∂ŷ_t in dy (zero without a target).
 func (b *base) readoutLoss(dy, h []float32, y cell.Target) (float32, bool) {
 	b.head.Forward(b.yhat, h)
-	return y.Loss(dy, b.yhat)
+	if b.batch == 1 {
+		return y.Loss(dy, b.yhat)
+	}
+	// Sequence by sequence: ŷ and ∂ℓ/∂ŷ are feature-major, the targets one row each.
+	var loss float32
+	any := false
+	for j := range b.batch {
+		for o := range b.col {
+			b.col[o] = b.yhat[o*b.batch+j]
+		}
+		l, has := y.Row(j, b.out).Loss(b.dcol, b.col)
+		for o, v := range b.dcol {
+			dy[o*b.batch+j] = v
+		}
+		loss += l
+		any = any || has
+	}
+	return loss, any
 }
 
 // recordedTop is the top layer's h_t as the cache of step t+1 recorded it (its s_{t}).
 func (b *base) recordedTop(next *cell.StepCache) []float32 {
-	return next.Layer(b.model.NumLayers() - 1).Prev()[:b.model.HiddenSize()]
+	return next.Layer(b.model.NumLayers() - 1).Prev()[:b.model.HiddenSize()*b.batch]
 }
 
 // backStep is one step of the backward sweep, shared by every algorithm so that they

@@ -83,6 +83,14 @@ type Checkpointed struct {
 	tapeXs       [][]float32
 	tapeYs       []cell.Target
 	steps        int
+
+	// featureMajor says the inputs of xs are in the model's layout already (the tape's,
+	// or any sequence of a batch of one); otherwise forward transposes each chunk's
+	// B rows into chunkX.
+	featureMajor bool
+	chunkX       [][]float32 // K × I·B
+	chunkXs      [][]float32 // the current chunk's inputs, in the model's layout
+	zeroClasses  []int32     // B zeros: the tape's classes at a step without them
 }
 
 // CheckpointedOptions choose checkpointed BPTT's memory: either a byte budget, split
@@ -101,12 +109,15 @@ type CheckpointedOptions struct {
 	Budget int64
 	// Steps is the sequence length the Budget is planned for (required with Budget).
 	Steps int
+	// Batch is the number of sequences stepped together (0 means 1); the Budget covers
+	// the whole batch.
+	Batch int
 }
 
 // NewCheckpointed returns checkpointed BPTT for the model with the memory opt chooses.
 func NewCheckpointed(m *cell.Model, opt CheckpointedOptions) (*Checkpointed, error) {
 	if opt.Budget > 0 {
-		return newCheckpointedBytes(m, opt.Budget, opt.Steps)
+		return newCheckpointedBytes(m, opt.Budget, opt.Steps, opt.Batch)
 	}
 	if opt.Budget < 0 {
 		return nil, fmt.Errorf("bptt: checkpoint budget of %d bytes is negative", opt.Budget)
@@ -115,13 +126,13 @@ func NewCheckpointed(m *cell.Model, opt CheckpointedOptions) (*Checkpointed, err
 	if chunk == 0 {
 		chunk = 1
 	}
-	return newCheckpointed(m, opt.Slots, chunk)
+	return newCheckpointed(m, opt.Slots, chunk, opt.Batch)
 }
 
 // newCheckpointed returns checkpointed BPTT with the given number of state slots and
 // chunks of chunk steps (chunk cache slots).
-func newCheckpointed(m *cell.Model, slots, chunk int) (*Checkpointed, error) {
-	b, err := newBase(m)
+func newCheckpointed(m *cell.Model, slots, chunk, batch int) (*Checkpointed, error) {
+	b, err := newBase(m, batch)
 	if err != nil {
 		return nil, err
 	}
@@ -132,9 +143,9 @@ func newCheckpointed(m *cell.Model, slots, chunk int) (*Checkpointed, error) {
 	if chunk < 1 {
 		return nil, fmt.Errorf("bptt: checkpoint chunk of %d steps must be at least 1", chunk)
 	}
-	s := m.StateSize()
-	cacheFloats := m.NewStepCache().Bytes() / 4
-	if int64(slots)*int64(s)+int64(chunk)*int64(cacheFloats) > 1<<30 {
+	s := m.StateSize() * b.batch
+	cacheFloats := int64(b.newStepCache().Bytes() / 4)
+	if int64(slots)*int64(s)+int64(chunk)*cacheFloats > 1<<30 {
 		return nil, fmt.Errorf("bptt: %d checkpoint slots of %d floats and %d caches of %d are too many", slots, s, chunk, cacheFloats)
 	}
 	ck := &Checkpointed{
@@ -143,12 +154,20 @@ func newCheckpointed(m *cell.Model, slots, chunk int) (*Checkpointed, error) {
 		checkpoints: make([]float32, slots*s),
 		caches:      make([]*cell.StepCache, chunk),
 		cur:         make([]float32, s),
-		dy:          make([]float32, head.OutSize()),
+		dy:          make([]float32, head.OutSize()*b.batch),
+		zeroClasses: make([]int32, b.batch),
 	}
 	for i := range ck.caches {
-		ck.caches[i] = m.NewStepCache()
+		ck.caches[i] = b.newStepCache()
 	}
-	if err := ck.setBatch(checkpointBatchCols(m, chunk)); err != nil {
+	if b.batch > 1 {
+		ck.chunkX = make([][]float32, chunk)
+		for i := range ck.chunkX {
+			ck.chunkX[i] = make([]float32, m.InputSize()*b.batch)
+		}
+		ck.chunkXs = make([][]float32, 0, chunk)
+	}
+	if err := ck.setBatch(ck.batchCols(chunk)); err != nil {
 		return nil, err
 	}
 	return ck, nil
@@ -157,27 +176,34 @@ func newCheckpointed(m *cell.Model, slots, chunk int) (*Checkpointed, error) {
 // newCheckpointedBytes returns checkpointed BPTT that holds at most budget bytes,
 // splitting them between state slots and cache slots so that sequences of the given
 // length take the fewest forward steps.
-func newCheckpointedBytes(m *cell.Model, budget int64, steps int) (*Checkpointed, error) {
-	probe, err := newCheckpointed(m, 1, 1)
+func newCheckpointedBytes(m *cell.Model, budget int64, steps, batch int) (*Checkpointed, error) {
+	probe, err := newCheckpointed(m, 1, 1, batch)
 	if err != nil {
 		return nil, err
 	}
 	if steps < 1 {
 		return nil, fmt.Errorf("bptt: sequence length %d must be at least 1", steps)
 	}
-	slotBytes := 4 * int64(m.StateSize())
+	B := int64(probe.batch)
+	slotBytes := 4 * int64(m.StateSize()) * B
 	cacheBytes := int64(probe.caches[0].Bytes())
-	var colBytes int64 // the probe's batches have one column each
+	var colBytes int64 // a column of every layer's gradient batch
 	for _, b := range probe.batches {
 		colBytes += int64(b.ColBytes())
 	}
-	fixed := probe.Bytes() - slotBytes - cacheBytes - colBytes
-	if budget < fixed+slotBytes+cacheBytes+colBytes {
-		return nil, fmt.Errorf("bptt: a budget of %d bytes is below the %d bytes checkpointed BPTT needs for one state slot and one cache", budget, fixed+slotBytes+cacheBytes+colBytes)
+	probeCols := int64(probe.batchCols(1))
+	chunkXBytes := 4 * int64(m.InputSize()) * B // a batch's transposed inputs, per chunk step
+	if B == 1 {
+		chunkXBytes = 0
+	}
+	fixed := probe.Bytes() - slotBytes - cacheBytes - probeCols*colBytes - chunkXBytes
+	cacheBytes += chunkXBytes
+	if need := fixed + slotBytes + cacheBytes + probeCols*colBytes; budget < need {
+		return nil, fmt.Errorf("bptt: a budget of %d bytes is below the %d bytes checkpointed BPTT needs for one state slot and one cache", budget, need)
 	}
 	bestSlots, bestChunk, bestCost := 0, 0, int64(-1)
 	for chunk := int64(1); chunk <= int64(steps); chunk++ {
-		cols := int64(checkpointBatchCols(m, int(chunk)))
+		cols := int64(probe.batchCols(int(chunk)))
 		slots := (budget - fixed - chunk*cacheBytes - cols*colBytes) / slotBytes
 		if slots < 1 {
 			break
@@ -188,15 +214,15 @@ func newCheckpointedBytes(m *cell.Model, budget int64, steps int) (*Checkpointed
 			bestSlots, bestChunk, bestCost = int(min(slots, n)), int(chunk), cost
 		}
 	}
-	return newCheckpointed(m, bestSlots, bestChunk)
+	return newCheckpointed(m, bestSlots, bestChunk, batch)
 }
 
-// checkpointBatchCols sizes the gradient batch: one column per cache slot, up to the
-// cell's default. A column costs about as much memory as a cache, so a budget split
-// between slots and caches pays for the batch in proportion; the result does not depend
-// on the batch's size (see backStep), so it stays bit-identical to full BPTT's.
-func checkpointBatchCols(m *cell.Model, chunk int) int {
-	return min(cell.DefaultBatchCols(m.Layers[0].Layout()), chunk)
+// batchCols sizes the gradient batch: one column per cache slot and sequence, up to the
+// default. A column costs about as much memory as a cache does per sequence, so a budget
+// split between slots and caches pays for the batch in proportion; the result does not
+// depend on the batch's size (see backStep), so it stays bit-identical to full BPTT's.
+func (c *Checkpointed) batchCols(chunk int) int {
+	return min(c.defaultBatchCols(), chunk*c.batch)
 }
 
 // advances is C(l, s) of (6).
@@ -220,7 +246,10 @@ func (c *Checkpointed) Recomputations() int { return c.recomputed }
 
 // Bytes counts the slots, the caches, the scratch vectors and the streaming tape.
 func (c *Checkpointed) Bytes() int64 {
-	n := 4*int64(len(c.checkpoints)+len(c.cur)+len(c.dy)) + int64(len(c.caches))*int64(c.caches[0].Bytes()) + c.scratchBytes()
+	n := 4*int64(len(c.checkpoints)+len(c.cur)+len(c.dy)+len(c.zeroClasses)) + int64(len(c.caches))*int64(c.caches[0].Bytes()) + c.scratchBytes()
+	for _, x := range c.chunkX {
+		n += 4 * int64(len(x))
+	}
 	n += 4*int64(cap(c.tapeX)+cap(c.tapeY)+cap(c.tapeC)) + int64(cap(c.tapeKind))
 	return n + int64(24*cap(c.tapeXs)+targetBytes*cap(c.tapeYs)) // slice headers and targets
 }
@@ -253,21 +282,25 @@ func (c *Checkpointed) Step(x []float32, y cell.Target) (float32, error) {
 		copy(c.s0, c.state) // a sequence after Finish starts from the state reached
 		c.tapeX, c.tapeY, c.tapeC, c.tapeKind = c.tapeX[:0], c.tapeY[:0], c.tapeC[:0], c.tapeKind[:0]
 	}
-	c.tapeX = append(c.tapeX, x...)
-	kind, class := tapeNone, int32(0)
+	xt := c.input(x)
+	c.tapeX = append(c.tapeX, xt...) // in the model's layout
+	kind := tapeNone
 	switch {
 	case y.Values != nil:
 		kind = tapeValues
 		c.tapeY = append(c.tapeY, y.Values...)
 	case y.Classes != nil:
-		kind, class = tapeClass, y.Classes[0]
+		kind = tapeClass
+		c.tapeC = append(c.tapeC, y.Classes...)
 	}
 	if kind != tapeValues {
 		c.tapeY = append(c.tapeY, c.dy...) // placeholder; never read
 	}
-	c.tapeC = append(c.tapeC, class)
+	if kind != tapeClass {
+		c.tapeC = append(c.tapeC, c.tapeC0()...) // placeholder; never read
+	}
 	c.tapeKind = append(c.tapeKind, kind)
-	c.model.Forward(c.caches[0], c.state, c.state, x)
+	c.model.Forward(c.caches[0], c.state, c.state, xt)
 	c.steps++
 	loss, _ := c.readoutLoss(c.dy, c.topHidden(c.state), y)
 	return loss, nil
@@ -282,7 +315,7 @@ func (c *Checkpointed) Finish() error {
 	if t == 0 {
 		return nil
 	}
-	in, out := c.model.InputSize(), c.out
+	in, out, B := c.model.InputSize()*c.batch, c.out*c.batch, c.batch
 	c.tapeXs, c.tapeYs = c.tapeXs[:0], c.tapeYs[:0]
 	for i := range t {
 		c.tapeXs = append(c.tapeXs, c.tapeX[i*in:(i+1)*in])
@@ -291,11 +324,12 @@ func (c *Checkpointed) Finish() error {
 		case tapeValues:
 			y = cell.Values(c.tapeY[i*out : (i+1)*out])
 		case tapeClass:
-			y = cell.Classes(c.tapeC[i : i+1]...)
+			y = cell.Classes(c.tapeC[i*B : (i+1)*B]...)
 		}
 		c.tapeYs = append(c.tapeYs, y)
 	}
 	c.forwards = 0
+	c.featureMajor = true
 	c.sweep(c.tapeXs, c.tapeYs, t) // s_T is already in c.state
 	c.recomputed = c.forwards      // Step's forward steps all come again
 	c.xs, c.ys = nil, nil
@@ -332,6 +366,7 @@ func (c *Checkpointed) RunSequence(s0 []float32, xs [][]float32, ys []cell.Targe
 		return 0, nil
 	}
 	c.forwards = 0
+	c.featureMajor = c.batch == 1
 	c.sweep(xs, ys, 0)
 	c.recomputed = c.forwards - len(xs)
 	c.xs, c.ys = nil, nil // do not keep the caller's sequence alive
@@ -389,6 +424,9 @@ func (c *Checkpointed) target(t int) cell.Target {
 	return c.ys[t-1]
 }
 
+// tapeC0 is the tape's placeholder for a step without classes (never read back).
+func (c *Checkpointed) tapeC0() []int32 { return c.zeroClasses }
+
 // targetBytes is the size of a cell.Target (two slice headers).
 const targetBytes = int(unsafe.Sizeof(cell.Target{}))
 
@@ -418,19 +456,35 @@ func (c *Checkpointed) advance(from, to int) {
 // and it gives Forward's bits, which keeps the gradient bit-identical.
 func (c *Checkpointed) forward(from, to int) {
 	caches := c.caches[:to-from]
+	xs := c.inputs(from, to)
 	project := len(caches) >= projectMin
 	if project {
-		c.model.ProjectInputs(caches, c.xs[from:to])
+		c.model.ProjectInputs(caches, xs)
 	}
 	for t := from + 1; t <= to; t++ {
 		if project {
 			c.model.ForwardProjected(caches[t-from-1], c.cur, c.cur)
 		} else {
-			c.model.Forward(caches[t-from-1], c.cur, c.cur, c.xs[t-1])
+			c.model.Forward(caches[t-from-1], c.cur, c.cur, xs[t-from-1])
 		}
 		c.forwards++
 		c.firstVisit(t, c.cur)
 	}
+}
+
+// inputs returns x_{from+1} … x_to in the model's layout: the sequence's own, or a
+// batch's rows transposed into the chunk buffers.
+func (c *Checkpointed) inputs(from, to int) [][]float32 {
+	if c.featureMajor {
+		return c.xs[from:to]
+	}
+	c.chunkXs = c.chunkXs[:0]
+	for t := from; t < to; t++ {
+		dst := c.chunkX[t-from]
+		transposeRows(dst, c.xs[t], c.batch, len(dst)/c.batch)
+		c.chunkXs = append(c.chunkXs, dst)
+	}
+	return c.chunkXs
 }
 
 // projectMin is the fewest steps worth projecting together: with fewer, the row blocks'

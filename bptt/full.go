@@ -15,13 +15,16 @@ type Full struct {
 	steps     int // steps of the current sequence
 }
 
-// FullOptions configures full BPTT; it has no settings yet, and its zero value is the
-// default.
-type FullOptions struct{}
+// FullOptions configures full BPTT; its zero value is the default.
+type FullOptions struct {
+	// Batch is the number of sequences stepped together (a minibatch; 0 means 1): Step
+	// takes B rows of inputs and targets, and the gradient is the sum over the batch.
+	Batch int
+}
 
 // NewFull returns exact BPTT for the model.
-func NewFull(m *cell.Model, _ FullOptions) (*Full, error) {
-	b, err := newBase(m)
+func NewFull(m *cell.Model, opt FullOptions) (*Full, error) {
+	b, err := newBase(m, opt.Batch)
 	if err != nil {
 		return nil, err
 	}
@@ -48,12 +51,13 @@ func (f *Full) Step(x []float32, y cell.Target) (float32, error) {
 	}
 	t := f.steps
 	if t == len(f.caches) {
-		f.caches = append(f.caches, f.model.NewStepCache())
-		f.dy = append(f.dy, make([]float32, f.out)...)
+		f.caches = append(f.caches, f.newStepCache())
+		f.dy = append(f.dy, make([]float32, f.out*f.batch)...)
 		f.hasTarget = append(f.hasTarget, false)
 	}
-	f.model.Forward(f.caches[t], f.state, f.state, x)
-	loss, has := f.readoutLoss(f.dy[t*f.out:(t+1)*f.out], f.topHidden(f.state), y)
+	f.model.Forward(f.caches[t], f.state, f.state, f.input(x))
+	o := f.out * f.batch
+	loss, has := f.readoutLoss(f.dy[t*o:(t+1)*o], f.topHidden(f.state), y)
 	f.hasTarget[t] = has
 	f.steps++
 	return loss, nil
@@ -70,7 +74,8 @@ func (f *Full) Finish() error {
 		if t+1 < f.steps {
 			ht = f.recordedTop(f.caches[t+1])
 		}
-		f.backStep(f.caches[t], ht, f.dy[t*f.out:(t+1)*f.out], f.hasTarget[t])
+		o := f.out * f.batch
+		f.backStep(f.caches[t], ht, f.dy[t*o:(t+1)*o], f.hasTarget[t])
 	}
 	f.endSweep()
 	f.steps = 0

@@ -39,11 +39,13 @@ type TruncatedOptions struct {
 	K1 int
 	// K2 is the number of steps each sweep goes back, at least K1; zero means K1.
 	K2 int
+	// Batch is the number of sequences stepped together (0 means 1).
+	Batch int
 }
 
 // NewTruncated returns BPTT(k1, k2) for the model; it needs 1 ≤ k1 ≤ k2.
 func NewTruncated(m *cell.Model, opt TruncatedOptions) (*Truncated, error) {
-	b, err := newBase(m)
+	b, err := newBase(m, opt.Batch)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +62,7 @@ func NewTruncated(m *cell.Model, opt TruncatedOptions) (*Truncated, error) {
 	tr := &Truncated{base: b, k1: k1, k2: k2}
 	// The ring holds k2 caches; the batch, whose columns cost about a cache each, never
 	// needs more columns than that.
-	if err := tr.setBatch(min(b.defaultBatchCols(), k2)); err != nil {
+	if err := tr.setBatch(min(b.defaultBatchCols(), k2*b.batch)); err != nil {
 		return nil, err
 	}
 	return tr, nil
@@ -99,12 +101,13 @@ func (tr *Truncated) Step(x []float32, y cell.Target) (float32, error) {
 func (tr *Truncated) forward(x []float32, y cell.Target) (float32, []float32) {
 	slot := tr.steps % tr.k2
 	if slot == len(tr.caches) {
-		tr.caches = append(tr.caches, tr.model.NewStepCache())
-		tr.dy = append(tr.dy, make([]float32, tr.out)...)
+		tr.caches = append(tr.caches, tr.newStepCache())
+		tr.dy = append(tr.dy, make([]float32, tr.out*tr.batch)...)
 		tr.hasTarget = append(tr.hasTarget, false)
 	}
-	tr.model.Forward(tr.caches[slot], tr.state, tr.state, x)
-	dy := tr.dy[slot*tr.out : (slot+1)*tr.out]
+	tr.model.Forward(tr.caches[slot], tr.state, tr.state, tr.input(x))
+	o := tr.out * tr.batch
+	dy := tr.dy[slot*o : (slot+1)*o]
 	loss, has := tr.readoutLoss(dy, tr.topHidden(tr.state), y)
 	tr.hasTarget[slot] = has
 	tr.steps++
@@ -137,7 +140,8 @@ func (tr *Truncated) backward(depth int) {
 			ht = tr.recordedTop(tr.caches[(t+1)%tr.k2])
 		}
 		withLoss := j < tr.pending && tr.hasTarget[slot]
-		tr.backStep(tr.caches[slot], ht, tr.dy[slot*tr.out:(slot+1)*tr.out], withLoss)
+		o := tr.out * tr.batch
+		tr.backStep(tr.caches[slot], ht, tr.dy[slot*o:(slot+1)*o], withLoss)
 	}
 	tr.endSweep()
 	tr.pending = 0

@@ -43,8 +43,13 @@ type Cell interface {
 	Params() []float32
 	Layout() Layout
 
-	// NewCache allocates a cache sized for this cell; reuse it across steps.
+	// NewCache allocates a cache for one sequence; reuse it across steps.
 	NewCache() *Cache
+	// NewBatchCache allocates a cache for a minibatch of batch sequences stepped together.
+	// With it, Forward, ProjectInputs, ForwardProjected, Backward and BackwardBatch take
+	// the batch's vectors feature-major (element f·B + b is feature f of sequence b): their
+	// products become matrix-matrix products. The other methods take one sequence.
+	NewBatchCache(batch int) *Cache
 	// CheckInput returns an error when x is not a valid input vector (wrong length).
 	CheckInput(x []float32) error
 
@@ -180,8 +185,10 @@ func New(cfg Config) (Cell, error) {
 		preHH:  make([]float32, gh),
 		gIH:    make([]float32, gh),
 		gHH:    make([]float32, gh),
-		coefIH: make([]float32, s*g),
-		coefHH: make([]float32, s*g),
+
+		scratchBatch: 1,
+		coefIH:       make([]float32, s*g),
+		coefHH:       make([]float32, s*g),
 	}
 	c.wih = kernels.MatOf(gh, cfg.Input, c.params[lay.WeightIH:lay.WeightHH])
 	c.whh = kernels.MatOf(gh, cfg.Hidden, c.params[lay.WeightHH:lay.BiasIH])

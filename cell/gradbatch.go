@@ -99,29 +99,41 @@ func GradBatchBytes(l Layout, cols int) int { return cols*gradBatchColBytes(l) +
 // ColBytes is the memory one more column would take.
 func (b *GradBatch) ColBytes() int { return gradBatchColBytes(b.lay) }
 
-// record adds the step's bias gradient to grad and stores the rest as the next column,
-// flushing the batch into grad first when it is full.
-func (b *GradBatch) record(grad, gIH, gHH, x, hprev []float32) {
-	if b.n == b.cols {
+// record adds the step's bias gradient to grad and stores the rest as the batch's next b
+// columns (b sequences of a minibatch: gIH and gHH are feature-major G·H×b, x and hprev
+// batch-major b×I and b×H), flushing first when they would not fit.
+func (b *GradBatch) record(grad, gIH, gHH, x, hprev []float32, seqs int) {
+	if seqs > b.cols {
+		panic(fmt.Sprintf("cell: a gradient batch of %d columns cannot hold a step of %d sequences", b.cols, seqs))
+	}
+	if b.n+seqs > b.cols {
 		b.Flush(grad)
 	}
 	l := b.lay
-	kernels.Axpy(1, gIH, grad[l.BiasIH:l.BiasHH])
-	kernels.Axpy(1, gHH, grad[l.BiasHH:])
+	if seqs == 1 {
+		kernels.Axpy(1, gIH, grad[l.BiasIH:l.BiasHH])
+		kernels.Axpy(1, gHH, grad[l.BiasHH:])
+	} else {
+		addRowSums(grad[l.BiasIH:l.BiasHH], gIH, seqs)
+		addRowSums(grad[l.BiasHH:], gHH, seqs)
+	}
 	col, d, s := b.n, b.gIH.Data, b.cols
-	for r, v := range gIH {
-		d[r*s+col] = v
+	for r := range l.Gates * l.Hidden {
+		copy(d[r*s+col:r*s+col+seqs], gIH[r*seqs:(r+1)*seqs])
 	}
 	if !b.shared {
 		d = b.gHH.Data
-		for r, v := range gHH {
-			d[r*s+col] = v
+		for r := range l.Gates * l.Hidden {
+			copy(d[r*s+col:r*s+col+seqs], gHH[r*seqs:(r+1)*seqs])
 		}
 	}
-	copy(b.x.Row(col), x)
-	copy(b.hp.Row(col), hprev)
-	b.n++
+	copy(b.x.Data[col*l.Input:], x[:seqs*l.Input])
+	copy(b.hp.Data[col*l.Hidden:], hprev[:seqs*l.Hidden])
+	b.n += seqs
 }
+
+// Columns is the number of columns the batch holds.
+func (b *GradBatch) Columns() int { return b.cols }
 
 // Flush adds the recorded columns' weight gradient into grad (the cell's layout, length
 // P), in the order they were recorded, and empties the batch.

@@ -18,15 +18,25 @@ func init() {
 type gru struct{}
 
 // b_hh stays apart from b_ih: r multiplies W_hn h + b_hn.
-func (gru) inputBias(c *layer, dst []float32, r0, r1 int) { copy(dst, c.bih[r0:r1]) }
+func (gru) inputBias(c *layer, dst []float32, r0, r1, b int) {
+	if b == 1 {
+		copy(dst, c.bih[r0:r1])
+		return
+	}
+	broadcastRows(dst, c.bih[r0:r1], b)
+}
 
 // forward finishes the step whose input pre-activations W_ih x + b_ih are in k.gates; the
 // gates overwrite them.
 func (gru) forward(c *layer, k *Cache, next []float32) {
-	h := c.lay.Hidden
+	h := k.block()
 	copy(c.preIH, k.gates)
-	copy(c.preHH, c.bhh)
-	kernels.MatVecAdd(c.preHH, c.whh, k.prev)
+	if k.batch == 1 {
+		copy(c.preHH, c.bhh)
+	} else {
+		broadcastRows(c.preHH, c.bhh, k.batch)
+	}
+	c.addRecurrent(c.preHH, k)
 	r, z, n := k.gates[:h], k.gates[h:2*h], k.gates[2*h:3*h]
 	hn := k.aux
 	// The activations run over whole gate blocks (r and z are adjacent).
@@ -56,7 +66,7 @@ func (gru) coefficients(c *layer, k *Cache, coefIH, coefHH []float32) {
 // through the coefficient arrays: it runs in every backward step, and the detour cost
 // 5–10% of a step at n = 32.
 func (gru) gateGradients(c *layer, k *Cache, v []float32) {
-	h := c.lay.Hidden
+	h := k.block()
 	gIH, gHH := c.gIH, c.gHH
 	for u, vs := range v[:h] {
 		cr, cz, dn, r := gruDerivs(k, h, u)
@@ -78,7 +88,8 @@ func gruDerivs(k *Cache, h, u int) (cr, cz, dn, r float32) {
 
 // D_t = diag(z): h' = ... + z ⊙ h.
 func (gru) directVJP(c *layer, k *Cache, dPrev, dNext []float32) {
-	z := k.gates[c.lay.Hidden : 2*c.lay.Hidden]
+	h := k.block()
+	z := k.gates[h : 2*h]
 	kernels.Mul(dPrev, dNext, z)
 }
 

@@ -60,12 +60,14 @@ func (k Kind) spec() *kindSpec {
 // Every method may use the layer's scratch vectors; none allocates.
 type equations interface {
 	// inputBias writes rows [r0, r1) of the biases that enter a step with W_ih·x_t into
-	// dst: b_ih + b_hh for kinds whose two bias vectors add before any gate arithmetic,
-	// b_ih alone otherwise.
-	inputBias(c *layer, dst []float32, r0, r1 int)
+	// dst, each row b times (one per sequence of a batch): b_ih + b_hh for kinds whose
+	// two bias vectors add before any gate arithmetic, b_ih alone otherwise.
+	inputBias(c *layer, dst []float32, r0, r1, b int)
 	// forward finishes a step whose input part (W_ih·x_t plus inputBias) is in k.gates:
 	// it computes W_hh·h_{t-1}, the gates and the new state into next, and records in k
-	// what the backward step needs.
+	// what the backward step needs. forward, gateGradients and directVJP run on a batch:
+	// its vectors are feature-major, so each block of H (one per gate and state part) is
+	// H·B long, k.block().
 	forward(c *layer, k *Cache, next []float32)
 	// gateGradients turns v = ∂L/∂s_t into the gradients with respect to the ih and hh
 	// gate pre-activations, c.gIH and c.gHH (G·H each): for unit u's gate k, the sum over

@@ -19,10 +19,72 @@ type layer struct {
 	wih, whh kernels.Mat
 	bih, bhh []float32
 
-	// scratch, reused by every step
-	preIH, preHH   []float32 // G·H pre-activations
-	gIH, gHH       []float32 // G·H gradients w.r.t. the ih and hh gate pre-activations
+	// scratch, reused by every step; the first four are G·H·B for the batch being run
+	preIH, preHH   []float32 // pre-activations
+	gIH, gHH       []float32 // gradients w.r.t. the ih and hh gate pre-activations
 	coefIH, coefHH []float32 // S·G immediate-Jacobian coefficients
+	rowsX, rowsH   []float32 // a batch's x_t and h_{t-1}, batch-major (B×I, B×H)
+	scratchBatch   int       // the batch size the scratch is sized for
+}
+
+// use sizes the scratch for a batch of b sequences (it grows once, then is reused).
+func (c *layer) use(b int) {
+	if b == c.scratchBatch {
+		return
+	}
+	gh := c.gateRows()
+	if cap(c.preIH) < gh*b {
+		c.preIH, c.preHH = make([]float32, gh*b), make([]float32, gh*b)
+		c.gIH, c.gHH = make([]float32, gh*b), make([]float32, gh*b)
+	}
+	c.preIH, c.preHH, c.gIH, c.gHH = c.preIH[:gh*b], c.preHH[:gh*b], c.gIH[:gh*b], c.gHH[:gh*b]
+	c.scratchBatch = b
+}
+
+// rows returns a batch's x_t and h_{t-1} batch-major (row b is sequence b's), for the
+// weight gradient's product.
+func (c *layer) rows(k *Cache) (x, h []float32) {
+	b, in, hid := k.batch, c.lay.Input, c.lay.Hidden
+	if cap(c.rowsX) < b*in {
+		c.rowsX = make([]float32, b*in)
+	}
+	if cap(c.rowsH) < b*hid {
+		c.rowsH = make([]float32, b*hid)
+	}
+	x, h = c.rowsX[:b*in], c.rowsH[:b*hid]
+	transpose(x, k.x, in, b)
+	transpose(h, k.prev[:hid*b], hid, b)
+	return x, h
+}
+
+// transpose writes the rows×cols row-major src into dst as cols×rows.
+func transpose(dst, src []float32, rows, cols int) {
+	for r := range rows {
+		for j, v := range src[r*cols : (r+1)*cols] {
+			dst[j*rows+r] = v
+		}
+	}
+}
+
+// broadcastRows writes src[r] into all b entries of dst's row r.
+func broadcastRows(dst, src []float32, b int) {
+	for r, v := range src {
+		row := dst[r*b : (r+1)*b]
+		for j := range row {
+			row[j] = v
+		}
+	}
+}
+
+// addRecurrent adds W_hh·h_{t-1} (every sequence's) into dst (G·H·B): a matrix-vector
+// product for one sequence, a Gemm for a batch.
+func (c *layer) addRecurrent(dst []float32, k *Cache) {
+	h, b := c.lay.Hidden, k.batch
+	if b == 1 {
+		kernels.MatVecAdd(dst, c.whh, k.prev[:h])
+		return
+	}
+	kernels.Gemm(kernels.MatOf(c.gateRows(), b, dst), c.whh, kernels.MatOf(h, b, k.prev[:h*b]))
 }
 
 func (c *layer) Kind() Kind        { return c.lay.Kind }
@@ -33,12 +95,19 @@ func (c *layer) NumParams() int    { return len(c.params) }
 func (c *layer) Alpha() float32    { return c.alpha }
 func (c *layer) Params() []float32 { return c.params }
 func (c *layer) Layout() Layout    { return c.lay }
-func (c *layer) NewCache() *Cache  { return newCache(c.lay.Kind, c.lay.Hidden, c.lay.Input) }
+func (c *layer) NewCache() *Cache  { return newCache(c.lay.Kind, c.lay.Hidden, c.lay.Input, 1) }
 func (c *layer) gateRows() int     { return c.lay.Gates * c.lay.Hidden }
 func (c *layer) String() string {
 	return fmt.Sprintf("%v(H=%d, I=%d)", c.lay.Kind, c.lay.Hidden, c.lay.Input)
 }
 func (c *layer) hprev(k *Cache) []float32 { return k.prev[:c.lay.Hidden] }
+
+func (c *layer) NewBatchCache(batch int) *Cache {
+	if batch < 1 {
+		panic(fmt.Sprintf("cell: NewBatchCache(%d): a batch holds at least one sequence", batch))
+	}
+	return newCache(c.lay.Kind, c.lay.Hidden, c.lay.Input, batch)
+}
 
 func (c *layer) CheckInput(x []float32) error {
 	if len(x) != c.lay.Input {
@@ -54,6 +123,16 @@ func (c *layer) checkCache(op string, k *Cache) {
 		}
 		panic(fmt.Sprintf("cell: %s: cache for %v(H=%d, I=%d) used with %v", op, k.kind, k.hidden, k.input, c))
 	}
+	c.use(k.batch)
+}
+
+// checkOne is checkCache for the methods defined per sequence (the Jacobians): a batch's
+// cache gives its sequences to them through Cache.CopySequence.
+func (c *layer) checkOne(op string, k *Cache) {
+	c.checkCache(op, k)
+	if k.batch != 1 {
+		panic(fmt.Sprintf("cell: %s: a cache of %d sequences (the method takes one; see Cache.CopySequence)", op, k.batch))
+	}
 }
 
 func checkLen(op, name string, got, want int) {
@@ -64,13 +143,13 @@ func checkLen(op, name string, got, want int) {
 
 func (c *layer) Forward(k *Cache, next, prev, x []float32) {
 	c.checkCache("Forward", k)
-	checkLen("Forward", "next", len(next), c.state)
-	checkLen("Forward", "prev", len(prev), c.state)
-	checkLen("Forward", "x", len(x), c.lay.Input)
+	checkLen("Forward", "next", len(next), c.state*k.batch)
+	checkLen("Forward", "prev", len(prev), c.state*k.batch)
+	checkLen("Forward", "x", len(x), c.lay.Input*k.batch)
 	// Read only the cache's copies from here on, so next may alias prev.
 	copy(k.prev, prev)
 	copy(k.x, x)
-	c.inputPart(k, 0, len(k.gates))
+	c.inputPart(k, 0, c.gateRows())
 	k.projected = false
 	c.eq.forward(c, k, next)
 }
@@ -80,9 +159,14 @@ func (c *layer) Forward(k *Cache, next, prev, x []float32) {
 // from it, and each row is computed the same way whichever rows a call covers, so
 // ProjectInputs can sweep W_ih in blocks of rows.
 func (c *layer) inputPart(k *Cache, r0, r1 int) {
-	dst := k.gates[r0:r1]
-	c.eq.inputBias(c, dst, r0, r1)
-	kernels.MatVecAdd(dst, c.wih.Slice(r0, r1, 0, c.wih.Cols), k.x)
+	b := k.batch
+	dst := k.gates[r0*b : r1*b]
+	c.eq.inputBias(c, dst, r0, r1, b)
+	if b == 1 {
+		kernels.MatVecAdd(dst, c.wih.Slice(r0, r1, 0, c.wih.Cols), k.x)
+		return
+	}
+	kernels.Gemm(kernels.MatOf(r1-r0, b, dst), c.wih.Slice(r0, r1, 0, c.wih.Cols), kernels.MatOf(c.lay.Input, b, k.x))
 }
 
 // projectRows is how many rows of W_ih ProjectInputs sweeps over all its inputs at a
@@ -98,7 +182,7 @@ func (c *layer) ProjectInputs(caches []*Cache, xs [][]float32) {
 	}
 	for j, k := range caches {
 		c.checkCache("ProjectInputs", k)
-		checkLen("ProjectInputs", "x", len(xs[j]), c.lay.Input)
+		checkLen("ProjectInputs", "x", len(xs[j]), c.lay.Input*k.batch)
 		copy(k.x, xs[j])
 		k.projected = true
 	}
@@ -113,8 +197,8 @@ func (c *layer) ProjectInputs(caches []*Cache, xs [][]float32) {
 
 func (c *layer) ForwardProjected(k *Cache, next, prev []float32) {
 	c.checkCache("ForwardProjected", k)
-	checkLen("ForwardProjected", "next", len(next), c.state)
-	checkLen("ForwardProjected", "prev", len(prev), c.state)
+	checkLen("ForwardProjected", "next", len(next), c.state*k.batch)
+	checkLen("ForwardProjected", "prev", len(prev), c.state*k.batch)
 	if !k.projected {
 		panic("cell: ForwardProjected: the cache has no projected input (call ProjectInputs first)")
 	}
@@ -124,25 +208,44 @@ func (c *layer) ForwardProjected(k *Cache, next, prev []float32) {
 }
 
 func (c *layer) ImmediateCoefficients(k *Cache, coefIH, coefHH []float32) {
-	c.checkCache("ImmediateCoefficients", k)
+	c.checkOne("ImmediateCoefficients", k)
 	n := c.state * c.lay.Gates
 	checkLen("ImmediateCoefficients", "coefIH", len(coefIH), n)
 	checkLen("ImmediateCoefficients", "coefHH", len(coefHH), n)
 	c.eq.coefficients(c, k, coefIH, coefHH)
 }
 
-// addParamGrad adds the parameter gradient of the gate gradients in c.gIH, c.gHH.
+// addParamGrad adds the parameter gradient of the gate gradients in c.gIH, c.gHH: for a
+// batch, the sum over its sequences, taken in order (the weights' as GradBatch's GemmSeq
+// takes them, so that Backward and BackwardBatch agree bit for bit).
 func (c *layer) addParamGrad(k *Cache, grad []float32) {
 	l := c.lay
 	gh := c.gateRows()
+	if b := k.batch; b > 1 {
+		x, h := c.rows(k)
+		kernels.GemmSeq(kernels.MatOf(gh, l.Input, grad[l.WeightIH:l.WeightHH]), kernels.MatOf(gh, b, c.gIH), kernels.MatOf(b, l.Input, x))
+		kernels.GemmSeq(kernels.MatOf(gh, l.Hidden, grad[l.WeightHH:l.BiasIH]), kernels.MatOf(gh, b, c.gHH), kernels.MatOf(b, l.Hidden, h))
+		addRowSums(grad[l.BiasIH:l.BiasHH], c.gIH, b)
+		addRowSums(grad[l.BiasHH:], c.gHH, b)
+		return
+	}
 	kernels.Ger(kernels.MatOf(gh, l.Input, grad[l.WeightIH:l.WeightHH]), 1, c.gIH, k.x)
 	kernels.Ger(kernels.MatOf(gh, l.Hidden, grad[l.WeightHH:l.BiasIH]), 1, c.gHH, c.hprev(k))
 	kernels.Axpy(1, c.gIH, grad[l.BiasIH:l.BiasHH])
 	kernels.Axpy(1, c.gHH, grad[l.BiasHH:])
 }
 
+// addRowSums adds to dst[r] the b entries of row r of src, one at a time in order.
+func addRowSums(dst, src []float32, b int) {
+	for r := range dst {
+		for _, v := range src[r*b : (r+1)*b] {
+			dst[r] += v
+		}
+	}
+}
+
 func (c *layer) AddImmediateVJP(k *Cache, grad, v []float32) {
-	c.checkCache("AddImmediateVJP", k)
+	c.checkOne("AddImmediateVJP", k)
 	checkLen("AddImmediateVJP", "grad", len(grad), len(c.params))
 	checkLen("AddImmediateVJP", "v", len(v), c.state)
 	c.eq.gateGradients(c, k, v)
@@ -170,7 +273,12 @@ func (c *layer) BackwardBatch(k *Cache, dPrev, dx, grad []float32, batch *GradBa
 		panic(fmt.Sprintf("cell: BackwardBatch: the gradient batch is not for %v", c))
 	}
 	c.eq.gateGradients(c, k, dNext)
-	batch.record(grad, c.gIH, c.gHH, k.x, c.hprev(k))
+	if k.batch == 1 {
+		batch.record(grad, c.gIH, c.gHH, k.x, c.hprev(k), 1)
+	} else {
+		x, h := c.rows(k)
+		batch.record(grad, c.gIH, c.gHH, x, h, k.batch)
+	}
 	c.inputStateVJP(k, dPrev, dx, dNext)
 }
 
@@ -178,26 +286,35 @@ func (c *layer) BackwardBatch(k *Cache, dPrev, dx, grad []float32, batch *GradBa
 // wrong lengths.
 func (c *layer) checkBackward(op string, k *Cache, dPrev, dx, dNext []float32) {
 	c.checkCache(op, k)
-	checkLen(op, "dPrev", len(dPrev), c.state)
-	checkLen(op, "dNext", len(dNext), c.state)
+	checkLen(op, "dPrev", len(dPrev), c.state*k.batch)
+	checkLen(op, "dNext", len(dNext), c.state*k.batch)
 	if dx != nil {
-		checkLen(op, "dx", len(dx), c.lay.Input)
+		checkLen(op, "dx", len(dx), c.lay.Input*k.batch)
 	}
 }
 
 // inputStateVJP finishes a backward step from the gate gradients: ∂L/∂x_t into dx
 // (unless nil) and ∂L/∂s_{t-1} into dPrev, which may alias dNext.
 func (c *layer) inputStateVJP(k *Cache, dPrev, dx, dNext []float32) {
+	b, h, gh := k.batch, c.lay.Hidden, c.gateRows()
 	if dx != nil {
 		clear(dx)
-		kernels.MatTVecAdd(dx, c.wih, c.gIH)
+		if b == 1 {
+			kernels.MatTVecAdd(dx, c.wih, c.gIH)
+		} else {
+			kernels.GemmTN(kernels.MatOf(c.lay.Input, b, dx), c.wih, kernels.MatOf(gh, b, c.gIH))
+		}
 	}
 	c.eq.directVJP(c, k, dPrev, dNext)
-	kernels.MatTVecAdd(dPrev[:c.lay.Hidden], c.whh, c.gHH)
+	if b == 1 {
+		kernels.MatTVecAdd(dPrev[:h], c.whh, c.gHH)
+		return
+	}
+	kernels.GemmTN(kernels.MatOf(h, b, dPrev[:h*b]), c.whh, kernels.MatOf(gh, b, c.gHH))
 }
 
 func (c *layer) StateJacobian(k *Cache, j kernels.Mat) {
-	c.checkCache("StateJacobian", k)
+	c.checkOne("StateJacobian", k)
 	if j.Rows != c.state || j.Cols != c.state {
 		panic(fmt.Sprintf("cell: StateJacobian: J is %d×%d, want %d×%d", j.Rows, j.Cols, c.state, c.state))
 	}
@@ -218,7 +335,7 @@ func (c *layer) StateJacobian(k *Cache, j kernels.Mat) {
 }
 
 func (c *layer) StateJVP(k *Cache, out, v []float32) {
-	c.checkCache("StateJVP", k)
+	c.checkOne("StateJVP", k)
 	checkLen("StateJVP", "out", len(out), c.state)
 	checkLen("StateJVP", "v", len(v), c.state)
 	c.eq.coefficients(c, k, c.coefIH, c.coefHH)
@@ -230,7 +347,7 @@ func (c *layer) StateJVP(k *Cache, out, v []float32) {
 }
 
 func (c *layer) UnitJacobian(k *Cache, blocks []float32) {
-	c.checkCache("UnitJacobian", k)
+	c.checkOne("UnitJacobian", k)
 	h, g := c.lay.Hidden, c.lay.Gates
 	fs := c.lay.Kind.StateFactor()
 	checkLen("UnitJacobian", "blocks", len(blocks), h*fs*fs)
@@ -254,7 +371,7 @@ func (c *layer) UnitJacobian(k *Cache, blocks []float32) {
 }
 
 func (c *layer) AddImmediate(k *Cache, m kernels.Mat) {
-	c.checkCache("AddImmediate", k)
+	c.checkOne("AddImmediate", k)
 	if m.Rows != c.state || m.Cols != len(c.params) {
 		panic(fmt.Sprintf("cell: AddImmediate: M is %d×%d, want %d×%d", m.Rows, m.Cols, c.state, len(c.params)))
 	}
@@ -277,7 +394,7 @@ func (c *layer) AddImmediate(k *Cache, m kernels.Mat) {
 }
 
 func (c *layer) InputJacobian(k *Cache, a kernels.Mat) {
-	c.checkCache("InputJacobian", k)
+	c.checkOne("InputJacobian", k)
 	if a.Rows != c.state || a.Cols != c.lay.Input {
 		panic(fmt.Sprintf("cell: InputJacobian: A is %d×%d, want %d×%d", a.Rows, a.Cols, c.state, c.lay.Input))
 	}
@@ -297,7 +414,7 @@ func (c *layer) InputJacobian(k *Cache, a kernels.Mat) {
 }
 
 func (c *layer) InputVJP(k *Cache, dx, v []float32) {
-	c.checkCache("InputVJP", k)
+	c.checkOne("InputVJP", k)
 	checkLen("InputVJP", "dx", len(dx), c.lay.Input)
 	checkLen("InputVJP", "v", len(v), c.state)
 	c.eq.gateGradients(c, k, v)
@@ -306,7 +423,7 @@ func (c *layer) InputVJP(k *Cache, dx, v []float32) {
 }
 
 func (c *layer) AddInputJVP(k *Cache, out, w []float32) {
-	c.checkCache("AddInputJVP", k)
+	c.checkOne("AddInputJVP", k)
 	checkLen("AddInputJVP", "out", len(out), c.state)
 	checkLen("AddInputJVP", "w", len(w), c.lay.Input)
 	c.eq.coefficients(c, k, c.coefIH, c.coefHH)

@@ -130,3 +130,15 @@ func softmaxCrossEntropy(dlogits, logits []float32, class int) float32 {
 	dlogits[class]--
 	return float32(logSum + maxLogit - float64(logits[class]))
 }
+
+// Row is sequence b's part of a minibatch's target (out values, or one class), or the
+// zero Target when t has none.
+func (t Target) Row(b, out int) Target {
+	switch {
+	case t.Values != nil:
+		return Target{Values: t.Values[b*out : (b+1)*out]}
+	case t.Classes != nil:
+		return Target{Classes: t.Classes[b : b+1]}
+	}
+	return Target{}
+}

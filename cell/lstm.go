@@ -18,17 +18,17 @@ func init() {
 type lstm struct{}
 
 // The two bias vectors enter a together.
-func (lstm) inputBias(c *layer, dst []float32, r0, r1 int) {
-	kernels.Add(dst, c.bih[r0:r1], c.bhh[r0:r1])
+func (lstm) inputBias(c *layer, dst []float32, r0, r1, b int) {
+	addBiases(c, dst, r0, r1, b)
 }
 
 // forward finishes the step whose input part of the pre-activations (W_ih x + b_ih +
 // b_hh) is in k.gates; the gates overwrite it.
 func (lstm) forward(c *layer, k *Cache, next []float32) {
-	h := c.lay.Hidden
+	h := k.block()
 	pre := c.preIH
 	copy(pre, k.gates)
-	kernels.MatVecAdd(pre, c.whh, k.prev[:h])
+	c.addRecurrent(pre, k)
 	ig, fg, gg, og := k.gates[:h], k.gates[h:2*h], k.gates[2*h:3*h], k.gates[3*h:]
 	cPrev := k.prev[h:]
 	tc := k.aux
@@ -63,7 +63,7 @@ func (lstm) coefficients(c *layer, k *Cache, coefIH, coefHH []float32) {
 // through the coefficient arrays: it runs in every backward step, and the detour cost
 // 5–10% of a step at n = 32.
 func (lstm) gateGradients(c *layer, k *Cache, v []float32) {
-	h := c.lay.Hidden
+	h := k.block()
 	gIH := c.gIH
 	ig, fg, gg, og := k.gates[:h], k.gates[h:2*h], k.gates[2*h:3*h], k.gates[3*h:4*h]
 	tc, cPrev := k.aux[:h], k.prev[h:2*h]
@@ -88,7 +88,7 @@ func lstmDerivs(i, f, g, o, tc, c float32) (di, df, dg, dhdc, do float32) {
 // c_t = f ⊙ c_{t-1} + ..., h_t = o ⊙ tanh(c_t): c_{t-1} reaches both directly; h_{t-1}
 // enters only through W_hh.
 func (lstm) directVJP(c *layer, k *Cache, dPrev, dNext []float32) {
-	h := c.lay.Hidden
+	h := k.block()
 	f, o := k.gates[h:2*h], k.gates[3*h:4*h]
 	for u := range h {
 		dh, dc := dNext[u], dNext[h+u]

@@ -522,3 +522,7 @@ func copyFinite(dst []float32, name string, f *safetensors.File) error {
 // ErrClosed is the error (wrapped) of an algorithm called after its Close: every
 // credit-assignment algorithm built for a Model has the life cycle build, step, Close.
 var ErrClosed = errors.New("the algorithm is closed")
+
+// ErrNonFinite is the error (wrapped, naming the value) when an input, a state, a loss or
+// a gradient is NaN or infinite; package train's ErrNonFinite is the same error.
+var ErrNonFinite = errors.New("non-finite value")

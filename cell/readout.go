@@ -15,6 +15,7 @@ type Readout struct {
 	params      []float32
 	w           kernels.Mat
 	b           []float32
+	colY, colH  []float32 // one sequence's dy and h, gathered from a batch's
 }
 
 // NewReadout builds an O×H head with zero parameters.
@@ -57,28 +58,67 @@ func (r *Readout) InitDefault(rng *rand.Rand) {
 	uniform(r.params, 1/math.Sqrt(float64(r.hidden)), rng)
 }
 
-// Forward overwrites y (length O) with W·h + b (h has length H).
+// Forward overwrites y (length O) with W·h + b (h has length H). For a minibatch of B
+// sequences, y (O·B) and h (H·B) are feature-major (element f·B + b is sequence b's) and
+// the product is one Gemm.
 func (r *Readout) Forward(y, h []float32) {
-	checkLen("Readout.Forward", "y", len(y), r.out)
-	checkLen("Readout.Forward", "h", len(h), r.hidden)
-	copy(y, r.b)
-	kernels.MatVecAdd(y, r.w, h)
+	b := r.batchOf("Forward", h)
+	checkLen("Readout.Forward", "y", len(y), r.out*b)
+	if b == 1 {
+		copy(y, r.b)
+		kernels.MatVecAdd(y, r.w, h)
+		return
+	}
+	broadcastRows(y, r.b, b)
+	kernels.Gemm(kernels.MatOf(r.out, b, y), r.w, kernels.MatOf(r.hidden, b, h))
+}
+
+// batchOf is the number of sequences whose h the vector holds.
+func (r *Readout) batchOf(op string, h []float32) int {
+	if len(h) == 0 || len(h)%r.hidden != 0 {
+		panic(fmt.Sprintf("cell: Readout.%s: len(h) = %d is not a multiple of H = %d", op, len(h), r.hidden))
+	}
+	return len(h) / r.hidden
 }
 
 // Backward takes dy = ∂L/∂ŷ for the step whose input was h. It ADDS ∂L/∂W = dy·hᵀ and
 // ∂L/∂b = dy into grad (the readout's own gradient buffer, length NumParams) unless grad
 // is nil, and ADDS ∂L/∂h = Wᵀ·dy into dh unless dh is nil (so a BPTT sweep can add it
-// straight into its δ; for LSTM pass δ[:H]).
+// straight into its δ; for LSTM pass δ[:H]). For a minibatch, h, dy and dh are
+// feature-major as in Forward, and grad receives the sum over the sequences, in order.
 func (r *Readout) Backward(dh, grad, h, dy []float32) {
-	checkLen("Readout.Backward", "h", len(h), r.hidden)
-	checkLen("Readout.Backward", "dy", len(dy), r.out)
+	b := r.batchOf("Backward", h)
+	checkLen("Readout.Backward", "dy", len(dy), r.out*b)
 	if grad != nil {
 		checkLen("Readout.Backward", "grad", len(grad), len(r.params))
-		kernels.Ger(kernels.MatOf(r.out, r.hidden, grad[:r.out*r.hidden]), 1, dy, h)
-		kernels.Axpy(1, dy, grad[r.out*r.hidden:])
+		w := kernels.MatOf(r.out, r.hidden, grad[:r.out*r.hidden])
+		if b == 1 {
+			kernels.Ger(w, 1, dy, h)
+			kernels.Axpy(1, dy, grad[r.out*r.hidden:])
+		} else {
+			// Sequence by sequence: O is small, and dy·hᵀ summed over the batch would be
+			// a product with both operands transposed.
+			if len(r.colY) < r.out {
+				r.colY, r.colH = make([]float32, r.out), make([]float32, r.hidden)
+			}
+			for j := range b {
+				for o := range r.out {
+					r.colY[o] = dy[o*b+j]
+				}
+				for u := range r.hidden {
+					r.colH[u] = h[u*b+j]
+				}
+				kernels.Ger(w, 1, r.colY, r.colH)
+			}
+			addRowSums(grad[r.out*r.hidden:], dy, b)
+		}
 	}
 	if dh != nil {
-		checkLen("Readout.Backward", "dh", len(dh), r.hidden)
-		kernels.MatTVecAdd(dh, r.w, dy)
+		checkLen("Readout.Backward", "dh", len(dh), r.hidden*b)
+		if b == 1 {
+			kernels.MatTVecAdd(dh, r.w, dy)
+			return
+		}
+		kernels.GemmTN(kernels.MatOf(r.hidden, b, dh), r.w, kernels.MatOf(r.out, b, dy))
 	}
 }

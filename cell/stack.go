@@ -19,15 +19,34 @@ import (
 // StepCache holds what one step of every layer records: one Cache per layer.
 type StepCache struct {
 	layers []*Cache
+	batch  int
 }
 
-// NewStepCache allocates a cache for one step of the model; reuse it across steps.
-func (m *Model) NewStepCache() *StepCache {
-	k := &StepCache{layers: make([]*Cache, len(m.Layers))}
+// NewStepCache allocates a cache for one step of the model on one sequence; reuse it
+// across steps.
+func (m *Model) NewStepCache() *StepCache { return m.NewBatchStepCache(1) }
+
+// NewBatchStepCache allocates a cache for one step of a minibatch of batch sequences.
+// With it the model's step methods take the batch's joint vectors feature-major: element
+// f·B + b is entry f of sequence b's joint state (so layer k's part, and its h, are
+// contiguous blocks of B-wide rows).
+func (m *Model) NewBatchStepCache(batch int) *StepCache {
+	k := &StepCache{layers: make([]*Cache, len(m.Layers)), batch: batch}
 	for i, l := range m.Layers {
-		k.layers[i] = l.NewCache()
+		k.layers[i] = l.NewBatchCache(batch)
 	}
 	return k
+}
+
+// Batch is B, the number of sequences of the step.
+func (k *StepCache) Batch() int { return k.batch }
+
+// CopySequence copies sequence b of the batch step cache k into dst, a cache of one
+// sequence of the same model (see Cache.CopySequence).
+func (k *StepCache) CopySequence(dst *StepCache, b int) {
+	for i, c := range k.layers {
+		c.CopySequence(dst.layers[i], b)
+	}
 }
 
 // Layer is layer i's cache.
@@ -46,12 +65,14 @@ func (k *StepCache) Bytes() int {
 type stackScratch struct {
 	v, dx, carry []float32   // a layer's adjoint, input adjoint and the one waiting for the layer below
 	inJac        kernels.Mat // A^k_t, S×H
+	batch        int         // the batch the vectors are sized for
 }
 
-func (m *Model) scratchFor() *stackScratch {
-	if m.scratch == nil {
+func (m *Model) scratchFor(batch int) *stackScratch {
+	if m.scratch == nil || m.scratch.batch != batch {
 		s, h := m.Layers[0].StateSize(), m.HiddenSize()
-		m.scratch = &stackScratch{v: make([]float32, s), dx: make([]float32, h), carry: make([]float32, h), inJac: kernels.NewMat(s, h)}
+		m.scratch = &stackScratch{v: make([]float32, s*batch), dx: make([]float32, h*batch), carry: make([]float32, h*batch),
+			inJac: kernels.NewMat(s, h), batch: batch}
 	}
 	return m.scratch
 }
@@ -60,13 +81,14 @@ func (m *Model) scratchFor() *stackScratch {
 // the cache. next may be the same slice as prev.
 func (m *Model) Forward(k *StepCache, next, prev, x []float32) {
 	m.checkStep("Forward", k, next, prev)
-	off := 0
+	off, b := 0, k.batch
 	for i, l := range m.Layers {
-		s := l.StateSize()
+		s := l.StateSize() * b
 		in := x
 		if i > 0 {
 			// Layer i reads layer i−1's new h_t, already in next.
-			in = next[off-m.Layers[i-1].StateSize() : off-m.Layers[i-1].StateSize()+m.HiddenSize()]
+			below := off - m.Layers[i-1].StateSize()*b
+			in = next[below : below+m.HiddenSize()*b]
 		}
 		l.Forward(k.layers[i], next[off:off+s], prev[off:off+s], in)
 		off += s
@@ -96,14 +118,14 @@ func (m *Model) scratchCaches(ks []*StepCache) []*Cache {
 // ForwardProjected finishes a step prepared by ProjectInputs.
 func (m *Model) ForwardProjected(k *StepCache, next, prev []float32) {
 	m.checkStep("ForwardProjected", k, next, prev)
-	off := 0
+	off, b := 0, k.batch
 	for i, l := range m.Layers {
-		s := l.StateSize()
+		s := l.StateSize() * b
 		if i == 0 {
 			l.ForwardProjected(k.layers[0], next[:s], prev[:s])
 		} else {
-			below := off - m.Layers[i-1].StateSize()
-			l.Forward(k.layers[i], next[off:off+s], prev[off:off+s], next[below:below+m.HiddenSize()])
+			below := off - m.Layers[i-1].StateSize()*b
+			l.Forward(k.layers[i], next[off:off+s], prev[off:off+s], next[below:below+m.HiddenSize()*b])
 		}
 		off += s
 	}
@@ -113,10 +135,10 @@ func (m *Model) checkStep(op string, k *StepCache, vecs ...[]float32) {
 	if k == nil || len(k.layers) != len(m.Layers) {
 		panic(fmt.Sprintf("cell: Model.%s: a step cache for another model", op))
 	}
-	s := m.StateSize()
+	s := m.StateSize() * k.batch
 	for _, v := range vecs {
 		if len(v) != s {
-			panic(fmt.Sprintf("cell: Model.%s: a state vector of %d values, the model's state has %d", op, len(v), s))
+			panic(fmt.Sprintf("cell: Model.%s: a state vector of %d values, the model's state has %d (×%d sequences)", op, len(v), m.StateSize(), k.batch))
 		}
 	}
 }
@@ -151,11 +173,12 @@ func (m *Model) BackwardBatch(k *StepCache, dPrev, grad []float32, batches []*Gr
 
 // backward runs the layers top down; batches nil means Backward.
 func (m *Model) backward(k *StepCache, dPrev, grad []float32, batches []*GradBatch, dNext []float32) {
-	sc := m.scratchFor()
-	h := m.HiddenSize()
+	b := k.batch
+	sc := m.scratchFor(b)
+	h := m.HiddenSize() * b
 	for i := len(m.Layers) - 1; i >= 0; i-- {
 		l := m.Layers[i]
-		off, s := m.StateOffset(i), l.StateSize()
+		off, s := m.StateOffset(i)*b, l.StateSize()*b
 		v := dNext[off : off+s]
 		if i < len(m.Layers)-1 {
 			// Layer i's h_t also feeds layer i+1 at this step.
@@ -232,7 +255,7 @@ func (m *Model) StateJacobian(k *StepCache, j kernels.Mat) {
 	for r := range n {
 		clear(j.Row(r))
 	}
-	sc := m.scratchFor()
+	sc := m.scratchFor(1)
 	h := m.HiddenSize()
 	for i, l := range m.Layers {
 		off, s := m.StateOffset(i), l.StateSize()
@@ -257,7 +280,7 @@ func (m *Model) AddImmediateVJP(k *StepCache, grad, v []float32) {
 		m.Layers[0].AddImmediateVJP(k.layers[0], grad, v)
 		return
 	}
-	sc := m.scratchFor()
+	sc := m.scratchFor(1)
 	h := m.HiddenSize()
 	for i := len(m.Layers) - 1; i >= 0; i-- {
 		l := m.Layers[i]

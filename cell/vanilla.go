@@ -19,13 +19,28 @@ func init() {
 type vanilla struct{ relu bool }
 
 // The two bias vectors enter u_t together.
-func (vanilla) inputBias(c *layer, dst []float32, r0, r1 int) {
-	kernels.Add(dst, c.bih[r0:r1], c.bhh[r0:r1])
+func (vanilla) inputBias(c *layer, dst []float32, r0, r1, b int) {
+	addBiases(c, dst, r0, r1, b)
+}
+
+// addBiases writes b_ih + b_hh, each row b times.
+func addBiases(c *layer, dst []float32, r0, r1, b int) {
+	if b == 1 {
+		kernels.Add(dst, c.bih[r0:r1], c.bhh[r0:r1])
+		return
+	}
+	for r := r0; r < r1; r++ {
+		v := c.bih[r] + c.bhh[r]
+		row := dst[(r-r0)*b : (r-r0+1)*b]
+		for j := range row {
+			row[j] = v
+		}
+	}
 }
 
 func (v vanilla) forward(c *layer, k *Cache, next []float32) {
 	u, deriv := k.gates, k.aux
-	kernels.MatVecAdd(u, c.whh, k.prev)
+	c.addRecurrent(u, k)
 	a, beta := c.alpha, 1-c.alpha
 	if !v.relu {
 		kernels.Tanh(deriv, u) // φ(u), overwritten with φ'(u) below
@@ -54,7 +69,7 @@ func (vanilla) coefficients(c *layer, k *Cache, coefIH, coefHH []float32) {
 }
 
 func (vanilla) gateGradients(c *layer, k *Cache, v []float32) {
-	h := c.lay.Hidden
+	h := k.block()
 	a, d := c.alpha, k.aux[:h]
 	for u, vs := range v[:h] {
 		c.gIH[u] = vs * (a * d[u])

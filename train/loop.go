@@ -71,10 +71,11 @@ type Summary struct {
 	AlgorithmMem int64         // bytes the algorithm held at the end (Algorithm.Bytes)
 }
 
-// ErrNonFinite is returned (wrapped, naming the sequence and step) when a loss or a
-// gradient becomes NaN or infinite. The weights are then those before the update that
-// would have used it.
-var ErrNonFinite = errors.New("non-finite loss or gradient")
+// ErrNonFinite is returned (wrapped, naming the sequence and step) when an input, a loss
+// or a gradient is NaN or infinite. The weights are then those before the update that
+// would have used it. It is cell.ErrNonFinite, which the algorithms wrap when they refuse
+// a non-finite input.
+var ErrNonFinite = cell.ErrNonFinite
 
 // Run trains until cfg.Sequences sequences are done, ctx is cancelled, or the loss or
 // gradient stops being finite. On cancellation it returns the summary so far and
