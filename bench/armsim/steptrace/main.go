@@ -22,15 +22,14 @@ import (
 	"os"
 	"strings"
 
-	"github.com/chronograd/chronograd/bptt"
+	"github.com/chronograd/chronograd/algo"
 	"github.com/chronograd/chronograd/cell"
 	"github.com/chronograd/chronograd/kernels"
-	"github.com/chronograd/chronograd/rtrl"
 )
 
 // Case is one traced step kind.
 type Case struct {
-	Algo   string `json:"algo"` // "bptt" (full BPTT) or "rtrl" (exact RTRL)
+	Algo   string `json:"algo"` // an algorithm specification of package algo's registry
 	Cell   string `json:"cell"`
 	Hidden int    `json:"n"`
 	Input  int    `json:"input"`
@@ -65,14 +64,14 @@ func main() {
 	}
 }
 
-func trace(spec string, T int) (Case, error) {
-	var algo, kindName string
+func trace(text string, T int) (Case, error) {
+	var name, kindName string
 	var n int
-	parts := strings.Split(spec, "/")
+	parts := strings.Split(text, "/")
 	if len(parts) != 3 {
 		return Case{}, fmt.Errorf("want algo/cell/n")
 	}
-	algo, kindName = parts[0], parts[1]
+	name, kindName = parts[0], parts[1]
 	if _, err := fmt.Sscan(parts[2], &n); err != nil || n <= 0 {
 		return Case{}, fmt.Errorf("bad hidden size %q", parts[2])
 	}
@@ -81,48 +80,50 @@ func trace(spec string, T int) (Case, error) {
 		return Case{}, err
 	}
 	out := 4
-	if algo == "rtrl" {
+	if strings.HasPrefix(name, "rtrl") {
 		out = n
 	}
-	c, err := cell.New(cell.Config{Kind: kind, Hidden: n, Input: n})
-	if err != nil {
-		return Case{}, err
-	}
-	head, err := cell.NewReadout(out, n)
+	m, err := cell.NewModel(cell.Config{Kind: kind, Hidden: n, Input: n}, out)
 	if err != nil {
 		return Case{}, err
 	}
 	rng := rand.New(rand.NewPCG(uint64(n), 7))
-	cell.InitDefault(c, rng)
-	head.InitDefault(rng)
+	m.Init(rng, cell.InitDefault)
 	xs := make([][]float32, T)
-	ys := make([][]float32, T)
+	ys := make([]cell.Target, T)
 	for t := range xs {
-		xs[t], ys[t] = make([]float32, n), make([]float32, out)
+		xs[t] = make([]float32, n)
+		y := make([]float32, out)
 		for i := range xs[t] {
 			xs[t][i] = float32(rng.NormFloat64())
 		}
-		for i := range ys[t] {
-			ys[t][i] = float32(rng.NormFloat64())
+		for i := range y {
+			y[i] = float32(rng.NormFloat64())
 		}
+		ys[t] = cell.Values(y)
 	}
-	res := Case{Algo: algo, Cell: kind.String(), Hidden: n, Input: n, Output: out, Tier: kernels.Impl().String()}
-	switch algo {
-	case "bptt":
-		f, err := bptt.NewFull(c, head)
-		if err != nil {
-			return Case{}, err
-		}
+	spec, err := algo.Parse(name)
+	if err != nil {
+		return Case{}, err
+	}
+	a, err := spec.New(m, algo.Options{Steps: T})
+	if err != nil {
+		return Case{}, err
+	}
+	defer a.Close()
+	res := Case{Algo: name, Cell: kind.String(), Hidden: n, Input: n, Output: out, Tier: kernels.Impl().String()}
+	if !spec.Info().Forward {
+		// A BPTT case: one sequence after an untraced one.
 		sequence := func() error {
-			if err := f.Reset(nil); err != nil {
+			if err := a.Reset(nil); err != nil {
 				return err
 			}
 			for t := range xs {
-				if _, err := f.Step(xs[t], ys[t]); err != nil {
+				if _, err := a.Step(xs[t], ys[t]); err != nil {
 					return err
 				}
 			}
-			return f.Finish()
+			return a.Finish()
 		}
 		if err := sequence(); err != nil {
 			return Case{}, err
@@ -130,28 +131,19 @@ func trace(spec string, T int) (Case, error) {
 		kernels.TraceStart()
 		err = sequence()
 		res.Calls, res.Steps = calls(kernels.TraceStop()), T
-		if err != nil {
+		return res, err
+	}
+	// A forward-mode case: one online step after two untraced ones.
+	for t := range 2 {
+		if _, err := a.Step(xs[t], ys[t]); err != nil {
 			return Case{}, err
 		}
-	case "rtrl":
-		r, err := rtrl.NewRTRL(c, head)
-		if err != nil {
-			return Case{}, err
-		}
-		defer r.Close()
-		for t := range 2 {
-			if _, err := r.Step(xs[t], ys[t]); err != nil {
-				return Case{}, err
-			}
-		}
-		kernels.TraceStart()
-		_, err = r.Step(xs[2], ys[2])
-		res.Calls, res.Steps = calls(kernels.TraceStop()), 1
-		if err != nil {
-			return Case{}, err
-		}
-	default:
-		return Case{}, fmt.Errorf("unknown algorithm %q (want bptt or rtrl)", algo)
+	}
+	kernels.TraceStart()
+	_, err = a.Step(xs[2], ys[2])
+	res.Calls, res.Steps = calls(kernels.TraceStop()), 1
+	if err != nil {
+		return Case{}, err
 	}
 	return res, nil
 }
