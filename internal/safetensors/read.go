@@ -337,7 +337,7 @@ func parseRecord(name string, raw json.RawMessage, dataLen int64) (entry, error)
 	e.dtype = DType(*rec.DType)
 	elemSize := int64(e.dtype.Size())
 	if elemSize == 0 {
-		return e, fmt.Errorf("tensor %q: unsupported dtype %q (want F32, F16, BF16 or F64)", name, *rec.DType)
+		return e, fmt.Errorf("tensor %q: unsupported dtype %q (want F32, F16, BF16, F64, I64 or I32)", name, *rec.DType)
 	}
 	e.shape = make([]int, len(*rec.Shape))
 	for i, d := range *rec.Shape {
@@ -404,10 +404,24 @@ func checkLayout(entries []entry, dataLen int64) error {
 	return nil
 }
 
-// decodeTensor converts little-endian elements to float32 (and float64 for F64), and
-// rejects NaN, Inf and F64 values beyond float32's range.
+// decodeTensor converts little-endian elements to float32 (and float64 for F64), or to
+// int64 for the integer types, and rejects NaN, Inf and F64 values beyond float32's range.
 func decodeTensor(e entry, b []byte) (*Tensor, error) {
 	n := len(b) / e.dtype.Size()
+	switch e.dtype {
+	case I64:
+		t := &Tensor{DType: e.dtype, Shape: e.shape, Int: make([]int64, n)}
+		for i := range t.Int {
+			t.Int[i] = int64(binary.LittleEndian.Uint64(b[8*i:]))
+		}
+		return t, nil
+	case I32:
+		t := &Tensor{DType: e.dtype, Shape: e.shape, Int: make([]int64, n)}
+		for i := range t.Int {
+			t.Int[i] = int64(int32(binary.LittleEndian.Uint32(b[4*i:])))
+		}
+		return t, nil
+	}
 	t := &Tensor{DType: e.dtype, Shape: e.shape, F32: make([]float32, n)}
 	switch e.dtype {
 	case F32:

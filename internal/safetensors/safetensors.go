@@ -7,10 +7,11 @@
 //	 "name": {"dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end]}, ...}
 //
 // and the data buffer; offsets are relative to the start of the buffer. Reading accepts
-// F32, F16, BF16 and F64 and converts every tensor to float32 (F64 tensors keep their
-// float64 values too). Writing produces F32 or F64 tensors in the layout of the reference
-// implementation: header padded with spaces to a multiple of 8 bytes, data ordered by
-// element size (largest first, so every tensor is aligned) and then by name.
+// F32, F16, BF16 and F64 and converts every such tensor to float32 (F64 tensors keep their
+// float64 values too), and the integer types I64 and I32, kept as int64 (PyTorch's class
+// targets are I64). Writing produces F32, F64, I64 or I32 tensors in the layout of the
+// reference implementation: header padded with spaces to a multiple of 8 bytes, data
+// ordered by element size (largest first, so every tensor is aligned) and then by name.
 //
 // Reading trusts nothing in the file: every problem is returned as an error that names the
 // tensor, and the reader never allocates more than a small multiple of the file size.
@@ -26,12 +27,14 @@ import (
 // DType is a tensor element type as spelled in the header.
 type DType string
 
-// The element types this package reads. F32 and F64 are also written.
+// The element types this package reads. F32, F64, I64 and I32 are also written.
 const (
 	F32  DType = "F32"
 	F16  DType = "F16"
 	BF16 DType = "BF16"
 	F64  DType = "F64"
+	I64  DType = "I64"
+	I32  DType = "I32"
 )
 
 // Size is the number of bytes of one element, or 0 for a type this package does not read.
@@ -39,13 +42,16 @@ func (d DType) Size() int {
 	switch d {
 	case F16, BF16:
 		return 2
-	case F32:
+	case F32, I32:
 		return 4
-	case F64:
+	case F64, I64:
 		return 8
 	}
 	return 0
 }
+
+// IsInt reports whether d is an integer type (I64 or I32).
+func (d DType) IsInt() bool { return d == I64 || d == I32 }
 
 // metadataKey is the reserved header key that holds the string-to-string metadata.
 const metadataKey = "__metadata__"
@@ -60,10 +66,14 @@ type Tensor struct {
 	// tensors from F64.
 	DType DType
 	Shape []int
-	// F32 holds the elements as float32. Read fills it for every dtype.
+	// F32 holds the elements as float32. Read fills it for every floating-point dtype
+	// and leaves it nil for an integer one.
 	F32 []float32
 	// F64 holds the elements of an F64 tensor exactly. Read fills it only for F64.
 	F64 []float64
+	// Int holds the elements of an I64 or I32 tensor. Read fills it only for those, and
+	// Write stores I64 and I32 tensors from it (an I32 element must fit in 32 bits).
+	Int []int64
 }
 
 // Len is the number of elements the shape describes.
@@ -86,18 +96,38 @@ func (f *File) Names() []string {
 	return slices.Sorted(maps.Keys(f.Tensors))
 }
 
-// Tensor returns the float32 elements of the named tensor after checking that it exists
-// and has the given shape; a negative dimension in shape matches any size. The error names
-// the tensor and what is wrong, so loaders can pass it straight to the user.
+// Tensor returns the float32 elements of the named tensor after checking that it exists,
+// holds floating-point values and has the given shape; a negative dimension in shape
+// matches any size. The error names the tensor and what is wrong, so loaders can pass it
+// straight to the user.
 func (f *File) Tensor(name string, shape ...int) ([]float32, error) {
 	t, ok := f.Tensors[name]
 	if !ok {
 		return nil, fmt.Errorf("safetensors: required tensor %q is missing", name)
 	}
+	if t.DType.IsInt() {
+		return nil, fmt.Errorf("safetensors: tensor %q holds integers (%s), want floating-point values", name, t.DType)
+	}
 	if err := checkShape(name, t.Shape, shape); err != nil {
 		return nil, err
 	}
 	return t.F32, nil
+}
+
+// Ints returns the elements of the named integer tensor (I64 or I32) after checking that
+// it exists and has the given shape, as Tensor does for floating-point tensors.
+func (f *File) Ints(name string, shape ...int) ([]int64, error) {
+	t, ok := f.Tensors[name]
+	if !ok {
+		return nil, fmt.Errorf("safetensors: required tensor %q is missing", name)
+	}
+	if !t.DType.IsInt() {
+		return nil, fmt.Errorf("safetensors: tensor %q holds %s values, want integers (I64 or I32)", name, t.DType)
+	}
+	if err := checkShape(name, t.Shape, shape); err != nil {
+		return nil, err
+	}
+	return t.Int, nil
 }
 
 // Shape returns the shape of the named tensor, or an error naming it when it is missing.
@@ -110,10 +140,12 @@ func (f *File) Shape(name string) ([]int, error) {
 }
 
 // Spec is a tensor that a caller requires, with its expected shape (negative dimensions
-// match any size).
+// match any size) and element kind.
 type Spec struct {
 	Name  string
 	Shape []int
+	// Int requires integer elements (I64 or I32); otherwise floating-point ones.
+	Int bool
 }
 
 // Require checks that every spec is present with a matching shape and, when exclusive is
@@ -122,7 +154,13 @@ func (f *File) Require(exclusive bool, specs ...Spec) error {
 	want := make(map[string]bool, len(specs))
 	for _, s := range specs {
 		want[s.Name] = true
-		if _, err := f.Tensor(s.Name, s.Shape...); err != nil {
+		var err error
+		if s.Int {
+			_, err = f.Ints(s.Name, s.Shape...)
+		} else {
+			_, err = f.Tensor(s.Name, s.Shape...)
+		}
+		if err != nil {
 			return err
 		}
 	}

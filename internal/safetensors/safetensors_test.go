@@ -308,7 +308,7 @@ func TestReadErrors(t *testing.T) {
 		{"no dtype", build(`{"w":{"shape":[2],"data_offsets":[0,8]}}`, two), `tensor "w": header record has no dtype`},
 		{"no shape", build(`{"w":{"dtype":"F32","data_offsets":[0,8]}}`, two), `tensor "w": header record has no shape`},
 		{"no offsets", build(`{"w":{"dtype":"F32","shape":[2]}}`, two), `tensor "w": header record has no data_offsets`},
-		{"int dtype", build(`{"w":{"dtype":"I32","shape":[2],"data_offsets":[0,8]}}`, two), `tensor "w": unsupported dtype "I32"`},
+		{"unsigned dtype", build(`{"w":{"dtype":"U8","shape":[8],"data_offsets":[0,8]}}`, two), `tensor "w": unsupported dtype "U8"`},
 		{"unknown dtype", build(`{"w":{"dtype":"F33","shape":[2],"data_offsets":[0,8]}}`, two), `tensor "w": unsupported dtype "F33"`},
 		{"negative dim", build(`{"w":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}}`, two), `tensor "w": negative dimension -2`},
 		{"fractional dim", build(`{"w":{"dtype":"F32","shape":[1.5],"data_offsets":[0,8]}}`, two), `tensor "w": header record`},
@@ -389,14 +389,14 @@ func TestRequire(t *testing.T) {
 	if s, err := f.Shape("scalar"); err != nil || len(s) != 0 {
 		t.Errorf("Shape(scalar) = %v, %v", s, err)
 	}
-	specs := []Spec{{"weight_hh_l0", []int{3, 3}}, {"bias_ih_l0", []int{-1}}}
+	specs := []Spec{{Name: "weight_hh_l0", Shape: []int{3, 3}}, {Name: "bias_ih_l0", Shape: []int{-1}}}
 	if err := f.Require(false, specs...); err != nil {
 		t.Error(err)
 	}
 	if err := f.Require(true, specs...); err == nil || !strings.Contains(err.Error(), `unexpected tensor "empty"`) {
 		t.Errorf("exclusive: %v", err)
 	}
-	if err := f.Require(false, Spec{"bias_ih_l0", []int{4}}); err == nil || !strings.Contains(err.Error(), "want [4]") {
+	if err := f.Require(false, Spec{Name: "bias_ih_l0", Shape: []int{4}}); err == nil || !strings.Contains(err.Error(), "want [4]") {
 		t.Errorf("spec shape: %v", err)
 	}
 }

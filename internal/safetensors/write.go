@@ -15,8 +15,8 @@ import (
 	"github.com/chronograd/chronograd/internal/fsx"
 )
 
-// Encode writes f to w. Only F32 (from Tensor.F32) and F64 (from Tensor.F64) tensors are
-// written; every tensor is checked first (a valid name, a shape that matches the data,
+// Encode writes f to w. Only F32 (from Tensor.F32), F64 (from Tensor.F64) and I64 and I32
+// (from Tensor.Int) tensors are written; every tensor is checked first (a valid name, a shape that matches the data,
 // finite values), so nothing is written for an invalid file. The output is deterministic:
 // metadata keys and tensor names are sorted.
 func Encode(w io.Writer, f *File) error {
@@ -32,6 +32,20 @@ func Encode(w io.Writer, f *File) error {
 	var b [8]byte
 	for _, name := range order {
 		t := f.Tensors[name]
+		switch t.DType {
+		case I64:
+			for _, v := range t.Int {
+				binary.LittleEndian.PutUint64(b[:], uint64(v))
+				bw.Write(b[:8])
+			}
+			continue
+		case I32:
+			for _, v := range t.Int {
+				binary.LittleEndian.PutUint32(b[:], uint32(int32(v)))
+				bw.Write(b[:4])
+			}
+			continue
+		}
 		if t.DType == F64 {
 			for _, v := range t.F64 {
 				binary.LittleEndian.PutUint64(b[:], math.Float64bits(v))
@@ -87,8 +101,17 @@ func checkTensor(name string, t *Tensor) error {
 				return fmt.Errorf("tensor %q: element %d is %v", name, i, v)
 			}
 		}
+	case I64:
+		got = len(t.Int)
+	case I32:
+		got = len(t.Int)
+		for i, v := range t.Int {
+			if v != int64(int32(v)) {
+				return fmt.Errorf("tensor %q: element %d (%d) does not fit in I32", name, i, v)
+			}
+		}
 	default:
-		return fmt.Errorf("tensor %q: cannot write dtype %q (want F32 or F64)", name, t.DType)
+		return fmt.Errorf("tensor %q: cannot write dtype %q (want F32, F64, I64 or I32)", name, t.DType)
 	}
 	if got != n {
 		return fmt.Errorf("tensor %q: shape %v has %d elements, data has %d", name, t.Shape, n, got)
