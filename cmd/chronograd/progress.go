@@ -32,15 +32,22 @@ type progressBar struct {
 	start, last time.Time
 }
 
+// newProgressBar shows the progress of total unit steps on w.
 func newProgressBar(w io.Writer, total int, label string) *progressBar {
-	mode := progressNone
-	if f, ok := w.(*os.File); ok {
-		mode = progressLines
-		if term.IsTerminal(int(f.Fd())) {
-			mode = progressTerminal
-		}
+	return newProgress(w, float64(total), label, progressModeOf(w), total > 0)
+}
+
+// progressModeOf is how progress shows on w: a bar on a terminal, lines on another file,
+// nothing on anything else.
+func progressModeOf(w io.Writer) progressMode {
+	f, ok := w.(*os.File)
+	switch {
+	case !ok:
+		return progressNone
+	case term.IsTerminal(int(f.Fd())):
+		return progressTerminal
 	}
-	return newProgress(w, float64(total), label, mode, total > 0)
+	return progressLines
 }
 
 type progressMode int
