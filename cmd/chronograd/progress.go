@@ -17,8 +17,9 @@ var progressEvery = 10 * time.Second
 // a bar (github.com/schollz/progressbar) with the elapsed time and an estimate of the
 // time left, redrawn at most ten times a second and cleared at the end. On a file or a
 // pipe that is not a terminal (a CI log, `2> log`) it prints one line every
-// progressEvery, and one when the job ends, so a log shows progress as it happens. Any
-// other writer (a test's buffer, io.Discard) gets nothing.
+// progressEvery, and then one when the job ends, so a log shows progress as it happens
+// (a job shorter than progressEvery prints nothing). Any other writer (a test's buffer,
+// io.Discard) gets nothing.
 //
 // Work is counted in units: a step of a job whose steps cost alike is one unit (Step);
 // a job whose steps do not (the profile: a training run costs as much as a hundred
@@ -27,6 +28,7 @@ var progressEvery = 10 * time.Second
 type progressBar struct {
 	bar         *progressbar.ProgressBar // on a terminal
 	lines       io.Writer                // a file or pipe that is not a terminal
+	printed     bool                     // a progress line has been printed
 	label       string
 	total, done float64
 	start, last time.Time
@@ -99,7 +101,7 @@ func (p *progressBar) Advance(units float64, what string) {
 		p.bar.Add64(int64(p.done) - int64(before))
 	case p.lines != nil:
 		if now := time.Now(); now.Sub(p.last) >= progressEvery && p.done < p.total {
-			p.last = now
+			p.last, p.printed = now, true
 			fmt.Fprintf(p.lines, "%s: %s\n", p.label, p.status(now, what))
 		}
 	}
@@ -120,13 +122,14 @@ func (p *progressBar) status(now time.Time, what string) string {
 	return s
 }
 
-// Done ends the display: the bar is cleared; a log gets a last line with the time taken.
+// Done ends the display: the bar is cleared; a log that was shown progress lines gets a
+// last one with the time taken (a job shorter than progressEvery leaves the log clean).
 func (p *progressBar) Done() {
 	switch {
 	case p.bar != nil:
 		p.bar.Exit()
 		p.bar.Clear()
-	case p.lines != nil:
+	case p.lines != nil && p.printed:
 		fmt.Fprintf(p.lines, "%s: done in %v\n", p.label, time.Since(p.start).Round(time.Second))
 	}
 }
