@@ -122,7 +122,10 @@ def read_safetensors(path):
         shape = rec["shape"]
         if not isinstance(shape, list) or not all(isinstance(d, int) and d >= 0 for d in shape):
             raise ChronogradFileError("%s: tensor %r: bad shape %r" % (path, name, shape))
-        begin, end = rec["data_offsets"]
+        offsets = rec["data_offsets"]
+        if not (isinstance(offsets, list) and len(offsets) == 2 and all(isinstance(o, int) for o in offsets)):
+            raise ChronogradFileError("%s: tensor %r: data_offsets %r are not two integers" % (path, name, offsets))
+        begin, end = offsets
         count = int(np.prod(shape, dtype=np.int64)) if shape else 1
         if not (0 <= begin <= end <= len(data)) or end - begin != count * dtype.itemsize:
             raise ChronogradFileError(

@@ -86,6 +86,7 @@ class Safetensors(Dir):
             ("json", struct.pack("<Q", 3) + b"{x}", "header"),
             ("f16", raw({"w": {"dtype": "F16", "shape": [1], "data_offsets": [0, 2]}}, b"\0\0"), "'w' has dtype F16"),
             ("offsets", raw({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 4]}}, b"\0" * 8), "'w': data_offsets"),
+            ("three offsets", raw({"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4, 8]}}, b"\0" * 4), "'w': data_offsets \\[0, 4, 8\\] are not two integers"),
             ("stray", raw({"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}, b"\0" * 8), "belong to no tensor"),
             ("inf", raw({"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}, struct.pack("<f", float("inf"))), "'w' holds NaN or Inf"),
         ]:

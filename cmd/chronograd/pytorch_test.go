@@ -225,3 +225,50 @@ func TestTrainedModelIntoPyTorch(t *testing.T) {
 		}
 	})
 }
+
+// The Python module reads what `chronograd data` writes (integer classes, a batch axis)
+// value for value, and chronograd reads what the Python module writes.
+func TestPythonReadsAndWritesChronogradFiles(t *testing.T) {
+	py := pythonWithTorch(t)
+	dir := t.TempDir()
+	data := filepath.Join(dir, "copy.safetensors")
+	if code, _, errOut := runCmd(t, "data", "-task", "copy", "-length", "2", "-batch", "2", "-out", data); code != 0 {
+		t.Fatal(errOut)
+	}
+	back := filepath.Join(dir, "back.safetensors")
+	script := `import sys, json
+sys.path.insert(0, sys.argv[1])
+import chronograd_torch as ct
+d = ct.read_data(sys.argv[2])
+print(json.dumps({k: [str(v.dtype), list(v.shape), v.reshape(-1).tolist()] for k, v in d.items()}))
+ct.save_data(sys.argv[3], inputs=d["inputs"], classes=d["classes"])
+`
+	out, err := exec.Command(py, "-c", script, repoPython(t), data, back).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var got map[string][3]any
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	f, err := safetensors.ReadFile(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprintf("%v %v", got["classes"][0], got["classes"][1]) != "int64 [22 2]" || fmt.Sprintf("%v %v", got["inputs"][0], got["inputs"][1]) != "float32 [22 2 10]" {
+		t.Fatalf("Python read %v %v, %v %v", got["classes"][0], got["classes"][1], got["inputs"][0], got["inputs"][1])
+	}
+	for i, v := range got["classes"][2].([]any) {
+		if int64(v.(float64)) != f.Tensors["classes"].Int[i] {
+			t.Fatalf("class %d: Python %v, Go %d", i, v, f.Tensors["classes"].Int[i])
+		}
+	}
+	g, err := safetensors.ReadFile(back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Tensors["classes"].DType != safetensors.I64 || fmt.Sprint(g.Tensors["classes"].Int) != fmt.Sprint(f.Tensors["classes"].Int) ||
+		fmt.Sprint(g.Tensors["inputs"].F32) != fmt.Sprint(f.Tensors["inputs"].F32) {
+		t.Fatal("the file Python wrote back differs")
+	}
+}
