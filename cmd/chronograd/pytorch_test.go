@@ -42,9 +42,16 @@ func repoPython(t *testing.T) string {
 	return dir
 }
 
+// pythonCmd runs py without writing bytecode caches into the repository's python/.
+func pythonCmd(py string, args ...string) *exec.Cmd {
+	cmd := exec.Command(py, args...)
+	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
+	return cmd
+}
+
 func runPython(t *testing.T, py string, args ...string) {
 	t.Helper()
-	cmd := exec.Command(py, args...)
+	cmd := pythonCmd(py, args...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%s %s: %v\n%s", py, strings.Join(args, " "), err, out)
 	}
@@ -219,7 +226,7 @@ func TestTrainedModelIntoPyTorch(t *testing.T) {
 		if code, _, errOut := runCmd(t, "train", "-task", "sine", "-length", "5", "-cell", "rnn_tanh", "-alpha", "0.5", "-hidden", "3", "-sequences", "1", "-eval-every", "0", "-save", model); code != 0 {
 			t.Fatalf("train: %s", errOut)
 		}
-		out, err := exec.Command(py, "-c", "import sys; sys.path.insert(0, sys.argv[1]); import chronograd_torch as ct; ct.load_model(sys.argv[2])", repoPython(t), model).CombinedOutput()
+		out, err := pythonCmd(py, "-c", "import sys; sys.path.insert(0, sys.argv[1]); import chronograd_torch as ct; ct.load_model(sys.argv[2])", repoPython(t), model).CombinedOutput()
 		if err == nil || !strings.Contains(string(out), "alpha=0.5: a leaky vanilla cell") {
 			t.Fatalf("load_model of a leaky cell: %v\n%s", err, out)
 		}
@@ -243,7 +250,7 @@ d = ct.read_data(sys.argv[2])
 print(json.dumps({k: [str(v.dtype), list(v.shape), v.reshape(-1).tolist()] for k, v in d.items()}))
 ct.save_data(sys.argv[3], inputs=d["inputs"], classes=d["classes"])
 `
-	out, err := exec.Command(py, "-c", script, repoPython(t), data, back).CombinedOutput()
+	out, err := pythonCmd(py, "-c", script, repoPython(t), data, back).CombinedOutput()
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}

@@ -63,7 +63,7 @@ func TestReadmePyTorchRoundTrip(t *testing.T) {
 	script := "set -eu\n" + strings.ReplaceAll(scripts[0], "go run ./cmd/chronograd", bin)
 	cmd := exec.Command("/bin/sh", "-c", script)
 	cmd.Dir = work
-	cmd.Env = append(os.Environ(), "PATH="+pathDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	cmd.Env = append(os.Environ(), "PATH="+pathDir+string(os.PathListSeparator)+os.Getenv("PATH"), "PYTHONDONTWRITEBYTECODE=1")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("the README's round trip failed: %v\n%s", err, out)
