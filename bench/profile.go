@@ -10,6 +10,7 @@ import (
 
 	"github.com/chronograd/chronograd/algo"
 	"github.com/chronograd/chronograd/cell"
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // Case is one measurement: an algorithm on a model of a given size over sequences of T
@@ -167,10 +168,17 @@ func Measure(c Case, opt Options) (Result, error) {
 	}, nil
 }
 
-// Fit is a least-squares line log(y) = Exponent·log(x) + log(Scale).
+// Fit is a least-squares line log(y) = Exponent·log(x) + log(Scale), with its quality.
 type Fit struct {
 	Exponent, Scale float64 // y ≈ Scale·x^Exponent
 	Points          int     // the number of points fitted
+	// R2 is the coefficient of determination of the line on the log-log points: 1 is a
+	// perfect power law. Two points always give 1, which says nothing.
+	R2 float64
+	// CI95 is the half-width of the 95% confidence interval of Exponent (Student's t with
+	// Points−2 degrees of freedom times the slope's standard error); NaN for two points,
+	// which leave no residual to estimate it from.
+	CI95 float64
 }
 
 // FitExponent fits y ≈ Scale·x^Exponent on log-log axes by least squares. It needs two or
@@ -195,5 +203,25 @@ func FitExponent(x, y []float64) (Fit, error) {
 	// (it does on arm64), which would make the result depend on the architecture.
 	den := float64(n*sxx) - float64(sx*sx)
 	slope := (float64(n*sxy) - float64(sx*sy)) / den
-	return Fit{Exponent: slope, Scale: math.Exp((sy - slope*sx) / n), Points: len(x)}, nil
+	intercept := (sy - float64(slope*sx)) / n
+	fit := Fit{Exponent: slope, Scale: math.Exp(intercept), Points: len(x), R2: 1, CI95: math.NaN()}
+	// Residuals about the means, computed directly rather than from the sums above,
+	// which cancel badly when the points are close together.
+	mx, my := sx/n, sy/n
+	var ssRes, ssTot, sxxc float64
+	for i := range x {
+		lx, ly := math.Log(x[i]), math.Log(y[i])
+		r := ly - float64(intercept+float64(slope*lx))
+		ssRes += float64(r * r)
+		ssTot += float64((ly - my) * (ly - my))
+		sxxc += float64((lx - mx) * (lx - mx))
+	}
+	if ssTot > 0 {
+		fit.R2 = 1 - ssRes/ssTot
+	}
+	if len(x) > 2 {
+		se := math.Sqrt(ssRes / (n - 2) / sxxc)
+		fit.CI95 = distuv.StudentsT{Mu: 0, Sigma: 1, Nu: n - 2}.Quantile(0.975) * se
+	}
+	return fit, nil
 }
