@@ -131,7 +131,7 @@ func runProfile(args []string, stdout, stderr io.Writer) error {
 	if cfg.algos != nil {
 		cfg.trainAlgos = nil
 		for _, s := range cfg.algos {
-			if s.Supports(cell.GRU) == nil {
+			if s.Supports(algo.DimsOf(cell.GRU, 1, 1, 1)) == nil {
 				cfg.trainAlgos = append(cfg.trainAlgos, s)
 			}
 		}
@@ -201,7 +201,7 @@ func parseSpecs(list string, cells []cell.Kind) ([]algo.Spec, error) {
 		var why error
 		applies := false
 		for _, k := range cells {
-			if err := s.Supports(k); err == nil {
+			if err := s.Supports(algo.DimsOf(k, 1, 1, 1)); err == nil {
 				applies = true
 			} else {
 				why = err
@@ -327,7 +327,7 @@ func profileJobs(cfg profileConfig) []profileJob {
 		}
 		var out []algo.Spec
 		for _, s := range cfg.algos {
-			if s.Supports(kind) == nil {
+			if s.Supports(algo.DimsOf(kind, 1, 1, 1)) == nil {
 				out = append(out, s)
 			}
 		}
