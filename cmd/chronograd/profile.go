@@ -73,7 +73,7 @@ func runProfile(args []string, stdout, stderr io.Writer) error {
 	cells := fs.String("cells", "rnn_tanh,gru,lstm", "comma-separated cell kinds: "+cell.KindNames())
 	hidden := fs.String("hidden", "16,32,64,128", "comma-separated hidden sizes n (the exponent fits need three or more)")
 	steps := fs.String("T", "100,300,1000", "comma-separated sequence lengths: the cost table times the reverse-mode algorithms over the first; memory and time against T sweep them all")
-	algos := fs.String("algos", "", "comma-separated algorithm specifications to profile, such as bptt,tbptt:5,10,rtrl (default: every registered algorithm at its profile setting); forms: "+algo.Forms())
+	algos := fs.String("algos", "", "comma-separated algorithm specifications to profile, such as "+exampleSpecs()+" (default: every registered algorithm at its profile setting); forms: "+algo.Forms())
 	budget := fs.Duration("train-budget", 6*time.Second, "training time per algorithm in the adding-problem race")
 	repeats := fs.Int("repeats", 5, "timed repeats per measurement (the median is reported)")
 	if err := parse(fs, args); err != nil {
@@ -544,4 +544,16 @@ func cpuName() string {
 		return n
 	}
 	return runtime.GOARCH
+}
+
+// exampleSpecs is a -algos example: the first three profiled algorithms' settings.
+func exampleSpecs() string {
+	var parts []string
+	for _, s := range algo.Profiled(cell.GRU, 100) {
+		if len(parts) == 3 {
+			break
+		}
+		parts = append(parts, s.String())
+	}
+	return strings.Join(parts, ",")
 }
