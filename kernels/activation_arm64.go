@@ -7,16 +7,32 @@ package kernels
 
 func tanhVec(dst, x []float32) {
 	if active == NEON && len(x) >= 4 {
+		if traceEnabled {
+			traceCall("tanhNEON", len(dst), len(x))
+		}
 		tanhNEON(dst, x)
 		return
+	}
+	if active == NEON {
+		if traceEnabled {
+			traceCall("tanhGeneric", len(x))
+		}
 	}
 	tanhGeneric(dst, x)
 }
 
 func sigmoidVec(dst, x []float32) {
 	if active == NEON && len(x) >= 4 {
+		if traceEnabled {
+			traceCall("sigmoidNEON", len(dst), len(x))
+		}
 		sigmoidNEON(dst, x)
 		return
+	}
+	if active == NEON {
+		if traceEnabled {
+			traceCall("sigmoidGeneric", len(x))
+		}
 	}
 	sigmoidGeneric(dst, x)
 }

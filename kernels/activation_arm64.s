@@ -18,6 +18,10 @@
 //
 // Registers: R0 = dst, R1 = x, R2 = whole vectors left, R3 = address of dst's last
 // vector, V8 = the last input vector, V16-V30 constants (see LOADCONST), V0-V7 scratch.
+//
+// A "// armsim: Name" line above a loop's label marks the loop for bench/armsim, which
+// models it on the Cortex-A72 and Neoverse-N1 pipelines with llvm-mca (and fails if a
+// marked loop goes missing).
 
 DATA actConstNEON<>+0(SB)/4, $0x80000000 // sign bit
 DATA actConstNEON<>+4(SB)/4, $0x41a00000 // 20, the clamp of |x| for tanh
@@ -85,6 +89,7 @@ TEXT ·tanhNEON(SB), NOSPLIT, $0-48
 	SUB  $16, R3
 	LSR  $2, R2
 
+	// armsim: Tanh
 tanhNEONLoop:
 	VLD1.P 16(R1), [V0.S4]
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
@@ -181,6 +186,7 @@ TEXT ·sigmoidNEON(SB), NOSPLIT, $0-48
 	SUB  $16, R3
 	LSR  $2, R2
 
+	// armsim: Sigmoid
 sigmoidNEONLoop:
 	VLD1.P 16(R1), [V0.S4]
 	WORD $0x4eb01c01 // orr v1.16b, v0.16b, v16.16b

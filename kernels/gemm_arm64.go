@@ -16,6 +16,11 @@ var gemmNEON = gemmKernel{id: gemmKernelNEON_8x8, mr: 8, nr: 8, kc: 256}
 // GemmSeq are one product here.
 func gemm(c, a, b Mat) {
 	if active == Generic || gemmSmall(c.Rows, c.Cols, a.Cols) {
+		if active == NEON {
+			if traceEnabled {
+				traceCall("gemmGeneric", c.Rows, c.Cols, a.Cols)
+			}
+		}
 		gemmGeneric(c, a, b)
 		return
 	}
@@ -26,6 +31,11 @@ func gemmSeq(c, a, b Mat) { gemm(c, a, b) }
 
 // The NEON kernel always reads C, so MatMul clears it first.
 func matMul(c, a, b Mat) {
+	if active == NEON {
+		if traceEnabled {
+			traceCall("clearMat", c.Rows, c.Cols)
+		}
+	}
 	clearMat(c)
 	gemm(c, a, b)
 }
@@ -33,6 +43,9 @@ func matMul(c, a, b Mat) {
 // gemmMicro calls micro-kernel id; arm64 has only the NEON one, which is always
 // sequential.
 func gemmMicro(_, kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows, _ int) {
+	if traceEnabled {
+		traceCall("gemmKernel8x8NEON", kc, 0, rsa, csa, 0, ldb, 0, ldc, rows)
+	}
 	gemmKernel8x8NEON(kc, a, rsa, csa, b, ldb, c, ldc, rows)
 }
 
@@ -55,6 +68,9 @@ func gemmCopyRows(dst, src []float32, lds, rows, width int) bool {
 	}
 	_ = dst[rows*8-1]
 	_ = src[(rows-1)*lds+7]
+	if traceEnabled {
+		traceCall("gemmCopyRows8NEON", 0, 0, lds, rows)
+	}
 	gemmCopyRows8NEON(&dst[0], &src[0], lds, rows)
 	return true
 }

@@ -17,6 +17,10 @@
 //     FMAs take A by lane (lane = row).
 // Any other layout, and the k steps of an in-place panel left over from the blocks of
 // four, gather column p lane by lane from the eight row pointers.
+//
+// A "// armsim: Name" line above a loop's label marks the loop for bench/armsim, which
+// models it on the Cortex-A72 and Neoverse-N1 pipelines with llvm-mca (and fails if a
+// marked loop goes missing).
 TEXT ·gemmKernel8x8NEON(SB), NOSPLIT, $0-72
 	MOVD kc+0(FP), R0
 	MOVD a+8(FP), R1
@@ -93,6 +97,7 @@ gemmLoaded:
 	AND  $3, R0
 	CBZ  R20, gemmGather
 
+	// armsim: Gemm
 gemmInPlace4:
 	// Per iteration (four k steps): 8 loads of 16 B (A rows) and 4 of 32 B (B rows),
 	// 256 B in all; 64 FMAs; 16 accumulators.
@@ -180,6 +185,7 @@ gemmNotInPlace:
 	CMP  $4, R6
 	BNE  gemmGather
 
+	// armsim: Gemm/packed
 gemmPacked:
 	// Per iteration (one k step): loads of 32 B (A column) and 32 B (B row), 16 FMAs,
 	// 16 accumulators.

@@ -142,6 +142,9 @@ func gemmBlocked(c, a, b Mat, k gemmKernel, mode int) {
 				gemmPackB(s.b[:], b, pc, jc, kc, nc, nr)
 			}
 			if mFull < m {
+				if traceEnabled {
+					traceCall("gemmPackA", m-mFull, kc)
+				}
 				gemmPackA(s.a[:mr*kc], a, mFull, pc, m-mFull, kc, mr)
 			}
 			for ic := 0; ic < m; ic += mcMax {
@@ -175,6 +178,9 @@ func gemmBlocked(c, a, b Mat, k gemmKernel, mode int) {
 						// sequentially, one holding C's valid part, copied back after;
 						// otherwise a zeroed one, added into C after (copied, in store
 						// mode).
+						if traceEnabled {
+							traceCall("gemmTile", mrValid, nrValid)
+						}
 						tile := s.tile[:mr*nr]
 						clear(tile)
 						if seq {
@@ -231,6 +237,9 @@ func gemmPackB(dst []float32, b Mat, pc, jc, kc, nc, nr int) {
 		off := pc*b.Stride + jc + jr
 		if cols == nr && gemmCopyRows(panel, b.Data[off:], b.Stride, kc, nr) {
 			continue
+		}
+		if traceEnabled {
+			traceCall("gemmPackBGo", kc, cols)
 		}
 		for p := 0; p < kc; p++ {
 			row := panel[p*nr : p*nr+nr]

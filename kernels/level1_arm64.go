@@ -9,6 +9,9 @@ package kernels
 
 func dot(x, y []float32) float32 {
 	if active == NEON {
+		if traceEnabled {
+			traceCall("dotNEON", len(x), len(y))
+		}
 		return dotNEON(x, y)
 	}
 	return dotGeneric(x, y)
@@ -16,6 +19,9 @@ func dot(x, y []float32) float32 {
 
 func axpy(alpha float32, x, y []float32) {
 	if active == NEON {
+		if traceEnabled {
+			traceCall("axpyNEON", 0, len(x), len(y))
+		}
 		axpyNEON(alpha, x, y)
 		return
 	}
@@ -24,6 +30,9 @@ func axpy(alpha float32, x, y []float32) {
 
 func scale(alpha float32, x []float32) {
 	if active == NEON {
+		if traceEnabled {
+			traceCall("scaleNEON", 0, len(x))
+		}
 		scaleNEON(alpha, x)
 		return
 	}
@@ -32,6 +41,9 @@ func scale(alpha float32, x []float32) {
 
 func mul(dst, x, y []float32) {
 	if active == NEON {
+		if traceEnabled {
+			traceCall("mulNEON", len(dst), len(x), len(y))
+		}
 		mulNEON(dst, x, y)
 		return
 	}
@@ -40,6 +52,9 @@ func mul(dst, x, y []float32) {
 
 func add(dst, x, y []float32) {
 	if active == NEON {
+		if traceEnabled {
+			traceCall("addNEON", len(dst), len(x), len(y))
+		}
 		addNEON(dst, x, y)
 		return
 	}
@@ -48,6 +63,9 @@ func add(dst, x, y []float32) {
 
 func mulAdd(dst, x, y []float32) {
 	if active == NEON {
+		if traceEnabled {
+			traceCall("mulAddNEON", len(dst), len(x), len(y))
+		}
 		mulAddNEON(dst, x, y)
 		return
 	}

@@ -18,6 +18,10 @@
 // Go's assembler has no vector FADD, FMUL or FADDP; those are WORD-encoded with their
 // GNU mnemonic in the comment (wordenc_test.go checks each one against the
 // disassembler). Register use: R18 (platform), R26-R30 are left alone.
+//
+// A "// armsim: Name" line above a loop's label marks the loop for bench/armsim, which
+// models it on the Cortex-A72 and Neoverse-N1 pipelines with llvm-mca (and fails if a
+// marked loop goes missing).
 
 // func dotNEON(x, y []float32) float32
 TEXT ·dotNEON(SB), NOSPLIT, $0-52
@@ -32,6 +36,7 @@ TEXT ·dotNEON(SB), NOSPLIT, $0-52
 	AND  $15, R2, R2
 	CBZ  R3, dot4
 
+	// armsim: Dot
 dot16:
 	// Per iteration: 2 loads of 64 B (x, y), 4 FMAs, 4 accumulators (V16-V19).
 	VLD1.P 64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]
@@ -84,6 +89,7 @@ TEXT ·axpyNEON(SB), NOSPLIT, $0-56
 	AND   $15, R2, R2
 	CBZ   R3, axpy4
 
+	// armsim: Axpy
 axpy16:
 	// Per iteration: 2 loads of 64 B (x, y), 4 FMAs, 4 accumulators (V4-V7, the y
 	// vectors), one 64 B store.
@@ -132,6 +138,7 @@ TEXT ·scaleNEON(SB), NOSPLIT, $0-32
 	AND   $15, R2, R2
 	CBZ   R3, scale4
 
+	// armsim: Scale
 scale16:
 	// Per iteration: 1 load of 64 B, 4 independent multiplies (no FMA), one 64 B store.
 	VLD1.P 64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]
@@ -176,6 +183,7 @@ TEXT ·mulNEON(SB), NOSPLIT, $0-72
 	AND  $15, R2, R2
 	CBZ  R4, mul4
 
+	// armsim: Mul
 mul16:
 	// Per iteration: 2 loads of 64 B (x, y), 4 independent multiplies, one 64 B store.
 	VLD1.P  64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]
@@ -222,6 +230,7 @@ TEXT ·addNEON(SB), NOSPLIT, $0-72
 	AND  $15, R2, R2
 	CBZ  R4, add4
 
+	// armsim: Add
 add16:
 	// Per iteration: 2 loads of 64 B (x, y), 4 independent adds, one 64 B store.
 	VLD1.P  64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]
@@ -268,6 +277,7 @@ TEXT ·mulAddNEON(SB), NOSPLIT, $0-72
 	AND  $15, R2, R2
 	CBZ  R4, mulAdd4
 
+	// armsim: MulAdd
 mulAdd16:
 	// Per iteration: 3 loads of 64 B (x, y, dst), 4 FMAs, 4 accumulators (V8-V11, the
 	// dst vectors), one 64 B store.

@@ -8,6 +8,9 @@ package kernels
 
 func matVec(y []float32, a Mat, x []float32, acc bool) {
 	if active == NEON {
+		if traceEnabled {
+			traceCall("matVecNEON", len(y), len(a.Data), a.Stride, len(x), b2i(acc))
+		}
 		matVecNEON(y, a.Data, a.Stride, x, acc)
 		return
 	}
@@ -16,6 +19,9 @@ func matVec(y []float32, a Mat, x []float32, acc bool) {
 
 func matTVecAdd(y []float32, a Mat, x []float32) {
 	if active == NEON {
+		if traceEnabled {
+			traceCall("matTVecAddNEON", len(y), len(a.Data), a.Stride, len(x))
+		}
 		matTVecAddNEON(y, a.Data, a.Stride, x)
 		return
 	}
@@ -24,10 +30,21 @@ func matTVecAdd(y []float32, a Mat, x []float32) {
 
 func ger(a Mat, alpha float32, x, y []float32) {
 	if active == NEON {
+		if traceEnabled {
+			traceCall("gerNEON", len(a.Data), a.Stride, 0, len(x), len(y))
+		}
 		gerNEON(a.Data, a.Stride, alpha, x, y)
 		return
 	}
 	gerGeneric(a, alpha, x, y)
+}
+
+// b2i is 1 for true, for traceCall.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // Implemented in matvec_arm64.s.

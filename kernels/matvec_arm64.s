@@ -19,6 +19,10 @@
 // Go's assembler has no vector FADD or FADDP and no FMLA by element; those are
 // WORD-encoded with their GNU mnemonic in the comment (wordenc_test.go checks each one
 // against the disassembler). Register use: R18 (platform), R26-R30 are left alone.
+//
+// A "// armsim: Name" line above a loop's label marks the loop for bench/armsim, which
+// models it on the Cortex-A72 and Neoverse-N1 pipelines with llvm-mca (and fails if a
+// marked loop goes missing).
 
 // func matVecNEON(y, a []float32, stride int, x []float32, accumulate bool)
 //
@@ -61,6 +65,7 @@ mvBlock4:
 	AND  $7, R5, R14
 	CBZ  R13, mvB4Cols4
 
+	// armsim: MatVec
 mvB4Cols8:
 	// Per iteration: 5 loads of 32 B (x and four rows: 160 B), 8 FMAs, 8 accumulators
 	// (V16-V23, two per row).
@@ -231,6 +236,7 @@ mtBlock4:
 	AND    $15, R1, R14
 	CBZ    R13, mtB4Cols4
 
+	// armsim: MatTVecAdd
 mtB4Cols16:
 	// Per iteration: 5 loads of 64 B (y and four rows), 16 FMAs, 4 accumulators
 	// (V0-V3, the y vectors, each taking rows 0-3 in order), one 64 B store.
@@ -388,6 +394,7 @@ grBlock4:
 	AND    $15, R1, R14
 	CBZ    R13, grB4Cols4
 
+	// armsim: Ger
 grB4Cols16:
 	// Per iteration: 5 loads of 64 B (y and four rows), 16 FMAs, 16 accumulators (the
 	// row vectors V4-V19, one update each), four 64 B stores.
