@@ -167,7 +167,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "armsim: %s\n", p)
 		}
 		if len(problems) > 0 {
-			return fmt.Errorf("%d kernel figure(s) worse than %s (run with -update after a deliberate change)", len(problems), o.expected)
+			return fmt.Errorf("%d problem(s) against %s (after a deliberate change, rewrite it with -update)", len(problems), o.expected)
 		}
 		fmt.Fprintf(stdout, "armsim: all %d figures within %.0f%% of %s\n", len(want), 100*tolerance, filepath.Base(o.expected))
 	}
