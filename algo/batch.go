@@ -263,3 +263,17 @@ func (r *replicated) Close() error {
 	r.pool.Close()
 	return errors.Join(errs...)
 }
+
+// Batched is implemented by algorithms built for a minibatch (Options.Batch): Batch is B,
+// the number of sequences each Step takes.
+type Batched interface {
+	Batch() int
+}
+
+// BatchOf is a's batch size: Batched's Batch, or 1.
+func BatchOf(a Algorithm) int {
+	if b, ok := a.(Batched); ok {
+		return max(1, b.Batch())
+	}
+	return 1
+}

@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/internal/memlimit"
 )
 
 // The memory models: what each algorithm's Bytes reports after sequences of o.Steps
@@ -47,7 +48,7 @@ func batchCols(d Dims, o Options) int {
 // ring is n recorded steps: every layer's cache, ∂ℓ/∂ŷ and a has-target flag each.
 func ring(d Dims, n int, o Options) int64 {
 	B := int64(batch(o))
-	return int64(n) * (B*d.stepCacheBytes() + B*f32(d.O) + 1)
+	return memlimit.Mul(int64(n), B*d.stepCacheBytes()+B*f32(d.O)+1)
 }
 
 func fullBytes(d Dims, _ []float64, o Options) int64 {

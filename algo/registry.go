@@ -8,6 +8,7 @@ import (
 
 	"github.com/chronograd/chronograd/bptt"
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/internal/memlimit"
 	"github.com/chronograd/chronograd/rtrl"
 )
 
@@ -16,7 +17,7 @@ var registry = []*entry{
 	{
 		Info: Info{Name: "bptt", Summary: "exact, at the sequence end",
 			Time: "O(P)", Memory: "O(T·S) caches"},
-		flops: func(d Dims, _ []float64) float64 { return 3 * (d.forward() + d.readout()) },
+		flops:   func(d Dims, _ []float64) float64 { return 3 * (d.forward() + d.readout()) },
 		bytes:   fullBytes,
 		batched: true,
 		build: func(m *cell.Model, _ []float64, o Options) (Algorithm, error) {
@@ -31,7 +32,7 @@ var registry = []*entry{
 		params: []param{{name: "S"}},
 		// Checkpointed BPTT is credited with full BPTT's FLOPs: its recomputation is
 		// overhead, and it shows as a lower GFLOP/s.
-		flops: func(d Dims, _ []float64) float64 { return 3 * (d.forward() + d.readout()) },
+		flops:   func(d Dims, _ []float64) float64 { return 3 * (d.forward() + d.readout()) },
 		bytes:   checkpointBytes,
 		batched: true,
 		build: func(m *cell.Model, p []float64, o Options) (Algorithm, error) {
@@ -144,7 +145,7 @@ var registry = []*entry{
 			Online: true, Time: "O(P·K/K1)", Memory: "O(Kmax) caches"},
 		params: []param{{name: "δ", fraction: true}},
 		// The window varies; it is credited as full BPTT.
-		flops: func(d Dims, _ []float64) float64 { return 3 * (d.forward() + d.readout()) },
+		flops:   func(d Dims, _ []float64) float64 { return 3 * (d.forward() + d.readout()) },
 		bytes:   adaptiveBytes,
 		batched: true,
 		build: func(m *cell.Model, p []float64, o Options) (Algorithm, error) {
@@ -205,7 +206,7 @@ type entry struct {
 	check func(p []float64) error
 	// supports refuses the models the algorithm does not apply to (nil: every model).
 	supports func(d Dims) error
-	flops func(d Dims, p []float64) float64
+	flops    func(d Dims, p []float64) float64
 	// bytes is the memory model of one sequence, or of o.Batch when batched.
 	bytes func(d Dims, p []float64, o Options) int64
 	// build builds the algorithm for one sequence, or for o.Batch when batched.
@@ -493,8 +494,8 @@ func (s Spec) Bytes(d Dims, o Options) int64 {
 	one := o
 	one.Batch = 1
 	// B instances, a gradient of each, and the batch's states, losses and errors.
-	perSeq := e.bytes(d, s.args, one) + f32(d.P+d.O*(d.H+1))
-	return B*perSeq + B*(f32(d.S+1)+16)
+	perSeq := memlimit.Add(e.bytes(d, s.args, one), f32(d.P+d.O*(d.H+1)))
+	return memlimit.Add(memlimit.Mul(B, perSeq), B*(f32(d.S+1)+16))
 }
 
 // Profiled lists the algorithms the default profile sweeps for cells of kind k over

@@ -40,7 +40,7 @@ func HumanBytes(b int64) string {
 	return fmt.Sprintf("%d B", b)
 }
 
-var csvHeader = []string{"cell", "hidden", "input", "T", "algo", "ns_per_step", "bytes", "allocs_per_step", "gflops"}
+var csvHeader = []string{"cell", "hidden", "input", "T", "algo", "ns_per_step", "bytes", "allocs_per_step", "gflops", "batch", "layers"}
 
 // WriteCSV writes results with a header row; the columns are Result's JSON names.
 func WriteCSV(w io.Writer, results []Result) error {
@@ -51,7 +51,7 @@ func WriteCSV(w io.Writer, results []Result) error {
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
 	for _, r := range results {
 		row := []string{r.Cell, strconv.Itoa(r.Hidden), strconv.Itoa(r.Input), strconv.Itoa(r.T), r.Algo,
-			f(r.NsPerStep), strconv.FormatInt(r.Bytes, 10), f(r.AllocsPerStep), f(r.GFLOPS)}
+			f(r.NsPerStep), strconv.FormatInt(r.Bytes, 10), f(r.AllocsPerStep), f(r.GFLOPS), strconv.Itoa(max(1, r.Batch)), strconv.Itoa(max(1, r.Layers))}
 		if err := cw.Write(row); err != nil {
 			return err
 		}

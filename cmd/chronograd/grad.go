@@ -230,7 +230,11 @@ func runGrad(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	alg, err := spec.New(m, algo.Options{Steps: len(data.xs), Seed: *seed, Batch: data.batch})
+	opts := algo.Options{Steps: len(data.xs), Seed: *seed, Batch: data.batch}
+	if err := checkAlgorithmMemory(spec, algo.DimsOfModel(m), opts); err != nil {
+		return err
+	}
+	alg, err := spec.New(m, opts)
 	if err != nil {
 		return fmt.Errorf("-algo %s: %w", *algoSpec, err)
 	}
