@@ -21,7 +21,7 @@ var registry = []*entry{
 		bytes:   fullBytes,
 		batched: true,
 		build: func(m *cell.Model, _ []float64, o Options) (Algorithm, error) {
-			return as(bptt.NewFull(m, bptt.FullOptions{Batch: o.Batch}))
+			return as(bptt.NewFull(m, bptt.FullOptions{Batch: o.Batch, Workers: o.Workers}))
 		},
 		profile: func(int) string { return "bptt" },
 		race:    "bptt",
@@ -36,7 +36,7 @@ var registry = []*entry{
 		bytes:   checkpointBytes,
 		batched: true,
 		build: func(m *cell.Model, p []float64, o Options) (Algorithm, error) {
-			return as(bptt.NewCheckpointed(m, bptt.CheckpointedOptions{Slots: checkpointSlots(p, o), Batch: o.Batch}))
+			return as(bptt.NewCheckpointed(m, bptt.CheckpointedOptions{Slots: checkpointSlots(p, o), Batch: o.Batch, Workers: o.Workers}))
 		},
 		profile: func(T int) string {
 			return fmt.Sprintf("bptt-checkpoint:%d", max(2, int(math.Ceil(math.Sqrt(float64(T))))))
@@ -59,7 +59,7 @@ var registry = []*entry{
 		bytes:   truncatedBytes,
 		batched: true,
 		build: func(m *cell.Model, p []float64, o Options) (Algorithm, error) {
-			return as(bptt.NewTruncated(m, bptt.TruncatedOptions{K1: int(p[0]), K2: int(p[1]), Batch: o.Batch}))
+			return as(bptt.NewTruncated(m, bptt.TruncatedOptions{K1: int(p[0]), K2: int(p[1]), Batch: o.Batch, Workers: o.Workers}))
 		},
 		profile: func(T int) string { return fmt.Sprintf("tbptt:%d,%d", max(1, T/10), max(1, T/5)) },
 		race:    "tbptt:5,10",
@@ -149,7 +149,7 @@ var registry = []*entry{
 		bytes:   adaptiveBytes,
 		batched: true,
 		build: func(m *cell.Model, p []float64, o Options) (Algorithm, error) {
-			return as(bptt.NewAdaptive(m, bptt.AdaptiveOptions{Delta: p[0], KMax: adaptiveKMax(o), Seed: o.Seed, Batch: o.Batch}))
+			return as(bptt.NewAdaptive(m, bptt.AdaptiveOptions{Delta: p[0], KMax: adaptiveKMax(o), Seed: o.Seed, Batch: o.Batch, Workers: o.Workers}))
 		},
 	},
 }
@@ -347,9 +347,9 @@ type Options struct {
 	// products; RTRL and its approximations keep one influence matrix or set of traces
 	// per sequence, and Bytes grows accordingly.
 	Batch int
-	// Workers spreads a batch over that many goroutines (0 means 1): the per-sequence
-	// updates of the forward-mode algorithms. The gradient has the same bits for any
-	// number of workers.
+	// Workers spreads a batch over that many goroutines (0 means 1): the BPTT family's
+	// matrix products, the per-sequence updates of the forward-mode algorithms. The
+	// gradient has the same bits for any number of workers.
 	Workers int
 }
 

@@ -97,7 +97,7 @@ func (c *layer) addRecurrent(dst []float32, k *Cache) {
 		kernels.MatVecAdd(dst, c.whh, k.prev[:h])
 		return
 	}
-	kernels.Gemm(kernels.MatOf(c.gateRows(), b, dst), c.whh, kernels.MatOf(h, b, k.prev[:h*b]))
+	kernels.GemmOn(k.workers, kernels.MatOf(c.gateRows(), b, dst), c.whh, kernels.MatOf(h, b, k.prev[:h*b]))
 }
 
 func (c *layer) Kind() Kind        { return c.lay.Kind }
@@ -179,7 +179,7 @@ func (c *layer) inputPart(k *Cache, r0, r1 int) {
 		kernels.MatVecAdd(dst, c.wih.Slice(r0, r1, 0, c.wih.Cols), k.x)
 		return
 	}
-	kernels.Gemm(kernels.MatOf(r1-r0, b, dst), c.wih.Slice(r0, r1, 0, c.wih.Cols), kernels.MatOf(c.lay.Input, b, k.x))
+	kernels.GemmOn(k.workers, kernels.MatOf(r1-r0, b, dst), c.wih.Slice(r0, r1, 0, c.wih.Cols), kernels.MatOf(c.lay.Input, b, k.x))
 }
 
 // projectRows is how many rows of W_ih ProjectInputs sweeps over all its inputs at a
@@ -236,8 +236,8 @@ func (c *layer) addParamGrad(k *Cache, grad []float32) {
 	gh := c.gateRows()
 	if b := k.batch; b > 1 {
 		x, h := c.rows(k)
-		kernels.GemmSeq(kernels.MatOf(gh, l.Input, grad[l.WeightIH:l.WeightHH]), kernels.MatOf(gh, b, c.gIH), kernels.MatOf(b, l.Input, x))
-		kernels.GemmSeq(kernels.MatOf(gh, l.Hidden, grad[l.WeightHH:l.BiasIH]), kernels.MatOf(gh, b, c.gHH), kernels.MatOf(b, l.Hidden, h))
+		kernels.GemmSeqOn(k.workers, kernels.MatOf(gh, l.Input, grad[l.WeightIH:l.WeightHH]), kernels.MatOf(gh, b, c.gIH), kernels.MatOf(b, l.Input, x))
+		kernels.GemmSeqOn(k.workers, kernels.MatOf(gh, l.Hidden, grad[l.WeightHH:l.BiasIH]), kernels.MatOf(gh, b, c.gHH), kernels.MatOf(b, l.Hidden, h))
 		addRowSums(grad[l.BiasIH:l.BiasHH], c.gIH, b)
 		addRowSums(grad[l.BiasHH:], c.gHH, b)
 		return
@@ -327,7 +327,7 @@ func (c *layer) inputStateVJP(k *Cache, dPrev, dx, dNext []float32) {
 		if b == 1 {
 			kernels.MatTVecAdd(dx, c.wih, c.gIH)
 		} else {
-			kernels.GemmTN(kernels.MatOf(c.lay.Input, b, dx), c.wih, kernels.MatOf(gh, b, c.gIH))
+			kernels.GemmTNOn(k.workers, kernels.MatOf(c.lay.Input, b, dx), c.wih, kernels.MatOf(gh, b, c.gIH))
 		}
 	}
 	c.eq.directVJP(c, k, dPrev, dNext)
@@ -335,7 +335,7 @@ func (c *layer) inputStateVJP(k *Cache, dPrev, dx, dNext []float32) {
 		kernels.MatTVecAdd(dPrev[:h], c.whh, c.gHH)
 		return
 	}
-	kernels.GemmTN(kernels.MatOf(h, b, dPrev[:h*b]), c.whh, kernels.MatOf(gh, b, c.gHH))
+	kernels.GemmTNOn(k.workers, kernels.MatOf(h, b, dPrev[:h*b]), c.whh, kernels.MatOf(gh, b, c.gHH))
 }
 
 func (c *layer) StateJacobian(k *Cache, j kernels.Mat) {

@@ -22,6 +22,14 @@ type StepCache struct {
 	batch  int
 }
 
+// SetWorkers splits the matrix products of the steps recorded in k, every layer's, over w
+// (nil: the caller alone); see Cache.SetWorkers.
+func (k *StepCache) SetWorkers(w *kernels.Workers) {
+	for _, c := range k.layers {
+		c.SetWorkers(w)
+	}
+}
+
 // NewStepCache allocates a cache for one step of the model on one sequence; reuse it
 // across steps.
 func (m *Model) NewStepCache() *StepCache { return m.NewBatchStepCache(1) }
