@@ -4,11 +4,15 @@ import (
 	"unsafe"
 
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/internal/memlimit"
 )
 
 // The memory models: what each algorithm's Bytes reports after sequences of o.Steps
 // steps, computed from the dimensions alone. TestMemoryModel pins every one of them to
-// the Bytes of the algorithm built and run.
+// the Bytes of the algorithm built and run. The terms that grow with a sequence length
+// or a window use memlimit's saturating arithmetic: a size that overflows an int64 is
+// memlimit.Saturated, which no limit admits, and never a wrapped small number. The other
+// terms are bounded by the model's parameter cap and cannot overflow.
 
 // targetBytes is the size of a cell.Target (two slice headers).
 const targetBytes = int(unsafe.Sizeof(cell.Target{}))
@@ -31,11 +35,11 @@ func bpttScratch(d Dims, cols int) int64 {
 
 // ring is n recorded steps: every layer's cache, ∂ℓ/∂ŷ and a has-target flag each.
 func ring(d Dims, n int) int64 {
-	return int64(n) * (d.stepCacheBytes() + f32(d.O) + 1)
+	return memlimit.Mul(int64(n), d.stepCacheBytes()+f32(d.O)+1)
 }
 
 func fullBytes(d Dims, _ []float64, o Options) int64 {
-	return ring(d, steps(o)) + bpttScratch(d, cell.DefaultBatchCols(d.layout(0)))
+	return memlimit.Add(ring(d, steps(o)), bpttScratch(d, cell.DefaultBatchCols(d.layout(0))))
 }
 
 func truncatedBytes(d Dims, p []float64, o Options) int64 {
@@ -47,25 +51,25 @@ func truncatedBytes(d Dims, p []float64, o Options) int64 {
 // scratch.
 func truncatedRing(d Dims, _, k2 int, o Options) int64 {
 	cols := min(cell.DefaultBatchCols(d.layout(0)), k2)
-	return ring(d, min(k2, steps(o))) + bpttScratch(d, cols)
+	return memlimit.Add(ring(d, min(k2, steps(o))), bpttScratch(d, cols))
 }
 
 func checkpointBytes(d Dims, p []float64, o Options) int64 {
-	slots, T := checkpointSlots(p, o), steps(o)
-	own := f32(slots*d.S+d.S+d.O) + d.stepCacheBytes() + bpttScratch(d, 1)
+	slots, T := int64(checkpointSlots(p, o)), int64(steps(o))
+	own := memlimit.Add(memlimit.Product(4, slots, int64(d.S)), f32(d.S+d.O)+d.stepCacheBytes()+bpttScratch(d, 1))
 	// The streaming tape: x_t and y_t (values, or a class and the target's kind) of every
 	// step, and an input slice header and a cell.Target per step, at twice their length:
 	// append grows a slice to at most twice what it holds, so the bound is met whatever
 	// the growth.
-	tape := f32(T*(d.I+d.O+1)) + int64(T) + int64(24+targetBytes)*int64(T)
-	return own + 2*tape
+	tape := memlimit.Mul(T, 4*int64(d.I+d.O+1)+1+24+int64(targetBytes))
+	return memlimit.Add(own, memlimit.Mul(2, tape))
 }
 
 func adaptiveBytes(d Dims, _ []float64, o Options) int64 {
 	kmax, k1 := adaptiveKMax(o), 1
 	n := kmax + 1
 	stats := 8*int64(n+n+n*d.S+n+(n+1)+d.S+n+n) + f32(2*d.S)
-	return truncatedRing(d, k1, kmax+k1-1, o) + stats
+	return memlimit.Add(truncatedRing(d, k1, kmax+k1-1, o), stats)
 }
 
 // onlineBase is what every rtrl algorithm holds besides its traces: the state, ŷ, ∂ℓ/∂ŷ,

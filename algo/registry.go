@@ -8,6 +8,7 @@ import (
 
 	"github.com/chronograd/chronograd/bptt"
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/internal/memlimit"
 	"github.com/chronograd/chronograd/rtrl"
 )
 
@@ -330,6 +331,14 @@ type Options struct {
 	Steps int
 	// Seed seeds randomised algorithms (UORO's signs, adaptive TBPTT's probes).
 	Seed uint64
+	// MemLimit bounds the bytes the algorithm may hold, as its memory model (Spec.Bytes)
+	// counts them for sequences of Steps steps (when Steps is 0, an online algorithm is
+	// counted at its largest, for an endless stream: TBPTT with its whole window; the
+	// others at what one step needs): New refuses a larger algorithm before it allocates
+	// anything. Zero means the default limit, half of the memory available to
+	// the process (physical memory, lowered to a cgroup's limit or the room left under
+	// ulimit -v); a negative value means no limit.
+	MemLimit int64
 }
 
 // Parse reads a specification NAME or NAME:PARAMS (see Forms) and validates its
@@ -411,11 +420,25 @@ func (s Spec) Supports(d Dims) error {
 	return e.supports(d)
 }
 
-// New builds the algorithm for model m.
+// New builds the algorithm for model m. It refuses, before allocating, an algorithm whose
+// memory model exceeds o.MemLimit, with an error that names the bytes it needs and the
+// limit.
 func (s Spec) New(m *cell.Model, o Options) (Algorithm, error) {
 	e := s.mustEntry()
 	if m.Check() == nil {
-		if err := s.Supports(DimsOfModel(m)); err != nil {
+		d := DimsOfModel(m)
+		if err := s.Supports(d); err != nil {
+			return nil, err
+		}
+		what := fmt.Sprintf("%s on a %v model with H=%d, %d layer(s), I=%d", s, d.Kind, d.H, d.L, d.I)
+		if o.Steps > 0 {
+			what += fmt.Sprintf(", over sequences of %d steps,", o.Steps)
+		}
+		at := o
+		if at.Steps <= 0 && e.Online {
+			at.Steps = math.MaxInt
+		}
+		if err := memlimit.Check(what, s.Bytes(d, at), o.MemLimit); err != nil {
 			return nil, err
 		}
 	}
@@ -451,7 +474,7 @@ func (s Spec) FLOPsPerStep(d Dims) float64 {
 // reports) after streaming sequences of o.Steps steps through a model of dimensions d.
 // It allocates nothing, so a caller can refuse a size before building the algorithm.
 // Checkpointed BPTT's streaming tape is counted at twice its length, a bound on what the
-// slices append grows hold.
+// slices append grows hold. A size too large for an int64 is reported as math.MaxInt64.
 func (s Spec) Bytes(d Dims, o Options) int64 {
 	e := s.mustEntry()
 	return e.bytes(d, s.args, o)
