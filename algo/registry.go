@@ -78,8 +78,8 @@ var registry = []*entry{
 			return d.forward() + d.readout() + sum + 2*s*float64(d.P)
 		},
 		bytes: exactBytes,
-		build: func(m *cell.Model, p []float64, _ Options) (Algorithm, error) {
-			return as(rtrl.NewExact(m, rtrl.ExactOptions{Workers: int(p[0])}))
+		build: func(m *cell.Model, p []float64, o Options) (Algorithm, error) {
+			return as(rtrl.NewExact(m, rtrl.ExactOptions{Workers: int(p[0]), MemLimit: o.MemLimit}))
 		},
 		profile: func(int) string { return "rtrl" },
 		race:    "rtrl",
