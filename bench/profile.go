@@ -53,6 +53,9 @@ type Options struct {
 	MinTime time.Duration
 	// Seed seeds the weights, the data and randomised algorithms.
 	Seed uint64
+	// MemLimit is the algorithm's memory limit (algo.Options.MemLimit: 0 is the default,
+	// half of the memory available; negative is none).
+	MemLimit int64
 }
 
 func (o Options) withDefaults() Options {
@@ -94,7 +97,7 @@ func Measure(c Case, opt Options) (Result, error) {
 	if opt.Factory != nil {
 		alg, err = opt.Factory(m)
 	} else {
-		alg, err = c.Algo.New(m, algo.Options{Steps: c.T, Seed: opt.Seed})
+		alg, err = c.Algo.New(m, algo.Options{Steps: c.T, Seed: opt.Seed, MemLimit: opt.MemLimit})
 	}
 	if err != nil {
 		return Result{}, err

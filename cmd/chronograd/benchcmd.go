@@ -25,6 +25,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	repeats := fs.Int("repeats", 5, "timed repeats (the median is reported)")
 	minTime := fs.Duration("min-time", 50*time.Millisecond, "least time per repeat")
 	seed := fs.Uint64("seed", 1, "seed of the weights, the data and randomised algorithms")
+	limit := memLimitFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -37,6 +38,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("-hidden, -input, -output and -T must be at least 1, got %d, %d, %d and %d", *hidden, *input, *output, *steps)
 	case *repeats < 1 || *minTime <= 0:
 		return fmt.Errorf("-repeats must be at least 1 and -min-time positive, got %d and %v", *repeats, *minTime)
+	case *repeats > maxRepeats:
+		return fmt.Errorf("-repeats %d is more than %d", *repeats, maxRepeats)
 	}
 	spec, err := algo.Parse(*algoSpec)
 	if err != nil {
@@ -46,7 +49,10 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("-algo %s: %w", spec, err)
 	}
 	c := bench.Case{Algo: spec, Cell: kind, Hidden: *hidden, Input: *input, Output: *output, T: *steps}
-	r, err := bench.Measure(c, bench.Options{Repeats: *repeats, MinTime: *minTime, Seed: *seed})
+	if err := checkBench(c, *repeats, limit); err != nil {
+		return err
+	}
+	r, err := bench.Measure(c, bench.Options{Repeats: *repeats, MinTime: *minTime, Seed: *seed, MemLimit: limit.Bytes})
 	if err != nil {
 		return err
 	}

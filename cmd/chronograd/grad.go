@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"slices"
 	"strings"
 
@@ -26,19 +25,22 @@ type gradData struct {
 // dataTensors are the tensors a sequence file may hold.
 var dataTensors = "inputs, targets or classes, h0, c0"
 
-func loadGradData(path string, m *cell.Model) (*gradData, error) {
+func loadGradData(path string, m *cell.Model, fits func(m *cell.Model, T int) error) (*gradData, error) {
 	f, err := safetensors.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	d, err := gradDataFrom(f, m)
+	d, err := gradDataFrom(f, m, fits)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return d, nil
 }
 
-func gradDataFrom(f *safetensors.File, m *cell.Model) (*gradData, error) {
+// gradDataFrom checks the sequence file's tensors against m and, once their sizes are
+// known to be consistent, asks fits (when not nil) whether the command's memory for T
+// steps fits, before it builds the per-step views.
+func gradDataFrom(f *safetensors.File, m *cell.Model, fits func(m *cell.Model, T int) error) (*gradData, error) {
 	h, in, out, layers := m.HiddenSize(), m.InputSize(), m.OutSize(), m.NumLayers()
 	shape, err := f.Shape("inputs")
 	if err != nil {
@@ -106,6 +108,11 @@ func gradDataFrom(f *safetensors.File, m *cell.Model) (*gradData, error) {
 	if err := f.Require(false, specs...); err != nil {
 		return nil, err
 	}
+	if fits != nil {
+		if err := fits(m, steps); err != nil {
+			return nil, err
+		}
+	}
 	d := &gradData{s0: make([]float32, m.StateSize())}
 	for k := range layers {
 		off := m.StateOffset(k)
@@ -138,13 +145,15 @@ func gradDataFrom(f *safetensors.File, m *cell.Model) (*gradData, error) {
 	return d, nil
 }
 
-// loadModelAndData reads a model file and a sequence file for it.
-func loadModelAndData(modelPath, dataPath string) (*cell.Model, *gradData, error) {
+// loadModelAndData reads a model file and a sequence file for it. fits, when not nil, is
+// asked whether the command's memory for the model and T steps fits, once both files are
+// read and before anything per step is built.
+func loadModelAndData(modelPath, dataPath string, fits func(m *cell.Model, T int) error) (*cell.Model, *gradData, error) {
 	m, err := cell.LoadModel(modelPath)
 	if err != nil {
 		return nil, nil, err
 	}
-	data, err := loadGradData(dataPath, m)
+	data, err := loadGradData(dataPath, m, fits)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -158,6 +167,7 @@ func runGrad(args []string, stdout, stderr io.Writer) error {
 	algoSpec := fs.String("algo", "bptt", "algorithm: "+algo.Forms())
 	seed := fs.Uint64("seed", 1, "seed of randomised algorithms")
 	outPath := fs.String("out", "", "gradient `file` to write (safetensors: the model's tensor names, plus loss [1])")
+	limit := memLimitFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -166,20 +176,23 @@ func runGrad(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("-%s is required", f.name)
 		}
 	}
-	for _, in := range []struct{ flag, path string }{{"model", *modelPath}, {"data", *dataPath}} {
-		if sameFile(in.path, *outPath) {
-			return fmt.Errorf("-out %s is the -%s file; refusing to overwrite it", *outPath, in.flag)
-		}
+	if err := checkOutput("out", *outPath, input{"model", *modelPath}, input{"data", *dataPath}); err != nil {
+		return err
 	}
 	spec, err := algo.Parse(*algoSpec)
 	if err != nil {
 		return fmt.Errorf("-algo %w", err)
 	}
-	m, data, err := loadModelAndData(*modelPath, *dataPath)
+	if err := checkFiles(limit, *modelPath, *dataPath); err != nil {
+		return err
+	}
+	m, data, err := loadModelAndData(*modelPath, *dataPath, func(m *cell.Model, T int) error {
+		return checkGrad(m, T, spec, limit, *modelPath, *dataPath)
+	})
 	if err != nil {
 		return err
 	}
-	alg, err := spec.New(m, algo.Options{Steps: len(data.xs), Seed: *seed})
+	alg, err := spec.New(m, algo.Options{Steps: len(data.xs), Seed: *seed, MemLimit: limit.Bytes})
 	if err != nil {
 		return fmt.Errorf("-algo %s: %w", *algoSpec, err)
 	}
@@ -192,16 +205,6 @@ func runGrad(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("the loss is %v: the model diverges on this sequence; no gradient written", loss)
 	}
 	return m.SaveVectors(*outPath, alg.GradCell(), alg.GradHead(), cell.Vector{Name: "loss", Shape: []int{1}, Data: []float32{float32(loss)}})
-}
-
-// sameFile reports whether both paths name one existing file.
-func sameFile(a, b string) bool {
-	ia, err := os.Stat(a)
-	if err != nil {
-		return false
-	}
-	ib, err := os.Stat(b)
-	return err == nil && os.SameFile(ia, ib)
 }
 
 // runSequence feeds the sequence to the algorithm and returns L = Σ_t ℓ_t.

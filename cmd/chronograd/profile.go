@@ -16,6 +16,7 @@ import (
 	"github.com/chronograd/chronograd/algo"
 	"github.com/chronograd/chronograd/bench"
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/internal/memlimit"
 	"github.com/chronograd/chronograd/kernels"
 	"github.com/chronograd/chronograd/task"
 	"github.com/chronograd/chronograd/train"
@@ -37,6 +38,7 @@ type profileConfig struct {
 	trainHidden int
 	trainT      int
 	out         string
+	limit       *memlimit.Limit // checked before anything is measured or written
 }
 
 // runProfile is the main job: it sweeps the algorithms over cells and hidden sizes,
@@ -49,18 +51,22 @@ func runProfile(args []string, stdout, stderr io.Writer) error {
 	quick := fs.Bool("quick", false, "a small sweep (n ∈ {8, 16}, short training) that finishes in seconds")
 	budget := fs.Duration("train-budget", 6*time.Second, "training time per algorithm in the adding-problem comparison")
 	repeats := fs.Int("repeats", 5, "timed repeats per measurement (the median is reported)")
+	limit := memLimitFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *repeats < 1 || *budget <= 0 {
 		return fmt.Errorf("-repeats must be at least 1 and -train-budget positive, got %d and %v", *repeats, *budget)
 	}
+	if *repeats > maxRepeats {
+		return fmt.Errorf("-repeats %d is more than %d", *repeats, maxRepeats)
+	}
 	cfg := profileConfig{
 		cells: []cell.Kind{cell.RNNTanh, cell.GRU, cell.LSTM}, hidden: []int{16, 32, 64, 128}, input: 8,
 		T: 100, onlineT: 20, memT: []int{100, 300, 1000}, maxFLOP: 2e9,
-		opt:         bench.Options{Repeats: *repeats, MinTime: 20 * time.Millisecond, Seed: 1},
+		opt:         bench.Options{Repeats: *repeats, MinTime: 20 * time.Millisecond, Seed: 1, MemLimit: limit.Bytes},
 		trainBudget: *budget,
-		trainHidden: 16, trainT: 50, out: *out,
+		trainHidden: 16, trainT: 50, out: *out, limit: limit,
 	}
 	if *quick {
 		cfg.hidden, cfg.T, cfg.onlineT, cfg.memT, cfg.trainT = []int{8, 16}, 20, 5, []int{20, 40}, 20
@@ -94,8 +100,10 @@ type profileReport struct {
 }
 
 func profile(cfg profileConfig, stdout, stderr io.Writer) error {
-	if err := os.MkdirAll(cfg.out, 0o755); err != nil {
-		return fmt.Errorf("report directory: %w", err)
+	// The report directory is made only when the report is written, so that a run that
+	// fails leaves none behind; whether it can be made is checked now.
+	if err := checkReportDir(cfg.out); err != nil {
+		return err
 	}
 	rep := profileReport{
 		Machine: fmt.Sprintf("%s, %s/%s, %d CPUs, %s", cpuName(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version()),
@@ -126,6 +134,13 @@ func profile(cfg profileConfig, stdout, stderr io.Writer) error {
 				}
 			}
 		}
+	}
+	var cases []bench.Case
+	for _, j := range append(cost, memory...) {
+		cases = append(cases, j.c)
+	}
+	if err := checkProfile(cfg, cases); err != nil {
+		return err
 	}
 	bar := newProgressBar(stderr, len(cost)+len(memory)+len(cfg.trainAlgos), "profile")
 	var skipped []string
@@ -210,6 +225,9 @@ func profile(cfg profileConfig, stdout, stderr io.Writer) error {
 }
 
 func writeProfileReport(cfg profileConfig, rep profileReport, stdout io.Writer) error {
+	if err := os.MkdirAll(cfg.out, 0o755); err != nil {
+		return fmt.Errorf("report directory: %w", err)
+	}
 	files := map[string]func(io.Writer) error{
 		"profile.csv": func(w io.Writer) error { return bench.WriteCSV(w, rep.Results) },
 		"memory.csv":  func(w io.Writer) error { return bench.WriteCSV(w, rep.Memory) },
