@@ -181,9 +181,10 @@ func checkReportDir(dir string) error {
 				return fmt.Errorf("-out %s: cannot write in %s: %w", dir, p, unwrapPath(err))
 			}
 			return os.Remove(probe)
-		case !errors.Is(err, fs.ErrNotExist):
+		case errors.Is(err, fs.ErrPermission):
 			return fmt.Errorf("-out %s: %w", dir, err)
 		}
+		// Missing, or below a file (ENOTDIR): look further up.
 		parent := filepath.Dir(p)
 		if parent == p {
 			return fmt.Errorf("-out %s: no existing directory above it", dir)
