@@ -343,6 +343,16 @@ func checkProfile(cfg profileConfig, cases []bench.Case) error {
 			return fmt.Errorf("%s on %v n=%d: %w", c.Algo, c.Cell, c.Hidden, err)
 		}
 	}
+	// The report's files, where they exist already, must be files it may replace.
+	names := []string{"profile.csv", "memory.csv", "report.json"}
+	for _, kind := range cfg.cells {
+		names = append(names, "scaling_"+kind.String()+".svg", "memory_"+kind.String()+".svg")
+	}
+	for _, name := range names {
+		if err := fsx.CheckOutput(filepath.Join(cfg.out, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("-out %s: %w", cfg.out, err)
+		}
+	}
 	tk, err := task.New("adding", cfg.trainT)
 	if err != nil {
 		return err

@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -138,6 +140,8 @@ func hostileDir(t *testing.T) string {
 	must(syscall.Mkfifo(p("fifo"), 0o644))
 	must(os.Symlink(os.DevNull, p("null")))
 	must(os.Mkdir(p("sub"), 0o755))
+	must(os.Mkdir(p("rep"), 0o755))
+	must(syscall.Mkfifo(p("rep/report.json"), 0o644))
 	must(os.WriteFile(p("garbage.st"), []byte("not a safetensors file at all"), 0o644))
 	must(os.WriteFile(p("empty.st"), nil, 0o644))
 	writeData(t, p("t0.st"), 0)
@@ -193,6 +197,7 @@ func TestHostileInvocations(t *testing.T) {
 		{[]string{"profile", quick, "-out", os.DevNull}, "is not a directory"},
 		{[]string{"profile", quick, "-out", "m.st/report"}, "m.st is not a directory"},
 		{[]string{"profile", "-train-budget", "0s"}, "-train-budget positive"},
+		{[]string{"profile", quick, "-out", "rep"}, "rep/report.json is not a regular file (it is a named pipe)"},
 		// train: sizes (item 3), float flags (item 8), -save checked before the run.
 		{[]string{"train", "-length", "1000000000000"}, mem},
 		{[]string{"train", "-task", "copy", "-length", "1000000000"}, mem},
@@ -261,6 +266,13 @@ func TestHostileInvocations(t *testing.T) {
 		{[]string{"diagnose", gm, gd, "-delta", "Inf"}, "flag -delta"},
 		{[]string{"diagnose", gm, gd, "-delta", "0"}, "must be in (0, 1)"},
 		{[]string{"diagnose", gm, gd, "-maxlag", "-1"}, "must not be negative"},
+	}
+	if runtime.GOOS == "linux" {
+		// A directory nothing can create files in, even root: found before the run.
+		cases = append(cases, struct {
+			args []string
+			want string
+		}{[]string{"train", "-save", "/proc/chronograd.st"}, "-save /proc/chronograd.st cannot be written"})
 	}
 	if len(cases) < 60 {
 		t.Fatalf("only %d hostile invocations", len(cases))
