@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -40,19 +41,23 @@ func TestMain(m *testing.M) {
 // dump, not exit 1 with one line.
 const hostileLimitKB = 3 << 20
 
+// selfExec is the error of running this test binary again: syscall.ENOEXEC under go test
+// -exec qemu-… without binfmt_misc, where the emulator must run it.
+var selfExec = sync.OnceValue(func() error { return exec.Command(os.Args[0], "-test.run=^$").Run() })
+
 // chronograd returns a command that runs chronograd (this test binary) with args in dir.
-// With limitKB > 0 it runs through sh under ulimit -v, except under an emulator (go test
-// -exec qemu-…), whose own reservations a ulimit would break.
+// With limitKB > 0 on Linux it runs through sh under ulimit -v, except under an emulator,
+// whose own reservations a ulimit would break.
 func chronograd(t *testing.T, ctx context.Context, dir string, limitKB int, args ...string) *exec.Cmd {
 	t.Helper()
 	var cmd *exec.Cmd
-	if err := exec.Command(os.Args[0], "-test.run=^$").Run(); errors.Is(err, syscall.ENOEXEC) {
+	if err := selfExec(); errors.Is(err, syscall.ENOEXEC) {
 		qemu, lookErr := exec.LookPath(map[string]string{"arm64": "qemu-aarch64-static", "arm": "qemu-arm-static"}[runtime.GOARCH])
 		if lookErr != nil {
 			t.Fatalf("cannot run %s (%v) and no emulator found: %v", os.Args[0], err, lookErr)
 		}
 		cmd = exec.CommandContext(ctx, qemu, append([]string{os.Args[0]}, args...)...)
-	} else if limitKB > 0 {
+	} else if limitKB > 0 && runtime.GOOS == "linux" {
 		cmd = exec.CommandContext(ctx, "/bin/sh", append([]string{"-c", fmt.Sprintf(`ulimit -v %d && exec "$@"`, limitKB), "sh", os.Args[0]}, args...)...)
 	} else {
 		cmd = exec.CommandContext(ctx, os.Args[0], args...)
