@@ -27,6 +27,19 @@ type layer struct {
 	scratchBatch   int       // the batch size the scratch is sized for
 }
 
+// twin is a layer that shares c's parameters (and the matrices over them) with scratch
+// of its own: every scratch field above must be fresh here.
+func (c *layer) twin() *layer {
+	t := *c
+	gh := c.gateRows()
+	t.preIH, t.preHH = make([]float32, gh), make([]float32, gh)
+	t.gIH, t.gHH = make([]float32, gh), make([]float32, gh)
+	t.coefIH, t.coefHH = make([]float32, len(c.coefIH)), make([]float32, len(c.coefHH))
+	t.rowsX, t.rowsH = nil, nil
+	t.scratchBatch = 1
+	return &t
+}
+
 // use sizes the scratch for a batch of b sequences (it grows once, then is reused).
 func (c *layer) use(b int) {
 	if b == c.scratchBatch {

@@ -64,8 +64,8 @@ func runDiagnose(args []string, stdout, _ io.Writer) error {
 	if err := checkFiles(limit, *modelPath, *dataPath); err != nil {
 		return err
 	}
-	m, data, err := loadModelAndData(*modelPath, *dataPath, func(m *cell.Model, T int) error {
-		return checkDiagnose(m, T, *maxLag, limit, *modelPath, *dataPath)
+	m, data, err := loadModelAndData(*modelPath, *dataPath, func(m *cell.Model, T, B int) error {
+		return checkDiagnose(m, T, B, *maxLag, limit, *modelPath, *dataPath)
 	})
 	if err != nil {
 		return err

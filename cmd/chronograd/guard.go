@@ -26,6 +26,18 @@ import (
 // more than that is a typo that would otherwise run for years.
 const maxRepeats = 1_000_000
 
+// maxBatch is the largest minibatch package algo builds (its constructors refuse more);
+// the estimates are refused with its message before they are computed.
+const maxBatch = 1 << 16
+
+// checkBatch refuses a -batch the algorithms would refuse.
+func checkBatch(b int) error {
+	if b > maxBatch {
+		return fmt.Errorf("-batch %d is more than %d sequences", b, maxBatch)
+	}
+	return nil
+}
+
 // memLimitFlag registers -mem-limit on fs and returns the limit it sets; unset, the limit
 // is the default (half of the memory available to the process).
 func memLimitFlag(fs *flag.FlagSet) *memlimit.Limit {
@@ -120,10 +132,15 @@ func stepCacheBytes(d algo.Dims) int64 {
 }
 
 // addModel counts a model of dimensions d, the two gradient accumulators its algorithm
-// keeps, and the algorithm spec's own memory for sequences of T steps.
-func (b *budget) addModel(d algo.Dims, spec algo.Spec, T int) {
+// keeps, and the algorithm spec's own memory for sequences of o.Steps steps (and
+// minibatches of o.Batch).
+func (b *budget) addModel(d algo.Dims, spec algo.Spec, o algo.Options) {
 	b.add("the model and its gradient", memlimit.Add(modelBytes(d), paramBytes(d)))
-	b.add(fmt.Sprintf("%s's memory over %d steps", spec, T), spec.Bytes(d, algo.Options{Steps: T}))
+	what := fmt.Sprintf("%s's memory over %d steps", spec, o.Steps)
+	if o.Batch > 1 {
+		what += fmt.Sprintf(" for a batch of %d", o.Batch)
+	}
+	b.add(what, spec.Bytes(d, o))
 }
 
 // fileBytes is what reading the named files costs: a safetensors file is decoded into
@@ -158,11 +175,12 @@ func checkOutput(flagName, out string, inputs ...input) error {
 	return nil
 }
 
-// checkReportDir refuses a report directory that could not be created or written, without
-// creating it: the path, if it exists, must be a directory, and otherwise its nearest
+// probeReportDir refuses a report directory that could not be created or written, without
+// creating it: the path, if it exists, must be a directory whose report-like files (.csv,
+// .json, .svg) are regular files the report may replace, and otherwise its nearest
 // existing ancestor must be a directory in which a directory can be made (proved by
 // making and removing one).
-func checkReportDir(dir string) error {
+func probeReportDir(dir string) error {
 	if dir == "" {
 		return errors.New("-out: the report directory is empty")
 	}
@@ -176,6 +194,11 @@ func checkReportDir(dir string) error {
 			}
 			return fmt.Errorf("-out %s: %s is not a directory", dir, p)
 		case err == nil:
+			if p == dir {
+				if err := checkReportFiles(dir); err != nil {
+					return err
+				}
+			}
 			probe, err := os.MkdirTemp(p, ".chronograd-probe-")
 			if err != nil {
 				return fmt.Errorf("-out %s: cannot write in %s: %w", dir, p, unwrapPath(err))
@@ -205,12 +228,16 @@ func unwrapPath(err error) error {
 // benchBudget is what bench.Measure allocates for c with the given repeats: the model,
 // the algorithm, the random sequence and the timings.
 func benchBudget(b *budget, c bench.Case, repeats int) error {
-	d, err := modelDims(c.Cell, 1, c.Hidden, c.Input, c.Output)
+	L, B := max(1, c.Layers), max(1, c.Batch)
+	if err := checkBatch(B); err != nil {
+		return err
+	}
+	d, err := modelDims(c.Cell, L, c.Hidden, c.Input, c.Output)
 	if err != nil {
 		return err
 	}
-	b.addModel(d, c.Algo, c.T)
-	b.add(fmt.Sprintf("the random sequence of %d steps", c.T), memlimit.Product(4, int64(c.T), int64(c.Input)+int64(c.Output)))
+	b.addModel(d, c.Algo, algo.Options{Steps: c.T, Batch: B})
+	b.add(fmt.Sprintf("the random sequences of %d steps", c.T), memlimit.Product(4, int64(c.T), int64(B), int64(c.Input)+int64(c.Output)))
 	b.add("the timings", memlimit.Mul(8, int64(repeats)))
 	return nil
 }
@@ -225,14 +252,17 @@ func checkBench(c bench.Case, repeats int, l *memlimit.Limit) error {
 }
 
 // evalSequences is how many sequences train holds for evaluation at most at once: the
-// run's 20 and the final evaluation's 200, and the training sequence.
-const evalSequences = 20 + 200 + 1
+// run's 20 and the final evaluation's 200.
+const evalSequences = 20 + 200
 
 // checkTrain refuses a training run whose estimate exceeds the limit: the model, the
-// algorithm over sequences of T steps, the optimizer's state and the kept copy of the
-// weights, the sequences generated for training and evaluation, and a checkpoint's
-// encoding.
-func checkTrain(kind cell.Kind, layers, hidden int, tk task.Task, T int, spec algo.Spec, optimizer string, l *memlimit.Limit) error {
+// algorithm over minibatches of B sequences of T steps, the optimizer's state and the
+// kept copy of the weights, the sequences generated for training and evaluation, and a
+// checkpoint's encoding.
+func checkTrain(kind cell.Kind, layers, hidden int, tk task.Task, T, B int, spec algo.Spec, optimizer string, l *memlimit.Limit) error {
+	if err := checkBatch(B); err != nil {
+		return err
+	}
 	d, err := modelDims(kind, layers, hidden, tk.InputSize(), tk.OutputSize())
 	if err != nil {
 		return err
@@ -241,7 +271,7 @@ func checkTrain(kind cell.Kind, layers, hidden int, tk task.Task, T int, spec al
 		return fmt.Errorf("-algo %s: %w", spec, err)
 	}
 	var b budget
-	b.addModel(d, spec, T)
+	b.addModel(d, spec, algo.Options{Steps: T, Batch: B})
 	copies := int64(2) // the weights before an update, and a checkpoint's encoding
 	if optimizer == "adam" {
 		copies += 2 // first and second moments
@@ -253,7 +283,8 @@ func checkTrain(kind cell.Kind, layers, hidden int, tk task.Task, T int, spec al
 	if tk.Classification() {
 		perStep += 4
 	}
-	b.add(fmt.Sprintf("%d sequences of %d steps for training and evaluation", evalSequences, T), memlimit.Product(evalSequences, int64(T), perStep))
+	seqs := memlimit.Add(evalSequences, int64(B))
+	b.add(fmt.Sprintf("%d sequences of %d steps for training and evaluation", seqs, T), memlimit.Product(seqs, int64(T), perStep))
 	return b.check(l)
 }
 
@@ -277,23 +308,26 @@ func checkFiles(l *memlimit.Limit, paths ...string) error {
 	return b.check(l)
 }
 
-// dataBytes is what a sequence of T steps costs once read: the decoded files (counted
-// by fileBytes) and, per step, an input view, a target and a class.
-func dataBytes(T int) int64 { return memlimit.Mul(int64(T), 24+int64(targetBytes)+4) }
+// dataBytes is what a sequence of T steps of B sequences costs once read, besides the
+// decoded files (counted by fileBytes): per step an input view and a target, and B
+// classes and B initial states' worth of headers.
+func dataBytes(T, B int) int64 {
+	return memlimit.Mul(int64(T), memlimit.Add(24+int64(targetBytes), memlimit.Mul(4, int64(B))))
+}
 
 // targetBytes is the size of a cell.Target: two slice headers.
 const targetBytes = 48
 
 // checkGrad refuses a grad run whose estimate for m and T steps exceeds the limit.
-func checkGrad(m *cell.Model, T int, spec algo.Spec, l *memlimit.Limit, files ...string) error {
+func checkGrad(m *cell.Model, T, B int, spec algo.Spec, l *memlimit.Limit, files ...string) error {
 	d := algo.DimsOfModel(m)
 	if err := spec.Supports(d); err != nil {
 		return fmt.Errorf("-algo %s: %w", spec, err)
 	}
 	var b budget
 	b.add("the input files", fileBytes(files...))
-	b.add(fmt.Sprintf("the %d steps' views", T), dataBytes(T))
-	b.addModel(d, spec, T)
+	b.add(fmt.Sprintf("the %d steps' views", T), dataBytes(T, B))
+	b.addModel(d, spec, algo.Options{Steps: T, Batch: B})
 	b.add("the gradient file's encoding", paramBytes(d))
 	return b.check(l)
 }
@@ -301,7 +335,7 @@ func checkGrad(m *cell.Model, T int, spec algo.Spec, l *memlimit.Limit, files ..
 // checkDiagnose refuses a diagnose run whose estimate for m and T steps exceeds the
 // limit: the sequence copied for package diagnose, a cache and ∂L_t/∂s_t per step, the
 // mean adjoints over the lags, and the S×S Jacobian products.
-func checkDiagnose(m *cell.Model, T, maxLag int, l *memlimit.Limit, files ...string) error {
+func checkDiagnose(m *cell.Model, T, B, maxLag int, l *memlimit.Limit, files ...string) error {
 	d := algo.DimsOfModel(m)
 	S := int64(d.S)
 	lags := int64(maxLag)
@@ -310,7 +344,7 @@ func checkDiagnose(m *cell.Model, T, maxLag int, l *memlimit.Limit, files ...str
 	}
 	var b budget
 	b.add("the input files", fileBytes(files...))
-	b.add(fmt.Sprintf("the %d steps' views", T), dataBytes(T))
+	b.add(fmt.Sprintf("the %d steps' views", T), dataBytes(T, B))
 	b.add("the model", modelBytes(d))
 	perStep := stepCacheBytes(d) + 4*S + 8*int64(d.I+d.O+1) + 8
 	b.add(fmt.Sprintf("the caches of %d steps", T), memlimit.Mul(int64(T), perStep))
@@ -319,48 +353,79 @@ func checkDiagnose(m *cell.Model, T, maxLag int, l *memlimit.Limit, files ...str
 	return b.check(l)
 }
 
-// checkProfile refuses a profile whose largest measurement or training run would exceed
-// the limit. The measurements run one after another, so the largest one counts; cases
-// the profile skips for their FLOPs are not counted.
-func checkProfile(cfg profileConfig, cases []bench.Case) error {
-	limit := cfg.limit
-	if limit == nil {
-		limit = &memlimit.Limit{}
+// checkReportFiles refuses a report directory holding something that is not a regular
+// file under a name of the report's kinds (.csv, .json, .svg): writing the report would
+// fail there after the whole sweep.
+func checkReportFiles(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("-out %s: %w", dir, unwrapPath(err))
 	}
-	for _, c := range cases {
-		d, err := modelDims(c.Cell, 1, c.Hidden, c.Input, c.Output)
-		if err != nil {
-			return err
-		}
-		if c.Algo.FLOPsPerStep(d) > cfg.maxFLOP {
-			continue
-		}
-		var b budget
-		if err := benchBudget(&b, c, cfg.opt.Repeats); err != nil {
-			return err
-		}
-		if err := b.check(limit); err != nil {
-			return fmt.Errorf("%s on %v n=%d: %w", c.Algo, c.Cell, c.Hidden, err)
+	for _, e := range entries {
+		switch filepath.Ext(e.Name()) {
+		case ".csv", ".json", ".svg":
+			if err := fsx.CheckOutput(filepath.Join(dir, e.Name())); err != nil {
+				return fmt.Errorf("-out %s: %w", dir, err)
+			}
 		}
 	}
-	// The report's files, where they exist already, must be files it may replace.
-	names := []string{"profile.csv", "memory.csv", "report.json"}
-	for _, kind := range cfg.cells {
-		names = append(names, "scaling_"+kind.String()+".svg", "memory_"+kind.String()+".svg")
+	return nil
+}
+
+// limitOf is the profile's memory limit (the default when none is set).
+func limitOf(cfg profileConfig) memlimit.Limit {
+	if cfg.limit == nil {
+		return memlimit.Limit{}
 	}
-	for _, name := range names {
-		if err := fsx.CheckOutput(filepath.Join(cfg.out, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("-out %s: %w", cfg.out, err)
-		}
+	return *cfg.limit
+}
+
+// caseBytes is the estimate of one bench.Measure of c with the given repeats, or
+// memlimit.Saturated when its sizes are over the parameter cap.
+func caseBytes(c bench.Case, repeats int) int64 {
+	var b budget
+	if benchBudget(&b, c, repeats) != nil {
+		return memlimit.Saturated
 	}
+	return b.total
+}
+
+// checkProfileRace refuses a profile whose training race would exceed the memory limit
+// (the sweep's measurements over it are skipped instead, each with a note).
+func checkProfileRace(cfg profileConfig) error {
+	limit := limitOf(cfg)
 	tk, err := task.New("adding", cfg.trainT)
 	if err != nil {
 		return err
 	}
 	for _, spec := range cfg.trainAlgos {
-		if err := checkTrain(cell.GRU, 1, cfg.trainHidden, tk, cfg.trainT, spec, "adam", limit); err != nil {
+		if err := checkTrain(cell.GRU, 1, cfg.trainHidden, tk, cfg.trainT, 1, spec, "adam", &limit); err != nil {
 			return fmt.Errorf("training with %s: %w", spec, err)
 		}
 	}
 	return nil
+}
+
+// checkData refuses a data file whose sequences, tensors and encoding would exceed the
+// limit, before the first sequence is drawn (a length of 10¹² would be allocated by it).
+func checkData(tk task.Task, length, sequences, batch int, l *memlimit.Limit) error {
+	T := length
+	if c, ok := tk.(task.Copy); ok {
+		if T = c.Len(); T < length {
+			return fmt.Errorf("-length %d: the copy task's sequences would be longer than an int counts", length)
+		}
+	}
+	perStep := 4*int64(tk.InputSize()+tk.OutputSize()) + 2 // one drawn sequence: values and masks
+	values := 4 * int64(tk.InputSize()+tk.OutputSize())    // the file's tensors per step and sequence
+	if tk.Classification() {
+		values = 4*int64(tk.InputSize()) + 8
+	}
+	var b budget
+	b.add(fmt.Sprintf("a sequence of %d steps", T), memlimit.Mul(int64(T), perStep))
+	// The tensors, and their encoding for the file; more values than a data file may hold
+	// are refused, with that reason, once the first sequence is drawn.
+	if n := memlimit.Product(int64(T), int64(sequences), int64(max(batch, 1))); n <= maxDataValues {
+		b.add("the file's tensors and their encoding", memlimit.Product(2, n, values))
+	}
+	return b.check(l)
 }

@@ -194,6 +194,8 @@ func TestHostileInvocations(t *testing.T) {
 		{[]string{"bench", "-T", "0"}, "-T must be at least 1"},
 		{[]string{"bench", "-min-time", "-1s"}, "-min-time positive"},
 		{[]string{"bench", "-cell", "elman"}, "elman"},
+		{[]string{"bench", "-batch", "100000000"}, "-batch 100000000 is more than 65536"},
+		{[]string{"bench", "-batch", "65536", "-algo", "rtrl", "-hidden", "64"}, mem},
 		// profile, the default command: nothing created, not even the report directory.
 		{[]string{quick, "-repeats", "1000000000", "-out", "report"}, "-repeats 1000000000 is more than 1000000"},
 		{[]string{"-repeats", "1000000000"}, "-repeats 1000000000 is more than 1000000"},
@@ -229,6 +231,15 @@ func TestHostileInvocations(t *testing.T) {
 		{[]string{"train", "-sequences", "0"}, "-sequences must be at least 1"},
 		{[]string{"train", "-task", "juggling"}, `unknown task "juggling"`},
 		{[]string{"train", "-mem-limit", "lots"}, "flag -mem-limit"},
+		{[]string{"train", "-batch", "100000"}, "-batch 100000 is more than 65536"},
+		{[]string{"train", "-batch", "60000", "-length", "100000"}, mem},
+		// data: the first sequence is not drawn before its size is checked.
+		{[]string{"data", "-task", "adding", "-length", "1000000000000", "-out", "x.st"}, mem},
+		{[]string{"data", "-task", "copy", "-length", "9223372036854775800", "-out", "x.st"}, "longer than an int counts"},
+		{[]string{"data", "-task", "sine", "-out", "x.st", "-mem-limit", "1KiB"}, mem},
+		{[]string{"data", "-task", "sine", "-out", "null"}, "character device"},
+		{[]string{"data", "-task", "sine", "-out", "fifo"}, "named pipe"},
+		{[]string{"data", "-task", "sine", "-out", "sub"}, "directory"},
 		// grad: outputs never alias inputs (items 1, 7), inputs never hang (item 2),
 		// clear errors (item 8), T = 0 refused, sizes checked.
 		{[]string{"grad", gm, gd, "-out", "m.st"}, "-out m.st is the -model file"},

@@ -56,6 +56,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 1, "seed of the weights, the data and randomised algorithms")
 	save := fs.String("save", "", "model file to write (atomically) at checkpoints and at the end")
 	checkpointEvery := fs.Int("checkpoint-every", 500, "save every so many sequences (with -save; SIGINT and SIGTERM save too, then exit 1)")
+	batch := fs.Int("batch", 1, "minibatch: sequences stepped together, one update per minibatch")
+	workers := fs.Int("workers", 1, "goroutines a minibatch is spread over")
 	limit := memLimitFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -67,6 +69,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	switch {
 	case *hidden < 1 || *sequences < 1 || *layers < 1:
 		return fmt.Errorf("-hidden, -layers and -sequences must be at least 1, got %d, %d and %d", *hidden, *layers, *sequences)
+	case *batch < 1 || *workers < 1:
+		return fmt.Errorf("-batch and -workers must be at least 1, got %d and %d", *batch, *workers)
 	case *updateEvery < 0 || *evalEvery < 0 || *checkpointEvery < 0:
 		return errors.New("-update-every, -eval-every and -checkpoint-every must not be negative")
 	case kind.IsVanilla() && !(*alpha > 0 && *alpha <= 1):
@@ -106,7 +110,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("-length %d: the copy task's sequences would be longer than an int counts", *length)
 		}
 	}
-	if err := checkTrain(kind, *layers, *hidden, tk, seqLen, spec, *optName, limit); err != nil {
+	if err := checkTrain(kind, *layers, *hidden, tk, seqLen, *batch, spec, *optName, limit); err != nil {
 		return err
 	}
 	m, err := cell.NewStack(cell.Config{Kind: kind, Hidden: *hidden, Input: tk.InputSize(), Alpha: *alpha}, *layers, tk.OutputSize())
@@ -124,7 +128,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	default:
 		return fmt.Errorf("-init %q: want default, orthogonal or identity", *init)
 	}
-	alg, err := spec.New(m, algo.Options{Steps: seqLen, Seed: *seed, MemLimit: limit.Bytes})
+	opts := algo.Options{Steps: seqLen, Seed: *seed, Batch: *batch, Workers: *workers, MemLimit: limit.Bytes}
+	alg, err := spec.New(m, opts)
 	if err != nil {
 		return err
 	}
@@ -134,7 +139,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	// (with -save) and the command exits 1.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	bar := newProgressBar(stderr, *sequences, "train")
+	bar := newProgressBar(stderr, (*sequences+*batch-1) / *batch, "train")
 	cfg := train.Config{
 		Model: m, Algorithm: alg, Optimizer: opt, Task: tk,
 		Sequences: *sequences, UpdateEvery: *updateEvery, ClipNorm: *clip, EvalEvery: *evalEvery, Seed: *seed,
@@ -156,7 +161,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if tk.Classification() {
 		lossName = "cross-entropy"
 	}
-	fmt.Fprintf(stdout, "task %s (T=%d, %s), %s n=%d × %d layer(s), %s, %s lr %g\n", tk.Name(), seqLen, lossName, kind, *hidden, *layers, *algoSpec, *optName, float64(*lr))
+	fmt.Fprintf(stdout, "task %s (T=%d, %s), %s n=%d × %d layer(s), %s, %s lr %g", tk.Name(), seqLen, lossName, kind, *hidden, *layers, *algoSpec, *optName, float64(*lr))
+	if *batch > 1 {
+		fmt.Fprintf(stdout, ", minibatches of %d", *batch)
+	}
+	fmt.Fprintln(stdout)
 	fmt.Fprintf(stdout, "sequences %d, steps %d, updates %d, %.1fs, algorithm holds %d bytes\n",
 		sum.Sequences, sum.Steps, sum.Updates, sum.Elapsed.Seconds(), alg.Bytes())
 	if runErr != nil {
