@@ -261,3 +261,36 @@ func TestBatchBadInput(t *testing.T) {
 		}
 	}
 }
+
+// A steady-state step of a minibatch of 32 allocates nothing, for every algorithm, with
+// one worker and with two.
+func TestBatchSteadyStateAllocatesNothing(t *testing.T) {
+	const B, T = 32, 8
+	for _, spec := range specs(t) {
+		kind := cell.GRU
+		for _, k := range []cell.Kind{cell.GRU, cell.LSTM, cell.RNNTanh} {
+			if spec.Supports(algo.DimsOf(k, 4, 3, 2)) == nil {
+				kind = k
+				break
+			}
+		}
+		m := newStack(t, kind, 1, 4, 3, 2, 3)
+		p := newBatchProblem(m, B, T, false, 5)
+		for _, W := range []int{1, 2} {
+			a, err := spec.New(m, algo.Options{Steps: T, Batch: B, Workers: W, Seed: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.runBatch(t, a)
+			a.GradCell()
+			if n := testing.AllocsPerRun(3, func() {
+				p.runBatch(t, a)
+				a.GradCell()
+				a.ZeroGrad()
+			}); n != 0 {
+				t.Errorf("%s on %v, %d workers: %v allocations per minibatch", spec, kind, W, n)
+			}
+			a.Close()
+		}
+	}
+}

@@ -44,8 +44,11 @@ func bpttScratch(d Dims, cols int, o Options) int64 {
 // batchCols is the BPTT family's default gradient-batch columns, a whole number of steps
 // of the minibatch.
 func batchCols(d Dims, o Options) int {
-	B := batch(o)
-	return (cell.DefaultBatchCols(d.layout(0)) + B - 1) / B * B
+	B, cols := batch(o), cell.DefaultBatchCols(d.layout(0))
+	if B > 1 {
+		cols *= 4
+	}
+	return (cols + B - 1) / B * B
 }
 
 // ring is n recorded steps: every layer's cache, ∂ℓ/∂ŷ and a has-target flag each.

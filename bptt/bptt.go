@@ -174,10 +174,15 @@ func (b *base) setBatch(cols int) error {
 }
 
 // defaultBatchCols is the columns full BPTT's gradient batches take: cell.DefaultBatchCols
-// of the bottom layer (whose input is widest), rounded up to a whole number of steps of
-// the minibatch.
+// of the bottom layer (whose input is widest); for a minibatch four times that, rounded up
+// to a whole number of steps, so that the flush's Gemm has an inner dimension of at least
+// 32 columns and the weight gradient is read and written at most every fourth step.
 func (b *base) defaultBatchCols() int {
-	return b.steps(cell.DefaultBatchCols(b.model.Layers[0].Layout()))
+	cols := cell.DefaultBatchCols(b.model.Layers[0].Layout())
+	if b.batch > 1 {
+		cols *= 4
+	}
+	return b.steps(cols)
 }
 
 // steps rounds cols up to a multiple of the minibatch: a step records B columns.

@@ -248,14 +248,26 @@ func (c *layer) addParamGrad(k *Cache, grad []float32) {
 	kernels.Axpy(1, c.gHH, grad[l.BiasHH:])
 }
 
-// addRowSums adds to dst[r] the b entries of row r of src, one at a time in order.
+// addRowSums adds to dst[r] the sum of the b entries of row r of src (len(dst)×b, row
+// after row): a minibatch's bias gradient. It is MatVecAdd against a vector of ones, b
+// columns at a time up to len(rowOnes), so its rounding depends on b alone, whichever
+// path (Backward, BackwardBatch, the readout) calls it.
 func addRowSums(dst, src []float32, b int) {
-	for r := range dst {
-		for _, v := range src[r*b : (r+1)*b] {
-			dst[r] += v
-		}
+	for c0 := 0; c0 < b; c0 += len(rowOnes) {
+		w := min(len(rowOnes), b-c0)
+		a := kernels.Mat{Rows: len(dst), Cols: w, Stride: b, Data: src[c0 : (len(dst)-1)*b+c0+w]}
+		kernels.MatVecAdd(dst, a, rowOnes[:w])
 	}
 }
+
+// rowOnes is addRowSums' vector of ones (read only).
+var rowOnes = func() []float32 {
+	v := make([]float32, 1024)
+	for i := range v {
+		v[i] = 1
+	}
+	return v
+}()
 
 func (c *layer) AddImmediateVJP(k *Cache, grad, v []float32) {
 	c.checkOne("AddImmediateVJP", k)
