@@ -59,6 +59,7 @@ type profileConfig struct {
 	out         string
 	quick       bool
 	force       bool
+	limit       *memlimit.Limit // checked before anything is measured or written
 }
 
 // runProfile is the main job: it sweeps the algorithms over cells and hidden sizes,
@@ -76,6 +77,7 @@ func runProfile(args []string, stdout, stderr io.Writer) error {
 	algos := fs.String("algos", "", "comma-separated algorithm specifications to profile, such as "+exampleSpecs()+" (default: every registered algorithm at its profile setting); forms: "+algo.Forms())
 	budget := fs.Duration("train-budget", 6*time.Second, "training time per algorithm in the adding-problem race")
 	repeats := fs.Int("repeats", 5, "timed repeats per measurement (the median is reported)")
+	limit := memLimitFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -84,11 +86,14 @@ func runProfile(args []string, stdout, stderr io.Writer) error {
 	if *repeats < 1 || *budget <= 0 {
 		return fmt.Errorf("-repeats must be at least 1 and -train-budget positive, got %d and %v", *repeats, *budget)
 	}
+	if *repeats > maxRepeats {
+		return fmt.Errorf("-repeats %d is more than %d", *repeats, maxRepeats)
+	}
 	cfg := profileConfig{
 		input: 8, maxFLOP: 2e9,
-		opt:         bench.Options{Repeats: *repeats, MinTime: 20 * time.Millisecond, Seed: 1},
+		opt:         bench.Options{Repeats: *repeats, MinTime: 20 * time.Millisecond, Seed: 1, MemLimit: limit.Bytes},
 		trainBudget: *budget, trainHidden: 16, trainT: 50,
-		out: *out, quick: *quick, force: *force,
+		out: *out, quick: *quick, force: *force, limit: limit,
 	}
 	if *quick {
 		// The quick sizes stand in for the defaults; flags given explicitly win.
@@ -260,11 +265,17 @@ type profileJob struct {
 }
 
 func profile(cfg profileConfig, stdout, stderr io.Writer) error {
+	// The report directory is made only when the report is written, so that a run that
+	// fails leaves none behind; whether it can be made (and holds nothing but regular
+	// files where the report goes), and the race's memory, are checked now.
+	if err := probeReportDir(cfg.out); err != nil {
+		return err
+	}
 	if err := checkReportDir(cfg); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(cfg.out, 0o755); err != nil {
-		return fmt.Errorf("report directory: %w", err)
+	if err := checkProfileRace(cfg); err != nil {
+		return err
 	}
 	rep := profileReport{
 		Machine: fmt.Sprintf("%s, %s/%s, %d CPUs, %s", cpuName(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version()),
@@ -338,11 +349,11 @@ func profileJobs(cfg profileConfig) []profileJob {
 		d := algo.DimsOf(kind, n, cfg.input, 1)
 		flops := spec.FLOPsPerStep(d)
 		j := profileJob{c: c, memory: memory}
-		switch need := spec.Bytes(d, algo.Options{Steps: T}); {
+		switch need := caseBytes(c, cfg.opt.Repeats); {
 		case flops > cfg.maxFLOP:
 			j.skip = fmt.Sprintf("%.1f GFLOP per step", flops/1e9)
-		case memlimit.Check("it", need, 0) != nil:
-			j.skip = fmt.Sprintf("needs %s", bench.HumanBytes(need))
+		case limitOf(cfg).Check("it", need) != nil:
+			j.skip = fmt.Sprintf("needs %s, over -mem-limit", bench.HumanBytes(need))
 		default:
 			// A sequence at an assumed 5 GFLOP/s, run for a warm-up, three allocation
 			// counts and the repeats of at least MinTime each.
@@ -449,6 +460,9 @@ func printProfile(w io.Writer, cfg profileConfig, rep profileReport, skipped []s
 }
 
 func writeProfileReport(cfg profileConfig, rep profileReport, stdout io.Writer) error {
+	if err := os.MkdirAll(cfg.out, 0o755); err != nil {
+		return fmt.Errorf("report directory: %w", err)
+	}
 	files := map[string]func(io.Writer) error{
 		"profile.csv":   func(w io.Writer) error { return bench.WriteCSV(w, rep.Results) },
 		"memory.csv":    func(w io.Writer) error { return bench.WriteCSV(w, rep.Memory) },
