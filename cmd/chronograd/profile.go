@@ -46,6 +46,9 @@ type profileConfig struct {
 	// keeps exact RTRL's largest cases short.
 	onlineT int
 	memT    []int // the sequence lengths of the memory and time-against-T sweep
+	// the minibatch sweep: exact BPTT at the largest hidden size over batch sizes
+	batchHidden int
+	batches     []int
 	maxFLOP float64
 	opt     bench.Options
 	// algos, when not nil, replaces the registry's profile settings: each cell is swept
@@ -90,7 +93,7 @@ func runProfile(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("-repeats %d is more than %d", *repeats, maxRepeats)
 	}
 	cfg := profileConfig{
-		input: 8, maxFLOP: 2e9,
+		input: 8, maxFLOP: 2e9, batches: []int{1, 8, 32},
 		opt:         bench.Options{Repeats: *repeats, MinTime: 20 * time.Millisecond, Seed: 1, MemLimit: limit.Bytes},
 		trainBudget: *budget, trainHidden: 16, trainT: 50,
 		out: *out, quick: *quick, force: *force, limit: limit,
@@ -104,6 +107,7 @@ func runProfile(args []string, stdout, stderr io.Writer) error {
 			*steps = "20,40"
 		}
 		cfg.trainT = 20
+		cfg.batches = []int{1, 4}
 		cfg.opt.MinTime = time.Millisecond
 		if !set["train-budget"] {
 			cfg.trainBudget = 300 * time.Millisecond
@@ -126,6 +130,7 @@ func runProfile(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("-T %w", err)
 	}
 	cfg.T = cfg.memT[0]
+	cfg.batchHidden = slices.Max(cfg.hidden)
 	cfg.onlineT = min(cfg.T, 20)
 	if *algos != "" {
 		if cfg.algos, err = parseSpecs(*algos, cfg.cells); err != nil {
@@ -231,6 +236,7 @@ type profileReport struct {
 	Results   []bench.Result      `json:"results"`
 	Exponents []bench.Scaling     `json:"exponents"`
 	Memory    []bench.Result      `json:"memory"`
+	Batch     []bench.Result      `json:"batch"`
 	Training  []bench.TrainingRun `json:"training"`
 }
 
@@ -260,6 +266,7 @@ func checkReportDir(cfg profileConfig) error {
 type profileJob struct {
 	c      bench.Case
 	memory bool    // part of the memory and time-against-T sweep
+	batch  bool    // part of the minibatch sweep
 	skip   string  // why it is not measured ("": it is)
 	cost   float64 // estimated milliseconds, for the progress estimate
 }
@@ -303,9 +310,12 @@ func profile(cfg profileConfig, stdout, stderr io.Writer) error {
 			bar.Done()
 			return err
 		}
-		if j.memory {
+		switch {
+		case j.batch:
+			rep.Batch = append(rep.Batch, r)
+		case j.memory:
 			rep.Memory = append(rep.Memory, r)
-		} else {
+		default:
 			rep.Results = append(rep.Results, r)
 		}
 		bar.Advance(j.cost, name)
@@ -344,10 +354,10 @@ func profileJobs(cfg profileConfig) []profileJob {
 		}
 		return out
 	}
-	add := func(spec algo.Spec, kind cell.Kind, n, T int, memory bool) {
-		c := bench.Case{Algo: spec, Cell: kind, Hidden: n, Input: cfg.input, Output: 1, T: T}
+	add := func(spec algo.Spec, kind cell.Kind, n, T, B int, memory bool) {
+		c := bench.Case{Algo: spec, Cell: kind, Hidden: n, Input: cfg.input, Output: 1, T: T, Batch: B}
 		d := algo.DimsOf(kind, n, cfg.input, 1)
-		flops := spec.FLOPsPerStep(d)
+		flops := spec.FLOPsPerStep(d) * float64(B)
 		j := profileJob{c: c, memory: memory}
 		switch need := caseBytes(c, cfg.opt.Repeats); {
 		case flops > cfg.maxFLOP:
@@ -369,7 +379,7 @@ func profileJobs(cfg profileConfig) []profileJob {
 				if spec.Info().Forward {
 					T = cfg.onlineT
 				}
-				add(spec, kind, n, T, false)
+				add(spec, kind, n, T, 1, false)
 			}
 		}
 		n := memoryHidden(cfg)
@@ -381,9 +391,21 @@ func profileJobs(cfg profileConfig) []profileJob {
 			// plots draw it flat.
 			for _, spec := range specsFor(kind, cfg.memT[0]) {
 				if i == 0 || !spec.Info().Forward {
-					add(spec, kind, n, T, true)
+					add(spec, kind, n, T, 1, true)
 				}
 			}
+		}
+		// The minibatch sweep: the first exact, reverse-mode algorithm (full BPTT) at
+		// every batch size, B = 1 included so that the table reads against it.
+		for _, spec := range specsFor(kind, cfg.T) {
+			if info := spec.Info(); info.Online || info.Forward {
+				continue
+			}
+			for _, B := range cfg.batches {
+				add(spec, kind, cfg.batchHidden, cfg.T, B, false)
+				jobs[len(jobs)-1].batch = true
+			}
+			break
 		}
 	}
 	return jobs
@@ -433,6 +455,18 @@ func printProfile(w io.Writer, cfg profileConfig, rep profileReport, skipped []s
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if len(rep.Batch) > 0 {
+		fmt.Fprintf(w, "\nminibatches: B sequences stepped together (n=%d, T=%d); time per step of the whole batch, per sequence and per sample (one sequence's step)\n", cfg.batchHidden, cfg.T)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "algo\tcell\tn\tB\tµs/step\tms/sequence\tµs/sample\tGFLOP/s\t")
+		for _, r := range rep.Batch {
+			B := float64(max(1, r.Batch))
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.1f\t%.3f\t%.2f\t%.2f\t\n", r.Algo, r.Cell, r.Hidden, r.Batch, r.NsPerStep/1e3, r.NsPerStep*float64(r.T)/B/1e6, r.NsPerStep/B/1e3, r.GFLOPS)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
 	if len(rep.Training) == 0 {
 		fmt.Fprintln(w, "\ntraining: no algorithm of -algos applies to the race's GRU; race skipped")
 		return nil
@@ -466,6 +500,7 @@ func writeProfileReport(cfg profileConfig, rep profileReport, stdout io.Writer) 
 	files := map[string]func(io.Writer) error{
 		"profile.csv":   func(w io.Writer) error { return bench.WriteCSV(w, rep.Results) },
 		"memory.csv":    func(w io.Writer) error { return bench.WriteCSV(w, rep.Memory) },
+		"batch.csv":     func(w io.Writer) error { return bench.WriteCSV(w, rep.Batch) },
 		"exponents.csv": func(w io.Writer) error { return bench.WriteExponentCSV(w, rep.Exponents) },
 		"report.json": func(w io.Writer) error {
 			enc := json.NewEncoder(w)
