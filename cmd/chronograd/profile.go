@@ -49,8 +49,8 @@ type profileConfig struct {
 	// the minibatch sweep: exact BPTT at the largest hidden size over batch sizes
 	batchHidden int
 	batches     []int
-	maxFLOP float64
-	opt     bench.Options
+	maxFLOP     float64
+	opt         bench.Options
 	// algos, when not nil, replaces the registry's profile settings: each cell is swept
 	// with those of algos that apply to it.
 	algos []algo.Spec
