@@ -85,6 +85,32 @@ def numpy_rtrl_rows(sizes, inputs, repeats):
                           "ms_per_step": sec * 1e3}), flush=True)
 
 
+def torch_layers_row(cell, n, layers, T, repeats):
+    """One stacked case: nn.RNN/GRU/LSTM(num_layers=layers), batch 1, T steps, I = n, one
+    output; the time per sequence."""
+    import torch
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    modules = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn_tanh": torch.nn.RNN}
+    rnn = modules[cell](n, n, num_layers=layers)
+    head = torch.nn.Linear(n, 1)
+    x = torch.randn(T, 1, n)
+    y = torch.randn(T, 1, 1)
+
+    def step():
+        rnn.zero_grad(set_to_none=True)
+        head.zero_grad(set_to_none=True)
+        out, _ = rnn(x)
+        loss = 0.5 * ((head(out) - y) ** 2).sum()
+        loss.backward()
+
+    step()
+    inner = max(1, int(0.3 / max(median_time(step, 1, 1), 1e-6)))
+    sec = median_time(step, repeats, inner)
+    print(json.dumps({"peer": "pytorch", "cell": cell, "hidden": n, "input": n, "T": T, "layers": layers,
+                      "algo": "bptt", "ms_per_sequence": sec * 1e3}), flush=True)
+
+
 def torch_batch_row(cell, n, B, T, repeats):
     """One minibatch case: forward and backward of B sequences of T steps (I = n, one
     output, a target at every step), the time per minibatch."""
@@ -125,5 +151,11 @@ if __name__ == "__main__":
         except ImportError:
             sys.exit(3)
         torch_batch_row(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), 100, 5)
+    elif what == "torchlayers":
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            sys.exit(3)
+        torch_layers_row(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), 100, 5)
     elif what == "numpy":
         numpy_rtrl_rows([32, 64], 1, 5)
