@@ -137,6 +137,34 @@ var registry = []*entry{
 		profile: func(int) string { return "eprop" },
 	},
 	{
+		Info: Info{Name: "kfrtrl", Summary: "KF-RTRL: an unbiased Kronecker-factored estimate of the influence matrix (vanilla cells)",
+			Online: true, Forward: true, Time: "O(n³)", Memory: "O(n²)"},
+		supports: vanillaOneLayer("kfrtrl", "its Kronecker factors are one vanilla layer's immediate Jacobian"),
+		flops: func(d Dims, _ []float64) float64 {
+			h := float64(d.H)
+			return d.forward() + d.readout() + 2*h*h*h + 4*h*h + 2*float64(d.P)
+		},
+		bytes: kfrtrlBytes,
+		build: func(m *cell.Model, _ []float64, o Options) (Algorithm, error) {
+			return as(rtrl.NewKFRTRL(m, rtrl.KFRTRLOptions{Seed: o.Seed}))
+		},
+		profile: func(int) string { return "kfrtrl" },
+	},
+	{
+		Info: Info{Name: "rkfrtrl", Summary: "reverse KF-RTRL: the Kronecker factors the other way round (vanilla cells)",
+			Online: true, Forward: true, Time: "O(n²·(n+I))", Memory: "O(n·(n+I))"},
+		supports: vanillaOneLayer("rkfrtrl", "its Kronecker factors are one vanilla layer's immediate Jacobian"),
+		flops: func(d Dims, _ []float64) float64 {
+			h := float64(d.H)
+			return d.forward() + d.readout() + 2*h*float64(d.P) + 2*h*h + 6*float64(d.P)
+		},
+		bytes: rkfrtrlBytes,
+		build: func(m *cell.Model, _ []float64, o Options) (Algorithm, error) {
+			return as(rtrl.NewReverseKFRTRL(m, rtrl.KFRTRLOptions{Seed: o.Seed}))
+		},
+		profile: func(int) string { return "rkfrtrl" },
+	},
+	{
 		Info: Info{Name: "tbptt-adaptive", Summary: "truncated, the window chosen for a relative gradient bias ≤ δ",
 			Online: true, Time: "O(P·K/K1)", Memory: "O(Kmax) caches"},
 		params: []param{{name: "δ", fraction: true}},
@@ -328,7 +356,8 @@ type Options struct {
 	// unknown). bptt-checkpoint:S clamps S to it, and tbptt-adaptive:δ starts its window
 	// at min(100, T).
 	Steps int
-	// Seed seeds randomised algorithms (UORO's signs, adaptive TBPTT's probes).
+	// Seed seeds randomised algorithms (UORO's and the KF-RTRLs' signs, adaptive TBPTT's
+	// probes).
 	Seed uint64
 }
 
@@ -439,6 +468,8 @@ func (s Spec) New(m *cell.Model, o Options) (Algorithm, error) {
 //	uoro                              3F + R + 2·S² + 8·P
 //	rflo                              F + R + 2·H·(I+H+1) (traces) + 2·P (gradient)
 //	eprop                             F + R + 8·P (traces of the four gates and the cell)
+//	kfrtrl                            F + R + 2·H³ (J·K) + 4·H² + 2·P (gradient)
+//	rkfrtrl                           F + R + 2·H·P (J·B) + 2·H² + 6·P
 //
 // Checkpointed BPTT is credited with full BPTT's FLOPs: its recomputation is overhead,
 // and it shows as a lower GFLOP/s.

@@ -21,6 +21,8 @@ var algoCells = []struct {
 	{"rflo", []Option{FeedbackAlignment()}, testConfigs[:2]},
 	{"eprop", nil, testConfigs[5:]},
 	{"eprop", []Option{FeedbackAlignment()}, testConfigs[5:]},
+	{"kfrtrl", nil, testConfigs[:4]},
+	{"rkfrtrl", nil, testConfigs[:4]},
 }
 
 // TestStepAllocatesNothing: after the first step, a step (with or without a target) and
