@@ -127,3 +127,9 @@ func rkfrtrlBytes(d Dims, _ []float64, _ Options) int64 {
 	// b, B and its product buffer, ν, ν ⊙ D, Bᵀ·q.
 	return kroneckerBytes(d) + f32(d.H+2*d.H*m+2*d.H+m)
 }
+
+func dniBytes(d Dims, _ []float64, _ Options) int64 {
+	cols := d.S + d.O + 1
+	// The module, ã_t and ã_{t−1}, the prediction, the signal and the target.
+	return onlineBase(d) + f32(d.S*cols+2*cols+3*d.S)
+}

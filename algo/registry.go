@@ -165,6 +165,20 @@ var registry = []*entry{
 		profile: func(int) string { return "rkfrtrl" },
 	},
 	{
+		Info: Info{Name: "dni", Summary: "DNI: one-step gradients plus a learnt synthetic gradient of the future's credit",
+			Online: true, Forward: true, Time: "O(P + S²)", Memory: "O(S²)"},
+		flops: func(d Dims, _ []float64) float64 {
+			// A backward step (≈ 2F) and three products with the S×(S+O+1) module.
+			return 3*d.forward() + d.readout() + 6*float64(d.S)*float64(d.S+d.O+1)
+		},
+		bytes: dniBytes,
+		build: func(m *cell.Model, _ []float64, _ Options) (Algorithm, error) {
+			return as(rtrl.NewDNI(m, rtrl.DNIOptions{}))
+		},
+		profile: func(int) string { return "dni" },
+		race:    "dni",
+	},
+	{
 		Info: Info{Name: "tbptt-adaptive", Summary: "truncated, the window chosen for a relative gradient bias ≤ δ",
 			Online: true, Time: "O(P·K/K1)", Memory: "O(Kmax) caches"},
 		params: []param{{name: "δ", fraction: true}},
@@ -470,6 +484,7 @@ func (s Spec) New(m *cell.Model, o Options) (Algorithm, error) {
 //	eprop                             F + R + 8·P (traces of the four gates and the cell)
 //	kfrtrl                            F + R + 2·H³ (J·K) + 4·H² + 2·P (gradient)
 //	rkfrtrl                           F + R + 2·H·P (J·B) + 2·H² + 6·P
+//	dni                               3F + R + 6·S·(S+O+1) (a backward step, the module)
 //
 // Checkpointed BPTT is credited with full BPTT's FLOPs: its recomputation is overhead,
 // and it shows as a lower GFLOP/s.

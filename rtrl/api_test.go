@@ -23,6 +23,7 @@ var algoCells = []struct {
 	{"eprop", []Option{FeedbackAlignment()}, testConfigs[5:]},
 	{"kfrtrl", nil, testConfigs[:4]},
 	{"rkfrtrl", nil, testConfigs[:4]},
+	{"dni", nil, testConfigs},
 }
 
 // TestStepAllocatesNothing: after the first step, a step (with or without a target) and
