@@ -59,6 +59,7 @@ var registry = []*entry{
 		},
 		profile: func(T int) string { return fmt.Sprintf("tbptt:%d,%d", max(1, T/10), max(1, T/5)) },
 		race:    "tbptt:5,10",
+		frontier: truncationWindows,
 	},
 	{
 		Info: Info{Name: "rtrl", Summary: "exact, online, every step; rtrl:W splits the sensitivity update over W goroutines",
@@ -188,6 +189,7 @@ var registry = []*entry{
 		build: func(m *cell.Model, p []float64, o Options) (Algorithm, error) {
 			return as(bptt.NewAdaptive(m, bptt.AdaptiveOptions{Delta: p[0], KMax: adaptiveKMax(o), Seed: o.Seed}))
 		},
+		frontier: func(int) []string { return []string{"tbptt-adaptive:0.1"} },
 	},
 }
 
@@ -251,6 +253,9 @@ type entry struct {
 	profile func(T int) string
 	// race is its setting in the profile's training race ("": not in the race).
 	race string
+	// frontier lists its settings on the cost–accuracy frontier for sequences of T steps
+	// (nil: its profile setting, or its name alone; see FrontierSettings).
+	frontier func(T int) []string
 }
 
 // form is how the algorithm and its parameters are written: "tbptt:K1,K2", "rtrl[:W]".

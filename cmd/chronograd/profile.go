@@ -37,6 +37,8 @@ type profileConfig struct {
 	trainHidden int
 	trainT      int
 	out         string
+	// frontier: warm-up and measured sequences of its stream (see profileFrontier)
+	frontierWarmup, frontierSequences int
 }
 
 // runProfile is the main job: it sweeps the algorithms over cells and hidden sizes,
@@ -61,11 +63,13 @@ func runProfile(args []string, stdout, stderr io.Writer) error {
 		opt:         bench.Options{Repeats: *repeats, MinTime: 20 * time.Millisecond, Seed: 1},
 		trainBudget: *budget,
 		trainHidden: 16, trainT: 50, out: *out,
+		frontierWarmup: 20, frontierSequences: 20,
 	}
 	if *quick {
 		cfg.hidden, cfg.T, cfg.onlineT, cfg.memT, cfg.trainT = []int{8, 16}, 20, 5, []int{20, 40}, 20
 		cfg.opt.MinTime = time.Millisecond
 		cfg.trainBudget = min(cfg.trainBudget, 300*time.Millisecond)
+		cfg.frontierWarmup, cfg.frontierSequences = 2, 2
 	}
 	cfg.trainAlgos = algo.Race(cell.GRU)
 	return profile(cfg, stdout, stderr)
@@ -84,13 +88,14 @@ type trainResult struct {
 }
 
 type profileReport struct {
-	Machine   string          `json:"machine"`
-	Kernels   string          `json:"kernels"`
-	Date      string          `json:"date"`
-	Results   []bench.Result  `json:"results"`
-	Exponents []bench.Scaling `json:"exponents"`
-	Memory    []bench.Result  `json:"memory"`
-	Training  []trainResult   `json:"training"`
+	Machine   string                `json:"machine"`
+	Kernels   string                `json:"kernels"`
+	Date      string                `json:"date"`
+	Results   []bench.Result        `json:"results"`
+	Exponents []bench.Scaling       `json:"exponents"`
+	Memory    []bench.Result        `json:"memory"`
+	Training  []trainResult         `json:"training"`
+	Frontier  []bench.FrontierPoint `json:"frontier"`
 }
 
 func profile(cfg profileConfig, stdout, stderr io.Writer) error {
@@ -206,6 +211,11 @@ func profile(cfg profileConfig, stdout, stderr io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	fr, err := profileFrontier(cfg, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	rep.Frontier = fr.Points
 	return writeProfileReport(cfg, rep, stdout)
 }
 

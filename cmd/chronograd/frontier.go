@@ -1,0 +1,294 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/chronograd/chronograd/bench"
+	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/kernels"
+	"github.com/chronograd/chronograd/task"
+)
+
+// frontierConfig is what a frontier run sweeps.
+type frontierConfig struct {
+	cells             []cell.Kind
+	hidden            []int
+	taskName          string
+	length            int
+	warmup, sequences int
+	seed              uint64
+	initName          string
+	init              func(cell.Cell, *rand.Rand)
+	maxFLOP           float64
+	maxBytes          int64
+	minTime           time.Duration
+	out               string // report directory ("": none)
+}
+
+// Limits of the frontier's sizes: beyond them a typo would run for days or exhaust memory.
+const (
+	frontierMaxHidden = 4096
+	frontierMaxSteps  = 10_000_000 // (warm-up + measured sequences) × T
+)
+
+// runFrontier measures the cost–accuracy frontier: every online algorithm of the
+// registry and truncated BPTT at several windows on the same model and stream, each
+// sequence's gradient compared with full BPTT's. It prints a table (or, with -json, one
+// JSON object per point per line) and writes frontier.csv, frontier.json and one SVG per
+// cell and hidden size into -out.
+func runFrontier(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("frontier", stdout)
+	cells := fs.String("cell", "rnn_tanh,gru,lstm", "cells, comma-separated: "+cell.KindNames())
+	hidden := fs.String("hidden", "32", "hidden sizes n, comma-separated")
+	taskName := fs.String("task", "copy", "the stream's task: adding, copy, sine or mackey-glass")
+	length := fs.Int("length", 10, "sequence length T (adding, sine, mackey-glass) or delay L (copy: T = L + 20)")
+	warmup := fs.Int("warmup", 20, "sequences each algorithm runs before it is measured")
+	sequences := fs.Int("sequences", 20, "measured sequences")
+	seed := fs.Uint64("seed", 1, "seed of the weights, the stream and randomised algorithms")
+	initName := fs.String("init", "default", "initialiser: default (PyTorch's uniform), orthogonal or identity")
+	maxGFLOP := fs.Float64("max-gflop", 2, "skip algorithms whose FLOP model exceeds this many GFLOP per step (0: no limit)")
+	maxMiB := fs.Int64("max-mib", 4096, "skip algorithms whose memory model exceeds this many MiB (0: no limit)")
+	minTime := fs.Duration("min-time", 100*time.Millisecond, "least time each algorithm's measured sequences are timed for (the fastest pass counts)")
+	asJSON := fs.Bool("json", false, "print one JSON object per point per line")
+	out := fs.String("out", "chronograd-frontier", "directory for frontier.csv, frontier.json and the SVG plots (\"\": none)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg := frontierConfig{taskName: *taskName, initName: *initName, length: *length, warmup: *warmup, sequences: *sequences,
+		seed: *seed, maxFLOP: *maxGFLOP * 1e9, maxBytes: *maxMiB << 20, minTime: *minTime, out: *out}
+	var err error
+	if cfg.init, err = initialiser(*initName); err != nil {
+		return err
+	}
+	if cfg.cells, err = parseKinds(*cells); err != nil {
+		return fmt.Errorf("-cell: %w", err)
+	}
+	if cfg.hidden, err = parseSizes(*hidden, frontierMaxHidden); err != nil {
+		return fmt.Errorf("-hidden: %w", err)
+	}
+	switch {
+	case *warmup < 0 || *sequences < 1:
+		return fmt.Errorf("-warmup must be at least 0 and -sequences at least 1, got %d and %d", *warmup, *sequences)
+	case !(*maxGFLOP >= 0) || *maxMiB < 0 || *maxMiB > 1<<40:
+		return fmt.Errorf("-max-gflop and -max-mib must be non-negative (and -max-mib at most 2^40), got %v and %d", *maxGFLOP, *maxMiB)
+	case *minTime < 0:
+		return fmt.Errorf("-min-time must not be negative, got %v", *minTime)
+	}
+	tk, err := task.New(*taskName, *length)
+	if err != nil {
+		return fmt.Errorf("-task: %w", err)
+	}
+	if steps := int64(*warmup+*sequences) * int64(taskSteps(tk, *length)); steps > frontierMaxSteps {
+		return fmt.Errorf("-warmup %d + -sequences %d sequences of %d steps: %d steps, more than the %d a frontier runs", *warmup, *sequences, taskSteps(tk, *length), steps, frontierMaxSteps)
+	}
+	return frontier(cfg, tk, *asJSON, stdout, stderr)
+}
+
+// initialiser is the cell initialiser -init names.
+func initialiser(name string) (func(cell.Cell, *rand.Rand), error) {
+	switch name {
+	case "default":
+		return cell.InitDefault, nil
+	case "orthogonal":
+		return cell.InitOrthogonal, nil
+	case "identity":
+		return func(c cell.Cell, r *rand.Rand) { cell.InitIdentity(c, r, 1) }, nil
+	}
+	return nil, fmt.Errorf("-init %q: want default, orthogonal or identity", name)
+}
+
+// taskSteps is T, the steps of one of the task's sequences.
+func taskSteps(tk task.Task, length int) int {
+	if c, ok := tk.(task.Copy); ok {
+		return c.Len()
+	}
+	return length
+}
+
+// parseKinds reads a comma-separated list of cell kinds.
+func parseKinds(list string) ([]cell.Kind, error) {
+	var out []cell.Kind
+	for _, f := range strings.Split(list, ",") {
+		k, err := cell.ParseKind(strings.TrimSpace(f))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, nil
+}
+
+// parseSizes reads a comma-separated list of sizes in [1, limit].
+func parseSizes(list string, limit int) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an integer", f)
+		}
+		if n < 1 || n > limit {
+			return nil, fmt.Errorf("%d is outside [1, %d]", n, limit)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// frontierReport is frontier.json.
+type frontierReport struct {
+	Machine string                `json:"machine"`
+	Kernels string                `json:"kernels"`
+	Date    string                `json:"date"`
+	Task    string                `json:"task"`
+	Points  []bench.FrontierPoint `json:"points"`
+	Skipped []string              `json:"skipped"`
+}
+
+func frontier(cfg frontierConfig, tk task.Task, asJSON bool, stdout, stderr io.Writer) error {
+	rep, err := measureFrontier(cfg, tk, stderr)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		if err := bench.WriteFrontierJSONLines(stdout, rep.Points); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(stdout, "chronograd frontier: %s; kernels: %s\n", rep.Machine, rep.Kernels)
+		if err := printFrontier(stdout, cfg, rep); err != nil {
+			return err
+		}
+	}
+	if cfg.out == "" {
+		return nil
+	}
+	n, err := writeFrontierFiles(cfg, rep)
+	if err != nil {
+		return err
+	}
+	if !asJSON {
+		fmt.Fprintf(stdout, "\nfrontier: %s/ (%d files: CSV, JSON, SVG)\n", cfg.out, n)
+	}
+	return nil
+}
+
+// measureFrontier runs the frontier of every cell and hidden size of cfg, with a
+// progress bar on stderr.
+func measureFrontier(cfg frontierConfig, tk task.Task, stderr io.Writer) (frontierReport, error) {
+	rep := frontierReport{
+		Machine: fmt.Sprintf("%s, %s/%s, %d CPUs, %s", cpuName(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version()),
+		Kernels: kernels.Impl().String(), Date: time.Now().UTC().Format(time.RFC3339),
+		Task:    fmt.Sprintf("%s (length %d), %s initialisation", tk.Name(), cfg.length, cfg.initName),
+		Skipped: []string{},
+	}
+	bar := newProgressBar(stderr, len(cfg.cells)*len(cfg.hidden), "frontier")
+	defer bar.Done()
+	for _, kind := range cfg.cells {
+		for _, n := range cfg.hidden {
+			r, err := bench.Frontier(bench.FrontierConfig{
+				Cell: kind, Hidden: n, Task: tk, Warmup: cfg.warmup, Sequences: cfg.sequences,
+				Init: cfg.init, Seed: cfg.seed, MaxFLOP: cfg.maxFLOP, MaxBytes: cfg.maxBytes, MinTime: cfg.minTime,
+			})
+			bar.Step(fmt.Sprintf("%v n=%d", kind, n))
+			if err != nil {
+				return frontierReport{}, err
+			}
+			rep.Points = append(rep.Points, r.Points...)
+			rep.Skipped = append(rep.Skipped, r.Skipped...)
+		}
+	}
+	return rep, nil
+}
+
+// printFrontier prints one table per cell and hidden size, and what was skipped.
+func printFrontier(w io.Writer, cfg frontierConfig, rep frontierReport) error {
+	fmt.Fprintf(w, "\ncost–accuracy frontier on %s: each algorithm's cell gradient over a sequence against full BPTT's (the first row), mean over %d sequences after %d of warm-up\n", rep.Task, cfg.sequences, cfg.warmup)
+	for _, kind := range cfg.cells {
+		for _, n := range cfg.hidden {
+			var pts []bench.FrontierPoint
+			for _, p := range rep.Points {
+				if p.Cell == kind.String() && p.Hidden == n {
+					pts = append(pts, p)
+				}
+			}
+			fmt.Fprintln(w)
+			if err := bench.WriteFrontierTable(w, pts); err != nil {
+				return err
+			}
+		}
+	}
+	for _, s := range rep.Skipped {
+		fmt.Fprintf(w, "skipped: %s\n", s)
+	}
+	return nil
+}
+
+// writeFrontierFiles writes frontier.csv, frontier.json and frontier_<cell>_n<n>.svg into
+// cfg.out and returns how many files it wrote.
+func writeFrontierFiles(cfg frontierConfig, rep frontierReport) (int, error) {
+	if err := os.MkdirAll(cfg.out, 0o755); err != nil {
+		return 0, fmt.Errorf("report directory: %w", err)
+	}
+	files := map[string]func(io.Writer) error{
+		"frontier.csv": func(w io.Writer) error { return bench.WriteFrontierCSV(w, rep.Points) },
+		"frontier.json": func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			return enc.Encode(rep)
+		},
+	}
+	for _, kind := range cfg.cells {
+		for _, n := range cfg.hidden {
+			name, h := kind.String(), n
+			files[fmt.Sprintf("frontier_%s_n%d.svg", name, n)] = func(w io.Writer) error {
+				return bench.PlotFrontier(w, rep.Points, name, h)
+			}
+		}
+	}
+	for name, write := range files {
+		if err := bench.WriteFileAtomic(filepath.Join(cfg.out, name), write); err != nil {
+			return 0, fmt.Errorf("writing %s: %w", name, err)
+		}
+	}
+	return len(files), nil
+}
+
+// profileFrontier is the default profile's frontier section: every cell the profile
+// sweeps at its second hidden size, on the copy task (delay 10) from PyTorch's default
+// initialisation, printed and written into the report directory beside the profile.
+func profileFrontier(cfg profileConfig, stdout, stderr io.Writer) (frontierReport, error) {
+	const delay = 10
+	tk, err := task.New("copy", delay)
+	if err != nil {
+		return frontierReport{}, err
+	}
+	fc := frontierConfig{
+		cells: cfg.cells, hidden: []int{cfg.hidden[min(1, len(cfg.hidden)-1)]},
+		taskName: "copy", length: delay, warmup: cfg.frontierWarmup, sequences: cfg.frontierSequences,
+		seed: 1, initName: "default", init: cell.InitDefault, maxFLOP: cfg.maxFLOP, maxBytes: 4 << 30,
+		minTime: 100 * time.Millisecond, out: cfg.out,
+	}
+	if cfg.opt.MinTime < 10*time.Millisecond { // -quick
+		fc.minTime = cfg.opt.MinTime
+	}
+	rep, err := measureFrontier(fc, tk, stderr)
+	if err != nil {
+		return frontierReport{}, err
+	}
+	if err := printFrontier(stdout, fc, rep); err != nil {
+		return frontierReport{}, err
+	}
+	if _, err := writeFrontierFiles(fc, rep); err != nil {
+		return frontierReport{}, err
+	}
+	return rep, nil
+}
