@@ -57,8 +57,8 @@ var registry = []*entry{
 		build: func(m *cell.Model, p []float64, _ Options) (Algorithm, error) {
 			return as(bptt.NewTruncated(m, bptt.TruncatedOptions{K1: int(p[0]), K2: int(p[1])}))
 		},
-		profile: func(T int) string { return fmt.Sprintf("tbptt:%d,%d", max(1, T/10), max(1, T/5)) },
-		race:    "tbptt:5,10",
+		profile:  func(T int) string { return fmt.Sprintf("tbptt:%d,%d", max(1, T/10), max(1, T/5)) },
+		race:     "tbptt:5,10",
 		frontier: truncationWindows,
 	},
 	{
