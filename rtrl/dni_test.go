@@ -3,6 +3,7 @@ package rtrl
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -280,4 +281,37 @@ func TestDNIRefuses(t *testing.T) {
 	if _, err := NewDNI(nil, DNIOptions{}); err == nil || !strings.Contains(err.Error(), "nil model") {
 		t.Errorf("nil model: %v", err)
 	}
+}
+
+// On a stack, for both losses, DNI whose module cannot move (a learning rate of 1e-30)
+// adds exactly the one-step gradient Σ_t q_tᵀ·Ī_t of the joint state, computed here step
+// by step through the model's own backward step: the synthetic gradient reaches every
+// layer's parameters through the joint immediate Jacobian.
+func TestStackedDNIOneStep(t *testing.T) {
+	forEachStackProblem(t, 12, func(t *testing.T, p *stackProblem) {
+		a, err := NewDNI(p.M, DNIOptions{LearningRate: 1e-30})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Run(t, a)
+		m := p.M
+		want := make([]float32, m.NumParams())
+		cache := m.NewStepCache()
+		state := slices.Clone(p.S0)
+		yhat, dy := make([]float32, m.OutSize()), make([]float32, m.OutSize())
+		q, scratch := make([]float32, m.StateSize()), make([]float32, m.StateSize())
+		for i, x := range p.Xs {
+			m.Forward(cache, state, state, x)
+			h := m.TopHidden(state)
+			m.Head.Forward(yhat, h)
+			clear(q)
+			if _, has := p.Ys[i].Loss(dy, yhat); has {
+				m.Head.Backward(m.TopHidden(q), make([]float32, m.Head.NumParams()), h, dy)
+			}
+			m.Backward(cache, scratch, want, q)
+		}
+		if e := relErr(a.GradCell(), to64(want)); e > 1e-5 {
+			t.Errorf("relative error vs the one-step gradient %.3g", e)
+		}
+	})
 }
