@@ -18,10 +18,11 @@ import (
 
 // PlotFrontier draws the cost–accuracy frontier of one cell kind and hidden size as an
 // SVG on w, in two panels that share the x axis, each algorithm's time per step (log
-// scale): on the left the cosine similarity of its gradient to the exact one, on the
-// right its relative error ‖g̃ − g‖/‖g‖ (log scale; an exact algorithm's, float32
-// rounding below 10⁻⁶, is drawn on the axis's floor). One point per algorithm and setting, labelled with it; the settings of
-// one algorithm (truncated BPTT's windows) are joined by a line.
+// scale): on the left the cosine similarity of its gradient to the exact one, with a
+// legend; on the right its relative error ‖g̃ − g‖/‖g‖ (log scale; an exact algorithm's,
+// float32 rounding below 10⁻⁶, is drawn on the axis's floor), each point labelled with
+// its setting. One point per algorithm and setting; the settings of one algorithm
+// (truncated BPTT's windows) are joined by a line.
 func PlotFrontier(w io.Writer, points []FrontierPoint, cellName string, hidden int) error {
 	groups := map[string][]FrontierPoint{}
 	var order []string
@@ -58,7 +59,7 @@ func PlotFrontier(w io.Writer, points []FrontierPoint, cellName string, hidden i
 	}
 	cosine := func(pt FrontierPoint) float64 { return pt.Cosine }
 	relErr := func(pt FrontierPoint) float64 { return math.Max(pt.RelErr, errFloor) }
-	left, err := frontierPanel(groups, order, cosine, "cosine to the exact gradient", xmin, xmax)
+	left, err := frontierPanel(groups, order, cosine, "cosine to the exact gradient", xmin, xmax, false)
 	if err != nil {
 		return err
 	}
@@ -69,7 +70,7 @@ func PlotFrontier(w io.Writer, points []FrontierPoint, cellName string, hidden i
 		}
 	}
 	left.Y.Min, left.Y.Max = math.Floor(lo*10)/10, 1.05
-	right, err := frontierPanel(groups, order, relErr, "relative error ‖g̃ − g‖/‖g‖", xmin, xmax)
+	right, err := frontierPanel(groups, order, relErr, "relative error ‖g̃ − g‖/‖g‖", xmin, xmax, true)
 	if err != nil {
 		return err
 	}
@@ -97,9 +98,13 @@ func PlotFrontier(w io.Writer, points []FrontierPoint, cellName string, hidden i
 	return err
 }
 
-// frontierPanel is one panel of the frontier: y(point) against µs per step.
-func frontierPanel(groups map[string][]FrontierPoint, order []string, y func(FrontierPoint) float64, yLabel string, xmin, xmax float64) (*plot.Plot, error) {
+// frontierPanel is one panel of the frontier: y(point) against µs per step, each point
+// labelled with its setting, or (labelled false) a legend of the algorithms in the
+// bottom right corner, where slow and inaccurate algorithms would be.
+func frontierPanel(groups map[string][]FrontierPoint, order []string, y func(FrontierPoint) float64, yLabel string, xmin, xmax float64, labelled bool) (*plot.Plot, error) {
 	p := plot.New()
+	p.Legend.Top, p.Legend.Left = false, false
+	p.Legend.TextStyle.Font.Size = vg.Points(8)
 	p.X.Label.Text = "µs per step (log scale)"
 	p.Y.Label.Text = yLabel
 	p.X.Scale = plot.LogScale{}
@@ -130,6 +135,10 @@ func frontierPanel(groups map[string][]FrontierPoint, order []string, y func(Fro
 		}
 		sc.Color, sc.Shape, sc.Radius = col, shape, vg.Points(3.5)
 		p.Add(sc)
+		if !labelled {
+			p.Legend.Add(name, sc)
+			continue
+		}
 		lb, err := plotter.NewLabels(plotter.XYLabels{XYs: pts, Labels: labels})
 		if err != nil {
 			return nil, err
