@@ -8,6 +8,7 @@ import (
 
 	"github.com/chronograd/chronograd/cell"
 	"github.com/chronograd/chronograd/internal/ref"
+	"github.com/chronograd/chronograd/internal/testutil"
 )
 
 // kroneckerConfigs are the cells the Kronecker-factored algorithms take: both vanilla
@@ -264,5 +265,56 @@ func TestKroneckerRefuses(t *testing.T) {
 	}
 	if _, err := NewKFRTRL(nil, KFRTRLOptions{}); err == nil || !strings.Contains(err.Error(), "nil model") {
 		t.Errorf("nil model: %v", err)
+	}
+}
+
+// KF-RTRL's estimate varies much less than UORO's on the same sequence (Mujika et al.
+// report it; Marschall et al. see the same): over N seeds of each, the mean squared
+// distance from the exact gradient, relative to its squared norm, is the estimator's
+// relative variance (both are unbiased). Reverse KF-RTRL is logged beside them. Run with
+// -v to see the numbers bench/RESULTS.md quotes.
+func TestKFRTRLVarianceBelowUORO(t *testing.T) {
+	const seeds, steps = 200, 30
+	for _, h := range []int{8, 32, 64} {
+		m, err := cell.NewModel(cell.Config{Kind: cell.RNNTanh, Hidden: h, Input: 4}, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng := rand.New(rand.NewPCG(uint64(h), 51))
+		cell.InitDefault(m.Layers[0], rng)
+		m.Head.InitDefault(rng)
+		xs, ys := make([][]float32, steps), make([][]float32, steps)
+		for i := range xs {
+			xs[i], ys[i] = make([]float32, 4), make([]float32, 2)
+			fill(xs[i], rng, 1)
+			fill(ys[i], rng, 1)
+		}
+		run := func(a Algorithm) []float32 {
+			testutil.Stream(t, a, nil, xs, ys)
+			return a.GradCell()
+		}
+		exact, err := NewExact(m, ExactOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := to64(run(exact))
+		variance := map[string]float64{}
+		for _, name := range []string{"uoro", "kfrtrl", "rkfrtrl"} {
+			var sum float64
+			for s := range seeds {
+				a, err := build(name, m, Seed(uint64(s+1)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				e := relErr(run(a), want)
+				sum += e * e
+			}
+			variance[name] = sum / seeds
+		}
+		t.Logf("rnn_tanh n=%d, T=%d, %d seeds: E‖g̃ − g‖²/‖g‖² = uoro %.3g, kfrtrl %.3g, rkfrtrl %.3g (uoro/kfrtrl %.0f×)",
+			h, steps, seeds, variance["uoro"], variance["kfrtrl"], variance["rkfrtrl"], variance["uoro"]/variance["kfrtrl"])
+		if !(variance["kfrtrl"] < variance["uoro"]) {
+			t.Errorf("n=%d: KF-RTRL's relative variance %.3g is not below UORO's %.3g", h, variance["kfrtrl"], variance["uoro"])
+		}
 	}
 }
