@@ -96,3 +96,21 @@ func TestFrontierBadInput(t *testing.T) {
 		}
 	}
 }
+
+// KF-RTRL and reverse KF-RTRL on a gated cell: one line naming the cell, exit 1, from
+// every command that takes -algo.
+func TestKroneckerRefusedOnGatedCells(t *testing.T) {
+	d := "testdata"
+	for _, name := range []string{"kfrtrl", "rkfrtrl"} {
+		for _, args := range [][]string{
+			{"bench", "-algo", name, "-cell", "gru", "-hidden", "4", "-T", "3"},
+			{"train", "-algo", name, "-cell", "lstm", "-hidden", "4", "-sequences", "1"},
+			{"grad", "-algo", name, "-model", d + "/grad_gru.model.safetensors", "-data", d + "/grad_gru.data.safetensors", "-out", filepath.Join(t.TempDir(), "g.st")},
+		} {
+			code, _, errOut := runCmd(t, args...)
+			if code != 1 || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, name+" needs an rnn_tanh or rnn_relu cell") {
+				t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
+			}
+		}
+	}
+}
