@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/internal/memlimit"
 )
 
 // The memory models: what each algorithm's Bytes reports after sequences of o.Steps
@@ -19,23 +20,42 @@ func f32(n int) int64 { return 4 * int64(n) }
 // steps is the sequence length the model is evaluated at (at least 1).
 func steps(o Options) int { return max(1, o.Steps) }
 
+// batch is B (at least 1).
+func batch(o Options) int { return max(1, o.Batch) }
+
 // bpttScratch is what every bptt algorithm holds besides its caches: the running state,
-// s_0, the adjoint δ, the readout's output and the gradient batch of cols columns.
-func bpttScratch(d Dims, cols int) int64 {
-	n := f32(3*d.S + d.O)
+// s_0, the adjoint δ, the readout's output and the gradient batch of cols columns; for a
+// minibatch also x_t transposed, one sequence's ŷ and ∂ℓ/∂ŷ, and the state's rows.
+func bpttScratch(d Dims, cols int, o Options) int64 {
+	B := batch(o)
+	n := f32((3*d.S + d.O) * B)
+	if B > 1 {
+		n += f32(d.I*B + 2*d.O + d.S*B)
+	}
 	for k := range d.L {
 		n += int64(cell.GradBatchBytes(d.layout(k), cols))
 	}
 	return n
 }
 
+// batchCols is the BPTT family's default gradient-batch columns, a whole number of steps
+// of the minibatch.
+func batchCols(d Dims, o Options) int {
+	B, cols := batch(o), cell.DefaultBatchCols(d.layout(0))
+	if B > 1 {
+		cols *= 4
+	}
+	return (cols + B - 1) / B * B
+}
+
 // ring is n recorded steps: every layer's cache, ∂ℓ/∂ŷ and a has-target flag each.
-func ring(d Dims, n int) int64 {
-	return int64(n) * (d.stepCacheBytes() + f32(d.O) + 1)
+func ring(d Dims, n int, o Options) int64 {
+	B := int64(batch(o))
+	return memlimit.Mul(int64(n), B*d.stepCacheBytes()+B*f32(d.O)+1)
 }
 
 func fullBytes(d Dims, _ []float64, o Options) int64 {
-	return ring(d, steps(o)) + bpttScratch(d, cell.DefaultBatchCols(d.layout(0)))
+	return ring(d, steps(o), o) + bpttScratch(d, batchCols(d, o), o)
 }
 
 func truncatedBytes(d Dims, p []float64, o Options) int64 {
@@ -46,25 +66,30 @@ func truncatedBytes(d Dims, p []float64, o Options) int64 {
 // truncatedRing is BPTT(k1, k2)'s ring as far as sequences of o.Steps fill it, and its
 // scratch.
 func truncatedRing(d Dims, _, k2 int, o Options) int64 {
-	cols := min(cell.DefaultBatchCols(d.layout(0)), k2)
-	return ring(d, min(k2, steps(o))) + bpttScratch(d, cols)
+	cols := min(batchCols(d, o), k2*batch(o))
+	return ring(d, min(k2, steps(o)), o) + bpttScratch(d, cols, o)
 }
 
 func checkpointBytes(d Dims, p []float64, o Options) int64 {
-	slots, T := checkpointSlots(p, o), steps(o)
-	own := f32(slots*d.S+d.S+d.O) + d.stepCacheBytes() + bpttScratch(d, 1)
-	// The streaming tape: x_t and y_t (values, or a class and the target's kind) of every
+	slots, T, B := checkpointSlots(p, o), steps(o), batch(o)
+	// Slots, the running state, ∂ℓ/∂ŷ and the tape's placeholder classes; one cache slot
+	// (and a transposed input for it, for a minibatch); B gradient columns.
+	own := f32((slots*d.S+d.S+d.O+1)*B) + int64(B)*d.stepCacheBytes() + bpttScratch(d, min(batchCols(d, o), B), o)
+	if B > 1 {
+		own += f32(d.I * B)
+	}
+	// The streaming tape: x_t and y_t (values, or classes, and the target's kind) of every
 	// step, and an input slice header and a cell.Target per step, at twice their length:
 	// append grows a slice to at most twice what it holds, so the bound is met whatever
 	// the growth.
-	tape := f32(T*(d.I+d.O+1)) + int64(T) + int64(24+targetBytes)*int64(T)
+	tape := f32(T*B*(d.I+d.O+1)) + int64(T) + int64(24+targetBytes)*int64(T)
 	return own + 2*tape
 }
 
 func adaptiveBytes(d Dims, _ []float64, o Options) int64 {
 	kmax, k1 := adaptiveKMax(o), 1
 	n := kmax + 1
-	stats := 8*int64(n+n+n*d.S+n+(n+1)+d.S+n+n) + f32(2*d.S)
+	stats := 8*int64(n+n+n*d.S+n+(n+1)+d.S+n+n) + f32(2*d.S*batch(o))
 	return truncatedRing(d, k1, kmax+k1-1, o) + stats
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/chronograd/chronograd/bptt"
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/internal/memlimit"
 	"github.com/chronograd/chronograd/rtrl"
 )
 
@@ -16,10 +17,11 @@ var registry = []*entry{
 	{
 		Info: Info{Name: "bptt", Summary: "exact, at the sequence end",
 			Time: "O(P)", Memory: "O(T·S) caches"},
-		flops: func(d Dims, _ []float64) float64 { return 3 * (d.forward() + d.readout()) },
-		bytes: fullBytes,
-		build: func(m *cell.Model, _ []float64, _ Options) (Algorithm, error) {
-			return as(bptt.NewFull(m, bptt.FullOptions{}))
+		flops:   func(d Dims, _ []float64) float64 { return 3 * (d.forward() + d.readout()) },
+		bytes:   fullBytes,
+		batched: true,
+		build: func(m *cell.Model, _ []float64, o Options) (Algorithm, error) {
+			return as(bptt.NewFull(m, bptt.FullOptions{Batch: o.Batch, Workers: o.Workers}))
 		},
 		profile: func(int) string { return "bptt" },
 		race:    "bptt",
@@ -30,10 +32,11 @@ var registry = []*entry{
 		params: []param{{name: "S"}},
 		// Checkpointed BPTT is credited with full BPTT's FLOPs: its recomputation is
 		// overhead, and it shows as a lower GFLOP/s.
-		flops: func(d Dims, _ []float64) float64 { return 3 * (d.forward() + d.readout()) },
-		bytes: checkpointBytes,
+		flops:   func(d Dims, _ []float64) float64 { return 3 * (d.forward() + d.readout()) },
+		bytes:   checkpointBytes,
+		batched: true,
 		build: func(m *cell.Model, p []float64, o Options) (Algorithm, error) {
-			return as(bptt.NewCheckpointed(m, bptt.CheckpointedOptions{Slots: checkpointSlots(p, o)}))
+			return as(bptt.NewCheckpointed(m, bptt.CheckpointedOptions{Slots: checkpointSlots(p, o), Batch: o.Batch, Workers: o.Workers}))
 		},
 		profile: func(T int) string {
 			return fmt.Sprintf("bptt-checkpoint:%d", max(2, int(math.Ceil(math.Sqrt(float64(T))))))
@@ -53,9 +56,10 @@ var registry = []*entry{
 			F, R, k1, k2 := d.forward(), d.readout(), p[0], p[1]
 			return F + R + (2*F*k2+2*R*k1)/k1
 		},
-		bytes: truncatedBytes,
-		build: func(m *cell.Model, p []float64, _ Options) (Algorithm, error) {
-			return as(bptt.NewTruncated(m, bptt.TruncatedOptions{K1: int(p[0]), K2: int(p[1])}))
+		bytes:   truncatedBytes,
+		batched: true,
+		build: func(m *cell.Model, p []float64, o Options) (Algorithm, error) {
+			return as(bptt.NewTruncated(m, bptt.TruncatedOptions{K1: int(p[0]), K2: int(p[1]), Batch: o.Batch, Workers: o.Workers}))
 		},
 		profile:  func(T int) string { return fmt.Sprintf("tbptt:%d,%d", max(1, T/10), max(1, T/5)) },
 		race:     "tbptt:5,10",
@@ -153,7 +157,7 @@ var registry = []*entry{
 	},
 	{
 		Info: Info{Name: "rkfrtrl", Summary: "reverse KF-RTRL: the Kronecker factors the other way round (vanilla cells)",
-			Online: true, Forward: true, Time: "O(n²·(n+I))", Memory: "O(n·(n+I))"},
+			Online: true, Forward: true, Time: "O(n²·(n+I)) ≈ n³", Memory: "O(n·(n+I)) ≈ n²"},
 		supports: vanillaOneLayer("rkfrtrl", "its Kronecker factors are one vanilla layer's immediate Jacobian"),
 		flops: func(d Dims, _ []float64) float64 {
 			h := float64(d.H)
@@ -184,10 +188,11 @@ var registry = []*entry{
 			Online: true, Time: "O(P·K/K1)", Memory: "O(Kmax) caches"},
 		params: []param{{name: "δ", fraction: true}},
 		// The window varies; it is credited as full BPTT.
-		flops: func(d Dims, _ []float64) float64 { return 3 * (d.forward() + d.readout()) },
-		bytes: adaptiveBytes,
+		flops:   func(d Dims, _ []float64) float64 { return 3 * (d.forward() + d.readout()) },
+		bytes:   adaptiveBytes,
+		batched: true,
 		build: func(m *cell.Model, p []float64, o Options) (Algorithm, error) {
-			return as(bptt.NewAdaptive(m, bptt.AdaptiveOptions{Delta: p[0], KMax: adaptiveKMax(o), Seed: o.Seed}))
+			return as(bptt.NewAdaptive(m, bptt.AdaptiveOptions{Delta: p[0], KMax: adaptiveKMax(o), Seed: o.Seed, Batch: o.Batch, Workers: o.Workers}))
 		},
 		frontier: func(int) []string { return []string{"tbptt-adaptive:0.1"} },
 	},
@@ -246,8 +251,13 @@ type entry struct {
 	// supports refuses the models the algorithm does not apply to (nil: every model).
 	supports func(d Dims) error
 	flops    func(d Dims, p []float64) float64
-	bytes    func(d Dims, p []float64, o Options) int64
-	build    func(m *cell.Model, p []float64, o Options) (Algorithm, error)
+	// bytes is the memory model of one sequence, or of o.Batch when batched.
+	bytes func(d Dims, p []float64, o Options) int64
+	// build builds the algorithm for one sequence, or for o.Batch when batched.
+	build func(m *cell.Model, p []float64, o Options) (Algorithm, error)
+	// batched algorithms step a minibatch themselves (the BPTT family, on the Gemm
+	// kernels); the others run it as one instance per sequence (replicated).
+	batched bool
 	// profile is the algorithm's setting in the default profile for sequences of T steps
 	// (nil: not profiled).
 	profile func(T int) string
@@ -378,6 +388,17 @@ type Options struct {
 	// Seed seeds randomised algorithms (UORO's and the KF-RTRLs' signs, adaptive TBPTT's
 	// probes).
 	Seed uint64
+	// Batch is B, the number of sequences stepped together (0 means 1). Step then takes
+	// B rows of inputs (B×I), B rows of target values (B×O) or B classes; Reset takes B
+	// rows of states (B×S, or nil), State returns B rows, and the loss and the gradient
+	// are sums over the batch. The BPTT family steps a batch through matrix-matrix
+	// products; RTRL and its approximations keep one influence matrix or set of traces
+	// per sequence, and Bytes grows accordingly.
+	Batch int
+	// Workers spreads a batch over that many goroutines (0 means 1): the BPTT family's
+	// matrix products, the per-sequence updates of the forward-mode algorithms. The
+	// gradient has the same bits for any number of workers.
+	Workers int
 }
 
 // Parse reads a specification NAME or NAME:PARAMS (see Forms) and validates its
@@ -467,7 +488,19 @@ func (s Spec) New(m *cell.Model, o Options) (Algorithm, error) {
 			return nil, err
 		}
 	}
-	return e.build(m, s.args, o)
+	B, err := batchOf(o)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := workersOf(o); err != nil {
+		return nil, err
+	}
+	if B == 1 || e.batched {
+		return e.build(m, s.args, o)
+	}
+	one := o
+	one.Batch, one.Workers = 1, 1
+	return newReplicated(m, o, func(m *cell.Model) (Algorithm, error) { return e.build(m, s.args, one) })
 }
 
 // FLOPsPerStep is the algorithm's stated FLOP model for a model of dimensions d: the
@@ -505,7 +538,15 @@ func (s Spec) FLOPsPerStep(d Dims) float64 {
 // slices append grows hold.
 func (s Spec) Bytes(d Dims, o Options) int64 {
 	e := s.mustEntry()
-	return e.bytes(d, s.args, o)
+	B := int64(max(1, o.Batch))
+	if B == 1 || e.batched {
+		return e.bytes(d, s.args, o)
+	}
+	one := o
+	one.Batch = 1
+	// B instances, a gradient of each, and the batch's states, losses and errors.
+	perSeq := memlimit.Add(e.bytes(d, s.args, one), f32(d.P+d.O*(d.H+1)))
+	return memlimit.Add(memlimit.Mul(B, perSeq), B*(f32(d.S+1)+16))
 }
 
 // Profiled lists the algorithms the default profile sweeps for cells of kind k over

@@ -2,7 +2,6 @@ package bench
 
 import (
 	"fmt"
-	"image/color"
 	"io"
 	"math"
 	"strconv"
@@ -10,7 +9,6 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgsvg"
@@ -111,14 +109,14 @@ func frontierPanel(groups map[string][]FrontierPoint, order []string, y func(Fro
 	// Room on the right for the last point's label.
 	p.X.Min, p.X.Max = xmin/1.3, xmax*3
 	p.X.Tick.Marker = ticks125(p.X.Min, p.X.Max)
-	for i, name := range order {
+	for _, name := range order {
 		var pts plotter.XYs
 		var labels []string
 		for _, pt := range groups[name] {
 			pts = append(pts, plotter.XY{X: pt.NsPerStep / 1e3, Y: y(pt)})
 			labels = append(labels, pointLabel(pt.Algo))
 		}
-		col, shape := frontierColor(i), plotutil.Shape(i)
+		col, shape := AlgoColor(name), glyphs[algoIndex(name)%len(glyphs)]
 		if len(pts) > 1 {
 			// In the order of the settings (truncated BPTT's growing windows).
 			line, err := plotter.NewLine(pts)
@@ -165,16 +163,6 @@ func pointLabel(spec string) string {
 		return name + " K=" + k1
 	}
 	return spec
-}
-
-// frontierColor is the i-th of twelve colours that stay apart on white.
-func frontierColor(i int) color.Color {
-	palette := [...]color.RGBA{
-		{0x1f, 0x77, 0xb4, 0xff}, {0xd6, 0x27, 0x28, 0xff}, {0x2c, 0xa0, 0x2c, 0xff}, {0xff, 0x7f, 0x0e, 0xff},
-		{0x94, 0x67, 0xbd, 0xff}, {0x8c, 0x56, 0x4b, 0xff}, {0xe3, 0x77, 0xc2, 0xff}, {0x7f, 0x7f, 0x7f, 0xff},
-		{0xbc, 0xbd, 0x22, 0xff}, {0x17, 0xbe, 0xcf, 0xff}, {0x00, 0x00, 0x00, 0xff}, {0x55, 0x55, 0xff, 0xff},
-	}
-	return palette[i%len(palette)]
 }
 
 // ticks125 labels 1, 2 and 5 times each power of ten between lo and hi (log ticks label

@@ -10,6 +10,7 @@ import (
 
 	"github.com/chronograd/chronograd/algo"
 	"github.com/chronograd/chronograd/cell"
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // Case is one measurement: an algorithm on a model of a given size over sequences of T
@@ -23,6 +24,11 @@ type Case struct {
 	Hidden, Input, Output int // hidden units n, input size I, readout outputs O
 	// T is the sequence length.
 	T int
+	// Layers is the number of stacked layers (0 means 1).
+	Layers int
+	// Batch is the minibatch B stepped together (0 means 1), spread over Workers
+	// goroutines (0 means 1).
+	Batch, Workers int
 }
 
 // Factory builds the algorithm under test for a model, in place of the Case's algorithm
@@ -40,6 +46,11 @@ type Result struct {
 	Bytes         int64   `json:"bytes"`           // what the algorithm holds (Algorithm.Bytes)
 	AllocsPerStep float64 `json:"allocs_per_step"` // heap allocations per step after warm-up
 	GFLOPS        float64 `json:"gflops"`          // the FLOP model's FLOPs per ns
+	// Batch is the minibatch: NsPerStep is the time of one step of all B sequences, and
+	// GFLOPS counts the FLOPs of all of them.
+	Batch int `json:"batch"`
+	// Layers is the number of stacked layers.
+	Layers int `json:"layers"`
 }
 
 // Options control how long a measurement runs.
@@ -77,31 +88,30 @@ func Measure(c Case, opt Options) (Result, error) {
 	if c.Hidden <= 0 || c.Input <= 0 || c.Output <= 0 || c.T <= 0 {
 		return Result{}, fmt.Errorf("bench: case %s %v n=%d: sizes (%d inputs, %d outputs) and T=%d must be positive", c.Algo, c.Cell, c.Hidden, c.Input, c.Output, c.T)
 	}
-	flops := c.Algo.FLOPsPerStep(algo.DimsOf(c.Cell, c.Hidden, c.Input, c.Output))
-	rnn, err := cell.New(cell.Config{Kind: c.Cell, Hidden: c.Hidden, Input: c.Input})
+	L, B := max(1, c.Layers), max(1, c.Batch)
+	flops := float64(B) * c.Algo.FLOPsPerStep(algo.StackDims(c.Cell, L, c.Hidden, c.Input, c.Output))
+	m, err := cell.NewStack(cell.Config{Kind: c.Cell, Hidden: c.Hidden, Input: c.Input}, L, c.Output)
 	if err != nil {
 		return Result{}, err
 	}
 	rng := rand.New(rand.NewPCG(opt.Seed, 0x62656e6368))
-	cell.InitDefault(rnn, rng)
-	head, err := cell.NewReadout(c.Output, c.Hidden)
-	if err != nil {
-		return Result{}, err
+	for _, l := range m.Layers {
+		cell.InitDefault(l, rng)
 	}
-	head.InitDefault(rng)
-	m := &cell.Model{Layers: []cell.Cell{rnn}, Head: head}
+	m.Head.InitDefault(rng)
 	var alg algo.Algorithm
 	if opt.Factory != nil {
 		alg, err = opt.Factory(m)
 	} else {
-		alg, err = c.Algo.New(m, algo.Options{Steps: c.T, Seed: opt.Seed})
+		alg, err = c.Algo.New(m, algo.Options{Steps: c.T, Seed: opt.Seed, Batch: B, Workers: c.Workers})
 	}
 	if err != nil {
 		return Result{}, err
 	}
 	defer alg.Close()
-	xs := make([]float32, c.T*c.Input)
-	ys := make([]float32, c.T*c.Output)
+	in, out := c.Input*B, c.Output*B
+	xs := make([]float32, c.T*in)
+	ys := make([]float32, c.T*out)
 	for i := range xs {
 		xs[i] = float32(rng.NormFloat64())
 	}
@@ -113,7 +123,7 @@ func Measure(c Case, opt Options) (Result, error) {
 			return err
 		}
 		for t := 0; t < c.T; t++ {
-			if _, err := alg.Step(xs[t*c.Input:(t+1)*c.Input], cell.Values(ys[t*c.Output:(t+1)*c.Output])); err != nil {
+			if _, err := alg.Step(xs[t*in:(t+1)*in], cell.Values(ys[t*out:(t+1)*out])); err != nil {
 				return err
 			}
 		}
@@ -164,13 +174,22 @@ func Measure(c Case, opt Options) (Result, error) {
 		Bytes:         alg.Bytes(),
 		AllocsPerStep: float64(mallocs) / float64(c.T),
 		GFLOPS:        flops / ns,
+		Batch:         B,
+		Layers:        L,
 	}, nil
 }
 
-// Fit is a least-squares line log(y) = Exponent·log(x) + log(Scale).
+// Fit is a least-squares line log(y) = Exponent·log(x) + log(Scale), with its quality.
 type Fit struct {
 	Exponent, Scale float64 // y ≈ Scale·x^Exponent
 	Points          int     // the number of points fitted
+	// R2 is the coefficient of determination of the line on the log-log points: 1 is a
+	// perfect power law. Two points always give 1, which says nothing.
+	R2 float64
+	// CI95 is the half-width of the 95% confidence interval of Exponent (Student's t with
+	// Points−2 degrees of freedom times the slope's standard error); NaN for two points,
+	// which leave no residual to estimate it from.
+	CI95 float64
 }
 
 // FitExponent fits y ≈ Scale·x^Exponent on log-log axes by least squares. It needs two or
@@ -195,5 +214,25 @@ func FitExponent(x, y []float64) (Fit, error) {
 	// (it does on arm64), which would make the result depend on the architecture.
 	den := float64(n*sxx) - float64(sx*sx)
 	slope := (float64(n*sxy) - float64(sx*sy)) / den
-	return Fit{Exponent: slope, Scale: math.Exp((sy - slope*sx) / n), Points: len(x)}, nil
+	intercept := (sy - float64(slope*sx)) / n
+	fit := Fit{Exponent: slope, Scale: math.Exp(intercept), Points: len(x), R2: 1, CI95: math.NaN()}
+	// Residuals about the means, computed directly rather than from the sums above,
+	// which cancel badly when the points are close together.
+	mx, my := sx/n, sy/n
+	var ssRes, ssTot, sxxc float64
+	for i := range x {
+		lx, ly := math.Log(x[i]), math.Log(y[i])
+		r := ly - float64(intercept+float64(slope*lx))
+		ssRes += float64(r * r)
+		ssTot += float64((ly - my) * (ly - my))
+		sxxc += float64((lx - mx) * (lx - mx))
+	}
+	if ssTot > 0 {
+		fit.R2 = 1 - ssRes/ssTot
+	}
+	if len(x) > 2 {
+		se := math.Sqrt(ssRes / (n - 2) / sxxc)
+		fit.CI95 = distuv.StudentsT{Mu: 0, Sigma: 1, Nu: n - 2}.Quantile(0.975) * se
+	}
+	return fit, nil
 }

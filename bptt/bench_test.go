@@ -160,3 +160,68 @@ func BenchmarkCheckpointRatio(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMinibatch times full BPTT (forward and backward over T = 100 steps) on a
+// minibatch of B sequences, with the shapes PyTorch is timed on in bench/peers (I = n,
+// one output, a target at every step), and reports the FLOP model's GFLOP/s for the
+// whole batch (3(F + R) per step and sequence, F = 2·G·n·(I+n), R = 2·n) and the thread
+// CPU time per minibatch.
+func BenchmarkMinibatch(b *testing.B) {
+	const steps = 100
+	for _, kind := range []cell.Kind{cell.RNNTanh, cell.GRU, cell.LSTM} {
+		for _, n := range []int{128, 512} {
+			for _, B := range []int{1, 8, 32} {
+				b.Run(fmt.Sprintf("cell=%v/n=%d/B=%d", kind, n, B), func(b *testing.B) {
+					m, err := cell.NewModel(cell.Config{Kind: kind, Hidden: n, Input: n}, 1)
+					if err != nil {
+						b.Fatal(err)
+					}
+					rng := rand.New(rand.NewPCG(uint64(n), uint64(B)))
+					m.Init(rng, cell.InitDefault)
+					a, err := bptt.NewFull(m, bptt.FullOptions{Batch: B})
+					if err != nil {
+						b.Fatal(err)
+					}
+					xs := make([][]float32, steps)
+					ys := make([]cell.Target, steps)
+					for t := range xs {
+						xs[t] = make([]float32, B*n)
+						y := make([]float32, B)
+						for i := range xs[t] {
+							xs[t][i] = float32(rng.NormFloat64())
+						}
+						for i := range y {
+							y[i] = float32(rng.NormFloat64())
+						}
+						ys[t] = cell.Values(y)
+					}
+					run := func() {
+						if err := a.Reset(nil); err != nil {
+							b.Fatal(err)
+						}
+						for t := range xs {
+							if _, err := a.Step(xs[t], ys[t]); err != nil {
+								b.Fatal(err)
+							}
+						}
+						if err := a.Finish(); err != nil {
+							b.Fatal(err)
+						}
+						a.ZeroGrad()
+					}
+					run()
+					runtime.LockOSThread()
+					defer runtime.UnlockOSThread()
+					cpu := threadCPU()
+					for b.Loop() {
+						run()
+					}
+					reportCPU(b, cpu)
+					G := float64(kind.Gates())
+					flops := 3 * (2*G*float64(n)*float64(2*n) + 2*float64(n)) * float64(steps*B)
+					b.ReportMetric(flops/(float64(threadCPU()-cpu)/float64(b.N)), "GFLOP/s")
+				})
+			}
+		}
+	}
+}

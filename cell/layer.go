@@ -27,6 +27,19 @@ type layer struct {
 	scratchBatch   int       // the batch size the scratch is sized for
 }
 
+// twin is a layer that shares c's parameters (and the matrices over them) with scratch
+// of its own: every scratch field above must be fresh here.
+func (c *layer) twin() *layer {
+	t := *c
+	gh := c.gateRows()
+	t.preIH, t.preHH = make([]float32, gh), make([]float32, gh)
+	t.gIH, t.gHH = make([]float32, gh), make([]float32, gh)
+	t.coefIH, t.coefHH = make([]float32, len(c.coefIH)), make([]float32, len(c.coefHH))
+	t.rowsX, t.rowsH = nil, nil
+	t.scratchBatch = 1
+	return &t
+}
+
 // use sizes the scratch for a batch of b sequences (it grows once, then is reused).
 func (c *layer) use(b int) {
 	if b == c.scratchBatch {
@@ -84,7 +97,7 @@ func (c *layer) addRecurrent(dst []float32, k *Cache) {
 		kernels.MatVecAdd(dst, c.whh, k.prev[:h])
 		return
 	}
-	kernels.Gemm(kernels.MatOf(c.gateRows(), b, dst), c.whh, kernels.MatOf(h, b, k.prev[:h*b]))
+	kernels.GemmOn(k.workers, kernels.MatOf(c.gateRows(), b, dst), c.whh, kernels.MatOf(h, b, k.prev[:h*b]))
 }
 
 func (c *layer) Kind() Kind        { return c.lay.Kind }
@@ -166,7 +179,7 @@ func (c *layer) inputPart(k *Cache, r0, r1 int) {
 		kernels.MatVecAdd(dst, c.wih.Slice(r0, r1, 0, c.wih.Cols), k.x)
 		return
 	}
-	kernels.Gemm(kernels.MatOf(r1-r0, b, dst), c.wih.Slice(r0, r1, 0, c.wih.Cols), kernels.MatOf(c.lay.Input, b, k.x))
+	kernels.GemmOn(k.workers, kernels.MatOf(r1-r0, b, dst), c.wih.Slice(r0, r1, 0, c.wih.Cols), kernels.MatOf(c.lay.Input, b, k.x))
 }
 
 // projectRows is how many rows of W_ih ProjectInputs sweeps over all its inputs at a
@@ -223,8 +236,8 @@ func (c *layer) addParamGrad(k *Cache, grad []float32) {
 	gh := c.gateRows()
 	if b := k.batch; b > 1 {
 		x, h := c.rows(k)
-		kernels.GemmSeq(kernels.MatOf(gh, l.Input, grad[l.WeightIH:l.WeightHH]), kernels.MatOf(gh, b, c.gIH), kernels.MatOf(b, l.Input, x))
-		kernels.GemmSeq(kernels.MatOf(gh, l.Hidden, grad[l.WeightHH:l.BiasIH]), kernels.MatOf(gh, b, c.gHH), kernels.MatOf(b, l.Hidden, h))
+		kernels.GemmSeqOn(k.workers, kernels.MatOf(gh, l.Input, grad[l.WeightIH:l.WeightHH]), kernels.MatOf(gh, b, c.gIH), kernels.MatOf(b, l.Input, x))
+		kernels.GemmSeqOn(k.workers, kernels.MatOf(gh, l.Hidden, grad[l.WeightHH:l.BiasIH]), kernels.MatOf(gh, b, c.gHH), kernels.MatOf(b, l.Hidden, h))
 		addRowSums(grad[l.BiasIH:l.BiasHH], c.gIH, b)
 		addRowSums(grad[l.BiasHH:], c.gHH, b)
 		return
@@ -235,14 +248,26 @@ func (c *layer) addParamGrad(k *Cache, grad []float32) {
 	kernels.Axpy(1, c.gHH, grad[l.BiasHH:])
 }
 
-// addRowSums adds to dst[r] the b entries of row r of src, one at a time in order.
+// addRowSums adds to dst[r] the sum of the b entries of row r of src (len(dst)×b, row
+// after row): a minibatch's bias gradient. It is MatVecAdd against a vector of ones, b
+// columns at a time up to len(rowOnes), so its rounding depends on b alone, whichever
+// path (Backward, BackwardBatch, the readout) calls it.
 func addRowSums(dst, src []float32, b int) {
-	for r := range dst {
-		for _, v := range src[r*b : (r+1)*b] {
-			dst[r] += v
-		}
+	for c0 := 0; c0 < b; c0 += len(rowOnes) {
+		w := min(len(rowOnes), b-c0)
+		a := kernels.Mat{Rows: len(dst), Cols: w, Stride: b, Data: src[c0 : (len(dst)-1)*b+c0+w]}
+		kernels.MatVecAdd(dst, a, rowOnes[:w])
 	}
 }
+
+// rowOnes is addRowSums' vector of ones (read only).
+var rowOnes = func() []float32 {
+	v := make([]float32, 1024)
+	for i := range v {
+		v[i] = 1
+	}
+	return v
+}()
 
 func (c *layer) AddImmediateVJP(k *Cache, grad, v []float32) {
 	c.checkOne("AddImmediateVJP", k)
@@ -302,7 +327,7 @@ func (c *layer) inputStateVJP(k *Cache, dPrev, dx, dNext []float32) {
 		if b == 1 {
 			kernels.MatTVecAdd(dx, c.wih, c.gIH)
 		} else {
-			kernels.GemmTN(kernels.MatOf(c.lay.Input, b, dx), c.wih, kernels.MatOf(gh, b, c.gIH))
+			kernels.GemmTNOn(k.workers, kernels.MatOf(c.lay.Input, b, dx), c.wih, kernels.MatOf(gh, b, c.gIH))
 		}
 	}
 	c.eq.directVJP(c, k, dPrev, dNext)
@@ -310,7 +335,7 @@ func (c *layer) inputStateVJP(k *Cache, dPrev, dx, dNext []float32) {
 		kernels.MatTVecAdd(dPrev[:h], c.whh, c.gHH)
 		return
 	}
-	kernels.GemmTN(kernels.MatOf(h, b, dPrev[:h*b]), c.whh, kernels.MatOf(gh, b, c.gHH))
+	kernels.GemmTNOn(k.workers, kernels.MatOf(h, b, dPrev[:h*b]), c.whh, kernels.MatOf(gh, b, c.gHH))
 }
 
 func (c *layer) StateJacobian(k *Cache, j kernels.Mat) {

@@ -108,3 +108,20 @@ func gemmKernel6x16AVX2(kc int, a *float32, rsa, csa int, b *float32, ldb int, c
 //
 //go:noescape
 func gemmKernel8x32AVX512(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows, mode int)
+
+// gemmPlan says which micro-kernel and mode the serial op runs on C's shape through the
+// blocked driver, or ok = false when it takes another path (generic, or a small product).
+func gemmPlan(op int, c, a Mat) (k gemmKernel, mode int, ok bool) {
+	if active == Generic {
+		return k, 0, false
+	}
+	switch op {
+	case opGemm:
+		return gemmTier(), gemmAdd, !gemmSmall(c.Rows, c.Cols, a.Cols)
+	case opGemmTN:
+		return gemmTier(), gemmAdd, !gemmSmall(c.Rows, c.Cols, a.Rows)
+	case opGemmSeq:
+		return gemmTier(), gemmSeqMode, true
+	}
+	return k, 0, false
+}

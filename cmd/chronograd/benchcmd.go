@@ -12,7 +12,8 @@ import (
 
 // runBench measures one algorithm on one cell: time per step, bytes held, allocations
 // per step and GFLOP/s. With -json it prints one JSON object per line with exactly the
-// fields cell, hidden, input, T, algo, ns_per_step, bytes, allocs_per_step, gflops.
+// fields cell, hidden, input, T, algo, ns_per_step, bytes, allocs_per_step, gflops,
+// batch, layers (ns_per_step is the time of one step of the whole minibatch).
 func runBench(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench", stdout)
 	cellName := fs.String("cell", "gru", "cell: "+cell.KindNames())
@@ -25,6 +26,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	repeats := fs.Int("repeats", 5, "timed repeats (the median is reported)")
 	minTime := fs.Duration("min-time", 50*time.Millisecond, "least time per repeat")
 	seed := fs.Uint64("seed", 1, "seed of the weights, the data and randomised algorithms")
+	layers := fs.Int("layers", 1, "stacked layers")
+	batch := fs.Int("batch", 1, "minibatch: sequences stepped together (the time per step is the whole batch's)")
+	workers := fs.Int("workers", 1, "goroutines a minibatch is spread over")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -35,6 +39,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	switch {
 	case *hidden < 1 || *input < 1 || *output < 1 || *steps < 1:
 		return fmt.Errorf("-hidden, -input, -output and -T must be at least 1, got %d, %d, %d and %d", *hidden, *input, *output, *steps)
+	case *layers < 1 || *batch < 1 || *workers < 1:
+		return fmt.Errorf("-layers, -batch and -workers must be at least 1, got %d, %d and %d", *layers, *batch, *workers)
 	case *repeats < 1 || *minTime <= 0:
 		return fmt.Errorf("-repeats must be at least 1 and -min-time positive, got %d and %v", *repeats, *minTime)
 	}
@@ -42,10 +48,14 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("-algo %w", err)
 	}
-	if err := spec.Supports(algo.DimsOf(kind, *hidden, *input, *output)); err != nil {
+	dims := algo.StackDims(kind, *layers, *hidden, *input, *output)
+	if err := spec.Supports(dims); err != nil {
 		return fmt.Errorf("-algo %s: %w", spec, err)
 	}
-	c := bench.Case{Algo: spec, Cell: kind, Hidden: *hidden, Input: *input, Output: *output, T: *steps}
+	if err := checkAlgorithmMemory(spec, dims, algo.Options{Steps: *steps, Batch: *batch}); err != nil {
+		return err
+	}
+	c := bench.Case{Algo: spec, Cell: kind, Hidden: *hidden, Input: *input, Output: *output, T: *steps, Layers: *layers, Batch: *batch, Workers: *workers}
 	r, err := bench.Measure(c, bench.Options{Repeats: *repeats, MinTime: *minTime, Seed: *seed})
 	if err != nil {
 		return err

@@ -8,8 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/chronograd/chronograd/bench"
@@ -70,10 +69,13 @@ func runFrontier(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if cfg.cells, err = parseKinds(*cells); err != nil {
-		return fmt.Errorf("-cell: %w", err)
+		return fmt.Errorf("-cell %w", err)
 	}
-	if cfg.hidden, err = parseSizes(*hidden, frontierMaxHidden); err != nil {
-		return fmt.Errorf("-hidden: %w", err)
+	if cfg.hidden, err = parseSizes(*hidden); err != nil {
+		return fmt.Errorf("-hidden %w", err)
+	}
+	if n := slices.Max(cfg.hidden); n > frontierMaxHidden {
+		return fmt.Errorf("-hidden %d: more than the %d hidden units a frontier measures", n, frontierMaxHidden)
 	}
 	switch {
 	case *warmup < 0 || *sequences < 1:
@@ -112,35 +114,6 @@ func taskSteps(tk task.Task, length int) int {
 		return c.Len()
 	}
 	return length
-}
-
-// parseKinds reads a comma-separated list of cell kinds.
-func parseKinds(list string) ([]cell.Kind, error) {
-	var out []cell.Kind
-	for _, f := range strings.Split(list, ",") {
-		k, err := cell.ParseKind(strings.TrimSpace(f))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, nil
-}
-
-// parseSizes reads a comma-separated list of sizes in [1, limit].
-func parseSizes(list string, limit int) ([]int, error) {
-	var out []int
-	for _, f := range strings.Split(list, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil {
-			return nil, fmt.Errorf("%q is not an integer", f)
-		}
-		if n < 1 || n > limit {
-			return nil, fmt.Errorf("%d is outside [1, %d]", n, limit)
-		}
-		out = append(out, n)
-	}
-	return out, nil
 }
 
 // frontierReport is frontier.json.
@@ -264,8 +237,13 @@ func writeFrontierFiles(cfg frontierConfig, rep frontierReport) (int, error) {
 
 // profileFrontier is the default profile's frontier section: every cell the profile
 // sweeps at its second hidden size, on the copy task (delay 10) from PyTorch's default
-// initialisation, printed and written into the report directory beside the profile.
+// initialisation (20 warm-up and 20 measured sequences, 2 and 2 with -quick), printed and
+// written into the report directory beside the profile. A profile restricted with -algos
+// has no frontier section: the frontier is every online algorithm's.
 func profileFrontier(cfg profileConfig, stdout, stderr io.Writer) (frontierReport, error) {
+	if cfg.algos != nil {
+		return frontierReport{}, nil
+	}
 	const delay = 10
 	tk, err := task.New("copy", delay)
 	if err != nil {
@@ -273,12 +251,12 @@ func profileFrontier(cfg profileConfig, stdout, stderr io.Writer) (frontierRepor
 	}
 	fc := frontierConfig{
 		cells: cfg.cells, hidden: []int{cfg.hidden[min(1, len(cfg.hidden)-1)]},
-		taskName: "copy", length: delay, warmup: cfg.frontierWarmup, sequences: cfg.frontierSequences,
+		taskName: "copy", length: delay, warmup: 20, sequences: 20,
 		seed: 1, initName: "default", init: cell.InitDefault, maxFLOP: cfg.maxFLOP, maxBytes: 4 << 30,
 		minTime: 100 * time.Millisecond, out: cfg.out,
 	}
-	if cfg.opt.MinTime < 10*time.Millisecond { // -quick
-		fc.minTime = cfg.opt.MinTime
+	if cfg.quick {
+		fc.warmup, fc.sequences, fc.minTime = 2, 2, cfg.opt.MinTime
 	}
 	rep, err := measureFrontier(fc, tk, stderr)
 	if err != nil {

@@ -75,11 +75,13 @@ func TestFrontierBadInput(t *testing.T) {
 		args []string
 		msg  string
 	}{
-		{[]string{"-cell", "gruu"}, "-cell: "},
-		{[]string{"-cell", "gru,"}, "-cell: "},
-		{[]string{"-hidden", "0"}, "-hidden: 0 is outside [1, 4096]"},
-		{[]string{"-hidden", "8,x"}, `-hidden: "x" is not an integer`},
-		{[]string{"-hidden", "100000"}, "outside [1, 4096]"},
+		{[]string{"-cell", "gruu"}, "-cell "},
+		{[]string{"-cell", "gru,"}, "-cell "},
+		{[]string{"-cell", "gru,gru"}, "listed twice"},
+		{[]string{"-hidden", "0"}, "-hidden "},
+		{[]string{"-hidden", "8,x"}, `"x" is not an integer`},
+		{[]string{"-hidden", "5000"}, "more than the 4096 hidden units a frontier measures"},
+		{[]string{"-hidden", "100000"}, "is not in [1, "},
 		{[]string{"-sequences", "0"}, "-sequences at least 1"},
 		{[]string{"-warmup", "-1"}, "-warmup must be at least 0"},
 		{[]string{"-task", "sorting"}, `-task: unknown task "sorting"`},

@@ -87,7 +87,7 @@ func TestBenchJSONFields(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &obj); err != nil {
 		t.Fatalf("not one JSON object: %v\n%s", err, out)
 	}
-	want := []string{"cell", "hidden", "input", "T", "algo", "ns_per_step", "bytes", "allocs_per_step", "gflops"}
+	want := []string{"cell", "hidden", "input", "T", "algo", "ns_per_step", "bytes", "allocs_per_step", "gflops", "batch", "layers"}
 	if len(obj) != len(want) {
 		t.Fatalf("fields %v, want exactly %v", obj, want)
 	}

@@ -53,6 +53,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 1, "seed of the weights, the data and randomised algorithms")
 	save := fs.String("save", "", "model file to write (atomically) at checkpoints and at the end")
 	checkpointEvery := fs.Int("checkpoint-every", 500, "save every so many sequences (with -save)")
+	batch := fs.Int("batch", 1, "minibatch: sequences stepped together, one update per minibatch")
+	workers := fs.Int("workers", 1, "goroutines a minibatch is spread over")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -63,6 +65,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	switch {
 	case *hidden < 1 || *sequences < 1 || *layers < 1:
 		return fmt.Errorf("-hidden, -layers and -sequences must be at least 1, got %d, %d and %d", *hidden, *layers, *sequences)
+	case *batch < 1 || *workers < 1:
+		return fmt.Errorf("-batch and -workers must be at least 1, got %d and %d", *batch, *workers)
 	case !(*lr > 0) || math.IsInf(*lr, 0):
 		return fmt.Errorf("-lr %v must be a positive number", *lr)
 	case *clip < 0 || *updateEvery < 0 || *evalEvery < 0 || *checkpointEvery < 0:
@@ -113,7 +117,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if c, ok := tk.(task.Copy); ok {
 		seqLen = c.Len()
 	}
-	alg, err := spec.New(m, algo.Options{Steps: seqLen, Seed: *seed})
+	opts := algo.Options{Steps: seqLen, Seed: *seed, Batch: *batch, Workers: *workers}
+	if err := checkAlgorithmMemory(spec, algo.DimsOfModel(m), opts); err != nil {
+		return err
+	}
+	alg, err := spec.New(m, opts)
 	if err != nil {
 		return err
 	}
@@ -121,7 +129,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	bar := newProgressBar(stderr, *sequences, "train")
+	bar := newProgressBar(stderr, (*sequences+*batch-1) / *batch, "train")
 	cfg := train.Config{
 		Model: m, Algorithm: alg, Optimizer: opt, Task: tk,
 		Sequences: *sequences, UpdateEvery: *updateEvery, ClipNorm: *clip, EvalEvery: *evalEvery, Seed: *seed,
@@ -139,7 +147,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if tk.Classification() {
 		lossName = "cross-entropy"
 	}
-	fmt.Fprintf(stdout, "task %s (T=%d, %s), %s n=%d × %d layer(s), %s, %s lr %g\n", tk.Name(), seqLen, lossName, kind, *hidden, *layers, *algoSpec, *optName, *lr)
+	fmt.Fprintf(stdout, "task %s (T=%d, %s), %s n=%d × %d layer(s), %s, %s lr %g", tk.Name(), seqLen, lossName, kind, *hidden, *layers, *algoSpec, *optName, *lr)
+	if *batch > 1 {
+		fmt.Fprintf(stdout, ", minibatches of %d", *batch)
+	}
+	fmt.Fprintln(stdout)
 	fmt.Fprintf(stdout, "sequences %d, steps %d, updates %d, %.1fs, algorithm holds %d bytes\n",
 		sum.Sequences, sum.Steps, sum.Updates, sum.Elapsed.Seconds(), alg.Bytes())
 	if runErr != nil {
