@@ -9,7 +9,10 @@ import (
 
 // The memory models: what each algorithm's Bytes reports after sequences of o.Steps
 // steps, computed from the dimensions alone. TestMemoryModel pins every one of them to
-// the Bytes of the algorithm built and run.
+// the Bytes of the algorithm built and run. The terms that grow with a sequence length,
+// a window or a batch use memlimit's saturating arithmetic: a size that overflows an
+// int64 is memlimit.Saturated, which no limit admits, and never a wrapped small number.
+// The other terms are bounded by the model's parameter cap and cannot overflow.
 
 // targetBytes is the size of a cell.Target (two slice headers).
 const targetBytes = int(unsafe.Sizeof(cell.Target{}))
@@ -51,11 +54,11 @@ func batchCols(d Dims, o Options) int {
 // ring is n recorded steps: every layer's cache, ∂ℓ/∂ŷ and a has-target flag each.
 func ring(d Dims, n int, o Options) int64 {
 	B := int64(batch(o))
-	return memlimit.Mul(int64(n), B*d.stepCacheBytes()+B*f32(d.O)+1)
+	return memlimit.Mul(int64(n), memlimit.Add(memlimit.Mul(B, d.stepCacheBytes()+f32(d.O)), 1))
 }
 
 func fullBytes(d Dims, _ []float64, o Options) int64 {
-	return ring(d, steps(o), o) + bpttScratch(d, batchCols(d, o), o)
+	return memlimit.Add(ring(d, steps(o), o), bpttScratch(d, batchCols(d, o), o))
 }
 
 func truncatedBytes(d Dims, p []float64, o Options) int64 {
@@ -66,31 +69,35 @@ func truncatedBytes(d Dims, p []float64, o Options) int64 {
 // truncatedRing is BPTT(k1, k2)'s ring as far as sequences of o.Steps fill it, and its
 // scratch.
 func truncatedRing(d Dims, _, k2 int, o Options) int64 {
-	cols := min(batchCols(d, o), k2*batch(o))
-	return ring(d, min(k2, steps(o)), o) + bpttScratch(d, cols, o)
+	cols := batchCols(d, o)
+	if int64(k2)*int64(batch(o)) < int64(cols) {
+		cols = k2 * batch(o)
+	}
+	return memlimit.Add(ring(d, min(k2, steps(o)), o), bpttScratch(d, cols, o))
 }
 
 func checkpointBytes(d Dims, p []float64, o Options) int64 {
-	slots, T, B := checkpointSlots(p, o), steps(o), batch(o)
+	slots, T, B := int64(checkpointSlots(p, o)), int64(steps(o)), int64(batch(o))
 	// Slots, the running state, ∂ℓ/∂ŷ and the tape's placeholder classes; one cache slot
 	// (and a transposed input for it, for a minibatch); B gradient columns.
-	own := f32((slots*d.S+d.S+d.O+1)*B) + int64(B)*d.stepCacheBytes() + bpttScratch(d, min(batchCols(d, o), B), o)
+	perSeq := memlimit.Add(memlimit.Mul(4, memlimit.Add(memlimit.Mul(slots, int64(d.S)), int64(d.S+d.O+1))), d.stepCacheBytes())
 	if B > 1 {
-		own += f32(d.I * B)
+		perSeq = memlimit.Add(perSeq, f32(d.I))
 	}
+	own := memlimit.Add(memlimit.Mul(B, perSeq), bpttScratch(d, min(batchCols(d, o), int(B)), o))
 	// The streaming tape: x_t and y_t (values, or classes, and the target's kind) of every
 	// step, and an input slice header and a cell.Target per step, at twice their length:
 	// append grows a slice to at most twice what it holds, so the bound is met whatever
 	// the growth.
-	tape := f32(T*B*(d.I+d.O+1)) + int64(T) + int64(24+targetBytes)*int64(T)
-	return own + 2*tape
+	tape := memlimit.Mul(T, memlimit.Add(memlimit.Product(4, B, int64(d.I+d.O+1)), 1+24+int64(targetBytes)))
+	return memlimit.Add(own, memlimit.Mul(2, tape))
 }
 
 func adaptiveBytes(d Dims, _ []float64, o Options) int64 {
 	kmax, k1 := adaptiveKMax(o), 1
 	n := kmax + 1
-	stats := 8*int64(n+n+n*d.S+n+(n+1)+d.S+n+n) + f32(2*d.S*batch(o))
-	return truncatedRing(d, k1, kmax+k1-1, o) + stats
+	stats := memlimit.Add(8*int64(n+n+n*d.S+n+(n+1)+d.S+n+n), memlimit.Product(4, 2, int64(d.S), int64(batch(o))))
+	return memlimit.Add(truncatedRing(d, k1, kmax+k1-1, o), stats)
 }
 
 // onlineBase is what every rtrl algorithm holds besides its traces: the state, ŷ, ∂ℓ/∂ŷ,

@@ -82,8 +82,8 @@ var registry = []*entry{
 			return d.forward() + d.readout() + sum + 2*s*float64(d.P)
 		},
 		bytes: exactBytes,
-		build: func(m *cell.Model, p []float64, _ Options) (Algorithm, error) {
-			return as(rtrl.NewExact(m, rtrl.ExactOptions{Workers: int(p[0])}))
+		build: func(m *cell.Model, p []float64, o Options) (Algorithm, error) {
+			return as(rtrl.NewExact(m, rtrl.ExactOptions{Workers: int(p[0]), MemLimit: o.MemLimit}))
 		},
 		profile: func(int) string { return "rtrl" },
 		race:    "rtrl",
@@ -399,6 +399,14 @@ type Options struct {
 	// matrix products, the per-sequence updates of the forward-mode algorithms. The
 	// gradient has the same bits for any number of workers.
 	Workers int
+	// MemLimit bounds the bytes the algorithm may hold, as its memory model (Spec.Bytes)
+	// counts them for sequences of Steps steps (when Steps is 0, an online algorithm is
+	// counted at its largest, for an endless stream: TBPTT with its whole window; the
+	// others at what one step needs): New refuses a larger algorithm before it allocates
+	// anything. Zero means the default limit, half of the memory available to
+	// the process (physical memory, lowered to a cgroup's limit or the room left under
+	// ulimit -v); a negative value means no limit.
+	MemLimit int64
 }
 
 // Parse reads a specification NAME or NAME:PARAMS (see Forms) and validates its
@@ -480,20 +488,37 @@ func (s Spec) Supports(d Dims) error {
 	return e.supports(d)
 }
 
-// New builds the algorithm for model m.
+// New builds the algorithm for model m. It refuses, before allocating, an algorithm whose
+// memory model exceeds o.MemLimit, with an error that names the bytes it needs and the
+// limit.
 func (s Spec) New(m *cell.Model, o Options) (Algorithm, error) {
 	e := s.mustEntry()
-	if m.Check() == nil {
-		if err := s.Supports(DimsOfModel(m)); err != nil {
-			return nil, err
-		}
-	}
 	B, err := batchOf(o)
 	if err != nil {
 		return nil, err
 	}
 	if _, err := workersOf(o); err != nil {
 		return nil, err
+	}
+	if m.Check() == nil {
+		d := DimsOfModel(m)
+		if err := s.Supports(d); err != nil {
+			return nil, err
+		}
+		what := fmt.Sprintf("%s on a %v model with H=%d, %d layer(s), I=%d", s, d.Kind, d.H, d.L, d.I)
+		if B > 1 {
+			what += fmt.Sprintf(", for a batch of %d", B)
+		}
+		if o.Steps > 0 {
+			what += fmt.Sprintf(", over sequences of %d steps,", o.Steps)
+		}
+		at := o
+		if at.Steps <= 0 && e.Online {
+			at.Steps = math.MaxInt
+		}
+		if err := memlimit.Check(what, s.Bytes(d, at), o.MemLimit); err != nil {
+			return nil, err
+		}
 	}
 	if B == 1 || e.batched {
 		return e.build(m, s.args, o)
@@ -535,9 +560,12 @@ func (s Spec) FLOPsPerStep(d Dims) float64 {
 // reports) after streaming sequences of o.Steps steps through a model of dimensions d.
 // It allocates nothing, so a caller can refuse a size before building the algorithm.
 // Checkpointed BPTT's streaming tape is counted at twice its length, a bound on what the
-// slices append grows hold.
+// slices append grows hold. A size too large for an int64 is reported as math.MaxInt64.
 func (s Spec) Bytes(d Dims, o Options) int64 {
 	e := s.mustEntry()
+	if o.Batch < 0 || o.Batch > maxBatch {
+		return memlimit.Saturated // New refuses such a batch anyway
+	}
 	B := int64(max(1, o.Batch))
 	if B == 1 || e.batched {
 		return e.bytes(d, s.args, o)
@@ -546,7 +574,7 @@ func (s Spec) Bytes(d Dims, o Options) int64 {
 	one.Batch = 1
 	// B instances, a gradient of each, and the batch's states, losses and errors.
 	perSeq := memlimit.Add(e.bytes(d, s.args, one), f32(d.P+d.O*(d.H+1)))
-	return memlimit.Add(memlimit.Mul(B, perSeq), B*(f32(d.S+1)+16))
+	return memlimit.Add(memlimit.Mul(B, perSeq), memlimit.Mul(B, f32(d.S+1)+16))
 }
 
 // Profiled lists the algorithms the default profile sweeps for cells of kind k over

@@ -16,6 +16,7 @@ import (
 
 	"github.com/chronograd/chronograd/algo"
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/internal/memlimit"
 	"github.com/chronograd/chronograd/task"
 )
 
@@ -38,8 +39,9 @@ type FrontierConfig struct {
 	Seed uint64
 	// MaxFLOP skips an algorithm whose FLOP model per step exceeds it (0: no limit).
 	MaxFLOP float64
-	// MaxBytes skips an algorithm whose memory model exceeds it (0: no limit).
-	MaxBytes int64
+	// MemLimit skips an algorithm whose memory model exceeds it, as algo.Options.MemLimit
+	// would refuse it (0: the default limit, half the memory available; negative: none).
+	MemLimit int64
 	// MinTime is the least time the measured sequences are timed for: they are run again
 	// (their gradients not compared) until it is reached, and the fastest pass counts, the
 	// one least disturbed by whatever else the machine runs (default 100ms).
@@ -77,13 +79,14 @@ type FrontierPoint struct {
 type FrontierReport struct {
 	// Points are the measured algorithms, the reference first.
 	Points []FrontierPoint
-	// Skipped says, one line each, which algorithms MaxFLOP or MaxBytes left out, and
+	// Skipped says, one line each, which algorithms MaxFLOP or MemLimit left out, and
 	// which had a gradient that was not finite.
 	Skipped []string
 }
 
-// referenceSpec is the exact gradient each sequence's estimates are compared with.
-const referenceSpec = "bptt"
+// FrontierReference is the algorithm whose gradient, exact, every other one's is
+// compared with on the frontier.
+const FrontierReference = "bptt"
 
 // Frontier measures the cost–accuracy frontier of cfg. Each sequence starts from the zero
 // state; the gradient compared is the cell's (the readout's is exact for every
@@ -123,9 +126,9 @@ func Frontier(cfg FrontierConfig) (FrontierReport, error) {
 	}
 	T := stream[0].T
 	dims := algo.DimsOfModel(m)
-	opts := algo.Options{Steps: T, Seed: cfg.Seed}
+	opts := algo.Options{Steps: T, Seed: cfg.Seed, MemLimit: cfg.MemLimit}
 
-	ref := algo.MustParse(referenceSpec)
+	ref := algo.MustParse(FrontierReference)
 	if cfg.Progress != nil {
 		cfg.Progress(ref.String())
 	}
@@ -146,8 +149,8 @@ func Frontier(cfg FrontierConfig) (FrontierReport, error) {
 				rep.Skipped = append(rep.Skipped, fmt.Sprintf("%s %v n=%d: %.2g GFLOP per step", spec, cfg.Cell, cfg.Hidden, f/1e9))
 				continue
 			}
-			if b := spec.Bytes(dims, opts); cfg.MaxBytes > 0 && b > cfg.MaxBytes {
-				rep.Skipped = append(rep.Skipped, fmt.Sprintf("%s %v n=%d: would hold %s", spec, cfg.Cell, cfg.Hidden, HumanBytes(b)))
+			if b := spec.Bytes(dims, opts); memlimit.Check("it", b, cfg.MemLimit) != nil {
+				rep.Skipped = append(rep.Skipped, fmt.Sprintf("%s %v n=%d: would hold %s, over the memory limit", spec, cfg.Cell, cfg.Hidden, HumanBytes(b)))
 				continue
 			}
 			if cfg.Progress != nil {

@@ -46,7 +46,7 @@ func TestFrontierCoversTheRegistry(t *testing.T) {
 				t.Errorf("%v %s: %+v", kind, p.Algo, p)
 			}
 		}
-		if rep.Points[0].Algo != referenceSpec || rep.Points[0].Cosine != 1 || rep.Points[0].RelErr != 0 {
+		if rep.Points[0].Algo != FrontierReference || rep.Points[0].Cosine != 1 || rep.Points[0].RelErr != 0 {
 			t.Errorf("%v: first point %+v, want the reference at cosine 1", kind, rep.Points[0])
 		}
 		for _, info := range algo.List() {
@@ -81,7 +81,7 @@ func TestFrontierCoversTheRegistry(t *testing.T) {
 	}
 }
 
-// MaxFLOP and MaxBytes skip an algorithm with a line saying why; a configuration without
+// MaxFLOP and MemLimit skip an algorithm with a line saying why; a configuration without
 // a task or sequences is an error.
 func TestFrontierLimits(t *testing.T) {
 	tk, _ := task.New("sine", 6)
@@ -104,12 +104,17 @@ func TestFrontierLimits(t *testing.T) {
 			t.Errorf("skipped, but measured: %+v", p)
 		}
 	}
-	rep, err = Frontier(FrontierConfig{Cell: cell.GRU, Hidden: 6, Task: tk, Warmup: 1, Sequences: 1, MaxBytes: 4096, MinTime: time.Millisecond})
+	d := algo.DimsOf(cell.GRU, 6, 1, 1)
+	memLimit := algo.MustParse(FrontierReference).Bytes(d, algo.Options{Steps: 6}) + 1
+	rep, err = Frontier(FrontierConfig{Cell: cell.GRU, Hidden: 6, Task: tk, Warmup: 1, Sequences: 1, MemLimit: memLimit, MinTime: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Skipped) == 0 || !strings.Contains(strings.Join(rep.Skipped, "\n"), "would hold") {
-		t.Errorf("nothing skipped at 4 KiB: %q", rep.Skipped)
+	if !strings.Contains(strings.Join(rep.Skipped, "\n"), "rtrl gru n=6: would hold") {
+		t.Errorf("exact RTRL not skipped at the reference's memory: %q", rep.Skipped)
+	}
+	if _, err := Frontier(FrontierConfig{Cell: cell.GRU, Hidden: 6, Task: tk, Warmup: 1, Sequences: 1, MemLimit: memLimit - 2}); err == nil || !strings.Contains(err.Error(), "the reference") {
+		t.Errorf("a reference over the memory limit: %v", err)
 	}
 	for _, bad := range []FrontierConfig{
 		{Cell: cell.GRU, Hidden: 6, Sequences: 1},

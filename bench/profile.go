@@ -64,6 +64,9 @@ type Options struct {
 	MinTime time.Duration
 	// Seed seeds the weights, the data and randomised algorithms.
 	Seed uint64
+	// MemLimit is the algorithm's memory limit (algo.Options.MemLimit: 0 is the default,
+	// half of the memory available; negative is none).
+	MemLimit int64
 }
 
 func (o Options) withDefaults() Options {
@@ -103,7 +106,7 @@ func Measure(c Case, opt Options) (Result, error) {
 	if opt.Factory != nil {
 		alg, err = opt.Factory(m)
 	} else {
-		alg, err = c.Algo.New(m, algo.Options{Steps: c.T, Seed: opt.Seed, Batch: B, Workers: c.Workers})
+		alg, err = c.Algo.New(m, algo.Options{Steps: c.T, Seed: opt.Seed, Batch: B, Workers: c.Workers, MemLimit: opt.MemLimit})
 	}
 	if err != nil {
 		return Result{}, err

@@ -29,6 +29,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	layers := fs.Int("layers", 1, "stacked layers")
 	batch := fs.Int("batch", 1, "minibatch: sequences stepped together (the time per step is the whole batch's)")
 	workers := fs.Int("workers", 1, "goroutines a minibatch is spread over")
+	limit := memLimitFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -43,20 +44,25 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("-layers, -batch and -workers must be at least 1, got %d, %d and %d", *layers, *batch, *workers)
 	case *repeats < 1 || *minTime <= 0:
 		return fmt.Errorf("-repeats must be at least 1 and -min-time positive, got %d and %v", *repeats, *minTime)
+	case *repeats > maxRepeats:
+		return fmt.Errorf("-repeats %d is more than %d", *repeats, maxRepeats)
 	}
 	spec, err := algo.Parse(*algoSpec)
 	if err != nil {
 		return fmt.Errorf("-algo %w", err)
 	}
-	dims := algo.StackDims(kind, *layers, *hidden, *input, *output)
+	dims, err := modelDims(kind, *layers, *hidden, *input, *output)
+	if err != nil {
+		return err
+	}
 	if err := spec.Supports(dims); err != nil {
 		return fmt.Errorf("-algo %s: %w", spec, err)
 	}
-	if err := checkAlgorithmMemory(spec, dims, algo.Options{Steps: *steps, Batch: *batch}); err != nil {
+	c := bench.Case{Algo: spec, Cell: kind, Hidden: *hidden, Input: *input, Output: *output, T: *steps, Layers: *layers, Batch: *batch, Workers: *workers}
+	if err := checkBench(c, *repeats, limit); err != nil {
 		return err
 	}
-	c := bench.Case{Algo: spec, Cell: kind, Hidden: *hidden, Input: *input, Output: *output, T: *steps, Layers: *layers, Batch: *batch, Workers: *workers}
-	r, err := bench.Measure(c, bench.Options{Repeats: *repeats, MinTime: *minTime, Seed: *seed})
+	r, err := bench.Measure(c, bench.Options{Repeats: *repeats, MinTime: *minTime, Seed: *seed, MemLimit: limit.Bytes})
 	if err != nil {
 		return err
 	}

@@ -30,6 +30,7 @@ func runData(args []string, stdout, _ io.Writer) error {
 	seed := fs.Uint64("seed", 1, "seed of the sequences")
 	unscored := fs.String("unscored", "refuse", "regression steps without a target (the adding problem scores only its last step): refuse, or zero (write target 0 there; the loss then scores those steps too)")
 	out := fs.String("out", "", "data `file` to write (safetensors: inputs, and targets or classes)")
+	limit := memLimitFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -45,8 +46,14 @@ func runData(args []string, stdout, _ io.Writer) error {
 	case *unscored != "refuse" && *unscored != "zero":
 		return fmt.Errorf("-unscored %q: want refuse or zero", *unscored)
 	}
+	if err := checkOutput("out", *out); err != nil {
+		return err
+	}
 	tk, err := task.New(*taskName, *length)
 	if err != nil {
+		return err
+	}
+	if err := checkData(tk, *length, *sequences, *batch, limit); err != nil {
 		return err
 	}
 	f, summary, err := taskData(tk, *sequences, *batch, *seed, *unscored == "zero")

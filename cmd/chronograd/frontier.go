@@ -11,8 +11,11 @@ import (
 	"slices"
 	"time"
 
+	"github.com/chronograd/chronograd/algo"
 	"github.com/chronograd/chronograd/bench"
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/internal/flagx"
+	"github.com/chronograd/chronograd/internal/memlimit"
 	"github.com/chronograd/chronograd/kernels"
 	"github.com/chronograd/chronograd/task"
 )
@@ -28,7 +31,7 @@ type frontierConfig struct {
 	initName          string
 	init              func(cell.Cell, *rand.Rand)
 	maxFLOP           float64
-	maxBytes          int64
+	memLimit          int64 // bench.FrontierConfig.MemLimit: algorithms over it are skipped
 	minTime           time.Duration
 	out               string // report directory ("": none)
 }
@@ -54,8 +57,8 @@ func runFrontier(args []string, stdout, stderr io.Writer) error {
 	sequences := fs.Int("sequences", 20, "measured sequences")
 	seed := fs.Uint64("seed", 1, "seed of the weights, the stream and randomised algorithms")
 	initName := fs.String("init", "default", "initialiser: default (PyTorch's uniform), orthogonal or identity")
-	maxGFLOP := fs.Float64("max-gflop", 2, "skip algorithms whose FLOP model exceeds this many GFLOP per step (0: no limit)")
-	maxMiB := fs.Int64("max-mib", 4096, "skip algorithms whose memory model exceeds this many MiB (0: no limit)")
+	maxGFLOP := flagx.Float64Flag(fs, "max-gflop", 2, "skip algorithms whose FLOP model exceeds this many GFLOP per step (0: no limit)", flagx.AtLeast(0))
+	limit := memLimitFlag(fs)
 	minTime := fs.Duration("min-time", 100*time.Millisecond, "least time each algorithm's measured sequences are timed for (the fastest pass counts)")
 	asJSON := fs.Bool("json", false, "print one JSON object per point per line")
 	out := fs.String("out", "chronograd-frontier", "directory for frontier.csv, frontier.json and the SVG plots (\"\": none)")
@@ -63,7 +66,7 @@ func runFrontier(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg := frontierConfig{taskName: *taskName, initName: *initName, length: *length, warmup: *warmup, sequences: *sequences,
-		seed: *seed, maxFLOP: *maxGFLOP * 1e9, maxBytes: *maxMiB << 20, minTime: *minTime, out: *out}
+		seed: *seed, maxFLOP: *maxGFLOP * 1e9, memLimit: limit.Bytes, minTime: *minTime, out: *out}
 	var err error
 	if cfg.init, err = initialiser(*initName); err != nil {
 		return err
@@ -80,8 +83,8 @@ func runFrontier(args []string, stdout, stderr io.Writer) error {
 	switch {
 	case *warmup < 0 || *sequences < 1:
 		return fmt.Errorf("-warmup must be at least 0 and -sequences at least 1, got %d and %d", *warmup, *sequences)
-	case !(*maxGFLOP >= 0) || *maxMiB < 0 || *maxMiB > 1<<40:
-		return fmt.Errorf("-max-gflop and -max-mib must be non-negative (and -max-mib at most 2^40), got %v and %d", *maxGFLOP, *maxMiB)
+	case *warmup > frontierMaxSteps || *sequences > frontierMaxSteps:
+		return fmt.Errorf("-warmup %d and -sequences %d: more than the %d steps a frontier runs", *warmup, *sequences, frontierMaxSteps)
 	case *minTime < 0:
 		return fmt.Errorf("-min-time must not be negative, got %v", *minTime)
 	}
@@ -89,10 +92,46 @@ func runFrontier(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("-task: %w", err)
 	}
-	if steps := int64(*warmup+*sequences) * int64(taskSteps(tk, *length)); steps > frontierMaxSteps {
-		return fmt.Errorf("-warmup %d + -sequences %d sequences of %d steps: %d steps, more than the %d a frontier runs", *warmup, *sequences, taskSteps(tk, *length), steps, frontierMaxSteps)
+	T := taskSteps(tk, *length)
+	if T < *length {
+		return fmt.Errorf("-length %d: the copy task's sequences would be longer than an int counts", *length)
+	}
+	if steps := memlimit.Mul(int64(*warmup+*sequences), int64(T)); steps > frontierMaxSteps {
+		return fmt.Errorf("-warmup %d + -sequences %d sequences of %d steps: more than the %d steps a frontier runs", *warmup, *sequences, T, frontierMaxSteps)
+	}
+	if err := frontierBudget(cfg, tk, T, limit); err != nil {
+		return err
+	}
+	if cfg.out != "" {
+		if err := probeReportDir(cfg.out); err != nil {
+			return err
+		}
 	}
 	return frontier(cfg, tk, *asJSON, stdout, stderr)
+}
+
+// frontierBudget refuses, before anything is allocated, a frontier whose fixed part does
+// not fit the memory limit: for its largest model, the model, the stream of sequences,
+// the reference (full BPTT over one sequence) and the exact gradient of every measured
+// sequence. An algorithm over the limit is skipped, not refused (bench.Frontier).
+func frontierBudget(cfg frontierConfig, tk task.Task, T int, limit *memlimit.Limit) error {
+	for _, kind := range cfg.cells {
+		for _, n := range cfg.hidden {
+			d, err := modelDims(kind, 1, n, tk.InputSize(), tk.OutputSize())
+			if err != nil {
+				return fmt.Errorf("-hidden %d: %w", n, err)
+			}
+			var b budget
+			b.addModel(d, algo.MustParse(bench.FrontierReference), algo.Options{Steps: T})
+			steps := memlimit.Mul(int64(cfg.warmup+cfg.sequences), int64(T))
+			b.add(fmt.Sprintf("the stream of %d sequences", cfg.warmup+cfg.sequences), memlimit.Mul(steps, 4*int64(tk.InputSize()+tk.OutputSize())+1))
+			b.add(fmt.Sprintf("the exact gradients of %d sequences", cfg.sequences), memlimit.Product(int64(cfg.sequences), int64(d.P), 4))
+			if err := b.check(limit); err != nil {
+				return fmt.Errorf("%v n=%d: %w", kind, n, err)
+			}
+		}
+	}
+	return nil
 }
 
 // initialiser is the cell initialiser -init names.
@@ -169,7 +208,7 @@ func measureFrontier(cfg frontierConfig, tk task.Task, stderr io.Writer) (fronti
 		for _, n := range cfg.hidden {
 			r, err := bench.Frontier(bench.FrontierConfig{
 				Cell: kind, Hidden: n, Task: tk, Warmup: cfg.warmup, Sequences: cfg.sequences,
-				Init: cfg.init, Seed: cfg.seed, MaxFLOP: cfg.maxFLOP, MaxBytes: cfg.maxBytes, MinTime: cfg.minTime,
+				Init: cfg.init, Seed: cfg.seed, MaxFLOP: cfg.maxFLOP, MemLimit: cfg.memLimit, MinTime: cfg.minTime,
 			})
 			bar.Step(fmt.Sprintf("%v n=%d", kind, n))
 			if err != nil {
@@ -252,7 +291,7 @@ func profileFrontier(cfg profileConfig, stdout, stderr io.Writer) (frontierRepor
 	fc := frontierConfig{
 		cells: cfg.cells, hidden: []int{cfg.hidden[min(1, len(cfg.hidden)-1)]},
 		taskName: "copy", length: delay, warmup: 20, sequences: 20,
-		seed: 1, initName: "default", init: cell.InitDefault, maxFLOP: cfg.maxFLOP, maxBytes: 4 << 30,
+		seed: 1, initName: "default", init: cell.InitDefault, maxFLOP: cfg.maxFLOP, memLimit: limitOf(cfg).Bytes,
 		minTime: 100 * time.Millisecond, out: cfg.out,
 	}
 	if cfg.quick {

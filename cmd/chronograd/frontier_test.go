@@ -86,10 +86,14 @@ func TestFrontierBadInput(t *testing.T) {
 		{[]string{"-warmup", "-1"}, "-warmup must be at least 0"},
 		{[]string{"-task", "sorting"}, `-task: unknown task "sorting"`},
 		{[]string{"-length", "0"}, "length 0 must be positive"},
-		{[]string{"-length", "100000000"}, "more than the 10000000 a frontier runs"},
+		{[]string{"-length", "100000000"}, "more than the 10000000 steps a frontier runs"},
 		{[]string{"-init", "zeros"}, `-init "zeros"`},
-		{[]string{"-max-gflop", "-1"}, "non-negative"},
-		{[]string{"-max-gflop", "NaN"}, "non-negative"},
+		{[]string{"-max-gflop", "-1"}, "-max-gflop"},
+		{[]string{"-max-gflop", "NaN"}, "-max-gflop"},
+		{[]string{"-warmup", "99999999999"}, "more than the 10000000 steps"},
+		{[]string{"-task", "copy", "-length", "9223372036854775800"}, "longer than an int counts"},
+		{[]string{"-hidden", "4096", "-mem-limit", "1MiB"}, "over the memory limit"},
+		{[]string{"-out", "/dev/null"}, "-out /dev/null"},
 		{[]string{"-min-time", "-1s"}, "-min-time"},
 	} {
 		code, _, errOut := runCmd(t, append([]string{"frontier"}, c.args...)...)

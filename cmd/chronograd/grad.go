@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"slices"
 	"strings"
 
@@ -29,19 +28,25 @@ type gradData struct {
 // dataTensors are the tensors a sequence file may hold.
 var dataTensors = "inputs, targets or classes, h0, c0"
 
-func loadGradData(path string, m *cell.Model) (*gradData, error) {
+func loadGradData(path string, m *cell.Model, fits fitsFunc) (*gradData, error) {
 	f, err := safetensors.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	d, err := gradDataFrom(f, m)
+	d, err := gradDataFrom(f, m, fits)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return d, nil
 }
 
-func gradDataFrom(f *safetensors.File, m *cell.Model) (*gradData, error) {
+// fitsFunc is asked, once a sequence file's sizes are known to be consistent, whether the
+// command's memory for the model, T steps and B sequences fits.
+type fitsFunc func(m *cell.Model, T, B int) error
+
+// gradDataFrom checks the sequence file's tensors against m and, when fits is not nil,
+// asks it whether the command's memory fits before it builds the per-step views.
+func gradDataFrom(f *safetensors.File, m *cell.Model, fits fitsFunc) (*gradData, error) {
 	h, in, out, layers := m.HiddenSize(), m.InputSize(), m.OutSize(), m.NumLayers()
 	shape, err := f.Shape("inputs")
 	if err != nil {
@@ -145,6 +150,11 @@ func gradDataFrom(f *safetensors.File, m *cell.Model) (*gradData, error) {
 	if err := f.Require(false, specs...); err != nil {
 		return nil, err
 	}
+	if fits != nil {
+		if err := fits(m, steps, B); err != nil {
+			return nil, err
+		}
+	}
 	S := m.StateSize()
 	d := &gradData{batch: B, s0: make([]float32, B*S)}
 	for name, part := range map[string]int{"h0": 0, "c0": h} {
@@ -189,13 +199,15 @@ func gradDataFrom(f *safetensors.File, m *cell.Model) (*gradData, error) {
 	return d, nil
 }
 
-// loadModelAndData reads a model file and a sequence file for it.
-func loadModelAndData(modelPath, dataPath string) (*cell.Model, *gradData, error) {
+// loadModelAndData reads a model file and a sequence file for it. fits, when not nil, is
+// asked whether the command's memory fits once both files are read and before anything
+// per step is built.
+func loadModelAndData(modelPath, dataPath string, fits fitsFunc) (*cell.Model, *gradData, error) {
 	m, err := cell.LoadModel(modelPath)
 	if err != nil {
 		return nil, nil, err
 	}
-	data, err := loadGradData(dataPath, m)
+	data, err := loadGradData(dataPath, m, fits)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -209,6 +221,7 @@ func runGrad(args []string, stdout, stderr io.Writer) error {
 	algoSpec := fs.String("algo", "bptt", "algorithm: "+algo.Forms())
 	seed := fs.Uint64("seed", 1, "seed of randomised algorithms")
 	outPath := fs.String("out", "", "gradient `file` to write (safetensors: the model's tensor names, plus loss [1])")
+	limit := memLimitFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -217,23 +230,23 @@ func runGrad(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("-%s is required", f.name)
 		}
 	}
-	for _, in := range []struct{ flag, path string }{{"model", *modelPath}, {"data", *dataPath}} {
-		if sameFile(in.path, *outPath) {
-			return fmt.Errorf("-out %s is the -%s file; refusing to overwrite it", *outPath, in.flag)
-		}
+	if err := checkOutput("out", *outPath, input{"model", *modelPath}, input{"data", *dataPath}); err != nil {
+		return err
 	}
 	spec, err := algo.Parse(*algoSpec)
 	if err != nil {
 		return fmt.Errorf("-algo %w", err)
 	}
-	m, data, err := loadModelAndData(*modelPath, *dataPath)
+	if err := checkFiles(limit, *modelPath, *dataPath); err != nil {
+		return err
+	}
+	m, data, err := loadModelAndData(*modelPath, *dataPath, func(m *cell.Model, T, B int) error {
+		return checkGrad(m, T, B, spec, limit, *modelPath, *dataPath)
+	})
 	if err != nil {
 		return err
 	}
-	opts := algo.Options{Steps: len(data.xs), Seed: *seed, Batch: data.batch}
-	if err := checkAlgorithmMemory(spec, algo.DimsOfModel(m), opts); err != nil {
-		return err
-	}
+	opts := algo.Options{Steps: len(data.xs), Seed: *seed, Batch: data.batch, MemLimit: limit.Bytes}
 	alg, err := spec.New(m, opts)
 	if err != nil {
 		return fmt.Errorf("-algo %s: %w", *algoSpec, err)
@@ -247,16 +260,6 @@ func runGrad(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("the loss is %v: the model diverges on this sequence; no gradient written", loss)
 	}
 	return m.SaveVectors(*outPath, alg.GradCell(), alg.GradHead(), cell.Vector{Name: "loss", Shape: []int{1}, Data: []float32{float32(loss)}})
-}
-
-// sameFile reports whether both paths name one existing file.
-func sameFile(a, b string) bool {
-	ia, err := os.Stat(a)
-	if err != nil {
-		return false
-	}
-	ib, err := os.Stat(b)
-	return err == nil && os.SameFile(ia, ib)
 }
 
 // runSequence feeds the sequence to the algorithm and returns L = Σ_t ℓ_t.

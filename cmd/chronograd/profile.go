@@ -46,8 +46,11 @@ type profileConfig struct {
 	// keeps exact RTRL's largest cases short.
 	onlineT int
 	memT    []int // the sequence lengths of the memory and time-against-T sweep
-	maxFLOP float64
-	opt     bench.Options
+	// the minibatch sweep: exact BPTT at the largest hidden size over batch sizes
+	batchHidden int
+	batches     []int
+	maxFLOP     float64
+	opt         bench.Options
 	// algos, when not nil, replaces the registry's profile settings: each cell is swept
 	// with those of algos that apply to it.
 	algos []algo.Spec
@@ -59,6 +62,7 @@ type profileConfig struct {
 	out         string
 	quick       bool
 	force       bool
+	limit       *memlimit.Limit // checked before anything is measured or written
 }
 
 // runProfile is the main job: it sweeps the algorithms over cells and hidden sizes,
@@ -76,6 +80,7 @@ func runProfile(args []string, stdout, stderr io.Writer) error {
 	algos := fs.String("algos", "", "comma-separated algorithm specifications to profile, such as "+exampleSpecs()+" (default: every registered algorithm at its profile setting); forms: "+algo.Forms())
 	budget := fs.Duration("train-budget", 6*time.Second, "training time per algorithm in the adding-problem race")
 	repeats := fs.Int("repeats", 5, "timed repeats per measurement (the median is reported)")
+	limit := memLimitFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -84,11 +89,14 @@ func runProfile(args []string, stdout, stderr io.Writer) error {
 	if *repeats < 1 || *budget <= 0 {
 		return fmt.Errorf("-repeats must be at least 1 and -train-budget positive, got %d and %v", *repeats, *budget)
 	}
+	if *repeats > maxRepeats {
+		return fmt.Errorf("-repeats %d is more than %d", *repeats, maxRepeats)
+	}
 	cfg := profileConfig{
-		input: 8, maxFLOP: 2e9,
-		opt:         bench.Options{Repeats: *repeats, MinTime: 20 * time.Millisecond, Seed: 1},
+		input: 8, maxFLOP: 2e9, batches: []int{1, 8, 32},
+		opt:         bench.Options{Repeats: *repeats, MinTime: 20 * time.Millisecond, Seed: 1, MemLimit: limit.Bytes},
 		trainBudget: *budget, trainHidden: 16, trainT: 50,
-		out: *out, quick: *quick, force: *force,
+		out: *out, quick: *quick, force: *force, limit: limit,
 	}
 	if *quick {
 		// The quick sizes stand in for the defaults; flags given explicitly win.
@@ -99,6 +107,7 @@ func runProfile(args []string, stdout, stderr io.Writer) error {
 			*steps = "20,40"
 		}
 		cfg.trainT = 20
+		cfg.batches = []int{1, 4}
 		cfg.opt.MinTime = time.Millisecond
 		if !set["train-budget"] {
 			cfg.trainBudget = 300 * time.Millisecond
@@ -121,6 +130,7 @@ func runProfile(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("-T %w", err)
 	}
 	cfg.T = cfg.memT[0]
+	cfg.batchHidden = slices.Max(cfg.hidden)
 	cfg.onlineT = min(cfg.T, 20)
 	if *algos != "" {
 		if cfg.algos, err = parseSpecs(*algos, cfg.cells); err != nil {
@@ -226,6 +236,7 @@ type profileReport struct {
 	Results   []bench.Result        `json:"results"`
 	Exponents []bench.Scaling       `json:"exponents"`
 	Memory    []bench.Result        `json:"memory"`
+	Batch     []bench.Result        `json:"batch"`
 	Training  []bench.TrainingRun   `json:"training"`
 	Frontier  []bench.FrontierPoint `json:"frontier"`
 }
@@ -256,16 +267,23 @@ func checkReportDir(cfg profileConfig) error {
 type profileJob struct {
 	c      bench.Case
 	memory bool    // part of the memory and time-against-T sweep
+	batch  bool    // part of the minibatch sweep
 	skip   string  // why it is not measured ("": it is)
 	cost   float64 // estimated milliseconds, for the progress estimate
 }
 
 func profile(cfg profileConfig, stdout, stderr io.Writer) error {
+	// The report directory is made only when the report is written, so that a run that
+	// fails leaves none behind; whether it can be made (and holds nothing but regular
+	// files where the report goes), and the race's memory, are checked now.
+	if err := probeReportDir(cfg.out); err != nil {
+		return err
+	}
 	if err := checkReportDir(cfg); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(cfg.out, 0o755); err != nil {
-		return fmt.Errorf("report directory: %w", err)
+	if err := checkProfileRace(cfg); err != nil {
+		return err
 	}
 	rep := profileReport{
 		Machine: fmt.Sprintf("%s, %s/%s, %d CPUs, %s", cpuName(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version()),
@@ -293,9 +311,12 @@ func profile(cfg profileConfig, stdout, stderr io.Writer) error {
 			bar.Done()
 			return err
 		}
-		if j.memory {
+		switch {
+		case j.batch:
+			rep.Batch = append(rep.Batch, r)
+		case j.memory:
 			rep.Memory = append(rep.Memory, r)
-		} else {
+		default:
 			rep.Results = append(rep.Results, r)
 		}
 		bar.Advance(j.cost, name)
@@ -339,16 +360,16 @@ func profileJobs(cfg profileConfig) []profileJob {
 		}
 		return out
 	}
-	add := func(spec algo.Spec, kind cell.Kind, n, T int, memory bool) {
-		c := bench.Case{Algo: spec, Cell: kind, Hidden: n, Input: cfg.input, Output: 1, T: T}
+	add := func(spec algo.Spec, kind cell.Kind, n, T, B int, memory bool) {
+		c := bench.Case{Algo: spec, Cell: kind, Hidden: n, Input: cfg.input, Output: 1, T: T, Batch: B}
 		d := algo.DimsOf(kind, n, cfg.input, 1)
-		flops := spec.FLOPsPerStep(d)
+		flops := spec.FLOPsPerStep(d) * float64(B)
 		j := profileJob{c: c, memory: memory}
-		switch need := spec.Bytes(d, algo.Options{Steps: T}); {
+		switch need := caseBytes(c, cfg.opt.Repeats); {
 		case flops > cfg.maxFLOP:
 			j.skip = fmt.Sprintf("%.1f GFLOP per step", flops/1e9)
-		case memlimit.Check("it", need, 0) != nil:
-			j.skip = fmt.Sprintf("needs %s", bench.HumanBytes(need))
+		case limitOf(cfg).Check("it", need) != nil:
+			j.skip = fmt.Sprintf("needs %s, over -mem-limit", bench.HumanBytes(need))
 		default:
 			// A sequence at an assumed 5 GFLOP/s, run for a warm-up, three allocation
 			// counts and the repeats of at least MinTime each.
@@ -364,7 +385,7 @@ func profileJobs(cfg profileConfig) []profileJob {
 				if spec.Info().Forward {
 					T = cfg.onlineT
 				}
-				add(spec, kind, n, T, false)
+				add(spec, kind, n, T, 1, false)
 			}
 		}
 		n := memoryHidden(cfg)
@@ -376,9 +397,21 @@ func profileJobs(cfg profileConfig) []profileJob {
 			// plots draw it flat.
 			for _, spec := range specsFor(kind, cfg.memT[0]) {
 				if i == 0 || !spec.Info().Forward {
-					add(spec, kind, n, T, true)
+					add(spec, kind, n, T, 1, true)
 				}
 			}
+		}
+		// The minibatch sweep: the first exact, reverse-mode algorithm (full BPTT) at
+		// every batch size, B = 1 included so that the table reads against it.
+		for _, spec := range specsFor(kind, cfg.T) {
+			if info := spec.Info(); info.Online || info.Forward {
+				continue
+			}
+			for _, B := range cfg.batches {
+				add(spec, kind, cfg.batchHidden, cfg.T, B, false)
+				jobs[len(jobs)-1].batch = true
+			}
+			break
 		}
 	}
 	return jobs
@@ -428,6 +461,18 @@ func printProfile(w io.Writer, cfg profileConfig, rep profileReport, skipped []s
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if len(rep.Batch) > 0 {
+		fmt.Fprintf(w, "\nminibatches: B sequences stepped together (n=%d, T=%d); time per step of the whole batch, per sequence and per sample (one sequence's step)\n", cfg.batchHidden, cfg.T)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "algo\tcell\tn\tB\tµs/step\tms/sequence\tµs/sample\tGFLOP/s\t")
+		for _, r := range rep.Batch {
+			B := float64(max(1, r.Batch))
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.1f\t%.3f\t%.2f\t%.2f\t\n", r.Algo, r.Cell, r.Hidden, r.Batch, r.NsPerStep/1e3, r.NsPerStep*float64(r.T)/B/1e6, r.NsPerStep/B/1e3, r.GFLOPS)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
 	if len(rep.Training) == 0 {
 		fmt.Fprintln(w, "\ntraining: no algorithm of -algos applies to the race's GRU; race skipped")
 		return nil
@@ -455,9 +500,13 @@ func printProfile(w io.Writer, cfg profileConfig, rep profileReport, skipped []s
 }
 
 func writeProfileReport(cfg profileConfig, rep profileReport, stdout io.Writer) error {
+	if err := os.MkdirAll(cfg.out, 0o755); err != nil {
+		return fmt.Errorf("report directory: %w", err)
+	}
 	files := map[string]func(io.Writer) error{
 		"profile.csv":   func(w io.Writer) error { return bench.WriteCSV(w, rep.Results) },
 		"memory.csv":    func(w io.Writer) error { return bench.WriteCSV(w, rep.Memory) },
+		"batch.csv":     func(w io.Writer) error { return bench.WriteCSV(w, rep.Batch) },
 		"exponents.csv": func(w io.Writer) error { return bench.WriteExponentCSV(w, rep.Exponents) },
 		"report.json": func(w io.Writer) error {
 			enc := json.NewEncoder(w)

@@ -94,7 +94,7 @@ func TestProfileFlags(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	files := []string{"exponents.csv", "memory.csv", "memory_gru.svg", "memory_rnn_tanh.svg", "profile.csv", "report.json",
+	files := []string{"batch.csv", "exponents.csv", "memory.csv", "memory_gru.svg", "memory_rnn_tanh.svg", "profile.csv", "report.json",
 		"scaling_gru.svg", "scaling_rnn_tanh.svg", "time_T_gru.svg", "time_T_rnn_tanh.svg", "training.csv", "training.svg", "training_curve.csv"}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -114,8 +114,11 @@ func TestProfileFlags(t *testing.T) {
 	if !slices.Equal(names, files) {
 		t.Errorf("report files %v, want %v", names, files)
 	}
-	if !strings.Contains(out, "report: "+dir+"/ (13 files") {
-		t.Errorf("output does not count the 13 files:\n%s", out)
+	if !strings.Contains(out, "minibatches: B sequences stepped together") || !regexp.MustCompile(`(?m)^\s+bptt\s+gru\s+12\s+8\s`).MatchString(out) {
+		t.Errorf("no minibatch table with B = 4 for gru:\n%s", out)
+	}
+	if !strings.Contains(out, "report: "+dir+"/ (14 files") {
+		t.Errorf("output does not count the 14 files:\n%s", out)
 	}
 	f, err := os.Open(filepath.Join(dir, "training.csv"))
 	if err != nil {
