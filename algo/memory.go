@@ -141,3 +141,27 @@ func epropBytes(d Dims, _ []float64, _ Options) int64 {
 	cols := d.I + d.H + 1
 	return onlineBase(d) + f32(3*d.H*cols+cols+2*d.S*4+d.H)
 }
+
+// kroneckerBytes is what both KF-RTRLs hold besides their factors: J_t, D_t (and the
+// second coefficient vector) and â_t, of m = I+H+2 entries.
+func kroneckerBytes(d Dims) int64 {
+	return onlineBase(d) + f32(d.H*d.H+2*d.H+d.I+d.H+2)
+}
+
+func kfrtrlBytes(d Dims, _ []float64, _ Options) int64 {
+	m := d.I + d.H + 2
+	// K and its product buffer, a, K·q.
+	return kroneckerBytes(d) + f32(2*d.H*d.H+m+d.H)
+}
+
+func rkfrtrlBytes(d Dims, _ []float64, _ Options) int64 {
+	m := d.I + d.H + 2
+	// b, B and its product buffer, ν, ν ⊙ D, Bᵀ·q.
+	return kroneckerBytes(d) + f32(d.H+2*d.H*m+2*d.H+m)
+}
+
+func dniBytes(d Dims, _ []float64, _ Options) int64 {
+	cols := d.S + d.O + 1
+	// The module, ã_t and ã_{t−1}, the prediction, the signal and the target.
+	return onlineBase(d) + f32(d.S*cols+2*cols+3*d.S)
+}

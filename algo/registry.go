@@ -61,8 +61,9 @@ var registry = []*entry{
 		build: func(m *cell.Model, p []float64, o Options) (Algorithm, error) {
 			return as(bptt.NewTruncated(m, bptt.TruncatedOptions{K1: int(p[0]), K2: int(p[1]), Batch: o.Batch, Workers: o.Workers}))
 		},
-		profile: func(T int) string { return fmt.Sprintf("tbptt:%d,%d", max(1, T/10), max(1, T/5)) },
-		race:    "tbptt:5,10",
+		profile:  func(T int) string { return fmt.Sprintf("tbptt:%d,%d", max(1, T/10), max(1, T/5)) },
+		race:     "tbptt:5,10",
+		frontier: truncationWindows,
 	},
 	{
 		Info: Info{Name: "rtrl", Summary: "exact, online, every step; rtrl:W splits the sensitivity update over W goroutines",
@@ -141,6 +142,48 @@ var registry = []*entry{
 		profile: func(int) string { return "eprop" },
 	},
 	{
+		Info: Info{Name: "kfrtrl", Summary: "KF-RTRL: an unbiased Kronecker-factored estimate of the influence matrix (vanilla cells)",
+			Online: true, Forward: true, Time: "O(n³)", Memory: "O(n²)"},
+		supports: vanillaOneLayer("kfrtrl", "its Kronecker factors are one vanilla layer's immediate Jacobian"),
+		flops: func(d Dims, _ []float64) float64 {
+			h := float64(d.H)
+			return d.forward() + d.readout() + 2*h*h*h + 4*h*h + 2*float64(d.P)
+		},
+		bytes: kfrtrlBytes,
+		build: func(m *cell.Model, _ []float64, o Options) (Algorithm, error) {
+			return as(rtrl.NewKFRTRL(m, rtrl.KFRTRLOptions{Seed: o.Seed}))
+		},
+		profile: func(int) string { return "kfrtrl" },
+	},
+	{
+		Info: Info{Name: "rkfrtrl", Summary: "reverse KF-RTRL: the Kronecker factors the other way round (vanilla cells)",
+			Online: true, Forward: true, Time: "O(n²·(n+I)) ≈ n³", Memory: "O(n·(n+I)) ≈ n²"},
+		supports: vanillaOneLayer("rkfrtrl", "its Kronecker factors are one vanilla layer's immediate Jacobian"),
+		flops: func(d Dims, _ []float64) float64 {
+			h := float64(d.H)
+			return d.forward() + d.readout() + 2*h*float64(d.P) + 2*h*h + 6*float64(d.P)
+		},
+		bytes: rkfrtrlBytes,
+		build: func(m *cell.Model, _ []float64, o Options) (Algorithm, error) {
+			return as(rtrl.NewReverseKFRTRL(m, rtrl.KFRTRLOptions{Seed: o.Seed}))
+		},
+		profile: func(int) string { return "rkfrtrl" },
+	},
+	{
+		Info: Info{Name: "dni", Summary: "DNI: one-step gradients plus a learnt synthetic gradient of the future's credit",
+			Online: true, Forward: true, Time: "O(P + S²)", Memory: "O(S²)"},
+		flops: func(d Dims, _ []float64) float64 {
+			// A backward step (≈ 2F) and three products with the S×(S+O+1) module.
+			return 3*d.forward() + d.readout() + 6*float64(d.S)*float64(d.S+d.O+1)
+		},
+		bytes: dniBytes,
+		build: func(m *cell.Model, _ []float64, _ Options) (Algorithm, error) {
+			return as(rtrl.NewDNI(m, rtrl.DNIOptions{}))
+		},
+		profile: func(int) string { return "dni" },
+		race:    "dni",
+	},
+	{
 		Info: Info{Name: "tbptt-adaptive", Summary: "truncated, the window chosen for a relative gradient bias ≤ δ",
 			Online: true, Time: "O(P·K/K1)", Memory: "O(Kmax) caches"},
 		params: []param{{name: "δ", fraction: true}},
@@ -151,6 +194,7 @@ var registry = []*entry{
 		build: func(m *cell.Model, p []float64, o Options) (Algorithm, error) {
 			return as(bptt.NewAdaptive(m, bptt.AdaptiveOptions{Delta: p[0], KMax: adaptiveKMax(o), Seed: o.Seed, Batch: o.Batch, Workers: o.Workers}))
 		},
+		frontier: func(int) []string { return []string{"tbptt-adaptive:0.1"} },
 	},
 }
 
@@ -219,6 +263,9 @@ type entry struct {
 	profile func(T int) string
 	// race is its setting in the profile's training race ("": not in the race).
 	race string
+	// frontier lists its settings on the cost–accuracy frontier for sequences of T steps
+	// (nil: its profile setting, or its name alone; see FrontierSettings).
+	frontier func(T int) []string
 }
 
 // form is how the algorithm and its parameters are written: "tbptt:K1,K2", "rtrl[:W]".
@@ -338,7 +385,8 @@ type Options struct {
 	// unknown). bptt-checkpoint:S clamps S to it, and tbptt-adaptive:δ starts its window
 	// at min(100, T).
 	Steps int
-	// Seed seeds randomised algorithms (UORO's signs, adaptive TBPTT's probes).
+	// Seed seeds randomised algorithms (UORO's and the KF-RTRLs' signs, adaptive TBPTT's
+	// probes).
 	Seed uint64
 	// Batch is B, the number of sequences stepped together (0 means 1). Step then takes
 	// B rows of inputs (B×I), B rows of target values (B×O) or B classes; Reset takes B
@@ -497,6 +545,9 @@ func (s Spec) New(m *cell.Model, o Options) (Algorithm, error) {
 //	uoro                              3F + R + 2·S² + 8·P
 //	rflo                              F + R + 2·H·(I+H+1) (traces) + 2·P (gradient)
 //	eprop                             F + R + 8·P (traces of the four gates and the cell)
+//	kfrtrl                            F + R + 2·H³ (J·K) + 4·H² + 2·P (gradient)
+//	rkfrtrl                           F + R + 2·H·P (J·B) + 2·H² + 6·P
+//	dni                               3F + R + 6·S·(S+O+1) (a backward step, the module)
 //
 // Checkpointed BPTT is credited with full BPTT's FLOPs: its recomputation is overhead,
 // and it shows as a lower GFLOP/s.

@@ -17,8 +17,8 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 )
 
-// palette holds one colour per algorithm, in the registry's order (Okabe & Ito's
-// colour-blind-safe set, then three more that stay apart from it).
+// palette holds one colour per algorithm, in the registry's order (Okabe and Ito's
+// colour-blind-safe set, then more that stay apart from it and from each other).
 var palette = []color.RGBA{
 	{0, 114, 178, 255},   // blue
 	{86, 180, 233, 255},  // sky blue
@@ -30,11 +30,19 @@ var palette = []color.RGBA{
 	{148, 103, 189, 255}, // purple
 	{188, 189, 34, 255},  // olive
 	{23, 190, 207, 255},  // cyan
+	{0, 0, 0, 255},       // black
+	{165, 0, 38, 255},    // dark red
+	{35, 100, 35, 255},   // dark green
+	{30, 30, 120, 255},   // navy
+	{220, 0, 220, 255},   // magenta
+	{0, 110, 110, 255},   // teal
 }
 
 var glyphs = []draw.GlyphDrawer{
 	draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.CrossGlyph{}, draw.PlusGlyph{},
 	draw.RingGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{}, draw.CircleGlyph{}, draw.SquareGlyph{},
+	draw.TriangleGlyph{}, draw.CrossGlyph{}, draw.PlusGlyph{}, draw.RingGlyph{}, draw.BoxGlyph{},
+	draw.PyramidGlyph{},
 }
 
 // referenceColor draws the reference slopes and baselines, which are not algorithms.

@@ -83,13 +83,16 @@ func lsq(x, y []float64) (slope, intercept float64) {
 }
 
 // Every registered algorithm's stated time per step gives an expected exponent: 4 for
-// exact RTRL, 2 for the others.
+// exact RTRL, 3 for the Kronecker-factored ones, 2 for the others.
 func TestExpectedExponent(t *testing.T) {
 	for _, info := range algo.List() {
 		e, ok := ExpectedExponent(info.Time)
 		want := 2.0
-		if info.Name == "rtrl" {
+		switch info.Name {
+		case "rtrl":
 			want = 4
+		case "kfrtrl", "rkfrtrl":
+			want = 3
 		}
 		if !ok || e != want {
 			t.Errorf("%s: %q gives %v, %v; want %v", info.Name, info.Time, e, ok, want)

@@ -158,7 +158,7 @@ type Algorithm interface {
 }
 
 // names are the algorithms build constructs.
-var names = []string{"rtrl", "snap1", "uoro", "rflo", "eprop"}
+var names = []string{"rtrl", "snap1", "uoro", "rflo", "eprop", "kfrtrl", "rkfrtrl", "dni"}
 
 // testOptions are the constructor settings a test asks for; Option sets one of them.
 type testOptions struct {
@@ -193,6 +193,12 @@ func build(name string, m *cell.Model, opts ...Option) (Algorithm, error) {
 		return NewRFLO(m, fb)
 	case "eprop":
 		return NewEProp(m, fb)
+	case "kfrtrl":
+		return NewKFRTRL(m, KFRTRLOptions{Seed: o.seed})
+	case "rkfrtrl":
+		return NewReverseKFRTRL(m, KFRTRLOptions{Seed: o.seed})
+	case "dni":
+		return NewDNI(m, DNIOptions{})
 	}
 	return nil, fmt.Errorf("no test constructor for %q", name)
 }

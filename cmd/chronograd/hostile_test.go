@@ -205,6 +205,11 @@ func TestHostileInvocations(t *testing.T) {
 		{[]string{"profile", quick, "-out", "m.st/report"}, "m.st is not a directory"},
 		{[]string{"profile", "-train-budget", "0s"}, "-train-budget positive"},
 		{[]string{"profile", quick, "-out", "rep"}, "rep/report.json is not a regular file (it is a named pipe)"},
+		// frontier: sizes and the report directory refused up front.
+		{[]string{"frontier", "-out", "rep"}, "rep/report.json is not a regular file (it is a named pipe)"},
+		{[]string{"frontier", "-out", "m.st"}, "-out m.st is not a directory"},
+		{[]string{"frontier", "-hidden", "4096", "-mem-limit", "1MiB"}, mem},
+		{[]string{"frontier", "-task", "sine", "-length", "1000000000"}, "more than the 10000000 steps a frontier runs"},
 		// train: sizes (item 3), float flags (item 8), -save checked before the run.
 		{[]string{"train", "-length", "1000000000000"}, mem},
 		{[]string{"train", "-task", "copy", "-length", "1000000000"}, mem},

@@ -29,6 +29,7 @@ func commands() []command {
 		{"grad", "write the loss gradient of a model on a sequence (cross-checks algorithms)", runGrad},
 		{"diagnose", "measure how gradients decay through time, and the TBPTT window a bias δ implies", runDiagnose},
 		{"data", "write a task's sequences as a data file for grad, diagnose and PyTorch", runData},
+		{"frontier", "every online algorithm's gradient accuracy against its cost, on one model and stream", runFrontier},
 	}
 }
 

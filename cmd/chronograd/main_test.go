@@ -66,12 +66,12 @@ func TestProfileQuick(t *testing.T) {
 	if code != 0 || errOut != "" {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
-	for _, want := range []string{"kernels: ", "cost per step", "cost exponent", "memory held", "training: GRU", "rtrl", "snap1", "uoro", "rflo", "eprop", "bptt-checkpoint"} {
+	for _, want := range []string{"kernels: ", "cost per step", "cost exponent", "memory held", "training: GRU", "rtrl", "snap1", "uoro", "rflo", "eprop", "bptt-checkpoint", "cost–accuracy frontier", "kfrtrl", "dni"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("profile output lacks %q:\n%s", want, out)
 		}
 	}
-	for _, f := range []string{"profile.csv", "memory.csv", "report.json", "scaling_gru.svg", "memory_lstm.svg"} {
+	for _, f := range []string{"profile.csv", "memory.csv", "report.json", "scaling_gru.svg", "memory_lstm.svg", "frontier.csv", "frontier_gru_n16.svg"} {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
 			t.Errorf("report file %s: %v", f, err)
 		}

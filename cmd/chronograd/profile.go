@@ -229,15 +229,16 @@ func parseSpecs(list string, cells []cell.Kind) ([]algo.Spec, error) {
 }
 
 type profileReport struct {
-	Machine   string              `json:"machine"`
-	Kernels   string              `json:"kernels"`
-	Date      string              `json:"date"`
-	Quick     bool                `json:"quick"`
-	Results   []bench.Result      `json:"results"`
-	Exponents []bench.Scaling     `json:"exponents"`
-	Memory    []bench.Result      `json:"memory"`
-	Batch     []bench.Result      `json:"batch"`
-	Training  []bench.TrainingRun `json:"training"`
+	Machine   string                `json:"machine"`
+	Kernels   string                `json:"kernels"`
+	Date      string                `json:"date"`
+	Quick     bool                  `json:"quick"`
+	Results   []bench.Result        `json:"results"`
+	Exponents []bench.Scaling       `json:"exponents"`
+	Memory    []bench.Result        `json:"memory"`
+	Batch     []bench.Result        `json:"batch"`
+	Training  []bench.TrainingRun   `json:"training"`
+	Frontier  []bench.FrontierPoint `json:"frontier"`
 }
 
 // checkReportDir refuses to let a -quick run overwrite a full report without -force.
@@ -334,6 +335,11 @@ func profile(cfg profileConfig, stdout, stderr io.Writer) error {
 	if err := printProfile(stdout, cfg, rep, skipped); err != nil {
 		return err
 	}
+	fr, err := profileFrontier(cfg, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	rep.Frontier = fr.Points
 	return writeProfileReport(cfg, rep, stdout)
 }
 
