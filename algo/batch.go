@@ -72,8 +72,8 @@ const (
 	opFinish
 )
 
-// newReplicated builds B instances of one sequence each with build.
-func newReplicated(m *cell.Model, o Options, build func(m *cell.Model) (Algorithm, error)) (Algorithm, error) {
+// newReplicated builds B instances of one sequence each with build (b is the sequence).
+func newReplicated(m *cell.Model, o Options, build func(m *cell.Model, b int) (Algorithm, error)) (Algorithm, error) {
 	B, err := batchOf(o)
 	if err != nil {
 		return nil, err
@@ -101,7 +101,7 @@ func newReplicated(m *cell.Model, o Options, build func(m *cell.Model) (Algorith
 		r.pool = workpool.New(W)
 	}
 	for b := range B {
-		a, err := build(r.twins[r.worker(b)])
+		a, err := build(r.twins[r.worker(b)], b)
 		if err != nil {
 			r.Close()
 			return nil, err

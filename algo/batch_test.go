@@ -152,7 +152,11 @@ func TestBatchEqualsSumOfSingles(t *testing.T) {
 						var wantLoss float64
 						wantState := make([]float32, 0, B*p.S)
 						for b := range B {
-							a, err := spec.New(m, o)
+							ob := o
+							if spec.Info().Forward {
+								ob.Seed = o.Seed + uint64(b) // a replicated batch seeds sequence b with Seed + b
+							}
+							a, err := spec.New(m, ob)
 							if err != nil {
 								t.Fatal(err)
 							}

@@ -386,7 +386,8 @@ type Options struct {
 	// at min(100, T).
 	Steps int
 	// Seed seeds randomised algorithms (UORO's and the KF-RTRLs' signs, adaptive TBPTT's
-	// probes).
+	// probes). In a minibatch run as one instance per sequence, sequence b's instance is
+	// seeded Seed + b, so that the sequences' estimates are independent.
 	Seed uint64
 	// Batch is B, the number of sequences stepped together (0 means 1). Step then takes
 	// B rows of inputs (B×I), B rows of target values (B×O) or B classes; Reset takes B
@@ -525,7 +526,11 @@ func (s Spec) New(m *cell.Model, o Options) (Algorithm, error) {
 	}
 	one := o
 	one.Batch, one.Workers = 1, 1
-	return newReplicated(m, o, func(m *cell.Model) (Algorithm, error) { return e.build(m, s.args, one) })
+	return newReplicated(m, o, func(m *cell.Model, b int) (Algorithm, error) {
+		seq := one
+		seq.Seed = o.Seed + uint64(b) // each sequence its own random stream
+		return e.build(m, s.args, seq)
+	})
 }
 
 // FLOPsPerStep is the algorithm's stated FLOP model for a model of dimensions d: the
