@@ -9,6 +9,7 @@ import (
 
 	"github.com/chronograd/chronograd/algo"
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/internal/testutil"
 )
 
 // batchProblem is B sequences of T steps for a model: inputs, targets (values or
@@ -122,13 +123,7 @@ func relDiff(a, b []float64) float64 {
 	return math.Sqrt(d / n)
 }
 
-func to64(v []float32) []float64 {
-	out := make([]float64, len(v))
-	for i, x := range v {
-		out[i] = float64(x)
-	}
-	return out
-}
+var to64 = testutil.To64
 
 // A minibatch's gradient, loss and final states are those of its sequences run one at a
 // time and summed: every algorithm, every cell kind, one and two layers, squared error

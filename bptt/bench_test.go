@@ -172,43 +172,13 @@ func BenchmarkMinibatch(b *testing.B) {
 		for _, n := range []int{128, 512} {
 			for _, B := range []int{1, 8, 32} {
 				b.Run(fmt.Sprintf("cell=%v/n=%d/B=%d", kind, n, B), func(b *testing.B) {
-					m, err := cell.NewModel(cell.Config{Kind: kind, Hidden: n, Input: n}, 1)
-					if err != nil {
-						b.Fatal(err)
-					}
-					rng := rand.New(rand.NewPCG(uint64(n), uint64(B)))
-					m.Init(rng, cell.InitDefault)
-					a, err := bptt.NewFull(m, bptt.FullOptions{Batch: B})
-					if err != nil {
-						b.Fatal(err)
-					}
-					xs := make([][]float32, steps)
-					ys := make([]cell.Target, steps)
-					for t := range xs {
-						xs[t] = make([]float32, B*n)
+					run := fullSequence(b, kind, n, 1, 1, B, func(rng *rand.Rand) cell.Target {
 						y := make([]float32, B)
-						for i := range xs[t] {
-							xs[t][i] = float32(rng.NormFloat64())
-						}
 						for i := range y {
 							y[i] = float32(rng.NormFloat64())
 						}
-						ys[t] = cell.Values(y)
-					}
-					run := func() {
-						if err := a.Reset(nil); err != nil {
-							b.Fatal(err)
-						}
-						for t := range xs {
-							if _, err := a.Step(xs[t], ys[t]); err != nil {
-								b.Fatal(err)
-							}
-						}
-						if err := a.Finish(); err != nil {
-							b.Fatal(err)
-						}
-						a.ZeroGrad()
-					}
+						return cell.Values(y)
+					})
 					run()
 					runtime.LockOSThread()
 					defer runtime.UnlockOSThread()
@@ -250,8 +220,9 @@ func ratioBench(b *testing.B, first, second func()) {
 }
 
 // fullSequence returns a function that runs full BPTT over T = 100 steps of random inputs
-// (I = n) with the targets make gives, for a model of the given layers and outputs.
-func fullSequence(b *testing.B, kind cell.Kind, n, layers, out int, target func(rng *rand.Rand) cell.Target) func() {
+// (I = n) with the targets target gives, for a model of the given layers and outputs on a
+// minibatch of B sequences.
+func fullSequence(b *testing.B, kind cell.Kind, n, layers, out, B int, target func(rng *rand.Rand) cell.Target) func() {
 	const steps = 100
 	m, err := cell.NewStack(cell.Config{Kind: kind, Hidden: n, Input: n}, layers, out)
 	if err != nil {
@@ -259,14 +230,14 @@ func fullSequence(b *testing.B, kind cell.Kind, n, layers, out int, target func(
 	}
 	rng := rand.New(rand.NewPCG(uint64(n), uint64(layers*out)))
 	m.Init(rng, cell.InitDefault)
-	a, err := bptt.NewFull(m, bptt.FullOptions{})
+	a, err := bptt.NewFull(m, bptt.FullOptions{Batch: B})
 	if err != nil {
 		b.Fatal(err)
 	}
 	xs := make([][]float32, steps)
 	ys := make([]cell.Target, steps)
 	for t := range xs {
-		xs[t] = make([]float32, n)
+		xs[t] = make([]float32, n*B)
 		for i := range xs[t] {
 			xs[t][i] = float32(rng.NormFloat64())
 		}
@@ -294,14 +265,14 @@ func BenchmarkCrossEntropyOverhead(b *testing.B) {
 	const out = 10
 	for _, kind := range []cell.Kind{cell.RNNTanh, cell.GRU, cell.LSTM} {
 		b.Run(fmt.Sprintf("cell=%v/n=128", kind), func(b *testing.B) {
-			se := fullSequence(b, kind, 128, 1, out, func(rng *rand.Rand) cell.Target {
+			se := fullSequence(b, kind, 128, 1, out, 1, func(rng *rand.Rand) cell.Target {
 				y := make([]float32, out)
 				for i := range y {
 					y[i] = float32(rng.NormFloat64())
 				}
 				return cell.Values(y)
 			})
-			ce := fullSequence(b, kind, 128, 1, out, func(rng *rand.Rand) cell.Target {
+			ce := fullSequence(b, kind, 128, 1, out, 1, func(rng *rand.Rand) cell.Target {
 				return cell.Classes(int32(rng.IntN(out)))
 			})
 			ratioBench(b, se, ce)
@@ -315,7 +286,7 @@ func BenchmarkTwoLayers(b *testing.B) {
 	for _, kind := range []cell.Kind{cell.RNNTanh, cell.GRU, cell.LSTM} {
 		b.Run(fmt.Sprintf("cell=%v/n=128", kind), func(b *testing.B) {
 			target := func(rng *rand.Rand) cell.Target { return cell.Values([]float32{float32(rng.NormFloat64())}) }
-			ratioBench(b, fullSequence(b, kind, 128, 1, 1, target), fullSequence(b, kind, 128, 2, 1, target))
+			ratioBench(b, fullSequence(b, kind, 128, 1, 1, 1, target), fullSequence(b, kind, 128, 2, 1, 1, target))
 		})
 	}
 }

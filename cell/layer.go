@@ -344,19 +344,26 @@ func (c *layer) StateJacobian(k *Cache, j kernels.Mat) {
 		panic(fmt.Sprintf("cell: StateJacobian: J is %d×%d, want %d×%d", j.Rows, j.Cols, c.state, c.state))
 	}
 	c.eq.coefficients(c, k, c.coefIH, c.coefHH)
+	// Through W_hh: ∂s/∂h_{t-1} = Σ_k coefHH[s,k]·W_hh[k·H+u, :].
+	c.rowsThrough(j, c.coefHH, c.whh)
+	c.eq.directJacobian(c, k, j)
+}
+
+// rowsThrough overwrites each row s of dst with Σ_k coef[s·G+k]·W[k·H+u, :] (u = s mod
+// H) in its first W.Cols columns, zeros after: the part of a Jacobian that passes
+// through the weights W (W_hh for the state, W_ih for the input).
+func (c *layer) rowsThrough(dst kernels.Mat, coef []float32, w kernels.Mat) {
 	h, g := c.lay.Hidden, c.lay.Gates
 	for s := range c.state {
-		row := j.Row(s)
+		row := dst.Row(s)
 		clear(row)
 		u := s % h
-		// Through W_hh: ∂s/∂h_{t-1} = Σ_k coefHH[s,k]·W_hh[k·H+u, :].
-		for gate, coef := range c.coefHH[s*g : s*g+g] {
-			if coef != 0 {
-				kernels.Axpy(coef, c.whh.Row(gate*h+u), row[:h])
+		for gate, cf := range coef[s*g : s*g+g] {
+			if cf != 0 {
+				kernels.Axpy(cf, w.Row(gate*h+u), row[:w.Cols])
 			}
 		}
 	}
-	c.eq.directJacobian(c, k, j)
 }
 
 func (c *layer) StateJVP(k *Cache, out, v []float32) {
@@ -424,18 +431,8 @@ func (c *layer) InputJacobian(k *Cache, a kernels.Mat) {
 		panic(fmt.Sprintf("cell: InputJacobian: A is %d×%d, want %d×%d", a.Rows, a.Cols, c.state, c.lay.Input))
 	}
 	c.eq.coefficients(c, k, c.coefIH, c.coefHH)
-	h, g := c.lay.Hidden, c.lay.Gates
-	for s := range c.state {
-		row := a.Row(s)
-		clear(row)
-		u := s % h
-		// x enters only through W_ih: ∂s/∂x = Σ_k coefIH[s,k]·W_ih[k·H+u, :].
-		for gate, coef := range c.coefIH[s*g : s*g+g] {
-			if coef != 0 {
-				kernels.Axpy(coef, c.wih.Row(gate*h+u), row)
-			}
-		}
-	}
+	// x enters only through W_ih: ∂s/∂x = Σ_k coefIH[s,k]·W_ih[k·H+u, :].
+	c.rowsThrough(a, c.coefIH, c.wih)
 }
 
 func (c *layer) InputVJP(k *Cache, dx, v []float32) {

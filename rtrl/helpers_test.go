@@ -2,7 +2,6 @@ package rtrl
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -123,27 +122,11 @@ func (p *problem) reference(inf ref.Influence) ref.Grads {
 	return ref.RTRL(rc, head, to64(p.s0), xs, ys, inf)
 }
 
-func to64(v []float32) []float64 {
-	out := make([]float64, len(v))
-	for i, x := range v {
-		out[i] = float64(x)
-	}
-	return out
-}
-
-// relErr is the normwise relative error ‖got − want‖ / ‖want‖.
-func relErr(got []float32, want []float64) float64 {
-	if len(got) != len(want) {
-		panic(fmt.Sprintf("relErr: lengths %d and %d", len(got), len(want)))
-	}
-	var num, den float64
-	for i, g := range got {
-		d := float64(g) - want[i]
-		num += d * d
-		den += want[i] * want[i]
-	}
-	return math.Sqrt(num / den)
-}
+// to64 and relErr are testutil's, under the short names these tests use.
+var (
+	to64   = testutil.To64
+	relErr = testutil.RelErr
+)
 
 // Algorithm is what these tests use of an algorithm (algo.Algorithm, which they cannot
 // import: algo imports rtrl; its registry checks that every algorithm implements it).
