@@ -125,6 +125,10 @@ func TestTrainSavesALoadableModel(t *testing.T) {
 	if !strings.Contains(out, "final evaluation loss") || !strings.Contains(out, "saved "+path) {
 		t.Fatalf("summary lacks the loss or the save:\n%s", out)
 	}
+	// The learning rate as given, not its float32 widened back (0.009999999776482582).
+	if !strings.Contains(out, ", rflo, adam lr 0.01\n") {
+		t.Errorf("summary does not state the learning rate as given:\n%s", out)
+	}
 	m, err := cell.LoadModel(path)
 	if err != nil {
 		t.Fatal(err)

@@ -161,7 +161,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if tk.Classification() {
 		lossName = "cross-entropy"
 	}
-	fmt.Fprintf(stdout, "task %s (T=%d, %s), %s n=%d × %d layer(s), %s, %s lr %g", tk.Name(), seqLen, lossName, kind, *hidden, *layers, *algoSpec, *optName, float64(*lr))
+	fmt.Fprintf(stdout, "task %s (T=%d, %s), %s n=%d × %d layer(s), %s, %s lr %s", tk.Name(), seqLen, lossName, kind, *hidden, *layers, *algoSpec, *optName, strconv.FormatFloat(float64(*lr), 'g', -1, 32))
 	if *batch > 1 {
 		fmt.Fprintf(stdout, ", minibatches of %d", *batch)
 	}
