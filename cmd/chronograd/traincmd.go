@@ -49,6 +49,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	})
 	optName := fs.String("optimizer", "adam", "optimizer: adam or sgd")
 	lr := flagx.Float32Flag(fs, "lr", 0.01, "learning rate", flagx.Above(0))
+	forgetBias := flagx.Float32Flag(fs, "forget-bias", 0, "added to an LSTM's forget-gate bias at initialisation (1 keeps the cell state early in training)")
 	momentum := flagx.Float32Flag(fs, "momentum", 0.9, "momentum of sgd, in [0, 1)", flagx.AtLeast(0), flagx.Below(1))
 	clip := flagx.Float64Flag(fs, "clip", 1, "global gradient-norm clip (0: none)", flagx.AtLeast(0))
 	updateEvery := fs.Int("update-every", 0, "update every so many steps within a sequence (0: once per sequence)")
@@ -127,6 +128,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		m.Init(rng, func(c cell.Cell, r *rand.Rand) { cell.InitIdentity(c, r, 1) })
 	default:
 		return fmt.Errorf("-init %q: want default, orthogonal or identity", *init)
+	}
+	if *forgetBias != 0 {
+		if err := m.AddForgetBias(*forgetBias); err != nil {
+			return fmt.Errorf("-forget-bias: %w", err)
+		}
 	}
 	opts := algo.Options{Steps: seqLen, Seed: *seed, Batch: *batch, Workers: *workers, MemLimit: limit.Bytes}
 	alg, err := spec.New(m, opts)
