@@ -166,7 +166,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 			}
 			loss += float64(l)
 			targets += scored
-			sum.Steps++
+			sum.Steps += B
 			if cfg.UpdateEvery > 0 && (t+1)%cfg.UpdateEvery == 0 {
 				if err := update(s, t); err != nil {
 					return sum, err
