@@ -69,6 +69,14 @@ type base struct {
 const maxBatch = 1 << 16
 
 func newBase(m *cell.Model, batch int) (base, error) {
+	if m != nil && m.Attention != nil {
+		return base{}, fmt.Errorf("bptt: the %v model has an attention component, whose memory this algorithm does not differentiate (NewFullAttention and NewSAB do)", m.Kind())
+	}
+	return newModelBase(m, batch)
+}
+
+// newModelBase is newBase for every model, with an attention component or not.
+func newModelBase(m *cell.Model, batch int) (base, error) {
 	if err := m.Check(); err != nil {
 		return base{}, fmt.Errorf("bptt: %w", err)
 	}
