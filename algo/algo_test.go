@@ -22,7 +22,9 @@ import (
 // the form.
 func TestParseErrors(t *testing.T) {
 	cases := []struct{ spec, want string }{
-		{"rtrl2", `"rtrl2": unknown algorithm (want one of bptt, bptt-checkpoint:S, tbptt:K1,K2, rtrl[:W], snap1, uoro, rflo, eprop, tbptt-adaptive:δ)`},
+		{"rtrl2", `"rtrl2": unknown algorithm (want one of bptt, bptt-checkpoint:S, tbptt:K1,K2, rtrl[:W], snap1, uoro, rflo, eprop, tbptt-adaptive:δ, sab:K_TRUNC)`},
+		{"sab:0", "sab:0: K_TRUNC=0 must be at least 1 (the form is sab:K_TRUNC)"},
+		{"sab", `sab: needs 1 integer parameter(s) K_TRUNC, got "" (the form is sab:K_TRUNC)`},
 		{"bptt-checkpoint:0", "bptt-checkpoint:0: S=0 must be at least 1 (the form is bptt-checkpoint:S)"},
 		{"bptt-checkpoint", `bptt-checkpoint: needs 1 integer parameter(s) S, got "" (the form is bptt-checkpoint:S)`},
 		{"bptt-checkpoint:many", `bptt-checkpoint:many: S="many" is not an integer (the form is bptt-checkpoint:S)`},
@@ -114,6 +116,8 @@ func specs(t *testing.T) []algo.Spec {
 			spec += ":3,7"
 		case "tbptt-adaptive":
 			spec += ":0.2"
+		case "sab":
+			spec += ":4"
 		}
 		out = append(out, algo.MustParse(spec))
 	}

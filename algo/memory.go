@@ -35,7 +35,84 @@ func ring(d Dims, n int) int64 {
 }
 
 func fullBytes(d Dims, _ []float64, o Options) int64 {
+	if d.hasAttention() {
+		// Full BPTT of an attention model keeps every step's record and every slot.
+		T := steps(o)
+		return int64(T)*attnRecordBytes(d) + memoryBytes(d, cell.MemoryCapacity(d.Attention.M, T/d.Attention.KAtt)) +
+			bpttScratch(d, cell.DefaultBatchCols(d.layout(0)))
+	}
 	return ring(d, steps(o)) + bpttScratch(d, cell.DefaultBatchCols(d.layout(0)))
+}
+
+// attnRecordBytes is one step of an attention model as the algorithms record it: every
+// layer's cache, the attention's record, ∂ℓ/∂ŷ and a has-target flag.
+func attnRecordBytes(d Dims) int64 {
+	return d.stepCacheBytes() + int64(cell.AttentionCacheBytes(d.H, d.Attention.KTop)) + f32(d.O) + 1
+}
+
+// memoryBytes is an attention memory of the given slot capacity.
+func memoryBytes(d Dims, capacity int) int64 {
+	return int64(cell.MemoryBytes(d.H, d.Attention.KTop, capacity))
+}
+
+// sabBytes is SAB's memory after sequences of o.Steps steps: the most step records in use
+// at once and the memory's slot capacity, found by running its bookkeeping on the step
+// counts alone (which steps write a slot, which windows it keeps and when it drops them
+// does not depend on the data), and its scratch.
+func sabBytes(d Dims, p []float64, o Options) int64 {
+	kTrunc, a := int(p[0]), d.Attention
+	oldest := func(writes int) int {
+		if a.M > 0 {
+			return max(0, writes-a.M)
+		}
+		return 0
+	}
+	type window struct{ steps, lastSlot, minView int }
+	var kept []window
+	inUse, peak, writes, held, capacity, keptFrom := 0, 0, 0, 0, 0, 0
+	cur, curLast, curLastWrite, curMinView := 0, -1, -1, 0
+	pass := func() {
+		if curLast >= 0 {
+			inUse -= cur - (curLastWrite + 1)
+			kept = append(kept, window{curLastWrite + 1, curLast, curMinView})
+		} else {
+			inUse -= cur
+		}
+		cur, curLast, curLastWrite = 0, -1, -1
+		o := oldest(writes)
+		for len(kept) > 0 && kept[0].lastSlot < o {
+			inUse -= kept[0].steps
+			kept = kept[1:]
+		}
+		keep := o
+		if len(kept) > 0 {
+			keep = min(keep, kept[0].minView)
+		}
+		keptFrom = max(keptFrom, keep)
+	}
+	for t := range steps(o) {
+		if cur == 0 {
+			curMinView = oldest(writes)
+		}
+		inUse++
+		peak = max(peak, inUse)
+		if (t+1)%a.KAtt == 0 {
+			held = writes - keptFrom
+			if held == capacity {
+				capacity = cell.MemoryCapacity(a.M, held+1)
+			}
+			curLast, curLastWrite = writes, cur
+			writes++
+		}
+		cur++
+		if cur == kTrunc {
+			pass()
+		}
+	}
+	if cur > 0 {
+		pass()
+	}
+	return int64(peak)*attnRecordBytes(d) + memoryBytes(d, capacity) + bpttScratch(d, min(cell.DefaultBatchCols(d.layout(0)), kTrunc))
 }
 
 func truncatedBytes(d Dims, p []float64, o Options) int64 {

@@ -14,11 +14,16 @@ import (
 // registry is the one list of algorithms, in the order help texts show them.
 var registry = []*entry{
 	{
-		Info: Info{Name: "bptt", Summary: "exact, at the sequence end",
-			Time: "O(P)", Memory: "O(T·S) caches"},
-		flops: func(d Dims, _ []float64) float64 { return 3 * (d.forward() + d.readout()) },
+		Info: Info{Name: "bptt", Summary: "exact, at the sequence end (models with attention too)",
+			Time: "O(P)", Memory: "O(T·S) caches", Attention: true},
+		flops: func(d Dims, _ []float64) float64 {
+			return 3*(d.forward()+d.readout()) + d.attentionForward() + d.attentionBackward()
+		},
 		bytes: fullBytes,
 		build: func(m *cell.Model, _ []float64, _ Options) (Algorithm, error) {
+			if m != nil && m.Attention != nil {
+				return as(bptt.NewFullAttention(m, bptt.FullOptions{}))
+			}
 			return as(bptt.NewFull(m, bptt.FullOptions{}))
 		},
 		profile: func(int) string { return "bptt" },
@@ -147,6 +152,23 @@ var registry = []*entry{
 			return as(bptt.NewAdaptive(m, bptt.AdaptiveOptions{Delta: p[0], KMax: adaptiveKMax(o), Seed: o.Seed}))
 		},
 	},
+	{
+		Info: Info{Name: "sab", Summary: "Sparse Attentive Backtracking: truncated to K_TRUNC, plus credit through the attended slots (models with attention only)",
+			Online: true, Time: "O(P·(1 + k_top))", Memory: "O(M·min(K_TRUNC, k_att) + K_TRUNC) caches + O(M·H) slots",
+			Attention: true, NeedsAttention: true},
+		params:   []param{{name: "K_TRUNC"}},
+		supports: needsAttention("sab", "its credit runs through the memory of an attention component"),
+		flops: func(d Dims, _ []float64) float64 {
+			F, R, af, ab := d.forward(), d.readout(), d.attentionForward(), d.attentionBackward()
+			return F + R + af + (2*F + 2*R + ab) + float64(d.Attention.KTop)*(2*F+ab)
+		},
+		bytes: sabBytes,
+		build: func(m *cell.Model, p []float64, _ Options) (Algorithm, error) {
+			return as(bptt.NewSAB(m, bptt.SABOptions{KTrunc: int(p[0])}))
+		},
+		profile:          func(T int) string { return fmt.Sprintf("sab:%d", max(1, T/10)) },
+		profileAttention: func(int) cell.AttentionConfig { return cell.AttentionConfig{KAtt: 10, KTop: 5, M: 16} },
+	},
 }
 
 // adaptiveKMax is tbptt-adaptive:δ's KMax: min(100, T), so that on a sequence shorter than
@@ -180,8 +202,12 @@ type Info struct {
 	// step does not depend on the sequence length.
 	Forward bool
 	// Time and Memory are its costs per step and its memory in O-notation (n hidden units,
-	// S state entries, P parameters, T steps).
+	// S state entries, P parameters, T steps; for attention models H hidden units, k_top,
+	// k_att and M slots).
 	Time, Memory string
+	// Attention reports that it trains models with an attention component
+	// (cell.Model.Attention); NeedsAttention that it trains only those.
+	Attention, NeedsAttention bool
 }
 
 // param is one parameter of a specification: a positive integer, or a number in (0, 1)
@@ -209,6 +235,9 @@ type entry struct {
 	profile func(T int) string
 	// race is its setting in the profile's training race ("": not in the race).
 	race string
+	// profileAttention is the attention component the profile gives its models (nil:
+	// none).
+	profileAttention func(T int) cell.AttentionConfig
 }
 
 // form is how the algorithm and its parameters are written: "tbptt:K1,K2", "rtrl[:W]".
@@ -294,6 +323,15 @@ func lstmOneLayer(name, why string) func(Dims) error {
 			return fmt.Errorf("%s needs an lstm cell, not %v (%s)", name, d.Kind, why)
 		}
 		return oneLayer(name, why, d)
+	}
+}
+
+func needsAttention(name, why string) func(Dims) error {
+	return func(d Dims) error {
+		if !d.hasAttention() {
+			return fmt.Errorf("%s needs a model with an attention component (train -attention K_ATT,K_TOP[,M]); this %v model has none (%s)", name, d.Kind, why)
+		}
+		return nil
 	}
 }
 
@@ -405,6 +443,9 @@ func (s Spec) Supports(d Dims) error {
 	if !d.Kind.Valid() {
 		return fmt.Errorf("unknown cell kind %v", d.Kind)
 	}
+	if d.hasAttention() && !e.Attention {
+		return fmt.Errorf("%s does not train a %v model with an attention component: the memory is outside its gradient (bptt and sab train such models)", e.Name, d.Kind)
+	}
 	if e.supports == nil {
 		return nil
 	}
@@ -440,6 +481,17 @@ func (s Spec) New(m *cell.Model, o Options) (Algorithm, error) {
 //	rflo                              F + R + 2·H·(I+H+1) (traces) + 2·P (gradient)
 //	eprop                             F + R + 8·P (traces of the four gates and the cell)
 //
+// For a model with an attention component (H hidden units, k_top, k_att, M slots) the
+// attention adds A_f = 2H²(1 + 1/k_att) + 2H·(M + k_top) forward (the query, a key per
+// write, a score per slot in view, the summary; M = ∞ counts no scores, as their number
+// grows with the sequence) and A_b = 4H²(1 + 1/k_att) + 8H·(k_top + 1) backward:
+//
+//	bptt                              3(F + R) + A_f + A_b
+//	sab:K_TRUNC                       F + R + A_f + (2F + 2R + A_b) + k_top·(2F + A_b)
+//
+// where sab's last term estimates the backtracking as k_top windows of K_TRUNC steps per
+// backward pass; the real count depends on where the attention goes.
+//
 // Checkpointed BPTT is credited with full BPTT's FLOPs: its recomputation is overhead,
 // and it shows as a lower GFLOP/s.
 func (s Spec) FLOPsPerStep(d Dims) float64 {
@@ -458,15 +510,30 @@ func (s Spec) Bytes(d Dims, o Options) int64 {
 }
 
 // Profiled lists the algorithms the default profile sweeps for cells of kind k over
-// sequences of T steps, each with its profile setting.
+// sequences of T steps, each with its profile setting (see ProfileAttention for the
+// models of those that need an attention component).
 func Profiled(k cell.Kind, T int) []Spec {
 	var out []Spec
 	for _, e := range registry {
-		if e.profile != nil && (e.supports == nil || e.supports(DimsOf(k, 1, 1, 1)) == nil) {
+		d := DimsOf(k, 1, 1, 1)
+		if e.profileAttention != nil {
+			d.Attention = e.profileAttention(T)
+		}
+		if e.profile != nil && (e.supports == nil || e.supports(d) == nil) {
 			out = append(out, MustParse(e.profile(T)))
 		}
 	}
 	return out
+}
+
+// ProfileAttention is the attention component the profile gives the models of an
+// algorithm that trains only models with one, for sequences of T steps (the zero
+// configuration, no attention, for the others).
+func (s Spec) ProfileAttention(T int) cell.AttentionConfig {
+	if e := s.mustEntry(); e.profileAttention != nil {
+		return e.profileAttention(T)
+	}
+	return cell.AttentionConfig{}
 }
 
 // Race lists the algorithms of the profile's training race for cells of kind k, each

@@ -311,3 +311,33 @@ func closeScaled(t *testing.T, what string, got []float32, want []float64) {
 	}
 	closeTo(t, what, got, want, 2e-4*scale, 2e-3)
 }
+
+// A forward-only Runner (what evaluation uses) runs an attention model exactly as the
+// training algorithms do: the same losses, bit for bit, with a bounded memory too.
+func TestRunnerMatchesAttentionForward(t *testing.T) {
+	for i, c := range attnCases {
+		p := newAttnProblem(t, c.kind, c.layers, c.classes, c.cfg, 21, uint64(100+i))
+		full, err := bptt.NewFullAttention(p.M, bptt.FullOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := full.Reset(p.S0); err != nil {
+			t.Fatal(err)
+		}
+		r := p.M.NewRunner()
+		r.Reset(p.S0)
+		yhat, dy := make([]float32, testO), make([]float32, testO)
+		for j, x := range p.Xs {
+			want, err := full.Step(x, p.Ys[j])
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := r.Step(x)
+			p.M.Head.Forward(yhat, p.M.TopHidden(s))
+			got, _ := p.Ys[j].Loss(dy, yhat)
+			if math.Float32bits(got) != math.Float32bits(want) {
+				t.Fatalf("%s step %d: runner's loss %v, FullAttention's %v", p.name(), j, got, want)
+			}
+		}
+	}
+}

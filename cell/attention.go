@@ -1,7 +1,6 @@
 package cell
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -110,7 +109,7 @@ func ParseAttention(s string) (AttentionConfig, error) {
 		c.M = m
 	}
 	if err := c.Check(); err != nil {
-		return AttentionConfig{}, fmt.Errorf("attention %q: %w", s, errors.Unwrap(err))
+		return AttentionConfig{}, fmt.Errorf("attention %q: %s", s, strings.TrimPrefix(err.Error(), "attention: "))
 	}
 	return c, nil
 }
@@ -300,9 +299,32 @@ func (mem *Memory) Value(id int) []float32 {
 }
 
 // Bytes is the memory the slots, their keys and adjoints and the scratch hold.
-func (mem *Memory) Bytes() int {
-	return 4*(len(mem.values)+len(mem.keys)+len(mem.dv)+len(mem.dk)+len(mem.topVals)) +
-		len(mem.pending) + 8*len(mem.topIDs)
+func (mem *Memory) Bytes() int { return MemoryBytes(mem.att.hidden, mem.att.cfg.KTop, mem.cap) }
+
+// MemoryBytes is what a Memory of the given slot capacity holds for a component of hidden
+// units and k_top: each slot's state, key and their adjoints (4·H floats) and a flag, and
+// the top-k_top+1 list; the figure a memory model uses.
+func MemoryBytes(hidden, kTop, capacity int) int {
+	return 4*4*capacity*hidden + capacity + (4+intBytes)*(kTop+1)
+}
+
+// MemoryCapacity is the slot capacity a Memory of a component with M slots (0: ∞) grows
+// to when it must hold held slots at once: it doubles from 4, stopping once at M.
+func MemoryCapacity(m, held int) int {
+	c := 0
+	for c < held {
+		c = nextCapacity(c, m)
+	}
+	return c
+}
+
+// nextCapacity is the capacity a full ring of c slots grows to.
+func nextCapacity(c, m int) int {
+	n := max(4, 2*c)
+	if m > 0 && c < m && n > m {
+		n = m // a forward-only run keeps exactly M
+	}
+	return n
 }
 
 // pos is the ring position of a held slot.
@@ -357,10 +379,7 @@ func (mem *Memory) write(h []float32) int {
 // its algorithm keeps).
 func (mem *Memory) grow() {
 	h := mem.att.hidden
-	c := max(4, 2*mem.cap)
-	if m := mem.att.cfg.M; m > 0 && mem.cap < m && c > m {
-		c = m // a forward-only run keeps exactly M
-	}
+	c := nextCapacity(mem.cap, mem.att.cfg.M)
 	values, keys, dv, dk := make([]float32, c*h), make([]float32, c*h), make([]float32, c*h), make([]float32, c*h)
 	pending := make([]bool, c)
 	for id := mem.kept; id < mem.writes; id++ {
@@ -403,7 +422,10 @@ func (a *Attention) NewCache() *AttentionCache {
 
 // AttentionCacheBytes is what one AttentionCache holds for a component of hidden units and
 // k_top, the figure a memory model multiplies by the steps an algorithm keeps.
-func AttentionCacheBytes(hidden, kTop int) int { return 4*2*hidden + 8*kTop + 4*kTop }
+func AttentionCacheBytes(hidden, kTop int) int { return 4*2*hidden + (intBytes+4)*kTop }
+
+// intBytes is the size of an int.
+const intBytes = strconv.IntSize / 8
 
 // Bytes is the memory the record holds.
 func (c *AttentionCache) Bytes() int { return AttentionCacheBytes(len(c.hhat), len(c.ids)) }
@@ -518,9 +540,8 @@ func (a *Attention) sparsify(c *AttentionCache, mem *Memory, lo, hi int) {
 		c.w[0] = 1 // exactly: the weight of a lone slot does not depend on the scores
 		return
 	}
-	inv := 1 / rsum
 	for j := range c.n {
-		c.w[j] *= inv
+		c.w[j] /= rsum
 	}
 }
 
