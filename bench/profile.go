@@ -23,6 +23,9 @@ type Case struct {
 	Hidden, Input, Output int // hidden units n, input size I, readout outputs O
 	// T is the sequence length.
 	T int
+	// Attention, unless zero, gives the model an attention component of this
+	// configuration (for the algorithms that train only such models).
+	Attention cell.AttentionConfig
 }
 
 // Factory builds the algorithm under test for a model, in place of the Case's algorithm
@@ -77,7 +80,9 @@ func Measure(c Case, opt Options) (Result, error) {
 	if c.Hidden <= 0 || c.Input <= 0 || c.Output <= 0 || c.T <= 0 {
 		return Result{}, fmt.Errorf("bench: case %s %v n=%d: sizes (%d inputs, %d outputs) and T=%d must be positive", c.Algo, c.Cell, c.Hidden, c.Input, c.Output, c.T)
 	}
-	flops := c.Algo.FLOPsPerStep(algo.DimsOf(c.Cell, c.Hidden, c.Input, c.Output))
+	dims := algo.DimsOf(c.Cell, c.Hidden, c.Input, c.Output)
+	dims.Attention = c.Attention
+	flops := c.Algo.FLOPsPerStep(dims)
 	rnn, err := cell.New(cell.Config{Kind: c.Cell, Hidden: c.Hidden, Input: c.Input})
 	if err != nil {
 		return Result{}, err
@@ -90,6 +95,12 @@ func Measure(c Case, opt Options) (Result, error) {
 	}
 	head.InitDefault(rng)
 	m := &cell.Model{Layers: []cell.Cell{rnn}, Head: head}
+	if c.Attention.KAtt > 0 {
+		if err := m.AddAttention(c.Attention); err != nil {
+			return Result{}, err
+		}
+		m.Attention.InitDefault(rng)
+	}
 	var alg algo.Algorithm
 	if opt.Factory != nil {
 		alg, err = opt.Factory(m)

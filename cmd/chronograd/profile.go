@@ -114,7 +114,7 @@ func profile(cfg profileConfig, stdout, stderr io.Writer) error {
 				if spec.Info().Forward {
 					T = cfg.onlineT
 				}
-				cost = append(cost, job{bench.Case{Algo: spec, Cell: kind, Hidden: n, Input: cfg.input, Output: 1, T: T}})
+				cost = append(cost, job{bench.Case{Algo: spec, Cell: kind, Hidden: n, Input: cfg.input, Output: 1, T: T, Attention: spec.ProfileAttention(T)}})
 			}
 		}
 		n := cfg.hidden[min(1, len(cfg.hidden)-1)]
@@ -122,7 +122,7 @@ func profile(cfg profileConfig, stdout, stderr io.Writer) error {
 			// The memory of the reverse-mode algorithms grows with T; the others' does not.
 			for _, spec := range algo.Profiled(kind, cfg.memT[0]) {
 				if !spec.Info().Forward {
-					memory = append(memory, job{bench.Case{Algo: spec, Cell: kind, Hidden: n, Input: cfg.input, Output: 1, T: T}})
+					memory = append(memory, job{bench.Case{Algo: spec, Cell: kind, Hidden: n, Input: cfg.input, Output: 1, T: T, Attention: spec.ProfileAttention(cfg.memT[0])}})
 				}
 			}
 		}
@@ -131,7 +131,9 @@ func profile(cfg profileConfig, stdout, stderr io.Writer) error {
 	var skipped []string
 	measure := func(j job) (bench.Result, bool, error) {
 		defer bar.Step(fmt.Sprintf("%s %s n=%d", j.c.Algo, j.c.Cell, j.c.Hidden))
-		flops := j.c.Algo.FLOPsPerStep(algo.DimsOf(j.c.Cell, j.c.Hidden, j.c.Input, j.c.Output))
+		dims := algo.DimsOf(j.c.Cell, j.c.Hidden, j.c.Input, j.c.Output)
+		dims.Attention = j.c.Attention
+		flops := j.c.Algo.FLOPsPerStep(dims)
 		if flops > cfg.maxFLOP {
 			skipped = append(skipped, fmt.Sprintf("%s %s n=%d (%.1f GFLOP per step)", j.c.Algo, j.c.Cell, j.c.Hidden, flops/1e9))
 			return bench.Result{}, false, nil

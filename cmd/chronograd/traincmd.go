@@ -29,6 +29,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	alpha := fs.Float64("alpha", 1, "leak α of a vanilla cell, 0 < α ≤ 1")
 	init := fs.String("init", "default", "initialiser: default (PyTorch's uniform), orthogonal or identity")
 	algoSpec := fs.String("algo", "bptt", "algorithm: "+algo.Forms())
+	attention := fs.String("attention", "", "add the attention component (Sparse Attentive Backtracking's memory): `K_ATT,K_TOP[,M]` writes h every K_ATT steps, attends to the K_TOP best of M slots (default inf)")
 	sequences := fs.Int("sequences", 2000, "training sequences (one optimizer update each, unless -update-every)")
 	// -steps was this flag's old name; it counted sequences, not time steps.
 	warned := false
@@ -98,6 +99,18 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *attention != "" {
+		cfg, err := cell.ParseAttention(*attention)
+		if err != nil {
+			return fmt.Errorf("-%w", err)
+		}
+		if err := m.AddAttention(cfg); err != nil {
+			return err
+		}
+	}
+	if err := spec.Supports(algo.DimsOfModel(m)); err != nil {
+		return fmt.Errorf("-algo %w", err)
+	}
 	rng := rand.New(rand.NewPCG(*seed, 0x696e6974))
 	switch *init {
 	case "default":
@@ -139,7 +152,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if tk.Classification() {
 		lossName = "cross-entropy"
 	}
-	fmt.Fprintf(stdout, "task %s (T=%d, %s), %s n=%d × %d layer(s), %s, %s lr %g\n", tk.Name(), seqLen, lossName, kind, *hidden, *layers, *algoSpec, *optName, *lr)
+	withAttention := ""
+	if m.Attention != nil {
+		withAttention = fmt.Sprintf(" + attention %s", m.Attention.Config())
+	}
+	fmt.Fprintf(stdout, "task %s (T=%d, %s), %s n=%d × %d layer(s)%s, %s, %s lr %g\n", tk.Name(), seqLen, lossName, kind, *hidden, *layers, withAttention, *algoSpec, *optName, *lr)
 	fmt.Fprintf(stdout, "sequences %d, steps %d, updates %d, %.1fs, algorithm holds %d bytes\n",
 		sum.Sequences, sum.Steps, sum.Updates, sum.Elapsed.Seconds(), alg.Bytes())
 	if runErr != nil {
