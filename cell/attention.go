@@ -121,10 +121,10 @@ func parseSlots(v string) (int, error) {
 	}
 	m, err := strconv.Atoi(v)
 	if err != nil {
-		return 0, fmt.Errorf("M=%q is not an integer or inf", v)
+		return 0, fmt.Errorf("the slot count M=%q is not an integer or inf", v)
 	}
 	if m < 1 {
-		return 0, fmt.Errorf("M=%d must be at least 1 (or inf)", m)
+		return 0, fmt.Errorf("the slot count M=%d must be at least 1 (or inf)", m)
 	}
 	return m, nil
 }

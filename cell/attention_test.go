@@ -112,7 +112,7 @@ func TestAttentionModelValidation(t *testing.T) {
 		{"k_top 0", func(f *safetensors.File) { f.Metadata["k_top"] = "0" }, "k_top=0 must be at least 1"},
 		{"k_att 0", func(f *safetensors.File) { f.Metadata["k_att"] = "0" }, "k_att=0 must be at least 1"},
 		{"M below k_top", func(f *safetensors.File) { f.Metadata["M"] = "1" }, "M=1 must be at least k_top=2"},
-		{"M text", func(f *safetensors.File) { f.Metadata["M"] = "many" }, `"M": M="many" is not an integer or inf`},
+		{"M text", func(f *safetensors.File) { f.Metadata["M"] = "many" }, `"M": the slot count M="many" is not an integer or inf`},
 		{"k_att text", func(f *safetensors.File) { f.Metadata["k_att"] = "x" }, `"k_att" = "x" is not an integer`},
 		{"no k_top", func(f *safetensors.File) { delete(f.Metadata, "k_top") }, `metadata "k_top" is missing`},
 		{"unknown attention", func(f *safetensors.File) { f.Metadata["attention"] = "softmax" }, `"attention" = "softmax"`},

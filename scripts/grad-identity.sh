@@ -29,13 +29,14 @@ while [ $i -lt ${#parts[@]} ]; do
 	*:S) specs+=("${f%%:*}:1" "${f%%:*}:3") ;;
 	*"[:W]") specs+=("${f%%[*}" "${f%%[*}:2") ;;
 	*:δ) specs+=("${f%%:*}:0.1") ;;
+	*:K_TRUNC) specs+=("${f%%:*}:3") ;;
 	*) specs+=("$f") ;;
 	esac
 	i=$((i + 1))
 done
 
 data="$root/cmd/chronograd/testdata"
-bad=0 runs=0
+bad=0 runs=0 new=0
 for model in "$data"/grad_*.model.safetensors; do
 	kind=$(basename "$model" .model.safetensors)
 	for spec in "${specs[@]}"; do
@@ -44,6 +45,10 @@ for model in "$data"/grad_*.model.safetensors; do
 			if "$tmp/$side" grad -model "$model" -data "$data/$kind.data.safetensors" -algo "$spec" \
 				-out "$tmp/$side.st" 2>"$tmp/$side.err"; then echo ok >"$tmp/$side.rc"; else echo fail >"$tmp/$side.rc"; rm -f "$tmp/$side.st"; fi
 		done
+		if grep -q "unknown algorithm" "$tmp/before.err"; then
+			new=$((new + 1)) # added since REV: nothing to compare with
+			continue
+		fi
 		if [ "$(cat "$tmp/before.rc")" != "$(cat "$tmp/after.rc")" ]; then
 			echo "DIFFERENT OUTCOME $kind $spec: before $(cat "$tmp/before.rc") ($(cat "$tmp/before.err")), after $(cat "$tmp/after.rc") ($(cat "$tmp/after.err"))"
 			bad=1
@@ -55,5 +60,5 @@ for model in "$data"/grad_*.model.safetensors; do
 		fi
 	done
 done
-echo "$runs runs of grad (${#specs[@]} specifications × every test model) compared with $rev: $([ $bad = 0 ] && echo all identical || echo differences above)"
+echo "$runs runs of grad (${#specs[@]} specifications × every test model) compared with $rev ($new of algorithms $rev does not have): $([ $bad = 0 ] && echo all identical || echo differences above)"
 exit $bad
