@@ -56,9 +56,11 @@ func memoryBytes(d Dims, capacity int) int64 {
 }
 
 // sabBytes is SAB's memory after sequences of o.Steps steps: the most step records in use
-// at once and the memory's slot capacity, found by running its bookkeeping on the step
+// at once (the window being run, and from the first kept window on the records to run a
+// kept window again), the most windows kept at once (each its entering state and K_TRUNC
+// inputs) and the memory's slot capacity, found by running its bookkeeping on the step
 // counts alone (which steps write a slot, which windows it keeps and when it drops them
-// does not depend on the data), and its scratch.
+// does not depend on the data); and its scratch.
 func sabBytes(d Dims, p []float64, o Options) int64 {
 	kTrunc, a := int(p[0]), d.Attention
 	oldest := func(writes int) int {
@@ -67,21 +69,22 @@ func sabBytes(d Dims, p []float64, o Options) int64 {
 		}
 		return 0
 	}
-	type window struct{ steps, lastSlot, minView int }
+	type window struct{ lastSlot, minView int }
 	var kept []window
-	inUse, peak, writes, held, capacity, keptFrom := 0, 0, 0, 0, 0, 0
-	cur, curLast, curLastWrite, curMinView := 0, -1, -1, 0
+	records, replay, windows, writes, capacity, keptFrom := 0, 0, 0, 0, 0, 0
+	cur, curLast, curMinView := 0, -1, 0
 	pass := func() {
 		if curLast >= 0 {
-			inUse -= cur - (curLastWrite + 1)
-			kept = append(kept, window{curLastWrite + 1, curLast, curMinView})
-		} else {
-			inUse -= cur
+			if replay == 0 {
+				replay = kTrunc
+				records = max(records, cur+replay)
+			}
+			kept = append(kept, window{curLast, curMinView})
+			windows = max(windows, len(kept))
 		}
-		cur, curLast, curLastWrite = 0, -1, -1
+		cur, curLast = 0, -1
 		o := oldest(writes)
 		for len(kept) > 0 && kept[0].lastSlot < o {
-			inUse -= kept[0].steps
 			kept = kept[1:]
 		}
 		keep := o
@@ -89,22 +92,18 @@ func sabBytes(d Dims, p []float64, o Options) int64 {
 			keep = min(keep, kept[0].minView)
 		}
 		keptFrom = max(keptFrom, keep)
+		curMinView = o
 	}
 	for t := range steps(o) {
-		if cur == 0 {
-			curMinView = oldest(writes)
-		}
-		inUse++
-		peak = max(peak, inUse)
+		cur++
+		records = max(records, cur+replay)
 		if (t+1)%a.KAtt == 0 {
-			held = writes - keptFrom
-			if held == capacity {
+			if held := writes - keptFrom; held == capacity {
 				capacity = cell.MemoryCapacity(a.M, held+1)
 			}
-			curLast, curLastWrite = writes, cur
+			curLast = writes
 			writes++
 		}
-		cur++
 		if cur == kTrunc {
 			pass()
 		}
@@ -112,7 +111,9 @@ func sabBytes(d Dims, p []float64, o Options) int64 {
 	if cur > 0 {
 		pass()
 	}
-	return int64(peak)*attnRecordBytes(d) + memoryBytes(d, capacity) + bpttScratch(d, min(cell.DefaultBatchCols(d.layout(0)), kTrunc))
+	buf := f32(d.S + kTrunc*d.I)
+	return int64(records)*attnRecordBytes(d) + int64(windows)*buf + f32(d.S) + memoryBytes(d, capacity) +
+		bpttScratch(d, min(cell.DefaultBatchCols(d.layout(0)), kTrunc))
 }
 
 func truncatedBytes(d Dims, p []float64, o Options) int64 {

@@ -23,39 +23,55 @@ import (
 // through the slots they read. With k_trunc ≥ T there is no cut and the gradient is full
 // BPTT's (FullAttention's), bit for bit.
 //
-// It runs as a stream: at the end of every window (and at Finish) it backpropagates the
-// window's losses through the window, then sweeps, newest first, the kept windows whose
-// slots hold credit, each from its highest such slot down to its first step; so a slot's
-// credit is complete when its window is swept (credit only flows to older slots). To stay
-// bounded it keeps, per window that wrote slots, its steps up to its last write, until the
-// first backward pass after all those slots have left the memory's view (M slots); credit
-// that reaches a slot after the first backward pass that follows its leaving is dropped,
-// which with M = ∞ never happens. Memory is the current window's k_trunc steps, about
-// (M·k_att/k_trunc + 1) kept windows of at most k_trunc steps, and the slots; each
-// backward pass costs k_trunc steps plus k_trunc per kept window with credit.
+// It runs as a stream. At the end of every window (and at Finish) it backpropagates the
+// window's losses through the window. Of every window that wrote a slot it keeps only the
+// state entering it and its inputs up to its last write (not the steps' records), and it
+// backtracks into a kept window by running those steps again (the attention replaying the
+// slots they read) and sweeping them backwards from the highest slot with credit. Kept
+// windows are swept newest first, so a slot's credit is complete when its window is swept
+// (credit only flows to older slots). With M = ∞ (sequences) the backtracking waits for
+// Finish and sweeps each kept window once; with a bounded memory it runs after every
+// window, and a kept window is dropped after the first backward pass that follows the
+// last of its slots leaving the memory's view: credit that reaches a slot after that is
+// dropped, a further truncation that keeps a stream's memory bounded (with M = ∞ nothing
+// is dropped). Memory is 2·k_trunc step records (the window being run, and one to run a
+// kept window again), the state and k_trunc inputs of each kept window, and the slots;
+// the backtracking costs a forward and a backward step per step swept.
 //
-// The gradient is exact for the model as it was run: the backward steps read the
-// parameters when they run, so an optimizer step between a slot's writing and the pass
-// that backtracks into it makes that part of the gradient use the new weights, as with
-// any truncated algorithm whose windows outlive an update. It runs one sequence at a time
-// (Batch 0 or 1).
+// The gradient is exact for the model as it was run: the backward steps (and the steps run
+// again) read the parameters when they run, so an optimizer step between a slot's writing
+// and the pass that backtracks into it makes that part of the gradient use the new
+// weights, as with any truncated algorithm whose windows outlive an update. It runs one
+// sequence at a time (Batch 0 or 1).
 type SAB struct {
 	attnBase
-	kTrunc    int
-	pool      []*attnRecord   // records not in use
-	allocated int             // records allocated in all
-	recBytes  int64           // one record's bytes
-	cur       sabWindow       // the window being run
-	kept      []sabWindow     // the kept windows, oldest first
-	slices    [][]*attnRecord // spare record lists
+	kTrunc   int
+	deferred bool // M = ∞: backtrack at Finish only
+
+	pool      []*attnRecord // records not in use
+	allocated int           // records allocated in all
+	recBytes  int64         // one record's bytes
+
+	cur          []*attnRecord // the window being run
+	curStart     int           // its first step (since Reset)
+	curFirstSlot int           // the first slot it wrote (−1: none)
+	curLastSlot  int
+	curLastWrite int // the index in cur of the step that wrote curLastSlot
+	curMinView   int // the oldest slot in view when it began
+
+	replay []*attnRecord // records to run a kept window again (allocated at the first keep)
+	rstate []float32     // the state of a window run again
+	kept   []sabWindow   // the kept windows, oldest first
+	spare  [][]float32   // window buffers not in use
+	bufs   int           // window buffers allocated in all
+	steps  int           // steps since Reset
 }
 
-// sabWindow is one window's records (up to its last write, once kept) and what is known
-// of the slots it wrote and read.
+// sabWindow is a kept window: the state entering it and its inputs up to its last write.
 type sabWindow struct {
-	recs                []*attnRecord
-	firstSlot, lastSlot int // the slots it wrote (−1: none)
-	lastWrite           int // the index in recs of the step that wrote lastSlot
+	buf                 []float32 // the joint state entering step start, then n inputs
+	start, n            int
+	firstSlot, lastSlot int // the slots it wrote
 	minView             int // the oldest slot in view when it began: its steps read none older
 }
 
@@ -77,25 +93,23 @@ func NewSAB(m *cell.Model, opt SABOptions) (*SAB, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &SAB{attnBase: b, kTrunc: opt.KTrunc}
+	s := &SAB{attnBase: b, kTrunc: opt.KTrunc, deferred: m.Attention.Config().M == 0,
+		cur: make([]*attnRecord, 0, opt.KTrunc), rstate: make([]float32, m.StateSize())}
 	if err := s.setBatch(min(b.defaultBatchCols(), opt.KTrunc)); err != nil {
 		return nil, err
 	}
-	s.cur = s.newWindow()
+	s.newWindow()
 	return s, nil
 }
 
 // KTrunc is k_trunc.
 func (s *SAB) KTrunc() int { return s.kTrunc }
 
-func (s *SAB) newWindow() sabWindow {
-	w := sabWindow{firstSlot: -1, lastSlot: -1, lastWrite: -1, minView: s.mem.Oldest()}
-	if n := len(s.slices); n > 0 {
-		w.recs, s.slices = s.slices[n-1][:0], s.slices[:n-1]
-	} else {
-		w.recs = make([]*attnRecord, 0, s.kTrunc)
-	}
-	return w
+// newWindow starts the next window at the current step.
+func (s *SAB) newWindow() {
+	s.cur = s.cur[:0]
+	s.curStart, s.curFirstSlot, s.curLastSlot, s.curLastWrite = s.steps, -1, -1, -1
+	s.curMinView = s.mem.Oldest()
 }
 
 // acquire takes a record from the pool, allocating one when it is empty.
@@ -111,32 +125,23 @@ func (s *SAB) acquire() *attnRecord {
 	return r
 }
 
-// release returns a window's records from index from on to the pool.
-func (s *SAB) release(w *sabWindow, from int) {
-	s.pool = append(s.pool, w.recs[from:]...)
-	clear(w.recs[from:])
-	w.recs = w.recs[:from]
-}
-
-// retire returns a whole window, records and list, to the pools.
-func (s *SAB) retire(w *sabWindow) {
-	s.release(w, 0)
-	s.slices = append(s.slices, w.recs)
-	w.recs = nil
-}
+// windowFloats is the size of a kept window's buffer: the joint state and k_trunc inputs.
+func (s *SAB) windowFloats() int { return s.model.StateSize() + s.kTrunc*s.model.InputSize() }
 
 // Reset starts a sequence from s0 (nil: zeros) with an empty memory, dropping every kept
-// step and any losses not yet backpropagated.
+// window and any losses not yet backpropagated.
 func (s *SAB) Reset(s0 []float32) error {
 	if err := s.start(s0); err != nil {
 		return err
 	}
 	for i := range s.kept {
-		s.retire(&s.kept[i])
+		s.spare = append(s.spare, s.kept[i].buf)
 	}
+	clear(s.kept)
 	s.kept = s.kept[:0]
-	s.release(&s.cur, 0)
-	s.cur.firstSlot, s.cur.lastSlot, s.cur.lastWrite, s.cur.minView = -1, -1, -1, s.mem.Oldest()
+	s.pool = append(s.pool, s.cur...)
+	s.steps = 0
+	s.newWindow()
 	return nil
 }
 
@@ -145,80 +150,65 @@ func (s *SAB) Step(x []float32, y cell.Target) (float32, error) {
 	if err := s.checkStep(x, y); err != nil {
 		return 0, err
 	}
-	if len(s.cur.recs) == 0 {
-		s.cur.minView = s.mem.Oldest()
-	}
 	r := s.acquire()
 	loss := s.forward(r, x, y)
-	s.cur.recs = append(s.cur.recs, r)
+	s.cur = append(s.cur, r)
+	s.steps++
 	if id := r.ac.Wrote(); id >= 0 {
-		if s.cur.firstSlot < 0 {
-			s.cur.firstSlot = id
+		if s.curFirstSlot < 0 {
+			s.curFirstSlot = id
 		}
-		s.cur.lastSlot, s.cur.lastWrite = id, len(s.cur.recs)-1
+		s.curLastSlot, s.curLastWrite = id, len(s.cur)-1
 	}
-	if len(s.cur.recs) == s.kTrunc {
-		s.backward()
+	if len(s.cur) == s.kTrunc {
+		s.pass(!s.deferred)
 	}
 	return loss, nil
 }
 
-// Finish backpropagates the last, partial window; the next step starts a new window. The
-// memory and the kept windows stay until Reset.
+// Finish backpropagates the last, partial window and, with M = ∞, backtracks into every
+// kept window; the next step starts a new window. The memory and the kept windows stay
+// until Reset.
 func (s *SAB) Finish() error {
 	if err := s.errClosed(); err != nil {
 		return err
 	}
-	if len(s.cur.recs) > 0 {
-		s.backward()
+	if len(s.cur) > 0 {
+		s.pass(true)
+	} else if s.deferred {
+		s.backtrack()
+		s.endSweep()
 	}
 	return nil
 }
 
-// backward is one backward pass: the current window with its losses, then the kept
-// windows newest first from their highest slot with credit; then it keeps the current
-// window's steps up to its last write, drops the windows whose slots have all left the
-// view, and lets the memory drop the slots no kept step reads.
-func (s *SAB) backward() {
-	w := &s.cur
+// pass is one backward pass: the current window with its losses, then (if backtrack) the
+// kept windows; then it keeps the current window if it wrote a slot, drops the windows
+// whose slots have all left the view, and lets the memory drop the slots no kept step
+// reads.
+func (s *SAB) pass(backtrack bool) {
 	clear(s.delta)
-	for j := len(w.recs) - 1; j >= 0; j-- {
+	for j := len(s.cur) - 1; j >= 0; j-- {
 		ht := s.topHidden(s.state)
-		if j+1 < len(w.recs) {
-			ht = s.recordedTop(w.recs[j+1].k)
+		if j+1 < len(s.cur) {
+			ht = s.recordedTop(s.cur[j+1].k)
 		}
-		s.backStep(w.recs[j], ht, true)
+		s.backStep(s.cur[j], ht, true)
 	}
-	for i := len(s.kept) - 1; i >= 0; i-- {
-		kw := &s.kept[i]
-		top := -1
-		for j := kw.lastWrite; j >= 0; j-- {
-			if id := kw.recs[j].ac.Wrote(); id >= 0 && s.mem.Pending(id) {
-				top = j
-				break
-			}
-		}
-		if top < 0 {
-			continue
-		}
-		clear(s.delta)
-		for j := top; j >= 0; j-- {
-			s.backStep(kw.recs[j], nil, false)
-		}
+	if backtrack {
+		s.backtrack()
 	}
 	s.endSweep()
 
-	if w.lastSlot >= 0 {
-		s.release(w, w.lastWrite+1)
-		s.kept = append(s.kept, *w)
-	} else {
-		s.retire(w)
+	if s.curLastSlot >= 0 {
+		s.keep()
 	}
-	s.cur = s.newWindow()
+	s.pool = append(s.pool, s.cur...)
+	s.newWindow()
 	oldest := s.mem.Oldest()
 	drop := 0
 	for drop < len(s.kept) && s.kept[drop].lastSlot < oldest {
-		s.retire(&s.kept[drop])
+		s.spare = append(s.spare, s.kept[drop].buf)
 		drop++
 	}
 	if drop > 0 {
@@ -234,12 +224,75 @@ func (s *SAB) backward() {
 	s.mem.SetCreditFloor(oldest)
 }
 
+// keep saves the current window's entering state and its inputs up to its last write.
+func (s *SAB) keep() {
+	var buf []float32
+	if n := len(s.spare); n > 0 {
+		buf, s.spare = s.spare[n-1], s.spare[:n-1]
+	} else {
+		buf = make([]float32, s.windowFloats())
+		s.bufs++
+	}
+	if s.replay == nil {
+		for range s.kTrunc {
+			s.replay = append(s.replay, s.acquire())
+		}
+	}
+	off := 0
+	for k := range s.model.NumLayers() {
+		off += copy(buf[off:], s.cur[0].k.Layer(k).Prev())
+	}
+	in := s.model.InputSize()
+	n := s.curLastWrite + 1
+	for j := range n {
+		copy(buf[off+j*in:off+(j+1)*in], s.cur[j].k.Layer(0).Input())
+	}
+	s.kept = append(s.kept, sabWindow{buf: buf, start: s.curStart, n: n,
+		firstSlot: s.curFirstSlot, lastSlot: s.curLastSlot, minView: s.curMinView})
+}
+
+// backtrack sweeps the kept windows, newest first, from their highest slot with credit.
+func (s *SAB) backtrack() {
+	katt := s.att.Config().KAtt
+	for i := len(s.kept) - 1; i >= 0; i-- {
+		w := &s.kept[i]
+		// The highest step of the window that wrote a slot with credit.
+		top := -1
+		for id := w.lastSlot; id >= w.firstSlot; id-- {
+			if s.mem.Pending(id) {
+				top = (id+1)*katt - 1 - w.start
+				break
+			}
+		}
+		if top < 0 {
+			continue
+		}
+		s.rerun(w, top)
+		clear(s.delta)
+		for j := top; j >= 0; j-- {
+			s.backStep(s.replay[j], nil, false)
+		}
+	}
+}
+
+// rerun runs steps 0 … top of a kept window again into the replay records.
+func (s *SAB) rerun(w *sabWindow, top int) {
+	S, in := s.model.StateSize(), s.model.InputSize()
+	copy(s.rstate, w.buf[:S])
+	for j := 0; j <= top; j++ {
+		r := s.replay[j]
+		s.model.Forward(r.k, s.rstate, s.rstate, w.buf[S+j*in:S+(j+1)*in])
+		s.att.Replay(r.ac, s.mem, s.topHidden(s.rstate), w.start+j)
+	}
+}
+
 // Online reports whether the memory is bounded (M finite): then SAB's memory does not
 // grow with the stream and a gradient is ready after every k_trunc steps.
-func (s *SAB) Online() bool { return s.att.Config().M > 0 }
+func (s *SAB) Online() bool { return !s.deferred }
 
-// Bytes counts the step records allocated (the most ever in use at once), the memory's
-// slots with their keys and adjoints, and scratch.
+// Bytes counts the step records allocated, the kept windows' buffers, the memory's slots
+// with their keys and adjoints, and scratch.
 func (s *SAB) Bytes() int64 {
-	return int64(s.allocated)*s.recBytes + int64(s.mem.Bytes()) + s.scratchBytes()
+	return int64(s.allocated)*s.recBytes + 4*int64(s.bufs*s.windowFloats()+len(s.rstate)) +
+		int64(s.mem.Bytes()) + s.scratchBytes()
 }

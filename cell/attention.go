@@ -461,9 +461,39 @@ func (a *Attention) Forward(c *AttentionCache, mem *Memory, h []float32) {
 	if mem.att != a {
 		panic("cell: Attention.Forward: a memory of another attention component")
 	}
+	a.attend(c, mem, h, mem.Oldest(), mem.writes)
+	mem.steps++
+	if mem.steps%a.cfg.KAtt == 0 {
+		c.wrote = mem.write(h)
+	}
+}
+
+// Replay recomputes, into c and h, the attention of step number step (counted from the
+// memory's Reset, 0 first) as Forward ran it, reading the slots that were in view then
+// and writing nothing: with the same ĥ_t and parameters it gives the same h_t and record,
+// bit for bit (the slot the step wrote, if any, is recorded as written). An algorithm
+// that keeps a step's inputs instead of its records runs the step again this way. mem
+// must still hold the slots the step read.
+func (a *Attention) Replay(c *AttentionCache, mem *Memory, h []float32, step int) {
+	checkLen("Attention.Replay", "h", len(h), a.hidden)
+	if mem.att != a || step < 0 || step >= mem.steps {
+		panic(fmt.Sprintf("cell: Attention.Replay: step %d of a memory that has run %d", step, mem.steps))
+	}
+	hi := step / a.cfg.KAtt // slots written before the step
+	lo := 0
+	if m := a.cfg.M; m > 0 {
+		lo = max(0, hi-m)
+	}
+	a.attend(c, mem, h, lo, hi)
+	if (step+1)%a.cfg.KAtt == 0 {
+		c.wrote = hi
+	}
+}
+
+// attend adds the summary of the slots lo … hi−1 to h, recording the step into c.
+func (a *Attention) attend(c *AttentionCache, mem *Memory, h []float32, lo, hi int) {
 	copy(c.hhat, h)
 	c.n, c.thr, c.rsum, c.wrote = 0, -1, 0, -1
-	lo, hi := mem.Oldest(), mem.writes
 	n := hi - lo
 	switch {
 	case n == 0:
@@ -484,10 +514,6 @@ func (a *Attention) Forward(c *AttentionCache, mem *Memory, h []float32) {
 		for j := range c.n {
 			kernels.Axpy(c.w[j], mem.Value(c.ids[j]), h)
 		}
-	}
-	mem.steps++
-	if mem.steps%a.cfg.KAtt == 0 {
-		c.wrote = mem.write(h)
 	}
 }
 
