@@ -9,13 +9,13 @@ import (
 // Models with an attention component (cell.Model.Attention, Sparse Attentive
 // Backtracking's memory of past top-layer states) extend the step (1) of the package
 // documentation: after the layers' step, ĥ_t (the top layer's h) attends to the memory
-// and h_t = ĥ_t + Σ_i w_i·m_i, and every k_att-th step writes h_t (and its key) to the
+// and h_t = ĥ_t + Σ_i w_i·m_i, and every k_att-th step writes ĥ_t (and its key) to the
 // memory as a new slot m_j. The backward step of an attention model is then, at step t,
 // in this order:
 //
 //	δ_h   += Wᵀ·∂ℓ_t/∂ŷ_t                                  (the loss, (2)–(3))
-//	δ_h   += ∂L/∂m_j + W_kᵀ·∂L/∂k_j   if step t wrote slot j   (the slot is h_t itself)     (A1)
-//	δ_h    ← ∂L/∂ĥ_t;  ∂L/∂m_i, ∂L/∂k_i += … for the slots read   (the attention's VJP)    (A2)
+//	δ_h    ← ∂L/∂ĥ_t;  ∂L/∂m_i, ∂L/∂k_i += … for the slots read   (the attention's VJP)    (A1)
+//	δ_h   += ∂L/∂m_j + W_kᵀ·∂L/∂k_j   if step t wrote slot j   (the slot is ĥ_t itself)     (A2)
 //	(4) through the layers
 //
 // so the credit that step t's attention sends to a slot waits in the memory until the
@@ -95,8 +95,8 @@ func (a *attnBase) backStep(r *attnRecord, ht []float32, withLoss bool) {
 	if withLoss && r.has {
 		a.head.Backward(dh, a.gradHead, ht, r.dy)
 	}
-	a.att.BackwardWrite(r.ac, a.mem, dh, a.gradAtt)
 	a.att.Backward(r.ac, a.mem, dh, a.gradAtt)
+	a.att.BackwardWrite(r.ac, a.mem, dh, a.gradAtt)
 	a.model.BackwardBatch(r.k, a.delta, a.gradLayers, a.batches, a.delta)
 }
 

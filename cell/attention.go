@@ -22,9 +22,9 @@ import (
 //	r_i   = max(a_i − τ, 0),  w_i = r_i / Σ_j r_j     (sparsified, normalised)
 //	h_t   = ĥ_t + Σ_i w_i·m_i                        (what the next step and the readout see)
 //
-// and after every k_att-th step of a sequence h_t (with its key) is written to the memory,
-// which holds at most M slots (the oldest is overwritten) or, for M = ∞, every slot of
-// the sequence. For LSTM the summary is added to h, not c. Three cases complete the
+// and after every k_att-th step of a sequence the provisional ĥ_t (with its key) is
+// written to the memory, which holds at most M slots (the oldest is overwritten) or, for
+// M = ∞, every slot of the sequence. For LSTM the summary is added to h, not c. Three cases complete the
 // definition: an empty memory adds nothing; a memory of n ≤ k_top slots has no (k_top+1)-th
 // score, and τ → −∞ is the limit taken, which weights every slot 1/n (the scores then get
 // no gradient); when every r_i is 0 (the top k_top+1 scores tie), the summary is 0.
@@ -32,6 +32,13 @@ import (
 // Ties are broken deterministically: of two equal scores, the more recently written slot
 // ranks first. Which slot is the (k_top+1)-th matters only for the gradient (τ's slot
 // receives −Σ ∂L/∂r_i); the forward values do not depend on it.
+//
+// The memory holds ĥ_t, not h_t as the paper's released code does: with h_t every slot
+// carries the summaries of older slots, and along the chain of writes the state grows
+// without bound (an LSTM of 64 units at its default initialisation reaches |h_t| ≈ 50 on
+// the copy task, where |ĥ_t| ≤ 8), saturating the gates it feeds; with ĥ_t a summary is a
+// convex combination of bounded states. Credit still jumps again from the steps a
+// backward pass backtracks through, through the slots they read.
 //
 // The score is scaled dot-product attention with learned query and key maps, not the
 // concatenation form vᵀ·tanh([ĥ; m]) of the paper's released code: in that form the ĥ part
@@ -454,7 +461,7 @@ func (c *AttentionCache) Weights() (ids []int, w []float32) { return c.ids[:c.n]
 
 // Forward turns the top layer's provisional state ĥ_t, in h (H values), into h_t = ĥ_t +
 // Σ_i w_i·m_i, recording the step into c; then, if the step is the k_att-th since the
-// last write, it writes h_t and its key into mem. The step's backward pass needs mem to
+// last write, it writes ĥ_t and its key into mem. The step's backward pass needs mem to
 // still hold the slots it read (see MinRead).
 func (a *Attention) Forward(c *AttentionCache, mem *Memory, h []float32) {
 	checkLen("Attention.Forward", "h", len(h), a.hidden)
@@ -464,7 +471,7 @@ func (a *Attention) Forward(c *AttentionCache, mem *Memory, h []float32) {
 	a.attend(c, mem, h, mem.Oldest(), mem.writes)
 	mem.steps++
 	if mem.steps%a.cfg.KAtt == 0 {
-		c.wrote = mem.write(h)
+		c.wrote = mem.write(c.hhat)
 	}
 }
 
@@ -628,9 +635,9 @@ func (a *Attention) scoreBackward(mem *Memory, id int, da float32, q, dq []float
 }
 
 // BackwardWrite consumes the adjoint of the slot written after the step recorded in c,
-// if any: the slot is h_t itself, so dh (∂L/∂h_t) gains ∂L/∂m + W_kᵀ·∂L/∂k, and the
-// gradient of W_k (in grad, the component's layout) gains ∂L/∂k·mᵀ. Call it on the step's
-// dh before Backward.
+// if any: the slot is ĥ_t itself, so dh (∂L/∂ĥ_t, as Backward leaves it) gains ∂L/∂m +
+// W_kᵀ·∂L/∂k, and the gradient of W_k (in grad, the component's layout) gains ∂L/∂k·mᵀ.
+// Call it after Backward.
 func (a *Attention) BackwardWrite(c *AttentionCache, mem *Memory, dh, grad []float32) {
 	id := c.wrote
 	if id < 0 || !mem.Pending(id) {

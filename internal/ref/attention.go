@@ -13,7 +13,7 @@ import (
 //	w_i = max(a_i − τ, 0)/Σ_j max(a_j − τ, 0),  h = ĥ + Σ_i w_i·m_i,
 //
 // the newest M slots read (all when M = 0), every slot when there are at most k_top (with
-// weight 1/n), ties ranked newer first, and h written (with its key) after every k_att-th
+// weight 1/n), ties ranked newer first, and ĥ written (with its key) after every k_att-th
 // step.
 type Attn struct {
 	Stack         *Stack
@@ -123,6 +123,7 @@ func (a *Attn) Run(s0 []float64, xs [][]float64, ys []Target, sg *Surgery) *Attn
 				chosen = append(chosen, e.id)
 			}
 		}
+		hhat := append([]float64(nil), h...)
 		for j := range H {
 			h[j] += summary[j]
 		}
@@ -130,8 +131,8 @@ func (a *Attn) Run(s0 []float64, xs [][]float64, ys []Target, sg *Surgery) *Attn
 		r.Thr = append(r.Thr, thr)
 		r.Rsum = append(r.Rsum, rsum)
 		if (t+1)%a.KAtt == 0 {
-			r.Values = append(r.Values, append([]float64(nil), h...))
-			r.Keys = append(r.Keys, matVec(a.Wk, h))
+			r.Values = append(r.Values, hhat)
+			r.Keys = append(r.Keys, matVec(a.Wk, hhat))
 		}
 		loss, _ := ys[t].Loss(Linear(a.Head.W, a.Head.B, h))
 		r.Losses = append(r.Losses, loss)
