@@ -1,7 +1,9 @@
 // Package bptt holds the reverse-mode credit-assignment algorithms: exact backpropagation
 // through time (Full), the same gradient under a memory budget by binomial checkpointing
 // (Checkpointed), truncated BPTT(k1, k2) on unbounded streams (Truncated), and truncated
-// BPTT whose window adapts to a tolerated gradient bias (Adaptive).
+// BPTT whose window adapts to a tolerated gradient bias (Adaptive); and for models with an
+// attention component (cell.Model.Attention), exact BPTT (FullAttention) and Sparse
+// Attentive Backtracking (SAB), which the other algorithms refuse.
 //
 // All of them run the same backward step. For a sequence of T steps of a model (a stack of
 // layers whose joint state is s_t, read by a linear head through the top layer's h_t) with

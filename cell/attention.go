@@ -440,21 +440,6 @@ func (c *AttentionCache) Bytes() int { return AttentionCacheBytes(len(c.hhat), l
 // Wrote is the slot written after the step, or −1.
 func (c *AttentionCache) Wrote() int { return c.wrote }
 
-// MinRead is the lowest slot number the step read (with a weight or as the (k_top+1)-th),
-// or −1 if it read none: the backward pass of the step needs that slot held.
-func (c *AttentionCache) MinRead() int {
-	lo := -1
-	for _, id := range c.ids[:c.n] {
-		if lo < 0 || id < lo {
-			lo = id
-		}
-	}
-	if c.thr >= 0 && (lo < 0 || c.thr < lo) {
-		lo = c.thr
-	}
-	return lo
-}
-
 // Weights lists the slots the step read with a nonzero weight, by rank, and their
 // weights (views into the record).
 func (c *AttentionCache) Weights() (ids []int, w []float32) { return c.ids[:c.n], c.w[:c.n] }
@@ -462,7 +447,7 @@ func (c *AttentionCache) Weights() (ids []int, w []float32) { return c.ids[:c.n]
 // Forward turns the top layer's provisional state ĥ_t, in h (H values), into h_t = ĥ_t +
 // Σ_i w_i·m_i, recording the step into c; then, if the step is the k_att-th since the
 // last write, it writes ĥ_t and its key into mem. The step's backward pass needs mem to
-// still hold the slots it read (see MinRead).
+// still hold the slots it read (those in view at the step, at least Oldest then).
 func (a *Attention) Forward(c *AttentionCache, mem *Memory, h []float32) {
 	checkLen("Attention.Forward", "h", len(h), a.hidden)
 	if mem.att != a {

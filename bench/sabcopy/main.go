@@ -239,8 +239,11 @@ func trainCurve(c config, w io.Writer) error {
 		if steps > 0 {
 			us = float64(trainTime.Microseconds()) / float64(steps)
 		}
-		fmt.Fprintf(w, "%s,%s,%s,%d,%d,%d,%.2f,%d,%.2f,%d,%.4f,%.5f\n", c.algo, modelName, taskName, c.seed, done, updates,
-			trainTime.Seconds(), steps, us, alg.Bytes(), acc, loss)
+		cw := csv.NewWriter(w)
+		cw.Write([]string{c.algo, modelName, taskName, strconv.FormatUint(c.seed, 10), strconv.Itoa(done), strconv.Itoa(updates),
+			fmt.Sprintf("%.2f", trainTime.Seconds()), strconv.Itoa(steps), fmt.Sprintf("%.2f", us),
+			strconv.FormatInt(alg.Bytes(), 10), fmt.Sprintf("%.4f", acc), fmt.Sprintf("%.5f", loss)})
+		cw.Flush()
 	}
 	emit(0)
 	alg.ZeroGrad()
