@@ -154,7 +154,7 @@ var registry = []*entry{
 	},
 	{
 		Info: Info{Name: "sab", Summary: "Sparse Attentive Backtracking: truncated to K_TRUNC, plus credit through the attended slots (models with attention only)",
-			Online: true, Time: "O(P + H² + M·H), plus O(P) per backtracked step", Memory: "O(M·min(K_TRUNC, k_att) + K_TRUNC) caches + O(M·H) slots",
+			Online: true, Time: "O(P + H² + M·H), plus a forward and a backward step per step backtracked", Memory: "O(K_TRUNC) caches, a state and K_TRUNC inputs per kept window, O(M·H) slots",
 			Attention: true, NeedsAttention: true},
 		params:   []param{{name: "K_TRUNC"}},
 		supports: needsAttention("sab", "its credit runs through the memory of an attention component"),
@@ -169,7 +169,7 @@ var registry = []*entry{
 			return as(bptt.NewSAB(m, bptt.SABOptions{KTrunc: int(p[0])}))
 		},
 		profile:          func(T int) string { return fmt.Sprintf("sab:%d", max(1, T/10)) },
-		profileAttention: func(int) cell.AttentionConfig { return cell.AttentionConfig{KAtt: 10, KTop: 5, M: 16} },
+		profileAttention: func(int) cell.AttentionConfig { return cell.AttentionConfig{KAtt: 10, KTop: 5} },
 	},
 }
 
