@@ -14,6 +14,11 @@
 //
 //	go run ./bench/sabcopy -plot curves.csv -svg copy200.svg -title "copy, delay 200"
 //
+// With -summary it prints a Markdown table of such files instead: per (algorithm, model,
+// task), the median over seeds of the final and the best recall accuracy (each seed's in
+// brackets), the sequences each seed needed to first reach 50% and 95%, the bytes held
+// and the mean time per training step.
+//
 // scripts/sab-copy.sh runs the measurements of bench/RESULTS.md.
 package main
 
@@ -75,10 +80,14 @@ func run(args []string, stdout io.Writer) error {
 	fs.Uint64Var(&c.seed, "seed", 1, "seed of the weights and the training data")
 	fs.StringVar(&c.out, "out", "", "CSV file to append the curve to (stdout if empty)")
 	plotIn := fs.String("plot", "", "comma-separated CSV files to plot instead of training")
+	summary := fs.String("summary", "", "comma-separated CSV files to summarise as a Markdown table instead of training")
 	svgOut := fs.String("svg", "", "SVG file the plot is written to")
 	title := fs.String("title", "copy task", "plot title")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *summary != "" {
+		return summarise(strings.Split(*summary, ","), stdout)
 	}
 	if *plotIn != "" {
 		if *svgOut == "" {

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"encoding/csv"
 	"fmt"
 	"image/color"
 	"io"
+	"os"
 	"slices"
+	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -99,4 +103,84 @@ func plotCurves(paths []string, svgPath, title string) error {
 func fade(col color.Color) color.Color {
 	r, g, b, _ := col.RGBA()
 	return color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 80}
+}
+
+// summarise prints the Markdown table of -summary.
+func summarise(paths []string, w io.Writer) error {
+	type run struct {
+		final, best      float64
+		reach50, reach95 string
+		bytes            string
+		us               float64
+	}
+	type group struct {
+		key  string
+		runs []run
+	}
+	var groups []*group
+	find := func(key string) *group {
+		for _, g := range groups {
+			if g.key == key {
+				return g
+			}
+		}
+		g := &group{key: key}
+		groups = append(groups, g)
+		return g
+	}
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		rows, err := csv.NewReader(f).ReadAll()
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		var cur *run
+		var curKey string
+		flush := func() {
+			if cur != nil {
+				find(curKey).runs = append(find(curKey).runs, *cur)
+			}
+		}
+		for _, r := range rows {
+			if len(r) != 12 || r[0] == "algo" {
+				continue
+			}
+			key := fmt.Sprintf("| %s | %s | %s |", r[2], r[0], modelLabel(r[1]))
+			seqs, _ := strconv.Atoi(r[4])
+			if seqs == 0 { // a new run
+				flush()
+				cur, curKey = &run{reach50: "—", reach95: "—"}, key
+			}
+			acc, _ := strconv.ParseFloat(r[10], 64)
+			cur.final, cur.best = acc, max(cur.best, acc)
+			if acc >= 0.5 && cur.reach50 == "—" {
+				cur.reach50 = r[4]
+			}
+			if acc >= 0.95 && cur.reach95 == "—" {
+				cur.reach95 = r[4]
+			}
+			cur.bytes = r[9]
+			cur.us, _ = strconv.ParseFloat(r[8], 64)
+		}
+		flush()
+	}
+	fmt.Fprintln(w, "| task | algorithm | model | final recall, median (per seed) | best recall, median (per seed) | sequences to 50% | sequences to 95% | bytes held | µs/step in training |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---:|---:|")
+	pct := func(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) }
+	for _, g := range groups {
+		var finals, bests, us []float64
+		var fs, bs, r50, r95 []string
+		for _, r := range g.runs {
+			finals, bests, us = append(finals, r.final), append(bests, r.best), append(us, r.us)
+			fs, bs = append(fs, pct(r.final)), append(bs, pct(r.best))
+			r50, r95 = append(r50, r.reach50), append(r95, r.reach95)
+		}
+		fmt.Fprintf(w, "%s %s (%s) | %s (%s) | %s | %s | %s | %.0f |\n", g.key, pct(median(finals)), strings.Join(fs, ", "),
+			pct(median(bests)), strings.Join(bs, ", "), strings.Join(r50, ", "), strings.Join(r95, ", "), g.runs[0].bytes, median(us))
+	}
+	return nil
 }
