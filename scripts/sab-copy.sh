@@ -37,7 +37,7 @@ for j in "${jobs[@]}"; do
 	dest=${j##*-out }
 	echo "$bin $common ${j% -out *} -out $dest.part$i"
 	i=$((i + 1))
-done | xargs -P 2 -I{} bash -c '{}'
+done | xargs -P 2 -I{} bash -c '{}' || echo "a run stopped early (its error is above); its rows up to then are kept"
 for f in copy200 copyvar; do
 	{ echo "algo,model,task,seed,sequences,updates,train_seconds,steps,us_per_step,bytes,recall_acc,eval_loss"; cat "$out/$f.csv".part* | grep -v '^algo,'; } >"$out/$f.csv"
 	rm -f "$out/$f.csv".part*

@@ -263,8 +263,12 @@ func trainCurve(c config, w io.Writer) error {
 			return err
 		}
 		for t := range seq.T {
-			if _, err := alg.Step(seq.input(t), cell.Classes(seq.classes[t:t+1]...)); err != nil {
+			l, err := alg.Step(seq.input(t), cell.Classes(seq.classes[t:t+1]...))
+			if err != nil {
 				return err
+			}
+			if math.IsNaN(float64(l)) || math.IsInf(float64(l), 0) {
+				return fmt.Errorf("sequence %d step %d: the loss is %v (the largest parameters by group: %v)", n, t, l, largest(params))
 			}
 		}
 		if err := alg.Finish(); err != nil {
@@ -273,7 +277,7 @@ func trainCurve(c config, w io.Writer) error {
 		steps += seq.T
 		if n%c.batch == 0 {
 			if _, err := train.ClipGlobalNorm(grads, c.clip); err != nil {
-				return fmt.Errorf("sequence %d: %w", n, err)
+				return fmt.Errorf("sequence %d: %w (the largest parameters by group: %v; the largest gradients: %v)", n, err, largest(params), largest(grads))
 			}
 			if err := opt.Step(params, grads); err != nil {
 				return err
@@ -351,4 +355,19 @@ func median(v []float64) float64 {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// largest is each vector's largest magnitude (NaN if it holds one).
+func largest(groups [][]float32) []float32 {
+	out := make([]float32, len(groups))
+	for i, g := range groups {
+		for _, v := range g {
+			if v != v {
+				out[i] = v
+				break
+			}
+			out[i] = max(out[i], float32(math.Abs(float64(v))))
+		}
+	}
+	return out
 }

@@ -108,6 +108,7 @@ func fade(col color.Color) color.Color {
 // summarise prints the Markdown table of -summary.
 func summarise(paths []string, w io.Writer) error {
 	type run struct {
+		seed             int
 		final, best      float64
 		reach50, reach95 string
 		bytes            string
@@ -154,6 +155,7 @@ func summarise(paths []string, w io.Writer) error {
 			if seqs == 0 { // a new run
 				flush()
 				cur, curKey = &run{reach50: "—", reach95: "—"}, key
+				cur.seed, _ = strconv.Atoi(r[3])
 			}
 			acc, _ := strconv.ParseFloat(r[10], 64)
 			cur.final, cur.best = acc, max(cur.best, acc)
@@ -172,6 +174,7 @@ func summarise(paths []string, w io.Writer) error {
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---:|---:|")
 	pct := func(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) }
 	for _, g := range groups {
+		slices.SortFunc(g.runs, func(a, b run) int { return a.seed - b.seed })
 		var finals, bests, us []float64
 		var fs, bs, r50, r95 []string
 		for _, r := range g.runs {
