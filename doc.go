@@ -9,13 +9,15 @@
 //	algo             the Algorithm interface and the registry of every algorithm: its
 //	                 name, parameters, applicable cells, FLOP and memory models, constructor
 //	bptt, rtrl       the credit-assignment algorithms, one file per algorithm: full,
-//	                 checkpointed, truncated and adaptive BPTT; exact RTRL, SnAp-1, UORO,
-//	                 RFLO, e-prop
+//	                 checkpointed, truncated and adaptive BPTT, full BPTT and Sparse
+//	                 Attentive Backtracking of models with attention; exact RTRL, SnAp-1,
+//	                 UORO, RFLO, e-prop
 //	diagnose         gradient-decay measurements (numbers only; the plot is in bench)
 //	reservoir        echo-state networks with ridge and recursive-least-squares readouts
 //	cell             the cell interface and one file per cell kind (vanilla with leak, GRU,
-//	                 LSTM as PyTorch defines them), initialisers, readout, losses, models
-//	                 and model files
+//	                 LSTM as PyTorch defines them), initialisers, readout, losses, the
+//	                 attention component over a memory of past states, models and model
+//	                 files
 //	kernels          float32 SIMD kernels (AVX2+FMA, AVX-512, NEON) chosen at run time,
 //	                 each with a pure-Go twin that tests prove equivalent
 //	internal/...     float64 reference cells (ref), safetensors files, shared linear

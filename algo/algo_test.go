@@ -117,6 +117,8 @@ func specs(t *testing.T) []algo.Spec {
 			spec += ":3,7"
 		case "tbptt-adaptive":
 			spec += ":0.2"
+		case "sab":
+			spec += ":4"
 		}
 		out = append(out, algo.MustParse(spec))
 	}

@@ -100,6 +100,32 @@ func (p *batchProblem) runOne(t *testing.T, a algo.Algorithm, b int) float64 {
 	return sum
 }
 
+// testAttention is the attention component given to the models of the algorithms that
+// train only models with one (sab).
+var testAttention = cell.AttentionConfig{KAtt: 2, KTop: 1}
+
+// dimsFor is the dimensions of the model modelFor builds.
+func dimsFor(spec algo.Spec, kind cell.Kind, layers, h, in, out int) algo.Dims {
+	d := algo.StackDims(kind, layers, h, in, out)
+	if spec.Info().NeedsAttention {
+		d.Attention = testAttention
+	}
+	return d
+}
+
+// modelFor is newStack, with an attention component when the algorithm needs one.
+func modelFor(t *testing.T, spec algo.Spec, kind cell.Kind, layers, h, in, out int, seed uint64) *cell.Model {
+	t.Helper()
+	m := newStack(t, kind, layers, h, in, out, seed)
+	if spec.Info().NeedsAttention {
+		if err := m.AddAttention(testAttention); err != nil {
+			t.Fatal(err)
+		}
+		m.Attention.InitDefault(rand.New(rand.NewPCG(seed, 6)))
+	}
+	return m
+}
+
 func newStack(t *testing.T, kind cell.Kind, layers, h, in, out int, seed uint64) *cell.Model {
 	t.Helper()
 	m, err := cell.NewStack(cell.Config{Kind: kind, Hidden: h, Input: in}, layers, out)
@@ -134,13 +160,13 @@ func TestBatchEqualsSumOfSingles(t *testing.T) {
 	for _, spec := range specs(t) {
 		for _, kind := range cell.Kinds() {
 			for _, L := range []int{1, 2} {
-				if spec.Supports(algo.StackDims(kind, L, H, I, O)) != nil {
+				if spec.Supports(dimsFor(spec, kind, L, H, I, O)) != nil {
 					continue
 				}
 				for _, classes := range []bool{false, true} {
 					name := fmt.Sprintf("%s/%v/L%d/classes=%v", spec, kind, L, classes)
 					t.Run(name, func(t *testing.T) {
-						m := newStack(t, kind, L, H, I, O, uint64(L)+7)
+						m := modelFor(t, spec, kind, L, H, I, O, uint64(L)+7)
 						p := newBatchProblem(m, B, T, classes, uint64(kind)*3+uint64(L))
 						o := algo.Options{Steps: T, Seed: 11}
 						wantCell, wantHead := make([]float64, m.NumParams()), make([]float64, m.Head.NumParams())
@@ -199,13 +225,13 @@ func TestBatchWorkersSameBits(t *testing.T) {
 	const B, T = 5, 9
 	for _, spec := range specs(t) {
 		kind := cell.GRU
-		if spec.Supports(algo.DimsOf(kind, 4, 3, 2)) != nil {
+		if spec.Supports(dimsFor(spec, kind, 1, 4, 3, 2)) != nil {
 			kind = cell.LSTM
-			if spec.Supports(algo.DimsOf(kind, 4, 3, 2)) != nil {
+			if spec.Supports(dimsFor(spec, kind, 1, 4, 3, 2)) != nil {
 				kind = cell.RNNTanh
 			}
 		}
-		m := newStack(t, kind, 1, 4, 3, 2, 3)
+		m := modelFor(t, spec, kind, 1, 4, 3, 2, 3)
 		p := newBatchProblem(m, B, T, false, 5)
 		var ref []float32
 		for _, W := range []int{1, 2, 3, 5, 8} {
@@ -268,12 +294,12 @@ func TestBatchSteadyStateAllocatesNothing(t *testing.T) {
 	for _, spec := range specs(t) {
 		kind := cell.GRU
 		for _, k := range []cell.Kind{cell.GRU, cell.LSTM, cell.RNNTanh} {
-			if spec.Supports(algo.DimsOf(k, 4, 3, 2)) == nil {
+			if spec.Supports(dimsFor(spec, k, 1, 4, 3, 2)) == nil {
 				kind = k
 				break
 			}
 		}
-		m := newStack(t, kind, 1, 4, 3, 2, 3)
+		m := modelFor(t, spec, kind, 1, 4, 3, 2, 3)
 		p := newBatchProblem(m, B, T, false, 5)
 		for _, W := range []int{1, 2} {
 			a, err := spec.New(m, algo.Options{Steps: T, Batch: B, Workers: W, Seed: 2})

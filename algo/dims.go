@@ -9,6 +9,9 @@ type Dims struct {
 	Kind             cell.Kind // the cell kind
 	L                int       // layers
 	G, H, S, I, O, P int       // gates, hidden units, state entries, inputs, outputs, parameters
+	// Attention is the model's attention component (the zero value: none); P does not
+	// count its 2H² + H parameters.
+	Attention cell.AttentionConfig
 }
 
 // DimsOf returns the dimensions of a one-layer model whose cell is of the given kind with
@@ -28,8 +31,15 @@ func StackDims(kind cell.Kind, layers, h, in, out int) Dims {
 
 // DimsOfModel returns m's dimensions.
 func DimsOfModel(m *cell.Model) Dims {
-	return StackDims(m.Kind(), m.NumLayers(), m.HiddenSize(), m.InputSize(), m.OutSize())
+	d := StackDims(m.Kind(), m.NumLayers(), m.HiddenSize(), m.InputSize(), m.OutSize())
+	if m.Attention != nil {
+		d.Attention = m.Attention.Config()
+	}
+	return d
 }
+
+// hasAttention reports whether the model has an attention component.
+func (d Dims) hasAttention() bool { return d.Attention.KAtt > 0 }
 
 // layerInput is I_k, the input size of layer k.
 func (d Dims) layerInput(k int) int {
@@ -68,4 +78,30 @@ func (d Dims) stepCacheBytes() int64 {
 		n += int64(d.layout(k).CacheBytes())
 	}
 	return n
+}
+
+// slotsInView is the number of slots the attention scores at a step: M, or 0 for M = ∞
+// (unbounded, it grows with the sequence, and the FLOP model leaves it out).
+func (d Dims) slotsInView() float64 { return float64(d.Attention.M) }
+
+// attentionForward is the attention's forward FLOPs per step (0 without one): the query
+// 2H², the scores 2H per slot in view, the summary 2H·k_top, and a key 2H² every k_att
+// steps.
+func (d Dims) attentionForward() float64 {
+	if !d.hasAttention() {
+		return 0
+	}
+	h, a := float64(d.H), d.Attention
+	return 2*h*h*(1+1/float64(a.KAtt)) + 2*h*(d.slotsInView()+float64(a.KTop))
+}
+
+// attentionBackward is its backward FLOPs per step: W_qᵀ·∂q and ∂q·ĥᵀ (4H²), the weights'
+// and scores' products over k_top + 1 slots (8H each), and at a write W_kᵀ·∂k and ∂k·mᵀ
+// (4H² every k_att steps).
+func (d Dims) attentionBackward() float64 {
+	if !d.hasAttention() {
+		return 0
+	}
+	h, a := float64(d.H), d.Attention
+	return 4*h*h*(1+1/float64(a.KAtt)) + 8*h*float64(a.KTop+1)
 }

@@ -58,7 +58,85 @@ func ring(d Dims, n int, o Options) int64 {
 }
 
 func fullBytes(d Dims, _ []float64, o Options) int64 {
+	if d.hasAttention() {
+		// Full BPTT of an attention model keeps every step's record and every slot.
+		T := steps(o)
+		return memlimit.Add(memlimit.Mul(int64(T), attnRecordBytes(d))+memoryBytes(d, cell.MemoryCapacity(d.Attention.M, T/d.Attention.KAtt)),
+			bpttScratch(d, cell.DefaultBatchCols(d.layout(0)), o))
+	}
 	return memlimit.Add(ring(d, steps(o), o), bpttScratch(d, batchCols(d, o), o))
+}
+
+// attnRecordBytes is one step of an attention model as the algorithms record it: every
+// layer's cache, the attention's record, ∂ℓ/∂ŷ and a has-target flag.
+func attnRecordBytes(d Dims) int64 {
+	return d.stepCacheBytes() + int64(cell.AttentionCacheBytes(d.H, d.Attention.KTop)) + f32(d.O) + 1
+}
+
+// memoryBytes is an attention memory of the given slot capacity.
+func memoryBytes(d Dims, capacity int) int64 {
+	return int64(cell.MemoryBytes(d.H, d.Attention.KTop, capacity))
+}
+
+// sabBytes is SAB's memory after sequences of o.Steps steps: the most step records in use
+// at once (the window being run, and from the first kept window on the records to run a
+// kept window again), the most windows kept at once (each its entering state and K_TRUNC
+// inputs) and the memory's slot capacity, found by running its bookkeeping on the step
+// counts alone (which steps write a slot, which windows it keeps and when it drops them
+// does not depend on the data); and its scratch.
+func sabBytes(d Dims, p []float64, o Options) int64 {
+	kTrunc, a := int(p[0]), d.Attention
+	oldest := func(writes int) int {
+		if a.M > 0 {
+			return max(0, writes-a.M)
+		}
+		return 0
+	}
+	type window struct{ lastSlot, minView int }
+	var kept []window
+	records, replay, windows, writes, capacity, keptFrom := 0, 0, 0, 0, 0, 0
+	cur, curLast, curMinView := 0, -1, 0
+	pass := func() {
+		if curLast >= 0 {
+			if replay == 0 {
+				replay = kTrunc
+				records = max(records, cur+replay)
+			}
+			kept = append(kept, window{curLast, curMinView})
+			windows = max(windows, len(kept))
+		}
+		cur, curLast = 0, -1
+		o := oldest(writes)
+		for len(kept) > 0 && kept[0].lastSlot < o {
+			kept = kept[1:]
+		}
+		keep := o
+		if len(kept) > 0 {
+			keep = min(keep, kept[0].minView)
+		}
+		keptFrom = max(keptFrom, keep)
+		curMinView = o
+	}
+	for t := range steps(o) {
+		cur++
+		records = max(records, cur+replay)
+		if (t+1)%a.KAtt == 0 {
+			if held := writes - keptFrom; held == capacity {
+				capacity = cell.MemoryCapacity(a.M, held+1)
+			}
+			curLast = writes
+			writes++
+		}
+		if cur == kTrunc {
+			pass()
+		}
+	}
+	if cur > 0 {
+		pass()
+	}
+	buf := f32(d.S + kTrunc*d.I)
+	return int64(records)*attnRecordBytes(d) + int64(windows)*buf + f32(d.S) + memoryBytes(d, capacity) +
+		bpttScratch(d, min(cell.DefaultBatchCols(d.layout(0)), kTrunc), o)
 }
 
 func truncatedBytes(d Dims, p []float64, o Options) int64 {

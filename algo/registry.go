@@ -15,12 +15,18 @@ import (
 // registry is the one list of algorithms, in the order help texts show them.
 var registry = []*entry{
 	{
-		Info: Info{Name: "bptt", Summary: "exact, at the sequence end",
-			Time: "O(P)", Memory: "O(T·S) caches"},
-		flops:   func(d Dims, _ []float64) float64 { return 3 * (d.forward() + d.readout()) },
+		Info: Info{Name: "bptt", Summary: "exact, at the sequence end (models with attention too)",
+			Time: "O(P)", Memory: "O(T·S) caches", Attention: true},
+		flops: func(d Dims, _ []float64) float64 {
+			return 3*(d.forward()+d.readout()) + d.attentionForward() + d.attentionBackward()
+		},
 		bytes:   fullBytes,
 		batched: true,
 		build: func(m *cell.Model, _ []float64, o Options) (Algorithm, error) {
+			if m != nil && m.Attention != nil {
+				// One sequence: a minibatch of an attention model runs one per sequence.
+				return as(bptt.NewFullAttention(m, bptt.FullOptions{}))
+			}
 			return as(bptt.NewFull(m, bptt.FullOptions{Batch: o.Batch, Workers: o.Workers}))
 		},
 		profile: func(int) string { return "bptt" },
@@ -196,6 +202,25 @@ var registry = []*entry{
 		},
 		frontier: func(int) []string { return []string{"tbptt-adaptive:0.1"} },
 	},
+	{
+		Info: Info{Name: "sab", Summary: "Sparse Attentive Backtracking: truncated to K_TRUNC, plus credit through the attended slots (models with attention only)",
+			Online: true, Time: "O(P + H²) and O(M·H) for the slots, plus a forward and a backward step per step backtracked", Memory: "O(K_TRUNC) caches, a state and K_TRUNC inputs per kept window, O(M·H) slots",
+			Attention: true, NeedsAttention: true},
+		params:   []param{{name: "K_TRUNC"}},
+		supports: needsAttention("sab", "its credit runs through the memory of an attention component"),
+		flops: func(d Dims, _ []float64) float64 {
+			F, R, af, ab := d.forward(), d.readout(), d.attentionForward(), d.attentionBackward()
+			// The backtracking is not credited: how much there is depends on where the
+			// attention goes. It shows as a lower GFLOP/s.
+			return F + R + af + (2*F + 2*R + ab)
+		},
+		bytes: sabBytes,
+		build: func(m *cell.Model, p []float64, _ Options) (Algorithm, error) {
+			return as(bptt.NewSAB(m, bptt.SABOptions{KTrunc: int(p[0])}))
+		},
+		profile:          func(T int) string { return fmt.Sprintf("sab:%d", max(1, T/10)) },
+		profileAttention: func(int) cell.AttentionConfig { return cell.AttentionConfig{KAtt: 10, KTop: 5} },
+	},
 }
 
 // adaptiveKMax is tbptt-adaptive:δ's KMax: min(100, T), so that on a sequence shorter than
@@ -229,8 +254,12 @@ type Info struct {
 	// step does not depend on the sequence length.
 	Forward bool
 	// Time and Memory are its costs per step and its memory in O-notation (n hidden units,
-	// S state entries, P parameters, T steps).
+	// S state entries, P parameters, T steps; for attention models H hidden units, k_top,
+	// k_att and M slots).
 	Time, Memory string
+	// Attention reports that it trains models with an attention component
+	// (cell.Model.Attention); NeedsAttention that it trains only those.
+	Attention, NeedsAttention bool
 }
 
 // param is one parameter of a specification: a positive integer, or a number in (0, 1)
@@ -266,6 +295,9 @@ type entry struct {
 	// frontier lists its settings on the cost–accuracy frontier for sequences of T steps
 	// (nil: its profile setting, or its name alone; see FrontierSettings).
 	frontier func(T int) []string
+	// profileAttention is the attention component the profile gives its models (nil:
+	// none).
+	profileAttention func(T int) cell.AttentionConfig
 }
 
 // form is how the algorithm and its parameters are written: "tbptt:K1,K2", "rtrl[:W]".
@@ -351,6 +383,15 @@ func lstmOneLayer(name, why string) func(Dims) error {
 			return fmt.Errorf("%s needs an lstm cell, not %v (%s)", name, d.Kind, why)
 		}
 		return oneLayer(name, why, d)
+	}
+}
+
+func needsAttention(name, why string) func(Dims) error {
+	return func(d Dims) error {
+		if !d.hasAttention() {
+			return fmt.Errorf("%s needs a model with an attention component (train -attention K_ATT,K_TOP[,M]); this %v model has none (%s)", name, d.Kind, why)
+		}
+		return nil
 	}
 }
 
@@ -483,6 +524,9 @@ func (s Spec) Supports(d Dims) error {
 	if !d.Kind.Valid() {
 		return fmt.Errorf("unknown cell kind %v", d.Kind)
 	}
+	if d.hasAttention() && !e.Attention {
+		return fmt.Errorf("%s does not train a %v model with an attention component: the memory is outside its gradient (bptt and sab train such models)", e.Name, d.Kind)
+	}
 	if e.supports == nil {
 		return nil
 	}
@@ -521,7 +565,9 @@ func (s Spec) New(m *cell.Model, o Options) (Algorithm, error) {
 			return nil, err
 		}
 	}
-	if B == 1 || e.batched {
+	// The BPTT family steps a minibatch itself, except on a model with attention, whose
+	// memory differs from sequence to sequence: that runs one instance per sequence.
+	if B == 1 || e.batched && (m == nil || m.Attention == nil) {
 		return e.build(m, s.args, o)
 	}
 	one := o
@@ -554,6 +600,19 @@ func (s Spec) New(m *cell.Model, o Options) (Algorithm, error) {
 //	rkfrtrl                           F + R + 2·H·P (J·B) + 2·H² + 6·P
 //	dni                               3F + R + 6·S·(S+O+1) (a backward step, the module)
 //
+// For a model with an attention component (H hidden units, k_top, k_att, M slots) the
+// attention adds A_f = 2H²(1 + 1/k_att) + 2H·(M + k_top) forward (the query, a key per
+// write, a score per slot in view, the summary; M = ∞ counts no scores, as their number
+// grows with the sequence) and A_b = 4H²(1 + 1/k_att) + 8H·(k_top + 1) backward:
+//
+//	bptt                              3(F + R) + A_f + A_b
+//	sab:K_TRUNC                       F + R + A_f + (2F + 2R + A_b)
+//
+// sab is credited with its local windows only (truncated BPTT with K1 = K2); its
+// backtracking into the attended slots' windows, whose amount depends on where the
+// attention goes (at most K_TRUNC steps per slot with credit per backward pass), is not
+// counted and shows as a lower GFLOP/s.
+//
 // Checkpointed BPTT is credited with full BPTT's FLOPs: its recomputation is overhead,
 // and it shows as a lower GFLOP/s.
 func (s Spec) FLOPsPerStep(d Dims) float64 {
@@ -572,7 +631,7 @@ func (s Spec) Bytes(d Dims, o Options) int64 {
 		return memlimit.Saturated // New refuses such a batch anyway
 	}
 	B := int64(max(1, o.Batch))
-	if B == 1 || e.batched {
+	if B == 1 || e.batched && !d.hasAttention() {
 		return e.bytes(d, s.args, o)
 	}
 	one := o
@@ -583,15 +642,30 @@ func (s Spec) Bytes(d Dims, o Options) int64 {
 }
 
 // Profiled lists the algorithms the default profile sweeps for cells of kind k over
-// sequences of T steps, each with its profile setting.
+// sequences of T steps, each with its profile setting (see ProfileAttention for the
+// models of those that need an attention component).
 func Profiled(k cell.Kind, T int) []Spec {
 	var out []Spec
 	for _, e := range registry {
-		if e.profile != nil && (e.supports == nil || e.supports(DimsOf(k, 1, 1, 1)) == nil) {
+		d := DimsOf(k, 1, 1, 1)
+		if e.profileAttention != nil {
+			d.Attention = e.profileAttention(T)
+		}
+		if e.profile != nil && (e.supports == nil || e.supports(d) == nil) {
 			out = append(out, MustParse(e.profile(T)))
 		}
 	}
 	return out
+}
+
+// ProfileAttention is the attention component the profile gives the models of an
+// algorithm that trains only models with one, for sequences of T steps (the zero
+// configuration, no attention, for the others).
+func (s Spec) ProfileAttention(T int) cell.AttentionConfig {
+	if e := s.mustEntry(); e.profileAttention != nil {
+		return e.profileAttention(T)
+	}
+	return cell.AttentionConfig{}
 }
 
 // Race lists the algorithms of the profile's training race for cells of kind k, each

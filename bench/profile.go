@@ -29,6 +29,9 @@ type Case struct {
 	// Batch is the minibatch B stepped together (0 means 1), spread over Workers
 	// goroutines (0 means 1).
 	Batch, Workers int
+	// Attention, unless zero, gives the model an attention component of this
+	// configuration (for the algorithms that train only such models).
+	Attention cell.AttentionConfig
 }
 
 // Factory builds the algorithm under test for a model, in place of the Case's algorithm
@@ -92,7 +95,9 @@ func Measure(c Case, opt Options) (Result, error) {
 		return Result{}, fmt.Errorf("bench: case %s %v n=%d: sizes (%d inputs, %d outputs) and T=%d must be positive", c.Algo, c.Cell, c.Hidden, c.Input, c.Output, c.T)
 	}
 	L, B := max(1, c.Layers), max(1, c.Batch)
-	flops := float64(B) * c.Algo.FLOPsPerStep(algo.StackDims(c.Cell, L, c.Hidden, c.Input, c.Output))
+	dims := algo.StackDims(c.Cell, L, c.Hidden, c.Input, c.Output)
+	dims.Attention = c.Attention
+	flops := float64(B) * c.Algo.FLOPsPerStep(dims)
 	m, err := cell.NewStack(cell.Config{Kind: c.Cell, Hidden: c.Hidden, Input: c.Input}, L, c.Output)
 	if err != nil {
 		return Result{}, err
@@ -102,6 +107,12 @@ func Measure(c Case, opt Options) (Result, error) {
 		cell.InitDefault(l, rng)
 	}
 	m.Head.InitDefault(rng)
+	if c.Attention.KAtt > 0 {
+		if err := m.AddAttention(c.Attention); err != nil {
+			return Result{}, err
+		}
+		m.Attention.InitDefault(rng)
+	}
 	var alg algo.Algorithm
 	if opt.Factory != nil {
 		alg, err = opt.Factory(m)

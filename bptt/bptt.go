@@ -1,7 +1,9 @@
 // Package bptt holds the reverse-mode credit-assignment algorithms: exact backpropagation
 // through time (Full), the same gradient under a memory budget by binomial checkpointing
 // (Checkpointed), truncated BPTT(k1, k2) on unbounded streams (Truncated), and truncated
-// BPTT whose window adapts to a tolerated gradient bias (Adaptive).
+// BPTT whose window adapts to a tolerated gradient bias (Adaptive); and for models with an
+// attention component (cell.Model.Attention), exact BPTT (FullAttention) and Sparse
+// Attentive Backtracking (SAB), which the other algorithms refuse.
 //
 // All of them run the same backward step. For a sequence of T steps of a model (a stack of
 // layers whose joint state is s_t, read by a linear head through the top layer's h_t) with
@@ -75,6 +77,14 @@ const maxBatch = 1 << 16
 const maxWorkers = 256
 
 func newBase(m *cell.Model, batch, workers int) (base, error) {
+	if m != nil && m.Attention != nil {
+		return base{}, fmt.Errorf("bptt: the %v model has an attention component, whose memory this algorithm does not differentiate (NewFullAttention and NewSAB do)", m.Kind())
+	}
+	return newModelBase(m, batch, workers)
+}
+
+// newModelBase is newBase for every model, with an attention component or not.
+func newModelBase(m *cell.Model, batch, workers int) (base, error) {
 	if err := m.Check(); err != nil {
 		return base{}, fmt.Errorf("bptt: %w", err)
 	}

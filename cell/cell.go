@@ -2,7 +2,8 @@
 // the vanilla RNN (tanh or ReLU, with an optional leak α), GRU and LSTM, with exactly
 // PyTorch's equations, gate order and parameter names, so weights move between chronograd
 // and nn.RNN / nn.GRU / nn.LSTM untouched. It also holds the initialisers, the linear
-// readout and the losses.
+// readout, the losses, and the attention component of Sparse Attentive Backtracking
+// (Attention, with its Memory of past states and a forward-only Runner).
 //
 // A cell exposes what reverse-mode (BPTT) and forward-mode (RTRL and its approximations)
 // algorithms need: a forward step that records what the backward step needs into a

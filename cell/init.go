@@ -129,13 +129,17 @@ func orthogonalFactor(a []float64, n int) []float64 {
 
 // Init initialises the model: every layer with init (InitDefault, InitOrthogonal, or a
 // closure around InitIdentity), bottom first, then the readout with nn.Linear's default,
-// all drawing from rng in that order (for one layer, the order of calling InitDefault on
-// the cell and then Head.InitDefault).
+// then the attention component (if any) with nn.Linear's default, all drawing from rng in
+// that order (for one layer, the order of calling InitDefault on the cell and then
+// Head.InitDefault).
 func (m *Model) Init(rng *rand.Rand, init func(Cell, *rand.Rand)) {
 	for _, l := range m.Layers {
 		init(l, rng)
 	}
 	m.Head.InitDefault(rng)
+	if m.Attention != nil {
+		m.Attention.InitDefault(rng)
+	}
 }
 
 // AddForgetBias adds v to the forget gate's input bias (rows H … 2H−1 of bias_ih) of every

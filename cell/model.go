@@ -27,6 +27,10 @@ type Model struct {
 	Layers []Cell
 	// Head is the linear readout of the top layer's h_t.
 	Head *Readout
+	// Attention, when not nil, is Sparse Attentive Backtracking's attention over a memory
+	// of past top-layer states, whose summary is added to the top layer's h_t (see
+	// Attention); only the algorithms that know it can train such a model.
+	Attention *Attention
 
 	scratch *stackScratch // the joint step's vectors, made on first use
 	layer0  []*Cache      // layer 0's caches of a ProjectInputs call
@@ -77,6 +81,9 @@ func (m *Model) Twin() (*Model, error) {
 		return nil, err
 	}
 	t := &Model{Head: m.Head.twin()}
+	if m.Attention != nil {
+		t.Attention = m.Attention.twin()
+	}
 	for _, l := range m.Layers {
 		c, ok := l.(*layer)
 		if !ok {
@@ -121,7 +128,7 @@ func (m *Model) Check() error {
 	if m.Head.HiddenSize() != h {
 		return fmt.Errorf("cell: readout reads %d hidden units, the %v layers have %d", m.Head.HiddenSize(), first.Kind(), h)
 	}
-	return nil
+	return m.checkAttention()
 }
 
 // Kind is the layers' kind.
@@ -167,10 +174,10 @@ func (m *Model) TopHidden(s []float32) []float32 {
 	return s[off : off+m.HiddenSize()]
 }
 
-// NumParams is the number of cell parameters, summed over the layers (the readout's are
-// apart).
+// NumParams is the number of cell parameters, summed over the layers, and the attention
+// component's if the model has one (the readout's are apart).
 func (m *Model) NumParams() int {
-	n := 0
+	n := m.attentionParams()
 	for _, l := range m.Layers {
 		n += l.NumParams()
 	}
@@ -194,11 +201,14 @@ func (m *Model) LayerVector(v []float32, k int) []float32 {
 }
 
 // ParamGroups lists the parameter vectors an optimizer updates: each layer's Params,
-// then the readout's.
+// the attention component's if any, then the readout's.
 func (m *Model) ParamGroups() [][]float32 {
-	g := make([][]float32, 0, len(m.Layers)+1)
+	g := make([][]float32, 0, len(m.Layers)+2)
 	for _, l := range m.Layers {
 		g = append(g, l.Params())
+	}
+	if m.Attention != nil {
+		g = append(g, m.Attention.Params())
 	}
 	return append(g, m.Head.Params())
 }
@@ -206,24 +216,31 @@ func (m *Model) ParamGroups() [][]float32 {
 // GradGroups splits a flat cell gradient (GradCell's layout) and a readout gradient into
 // the groups of ParamGroups.
 func (m *Model) GradGroups(cellGrad, headGrad []float32) [][]float32 {
-	g := make([][]float32, 0, len(m.Layers)+1)
+	g := make([][]float32, 0, len(m.Layers)+2)
 	for k := range m.Layers {
 		g = append(g, m.LayerVector(cellGrad, k))
+	}
+	if m.Attention != nil {
+		g = append(g, m.AttentionVector(cellGrad))
 	}
 	return append(g, headGrad)
 }
 
-// CopyParams copies every layer's parameters, in the flat cell layout, into dst (length
-// NumParams).
+// CopyParams copies every layer's parameters, and the attention component's, in the
+// flat cell layout, into dst (length NumParams).
 func (m *Model) CopyParams(dst []float32) {
 	for k, l := range m.Layers {
 		copy(m.LayerVector(dst, k), l.Params())
 	}
+	if m.Attention != nil {
+		copy(m.AttentionVector(dst), m.Attention.Params())
+	}
 }
 
 // Tensors lists the layers' tensors with PyTorch's names and shapes (weight_ih_l{k},
-// weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} for each layer k) and their offsets in the
-// flat cell vector.
+// weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} for each layer k), then the attention
+// component's if any (attention.query.weight, attention.query.bias, attention.key.weight),
+// and their offsets in the flat cell vector.
 func (m *Model) Tensors() []Tensor {
 	var out []Tensor
 	for k, l := range m.Layers {
@@ -233,7 +250,7 @@ func (m *Model) Tensors() []Tensor {
 			out = append(out, t)
 		}
 	}
-	return out
+	return append(out, m.attentionTensors()...)
 }
 
 // Model-file metadata keys.
@@ -255,12 +272,14 @@ func (m *Model) namedTensors(cellVec, headVec []float32) map[string]*safetensors
 	return out
 }
 
-// Metadata is the model file's metadata: the cell kind and, for a vanilla cell, its leak.
+// Metadata is the model file's metadata: the cell kind, for a vanilla cell its leak, and
+// for a model with an attention component attention = "sab" and its k_att, k_top and M.
 func (m *Model) Metadata() map[string]string {
 	meta := map[string]string{MetaCell: m.Kind().String()}
 	if m.Kind().IsVanilla() {
 		meta[MetaAlpha] = strconv.FormatFloat(float64(m.Alpha()), 'g', -1, 32)
 	}
+	m.attentionMetadata(meta)
 	return meta
 }
 
@@ -358,7 +377,9 @@ const maxModelBytes = 4*maxParams + 1<<26
 // alpha (0 < α ≤ 1, only 1 for GRU and LSTM); for each layer k < L the tensors
 // weight_ih_l{k} [G·H, I_k] (I_0 = I, I_k = H for k > 0), weight_hh_l{k} [G·H, H],
 // bias_ih_l{k} and bias_hh_l{k} [G·H], with L read from the names (a gap is an error
-// naming the missing tensor); head.weight [O, H] and head.bias [O]; nothing else; finite
+// naming the missing tensor); head.weight [O, H] and head.bias [O]; with metadata
+// attention = "sab" (and k_att, k_top, M), the attention tensors attention.query.weight
+// [H, H], attention.query.bias [H] and attention.key.weight [H, H]; nothing else; finite
 // values. These are the names of PyTorch's state_dict for nn.RNN/GRU/LSTM(num_layers=L)
 // and an nn.Linear head renamed "head". Every error names the file and the tensor or key
 // at fault; a missing or unexpected tensor lists the names found, and names that carry a
@@ -462,6 +483,11 @@ func modelFromFile(f *safetensors.File) (*Model, error) {
 	specs = append(specs,
 		safetensors.Spec{Name: "head.weight", Shape: []int{out, hidden}},
 		safetensors.Spec{Name: "head.bias", Shape: []int{out}})
+	attCfg, attSpecs, hasAtt, err := attentionFromFile(f, hidden)
+	if err != nil {
+		return nil, err
+	}
+	specs = append(specs, attSpecs...)
 	if err := f.Require(true, specs...); err != nil {
 		return nil, fmt.Errorf("model: %w%s", err, foundNames(f))
 	}
@@ -478,6 +504,11 @@ func modelFromFile(f *safetensors.File) (*Model, error) {
 	}
 	for _, t := range m.Head.Tensors() {
 		if err := copyFinite(t.Of(m.Head.Params()), t.Name, f); err != nil {
+			return nil, err
+		}
+	}
+	if hasAtt {
+		if err := m.loadAttention(f, attCfg); err != nil {
 			return nil, err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/chronograd/chronograd/cell"
@@ -242,5 +243,58 @@ func TestModelWriteToReadModel(t *testing.T) {
 	var nilModel *cell.Model
 	if err := nilModel.Save(filepath.Join(t.TempDir(), "x")); err == nil {
 		t.Error("saving a nil model succeeded")
+	}
+}
+
+// A twin shares its model's parameters (a write to one is the other's) and steps on its
+// own scratch: the two, stepped by two goroutines at once (run with -race), agree with
+// the model stepped alone, for a stack with an attention component too.
+func TestTwinSharesParametersNotScratch(t *testing.T) {
+	for _, kind := range []cell.Kind{cell.RNNTanh, cell.GRU, cell.LSTM} {
+		m, err := cell.NewStack(cell.Config{Kind: kind, Hidden: 6, Input: 4}, 2, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Init(rand.New(rand.NewPCG(uint64(kind), 1)), cell.InitDefault)
+		if err := m.AddAttention(cell.AttentionConfig{KAtt: 2, KTop: 1}); err != nil {
+			t.Fatal(err)
+		}
+		tw, err := m.Twin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range m.Layers {
+			m.Layers[k].Params()[0] += 1
+			if tw.Layers[k].Params()[0] != m.Layers[k].Params()[0] {
+				t.Fatalf("%v layer %d: the twin does not see the model's parameter write", kind, k)
+			}
+		}
+		m.Head.Params()[0] += 1
+		m.Attention.Params()[0] += 1
+		if tw.Head.Params()[0] != m.Head.Params()[0] || tw.Attention.Params()[0] != m.Attention.Params()[0] {
+			t.Fatalf("%v: the twin's readout or attention does not share the model's parameters", kind)
+		}
+		x := []float32{0.3, -0.2, 0.5, 1}
+		run := func(mm *cell.Model) []float32 {
+			k := mm.NewStepCache()
+			s := make([]float32, mm.StateSize())
+			for range 20 {
+				mm.Forward(k, s, s, x)
+			}
+			return s
+		}
+		want := run(m)
+		var got [2][]float32
+		var wg sync.WaitGroup
+		for i, mm := range []*cell.Model{m, tw} {
+			wg.Add(1)
+			go func() { defer wg.Done(); got[i] = run(mm) }()
+		}
+		wg.Wait()
+		for i := range got {
+			if !slices.Equal(got[i], want) {
+				t.Errorf("%v: stepped at once, model %d gives other states than the model alone", kind, i)
+			}
+		}
 	}
 }

@@ -95,7 +95,9 @@ func (m *Model) scratchFor(batch int) *stackScratch {
 }
 
 // Forward runs one step of every layer: next = s_t from prev = s_{t−1} and x = x_t, into
-// the cache. next may be the same slice as prev.
+// the cache. next may be the same slice as prev. It does not run the model's attention
+// component, which needs a memory: a Runner, or an algorithm that trains such a model,
+// does.
 func (m *Model) Forward(k *StepCache, next, prev, x []float32) {
 	m.checkStep("Forward", k, next, prev)
 	off, b := 0, k.batch

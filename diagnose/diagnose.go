@@ -111,10 +111,15 @@ type Report struct {
 // spectral radius speaks to explosion; Report lists them all anyway.
 const candidateGate = 2
 
-// Run runs the model over seq and measures everything in Report.
+// Run runs the model over seq and measures everything in Report. A model with an
+// attention component is refused: its credit also flows through the memory's skip
+// connections, which the state-Jacobian products measured here leave out.
 func Run(m *cell.Model, seq Data, opt Options) (*Report, error) {
 	if err := m.Check(); err != nil {
 		return nil, fmt.Errorf("diagnose: %w", err)
+	}
+	if m.Attention != nil {
+		return nil, fmt.Errorf("diagnose: the model has an attention component (k_att, k_top, M = %s): its credit also flows through the memory, which the state-Jacobian products measured here leave out", m.Attention.Config())
 	}
 	head := m.Head
 	S, I, O := m.StateSize(), m.InputSize(), head.OutSize()

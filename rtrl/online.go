@@ -35,6 +35,9 @@ func newOnline(name string, m *cell.Model) (online, error) {
 	if err := m.Check(); err != nil {
 		return online{}, fmt.Errorf("rtrl: %s: %w", name, err)
 	}
+	if m.Attention != nil {
+		return online{}, fmt.Errorf("rtrl: %s: the %v model has an attention component, whose memory this algorithm does not differentiate", name, m.Kind())
+	}
 	s := m.StateSize()
 	return online{
 		name:     name,

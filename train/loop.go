@@ -314,15 +314,15 @@ func Evaluate(m *cell.Model, tk task.Task, n int) (loss, accuracy float64) {
 type evaluator struct {
 	m       *cell.Model
 	seqs    []task.Sequence
-	cache   *cell.StepCache
-	s, y, d []float32
+	run     *cell.Runner // the layers and, if the model has one, the attention with its memory
+	y, d    []float32
 	classes bool
 }
 
 func newEvaluator(m *cell.Model, tk task.Task, n int) *evaluator {
 	rng := rand.New(rand.NewPCG(0xe7a1, 0x5eed))
-	e := &evaluator{m: m, seqs: make([]task.Sequence, n), cache: m.NewStepCache(),
-		s: make([]float32, m.StateSize()), y: make([]float32, m.OutSize()), d: make([]float32, m.OutSize()),
+	e := &evaluator{m: m, seqs: make([]task.Sequence, n), run: m.NewRunner(),
+		y: make([]float32, m.OutSize()), d: make([]float32, m.OutSize()),
 		classes: tk.Classification()}
 	for i := range e.seqs {
 		tk.Fill(&e.seqs[i], rng)
@@ -337,14 +337,14 @@ func (e *evaluator) evaluate() (loss, accuracy float64) {
 	var targets, correct int
 	for i := range e.seqs {
 		seq := &e.seqs[i]
-		clear(e.s)
+		e.run.Reset(nil)
 		for t := 0; t < seq.T; t++ {
-			e.m.Forward(e.cache, e.s, e.s, seq.Input(t))
+			s := e.run.Step(seq.Input(t))
 			y := seq.Target(t)
 			if y.None() {
 				continue
 			}
-			e.m.Head.Forward(e.y, e.m.TopHidden(e.s))
+			e.m.Head.Forward(e.y, e.m.TopHidden(s))
 			l, has := y.Loss(e.d, e.y)
 			if !has {
 				continue

@@ -22,6 +22,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	output := fs.Int("output", 1, "readout outputs O")
 	steps := fs.Int("T", 100, "sequence length T")
 	algoSpec := fs.String("algo", "bptt", "algorithm: "+algo.Forms())
+	attention := fs.String("attention", "", "give the model the attention component `K_ATT,K_TOP[,M]` (as train does)")
 	asJSON := fs.Bool("json", false, "print one JSON object per line")
 	repeats := fs.Int("repeats", 5, "timed repeats (the median is reported)")
 	minTime := fs.Duration("min-time", 50*time.Millisecond, "least time per repeat")
@@ -55,10 +56,15 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *attention != "" {
+		if dims.Attention, err = cell.ParseAttention(*attention); err != nil {
+			return fmt.Errorf("-%w", err)
+		}
+	}
 	if err := spec.Supports(dims); err != nil {
 		return fmt.Errorf("-algo %s: %w", spec, err)
 	}
-	c := bench.Case{Algo: spec, Cell: kind, Hidden: *hidden, Input: *input, Output: *output, T: *steps, Layers: *layers, Batch: *batch, Workers: *workers}
+	c := bench.Case{Algo: spec, Cell: kind, Hidden: *hidden, Input: *input, Output: *output, T: *steps, Layers: *layers, Batch: *batch, Workers: *workers, Attention: dims.Attention}
 	if err := checkBench(c, *repeats, limit); err != nil {
 		return err
 	}

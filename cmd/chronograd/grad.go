@@ -216,7 +216,7 @@ func loadModelAndData(modelPath, dataPath string, fits fitsFunc) (*cell.Model, *
 
 func runGrad(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("grad", stdout)
-	modelPath := fs.String("model", "", "model `file` (safetensors: weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} for each layer k, head.weight, head.bias; metadata cell, alpha)")
+	modelPath := fs.String("model", "", "model `file` (safetensors: weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} for each layer k, head.weight, head.bias; metadata cell, alpha; a model with the attention component adds metadata attention, k_att, k_top, M and tensors attention.query.weight, attention.query.bias, attention.key.weight)")
 	dataPath := fs.String("data", "", "sequence `file` (safetensors: inputs [T, I]; float targets [T, O] for the squared error or integer classes [T] for the cross-entropy, -100 ignored; optional h0, c0 [H] or [L, H]; with a batch axis inputs [T, B, I], targets [T, B, O] or classes [T, B], h0, c0 [L, B, H]: loss and gradient are sums over the batch)")
 	algoSpec := fs.String("algo", "bptt", "algorithm: "+algo.Forms())
 	seed := fs.Uint64("seed", 1, "seed of randomised algorithms")

@@ -236,6 +236,7 @@ func benchBudget(b *budget, c bench.Case, repeats int) error {
 	if err != nil {
 		return err
 	}
+	d.Attention = c.Attention
 	b.addModel(d, c.Algo, algo.Options{Steps: c.T, Batch: B})
 	b.add(fmt.Sprintf("the random sequences of %d steps", c.T), memlimit.Product(4, int64(c.T), int64(B), int64(c.Input)+int64(c.Output)))
 	b.add("the timings", memlimit.Mul(8, int64(repeats)))
@@ -259,7 +260,7 @@ const evalSequences = 20 + 200
 // algorithm over minibatches of B sequences of T steps, the optimizer's state and the
 // kept copy of the weights, the sequences generated for training and evaluation, and a
 // checkpoint's encoding.
-func checkTrain(kind cell.Kind, layers, hidden int, tk task.Task, T, B int, spec algo.Spec, optimizer string, l *memlimit.Limit) error {
+func checkTrain(kind cell.Kind, layers, hidden int, att cell.AttentionConfig, tk task.Task, T, B int, spec algo.Spec, optimizer string, l *memlimit.Limit) error {
 	if err := checkBatch(B); err != nil {
 		return err
 	}
@@ -267,6 +268,7 @@ func checkTrain(kind cell.Kind, layers, hidden int, tk task.Task, T, B int, spec
 	if err != nil {
 		return err
 	}
+	d.Attention = att
 	if err := spec.Supports(d); err != nil {
 		return fmt.Errorf("-algo %s: %w", spec, err)
 	}
@@ -399,7 +401,7 @@ func checkProfileRace(cfg profileConfig) error {
 		return err
 	}
 	for _, spec := range cfg.trainAlgos {
-		if err := checkTrain(cell.GRU, 1, cfg.trainHidden, tk, cfg.trainT, 1, spec, "adam", &limit); err != nil {
+		if err := checkTrain(cell.GRU, 1, cfg.trainHidden, cell.AttentionConfig{}, tk, cfg.trainT, 1, spec, "adam", &limit); err != nil {
 			return fmt.Errorf("training with %s: %w", spec, err)
 		}
 	}

@@ -361,8 +361,9 @@ func profileJobs(cfg profileConfig) []profileJob {
 		return out
 	}
 	add := func(spec algo.Spec, kind cell.Kind, n, T, B int, memory bool) {
-		c := bench.Case{Algo: spec, Cell: kind, Hidden: n, Input: cfg.input, Output: 1, T: T, Batch: B}
+		c := bench.Case{Algo: spec, Cell: kind, Hidden: n, Input: cfg.input, Output: 1, T: T, Batch: B, Attention: spec.ProfileAttention(T)}
 		d := algo.DimsOf(kind, n, cfg.input, 1)
+		d.Attention = c.Attention
 		flops := spec.FLOPsPerStep(d) * float64(B)
 		j := profileJob{c: c, memory: memory}
 		switch need := caseBytes(c, cfg.opt.Repeats); {

@@ -32,6 +32,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	alpha := flagx.Float32Flag(fs, "alpha", 1, "leak α of a vanilla cell, 0 < α ≤ 1", flagx.Above(0), flagx.AtMost(1))
 	init := fs.String("init", "default", "initialiser: default (PyTorch's uniform), orthogonal or identity")
 	algoSpec := fs.String("algo", "bptt", "algorithm: "+algo.Forms())
+	attention := fs.String("attention", "", "add the attention component (Sparse Attentive Backtracking's memory): `K_ATT,K_TOP[,M]` writes h every K_ATT steps, attends to the K_TOP best of M slots (default inf)")
 	sequences := fs.Int("sequences", 2000, "training sequences (one optimizer update each, unless -update-every)")
 	// -steps was this flag's old name; it counted sequences, not time steps.
 	warned := false
@@ -111,12 +112,26 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("-length %d: the copy task's sequences would be longer than an int counts", *length)
 		}
 	}
-	if err := checkTrain(kind, *layers, *hidden, tk, seqLen, *batch, spec, *optName, limit); err != nil {
+	var att cell.AttentionConfig
+	if *attention != "" {
+		if att, err = cell.ParseAttention(*attention); err != nil {
+			return fmt.Errorf("-%w", err)
+		}
+	}
+	if err := checkTrain(kind, *layers, *hidden, att, tk, seqLen, *batch, spec, *optName, limit); err != nil {
 		return err
 	}
 	m, err := cell.NewStack(cell.Config{Kind: kind, Hidden: *hidden, Input: tk.InputSize(), Alpha: *alpha}, *layers, tk.OutputSize())
 	if err != nil {
 		return err
+	}
+	if *attention != "" {
+		if err := m.AddAttention(att); err != nil {
+			return err
+		}
+	}
+	if err := spec.Supports(algo.DimsOfModel(m)); err != nil {
+		return fmt.Errorf("-algo %w", err)
 	}
 	rng := rand.New(rand.NewPCG(*seed, 0x696e6974))
 	switch *init {
@@ -167,7 +182,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if tk.Classification() {
 		lossName = "cross-entropy"
 	}
-	fmt.Fprintf(stdout, "task %s (T=%d, %s), %s n=%d × %d layer(s), %s, %s lr %s", tk.Name(), seqLen, lossName, kind, *hidden, *layers, *algoSpec, *optName, strconv.FormatFloat(float64(*lr), 'g', -1, 32))
+	withAttention := ""
+	if m.Attention != nil {
+		withAttention = fmt.Sprintf(" + attention %s", m.Attention.Config())
+	}
+	fmt.Fprintf(stdout, "task %s (T=%d, %s), %s n=%d × %d layer(s)%s, %s, %s lr %s", tk.Name(), seqLen, lossName, kind, *hidden, *layers, withAttention, *algoSpec, *optName, strconv.FormatFloat(float64(*lr), 'g', -1, 32))
 	if *batch > 1 {
 		fmt.Fprintf(stdout, ", minibatches of %d", *batch)
 	}
