@@ -48,18 +48,18 @@ func newOnline(name string, m *cell.Model) (online, error) {
 	s := m.StateSize()
 	return online{
 		paramGrad: paramGrad,
-		name:     name,
-		model:    m,
-		cell:     m.Layers[0],
-		head:     m.Head,
-		cache:    m.NewStepCache(),
-		top:      m.StateOffset(m.NumLayers() - 1),
-		state:    make([]float32, s),
-		yhat:     make([]float32, m.OutSize()),
-		dy:       make([]float32, m.OutSize()),
-		dLds:     make([]float32, s),
-		gradCell: make([]float32, m.NumParams()),
-		gradHead: make([]float32, m.Head.NumParams()),
+		name:      name,
+		model:     m,
+		cell:      m.Layers[0],
+		head:      m.Head,
+		cache:     m.NewStepCache(),
+		top:       m.StateOffset(m.NumLayers() - 1),
+		state:     make([]float32, s),
+		yhat:      make([]float32, m.OutSize()),
+		dy:        make([]float32, m.OutSize()),
+		dLds:      make([]float32, s),
+		gradCell:  make([]float32, m.NumParams()),
+		gradHead:  make([]float32, m.Head.NumParams()),
 	}, nil
 }
 
