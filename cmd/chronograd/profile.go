@@ -56,7 +56,7 @@ func runProfile(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("-repeats must be at least 1 and -train-budget positive, got %d and %v", *repeats, *budget)
 	}
 	cfg := profileConfig{
-		cells: []cell.Kind{cell.RNNTanh, cell.GRU, cell.LSTM}, hidden: []int{16, 32, 64, 128}, input: 8,
+		cells: []cell.Kind{cell.RNNTanh, cell.GRU, cell.LSTM, cell.Orthogonal}, hidden: []int{16, 32, 64, 128}, input: 8,
 		T: 100, onlineT: 20, memT: []int{100, 300, 1000}, maxFLOP: 2e9,
 		opt:         bench.Options{Repeats: *repeats, MinTime: 20 * time.Millisecond, Seed: 1},
 		trainBudget: *budget,
