@@ -131,15 +131,18 @@ func (orthogonal) forward(c *layer, k *Cache, next []float32) {
 }
 
 // modReLU returns sign(z)·relu(|z| + b) and its derivative with respect to b (see the
-// kind's documentation for the convention at the kinks).
+// kind's documentation for the convention at the kinks). z's sign is copied by bit
+// operations rather than branched on: it is a coin toss per unit, which a branch would
+// mispredict half the time (it cost a quarter of a batched step at n = 128); the branch
+// left, on |z| + b > 0 and z ≠ 0, goes the same way almost always.
 func modReLU(z, b float32) (h, dhdb float32) {
-	mag := float32(math.Abs(float64(z))) + b
-	switch {
-	case mag > 0 && z > 0:
-		return mag, 1
-	case mag > 0 && z < 0:
-		return -mag, -1
-	case mag != mag: // NaN z or b
+	bits := math.Float32bits(z)
+	sign := bits & (1 << 31)
+	mag := math.Float32frombits(bits&^(1<<31)) + b
+	if mag > 0 && z != 0 {
+		return math.Float32frombits(math.Float32bits(mag) | sign), math.Float32frombits(0x3f800000 | sign)
+	}
+	if mag != mag { // NaN z or b
 		return mag, mag
 	}
 	return 0, 0

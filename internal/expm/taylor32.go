@@ -225,15 +225,10 @@ func (e *Exp32) Exp(dst, a []float32) error {
 	}
 	c := invFactorial32[:]
 	block := func(out []float32, j int) { // out = B_j = c_{jp}·I + Σ_{0<i<p} c_{jp+i}·P_i
-		first := c[j*p+1]
-		for k, v := range e.x {
-			out[k] = first * v
-		}
+		copy(out, e.x)
+		kernels.Scale(c[j*p+1], out)
 		for i := 2; i < p; i++ {
-			ci := c[j*p+i]
-			for k, v := range power(i) {
-				out[k] += ci * v
-			}
+			kernels.Axpy(c[j*p+i], power(i), out)
 		}
 		for d := range n {
 			out[d*n+d] += c[j*p]
@@ -241,10 +236,7 @@ func (e *Exp32) Exp(dst, a []float32) error {
 	}
 	top := y(q - 1)
 	block(top, q-1)
-	cm := c[m]
-	for k, v := range power(p) {
-		top[k] += cm * v
-	}
+	kernels.Axpy(c[m], power(p), top)
 	for j := q - 2; j >= 0; j-- {
 		out := y(j)
 		block(out, j)
@@ -329,10 +321,7 @@ func (e *Exp32) Adjoint(da, g []float32) error {
 	c := invFactorial32[:]
 	addBlock := func(j int, yb []float32) { // P̄_i += c_{jp+i}·B̄_j, 0 < i < p
 		for i := 1; i < p; i++ {
-			ci, gi := c[j*p+i], e.grads[i-1]
-			for k, v := range yb {
-				gi[k] += ci * v
-			}
+			kernels.Axpy(c[j*p+i], yb, e.grads[i-1])
 		}
 	}
 	pp := power(p)
@@ -346,10 +335,7 @@ func (e *Exp32) Adjoint(da, g []float32) error {
 		cur, next = next, cur
 	}
 	addBlock(q-1, cur)
-	cm, gp := c[e.deg], e.grads[p-1]
-	for k, v := range cur {
-		gp[k] += cm * v
-	}
+	kernels.Axpy(c[e.deg], cur, e.grads[p-1])
 	// Powers: P_i = P_{i−1}·X gives P̄_{i−1} += P̄_i·Xᵀ and X̄ += P_{i−1}ᵀ·P̄_i.
 	if p > 1 {
 		transposeF32(e.tr, e.x, n)
@@ -358,10 +344,8 @@ func (e *Exp32) Adjoint(da, g []float32) error {
 		kernels.Gemm(e.mat(e.grads[i-2]), e.mat(e.grads[i-1]), e.mat(e.tr))
 		kernels.GemmTN(e.mat(e.grads[0]), e.mat(power(i-1)), e.mat(e.grads[i-1]))
 	}
-	scale := float32(math.Ldexp(1, -s))
-	for k, v := range e.grads[0] {
-		da[k] = v * scale
-	}
+	copy(da, e.grads[0])
+	kernels.Scale(float32(math.Ldexp(1, -s)), da) // exact: a power of two
 	return nil
 }
 

@@ -3,6 +3,7 @@ package expm
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"testing"
 )
 
@@ -274,5 +275,66 @@ func BenchmarkExp32(b *testing.B) {
 				})
 			}
 		}
+	}
+}
+
+// BenchmarkOrthogonalMaps times, per n, what an orthogonal cell does once per parameter
+// update with each map and precision: W = exp(A) (Exp32, float32 on the SIMD Gemm; Expm,
+// the float64 Padé path), W plus ∂f/∂A from ∂f/∂W (Exp32's Exp and Adjoint; float64 Expm
+// and ExpmAdjoint) and the float64 Cayley transform with its adjoint, on Henaff's
+// initialisation and on a dense skew matrix of ‖A‖₁ = 20. It reports the thread CPU time
+// per operation (cpu-ns/op, steadier than ns/op on a shared machine).
+func BenchmarkOrthogonalMaps(b *testing.B) {
+	for _, n := range benchSizes {
+		for _, input := range []string{"henaff", "dense20"} {
+			a := benchInputs(n)[input]
+			a32 := to32(a)
+			g := randMat(newRand(44), n)
+			g32 := to32(g)
+			ops := []struct {
+				name string
+				run  func(b *testing.B) func()
+			}{
+				{"exp32", func(b *testing.B) func() {
+					e, w := mustExp32(b, n), make([]float32, n*n)
+					return func() { must(b, e.Exp(w, a32)) }
+				}},
+				{"exp32+adjoint", func(b *testing.B) func() {
+					e, w, d := mustExp32(b, n), make([]float32, n*n), make([]float32, n*n)
+					return func() { must(b, e.Exp(w, a32)); must(b, e.Adjoint(d, g32)) }
+				}},
+				{"expm64", func(b *testing.B) func() {
+					ws, w := mustWorkspace(b, n), make([]float64, n*n)
+					return func() { must(b, ws.Expm(w, a)) }
+				}},
+				{"expm64+adjoint", func(b *testing.B) func() {
+					ws, w, d := mustWorkspace(b, n), make([]float64, n*n), make([]float64, n*n)
+					return func() { must(b, ws.Expm(w, a)); must(b, ws.ExpmAdjoint(d, a, g)) }
+				}},
+				{"cayley64+adjoint", func(b *testing.B) func() {
+					ws, w, d := mustWorkspace(b, n), make([]float64, n*n), make([]float64, n*n)
+					return func() { must(b, ws.Cayley(w, a, nil)); must(b, ws.CayleyAdjoint(d, a, nil, g)) }
+				}},
+			}
+			for _, op := range ops {
+				b.Run(fmt.Sprintf("n=%d/%s/%s", n, input, op.name), func(b *testing.B) {
+					run := op.run(b)
+					runtime.LockOSThread()
+					defer runtime.UnlockOSThread()
+					run()
+					c0 := threadCPU()
+					for b.Loop() {
+						run()
+					}
+					b.ReportMetric(float64(threadCPU()-c0)/float64(b.N), "cpu-ns/op")
+				})
+			}
+		}
+	}
+}
+
+func must(b *testing.B, err error) {
+	if err != nil {
+		b.Fatal(err)
 	}
 }
