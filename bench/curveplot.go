@@ -12,8 +12,10 @@ import (
 
 // Curve is one line of PlotCurves: y against x, named in the legend.
 type Curve struct {
+	// Label names the curve in the legend ("": not in the legend).
 	Label string
-	X, Y  []float64
+	// X and Y are the points, of equal length.
+	X, Y []float64
 	// Style picks the line's colour and dash (curves of one Style look alike); negative
 	// means the curve's position.
 	Style int

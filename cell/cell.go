@@ -1,8 +1,10 @@
 // Package cell holds the recurrent cells every credit-assignment algorithm differentiates:
 // the vanilla RNN (tanh or ReLU, with an optional leak α), GRU and LSTM, with exactly
 // PyTorch's equations, gate order and parameter names, so weights move between chronograd
-// and nn.RNN / nn.GRU / nn.LSTM untouched. It also holds the initialisers, the linear
-// readout and the losses.
+// and nn.RNN / nn.GRU / nn.LSTM untouched; and expRNN's orthogonal cell (kind Orthogonal),
+// whose recurrent matrix W = exp(A) (or A's Cayley transform) stays orthogonal because it
+// is derived from a skew-symmetric A. It also holds the initialisers, the linear readout
+// and the losses.
 //
 // A cell exposes what reverse-mode (BPTT) and forward-mode (RTRL and its approximations)
 // algorithms need: a forward step that records what the backward step needs into a

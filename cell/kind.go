@@ -11,7 +11,8 @@ import (
 type Kind int
 
 // The cell kinds. Each is defined, with its equations, in a file of its own (vanilla.go,
-// gru.go, lstm.go, orthogonal.go), which registers it.
+// gru.go, lstm.go, orthogonal.go), which registers it. OrthoMap documents the orthogonal
+// cell: its equations, its parameters and how they map to expRNN's.
 const (
 	RNNTanh    Kind = iota // nn.RNN(nonlinearity="tanh"), with an optional leak α
 	RNNReLU                // nn.RNN(nonlinearity="relu"), with an optional leak α

@@ -9,8 +9,14 @@ import (
 	"github.com/chronograd/chronograd/kernels"
 )
 
-// The orthogonal cell: expRNN's real variant (Lezcano-Casado & Martínez-Rubio, ICML 2019),
-// an RNN whose recurrent matrix is orthogonal by construction:
+func init() {
+	register(Orthogonal, kindSpec{name: "orthogonal", gates: 1, stateFactor: 1, eq: orthogonal{}, setup: setupOrthogonal})
+}
+
+// OrthoMap is how an orthogonal cell (kind Orthogonal) makes its orthogonal recurrent
+// matrix W from its skew-symmetric parameter A. The orthogonal cell is expRNN's real
+// variant (Lezcano-Casado & Martínez-Rubio, ICML 2019), an RNN whose recurrent matrix is
+// orthogonal by construction:
 //
 //	z_t = W_ih x_t + b_ih + W h_{t-1}
 //	h_t = modReLU(z_t) = sign(z_t) ⊙ relu(|z_t| + b)
@@ -38,23 +44,18 @@ import (
 // where ∂h/∂z = 1, and 0 elsewhere. A NaN z or b gives a NaN h.
 //
 // W is derived from weight_hh_l0 once per change of the parameters, not per step
-// (ParamsChanged), in float32 by expm.Exp32 (Taylor scaling and squaring on the SIMD Gemm)
-// for OrthoExp, in float64 by the expm package's LU-based Cayley transform for
-// OrthoCayley. The per-step methods see W as the recurrent matrix: the state Jacobian is
-// diag(σ')·W, the immediate Jacobian's weight_hh_l0 part is with respect to W, and the
-// gradients the algorithms accumulate hold ∂L/∂W there. ParamGrad maps such a gradient to
-// ∂L/∂M = (Ḡ − Ḡᵀ)/2, Ḡ = ∂L/∂A the adjoint of W's derivative applied to ∂L/∂W, once
-// per gradient read rather than per step; the algorithms' GradCell does it.
+// (Cell.ParamsChanged): for OrthoExp in float32, by scaling and squaring a Taylor
+// polynomial truncated below float32's rounding, every product on the SIMD matrix
+// multiply; for OrthoCayley in float64, by an LU factorisation. The per-step methods see
+// W as the recurrent matrix: the state Jacobian is diag(σ')·W, the immediate Jacobian's
+// weight_hh_l0 part is with respect to W, and the gradients the algorithms accumulate
+// hold ∂L/∂W there. Cell.ParamGrad maps such a gradient to ∂L/∂M = (Ḡ − Ḡᵀ)/2, where
+// Ḡ = ∂L/∂A is the adjoint of W's derivative applied to ∂L/∂W (for OrthoExp, the exact
+// reverse-mode derivative of the float32 computation of W), once per gradient read
+// rather than per step; the algorithms' GradCell does it.
 //
 // The cache keeps z_t and ∂h/∂b = sign(z_t)·σ'(z_t) ∈ {−1, 0, 1}, from which
 // σ'(z_t) = |∂h/∂b|.
-
-func init() {
-	register(Orthogonal, kindSpec{name: "orthogonal", gates: 1, stateFactor: 1, eq: orthogonal{}, setup: setupOrthogonal})
-}
-
-// OrthoMap is how an orthogonal cell makes its orthogonal recurrent matrix W from its
-// skew-symmetric parameter A.
 type OrthoMap int
 
 // The maps from A to W.
