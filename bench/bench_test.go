@@ -186,7 +186,7 @@ func TestPlotsAreSVG(t *testing.T) {
 		"scaling": func(w io.Writer) error { return PlotScaling(w, rs, "gru") },
 		"memory":  func(w io.Writer) error { return PlotMemory(w, rs, "gru", 32) },
 		"curves": func(w io.Writer) error {
-			return PlotCurves(w, "accuracy", "updates", "accuracy", false, []Curve{
+			return PlotCurves(w, CurveOptions{Title: "accuracy", XLabel: "updates", YLabel: "accuracy"}, []Curve{
 				{Label: "orthogonal", X: []float64{0, 1, 2}, Y: []float64{0.9, 0.95, 1}},
 				{Label: "rnn_tanh", X: []float64{0, 1, 2}, Y: []float64{0.9, math.NaN(), 0.92}, Style: -1},
 			})
@@ -217,10 +217,10 @@ func TestPlotsAreSVG(t *testing.T) {
 	if err := PlotScaling(io.Discard, rs, "lstm"); err == nil {
 		t.Fatal("plotted a cell with no results")
 	}
-	if err := PlotCurves(io.Discard, "t", "x", "y", true, []Curve{{Label: "zero", X: []float64{1}, Y: []float64{0}}}); err == nil {
+	if err := PlotCurves(io.Discard, CurveOptions{LogY: true}, []Curve{{Label: "zero", X: []float64{1}, Y: []float64{0}}}); err == nil {
 		t.Fatal("plotted curves with no point on a log axis")
 	}
-	if err := PlotCurves(io.Discard, "t", "x", "y", false, []Curve{{Label: "bad", X: []float64{1, 2}, Y: []float64{0}}}); err == nil {
+	if err := PlotCurves(io.Discard, CurveOptions{}, []Curve{{Label: "bad", X: []float64{1, 2}, Y: []float64{0}}}); err == nil {
 		t.Fatal("plotted a curve with mismatched x and y")
 	}
 	var buf bytes.Buffer

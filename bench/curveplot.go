@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -21,18 +22,27 @@ type Curve struct {
 	Style int
 }
 
-// PlotCurves draws the curves (training curves, decay profiles) as lines on linear axes,
-// or a logarithmic y axis when logY is set, and writes the SVG to w. Points whose y is
-// not finite (or not positive on a log axis) are left out.
-func PlotCurves(w io.Writer, title, xLabel, yLabel string, logY bool, curves []Curve) error {
+// CurveOptions are PlotCurves' title, axis labels and layout.
+type CurveOptions struct {
+	// Title, XLabel and YLabel are the plot's texts.
+	Title, XLabel, YLabel string
+	// LogY makes the y axis logarithmic, labelled at powers of ten.
+	LogY bool
+	// LegendBottom and LegendLeft move the legend from the top right corner.
+	LegendBottom, LegendLeft bool
+}
+
+// PlotCurves draws the curves (training curves, decay profiles) as lines and writes the
+// SVG to w. Points whose y is not finite (or not positive on a log axis) are left out.
+func PlotCurves(w io.Writer, o CurveOptions, curves []Curve) error {
 	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text = xLabel
-	p.Y.Label.Text = yLabel
-	p.Legend.Top = true
-	if logY {
+	p.Title.Text = o.Title
+	p.X.Label.Text = o.XLabel
+	p.Y.Label.Text = o.YLabel
+	p.Legend.Top, p.Legend.Left = !o.LegendBottom, o.LegendLeft
+	if o.LogY {
 		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		p.Y.Tick.Marker = decadeTicks{}
 	}
 	drawn := 0
 	for i, c := range curves {
@@ -41,7 +51,7 @@ func PlotCurves(w io.Writer, title, xLabel, yLabel string, logY bool, curves []C
 		}
 		var pts plotter.XYs
 		for j, y := range c.Y {
-			if math.IsNaN(y) || math.IsInf(y, 0) || (logY && y <= 0) {
+			if math.IsNaN(y) || math.IsInf(y, 0) || (o.LogY && y <= 0) {
 				continue
 			}
 			pts = append(pts, plotter.XY{X: c.X[j], Y: y})
@@ -69,4 +79,28 @@ func PlotCurves(w io.Writer, title, xLabel, yLabel string, logY bool, curves []C
 		return fmt.Errorf("bench: no curve has a point to plot")
 	}
 	return writeSVG(w, p)
+}
+
+// decadeTicks marks every power of ten on a log axis and labels about six of them
+// ("1e-12"), where plot.LogTicks labels every decade at full precision.
+type decadeTicks struct{}
+
+func (decadeTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !(lo > 0) || !(hi > lo) {
+		return nil
+	}
+	a, b := int(math.Floor(math.Log10(lo))), int(math.Ceil(math.Log10(hi)))
+	step := max(1, (b-a+5)/6)
+	var ticks []plot.Tick
+	for e := a; e <= b; e++ {
+		t := plot.Tick{Value: math.Pow(10, float64(e))}
+		if (e-a)%step == 0 {
+			t.Label = "1e" + strconv.Itoa(e)
+			if e == 0 {
+				t.Label = "1"
+			}
+		}
+		ticks = append(ticks, t)
+	}
+	return ticks
 }

@@ -412,7 +412,7 @@ func writeReport(dir, svgDir string, w io.Writer) error {
 					break
 				}
 			}
-			fmt.Fprintf(w, "| %d | %s | %d | %d | %d | %.0f | %.4g | %.2f%% | %.2f%% | %s | %.5g | %.5g | %.6g → %.6g | %s → %s |\n",
+			fmt.Fprintf(w, "| %d | %s | %d | %d | %d | %.0f | %.4g | %.2f%% | %.2f%% | %s | %.5g | %.5g | %.7f → %.7f | %s → %s |\n",
 				res.Config.Seed, r.Model, r.Hidden, r.Params, last.Update, r.Seconds, last.Loss, 100*last.Acc, 100*last.Recall,
 				orDash(to99), r.Before.Beta, r.After.Beta, r.Before.SpectralRadius, r.After.SpectralRadius, kText(r.Before.K), kText(r.After.K))
 			a := by[r.Model]
@@ -432,24 +432,24 @@ func writeReport(dir, svgDir string, w io.Writer) error {
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, name := range order {
 		a := by[name]
-		fmt.Fprintf(w, "| %s | %.4g | %.2f%% | %.2f%% | %s | %.5g | %.5g | %.6g | %.6g |\n", name, median(a.loss), 100*median(a.acc), 100*median(a.recall),
+		fmt.Fprintf(w, "| %s | %.4g | %.2f%% | %.2f%% | %s | %.5g | %.5g | %.7f | %.7f |\n", name, median(a.loss), 100*median(a.acc), 100*median(a.recall),
 			orDash(median(a.to99)), median(a.betaB), median(a.betaA), median(a.rhoB), median(a.rhoA))
 	}
 	if svgDir == "" {
 		return nil
 	}
-	var accCurves, lossCurves, phiCurves []bench.Curve
+	var errCurves, lossCurves, phiCurves []bench.Curve
 	for si, res := range results {
 		for mi, r := range res.Runs {
-			var x, acc, loss []float64
+			var x, errRate, loss []float64
 			for _, p := range r.Curve {
-				x, acc, loss = append(x, float64(p.Update)), append(acc, float64(p.Acc)), append(loss, float64(p.Loss))
+				x, errRate, loss = append(x, float64(p.Update)), append(errRate, 1-float64(p.Acc)), append(loss, float64(p.Loss))
 			}
 			label := ""
 			if si == 0 {
 				label = fmt.Sprintf("%s (n = %d)", r.Model, r.Hidden)
 			}
-			accCurves = append(accCurves, bench.Curve{Label: label, X: x, Y: acc, Style: mi})
+			errCurves = append(errCurves, bench.Curve{Label: label, X: x, Y: errRate, Style: mi})
 			lossCurves = append(lossCurves, bench.Curve{Label: label, X: x, Y: loss, Style: mi})
 			if si == 0 {
 				for _, when := range []struct {
@@ -467,31 +467,31 @@ func writeReport(dir, svgDir string, w io.Writer) error {
 		}
 	}
 	base := task.Copy{Delay: c.Delay, Symbols: 10}.Baseline()
-	x0, x1 := 0.0, 0.0
-	for _, cv := range accCurves {
+	x1 := 0.0
+	for _, cv := range errCurves {
 		x1 = max(x1, cv.X[len(cv.X)-1])
 	}
-	accCurves = append(accCurves, bench.Curve{Label: fmt.Sprintf("chance (%.1f%%)", 100*base.Accuracy), X: []float64{x0, x1}, Y: []float64{base.Accuracy, base.Accuracy}, Style: 6})
-	lossCurves = append(lossCurves, bench.Curve{Label: "input-blind baseline", X: []float64{x0, x1}, Y: []float64{base.Loss, base.Loss}, Style: 6})
+	errCurves = append(errCurves, bench.Curve{Label: fmt.Sprintf("chance (accuracy %.1f%%)", 100*base.Accuracy), X: []float64{0, x1}, Y: []float64{1 - base.Accuracy, 1 - base.Accuracy}, Style: 6})
+	lossCurves = append(lossCurves, bench.Curve{Label: "input-blind baseline", X: []float64{0, x1}, Y: []float64{base.Loss, base.Loss}, Style: 6})
 	plots := []struct {
-		file, title, y string
-		log            bool
-		curves         []bench.Curve
+		file string
+		o    bench.CurveOptions
+		cs   []bench.Curve
 	}{
-		{"orthogonal-copy-accuracy.svg", fmt.Sprintf("copy task, delay %d: accuracy (every step), %d seeds", c.Delay, len(results)), "evaluation accuracy", false, accCurves},
-		{"orthogonal-copy-loss.svg", fmt.Sprintf("copy task, delay %d: cross-entropy per step, %d seeds", c.Delay, len(results)), "evaluation loss", true, lossCurves},
-		{"orthogonal-decay.svg", fmt.Sprintf("credit decay on copy-task data (seed %d): φ_k = mean ‖∂L_t/∂s_(t−k)‖", results[0].Config.Seed), "φ_k", true, phiCurves},
+		{"orthogonal-copy-error.svg", bench.CurveOptions{Title: fmt.Sprintf("copy task, delay %d: error rate (1 − accuracy, every step), %d seeds", c.Delay, len(results)),
+			XLabel: "updates (batches of " + fmt.Sprint(c.Batch) + ")", YLabel: "1 − evaluation accuracy", LogY: true, LegendBottom: true}, errCurves},
+		{"orthogonal-copy-loss.svg", bench.CurveOptions{Title: fmt.Sprintf("copy task, delay %d: cross-entropy per step, %d seeds", c.Delay, len(results)),
+			XLabel: "updates (batches of " + fmt.Sprint(c.Batch) + ")", YLabel: "evaluation loss", LogY: true, LegendBottom: true}, lossCurves},
+		{"orthogonal-decay.svg", bench.CurveOptions{Title: fmt.Sprintf("credit decay on copy-task data (seed %d): φ_k = mean_t ‖∂L_t/∂s_(t−k)‖", results[0].Config.Seed),
+			XLabel: "lag k", YLabel: "φ_k", LogY: true, LegendBottom: true, LegendLeft: true}, phiCurves},
 	}
 	for _, p := range plots {
 		var buf bytes.Buffer
-		xl := "updates"
-		if strings.Contains(p.file, "decay") {
-			xl = "lag k"
-		}
-		if err := bench.PlotCurves(&buf, p.title, xl, p.y, p.log, p.curves); err != nil {
+		if err := bench.PlotCurves(&buf, p.o, p.cs); err != nil {
 			return err
 		}
-		if err := bench.WriteFileAtomic(filepath.Join(svgDir, p.file), func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }); err != nil {
+		name := strings.Replace(p.file, "orthogonal-", fmt.Sprintf("orthogonal-d%d-", c.Delay), 1)
+		if err := bench.WriteFileAtomic(filepath.Join(svgDir, name), func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }); err != nil {
 			return err
 		}
 	}

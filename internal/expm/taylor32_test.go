@@ -283,7 +283,9 @@ func BenchmarkExp32(b *testing.B) {
 // the float64 Padé path), W plus ∂f/∂A from ∂f/∂W (Exp32's Exp and Adjoint; float64 Expm
 // and ExpmAdjoint) and the float64 Cayley transform with its adjoint, on Henaff's
 // initialisation and on a dense skew matrix of ‖A‖₁ = 20. It reports the thread CPU time
-// per operation (cpu-ns/op, steadier than ns/op on a shared machine).
+// per operation (cpu-ns/op, steadier than ns/op on a shared machine), and for the float32
+// path its accuracy against the float64 one: max-err = max |W32 − W64|, ortho-defect =
+// ‖W32ᵀW32 − I‖_F, adjoint-relerr = the adjoint's relative Frobenius error.
 func BenchmarkOrthogonalMaps(b *testing.B) {
 	for _, n := range benchSizes {
 		for _, input := range []string{"henaff", "dense20"} {
@@ -291,16 +293,35 @@ func BenchmarkOrthogonalMaps(b *testing.B) {
 			a32 := to32(a)
 			g := randMat(newRand(44), n)
 			g32 := to32(g)
+			var after func() // reports the accuracy metrics (after b.Loop, which clears them)
 			ops := []struct {
 				name string
 				run  func(b *testing.B) func()
 			}{
 				{"exp32", func(b *testing.B) func() {
 					e, w := mustExp32(b, n), make([]float32, n*n)
+					// Accuracy against the float64 path, on the float32 input: max |W32 − W64|
+					// and ‖W32ᵀW32 − I‖_F.
+					ws, w64 := mustWorkspace(b, n), make([]float64, n*n)
+					must(b, e.Exp(w, a32))
+					must(b, ws.Expm(w64, from32(a32)))
+					var worst float64
+					for i, v := range w {
+						worst = math.Max(worst, math.Abs(float64(v)-w64[i]))
+					}
+					defect := orthoDefect(from32(w), n)
+					after = func() { b.ReportMetric(worst, "max-err"); b.ReportMetric(defect, "ortho-defect") }
 					return func() { must(b, e.Exp(w, a32)) }
 				}},
 				{"exp32+adjoint", func(b *testing.B) func() {
 					e, w, d := mustExp32(b, n), make([]float32, n*n), make([]float32, n*n)
+					// ‖∂f/∂A − float64's‖_F / ‖float64's‖_F.
+					ws, d64 := mustWorkspace(b, n), make([]float64, n*n)
+					must(b, e.Exp(w, a32))
+					must(b, e.Adjoint(d, g32))
+					must(b, ws.ExpmAdjoint(d64, from32(a32), from32(g32)))
+					rel := relErr(from32(d), d64)
+					after = func() { b.ReportMetric(rel, "adjoint-relerr") }
 					return func() { must(b, e.Exp(w, a32)); must(b, e.Adjoint(d, g32)) }
 				}},
 				{"expm64", func(b *testing.B) func() {
@@ -318,6 +339,7 @@ func BenchmarkOrthogonalMaps(b *testing.B) {
 			}
 			for _, op := range ops {
 				b.Run(fmt.Sprintf("n=%d/%s/%s", n, input, op.name), func(b *testing.B) {
+					after = func() {}
 					run := op.run(b)
 					runtime.LockOSThread()
 					defer runtime.UnlockOSThread()
@@ -327,6 +349,7 @@ func BenchmarkOrthogonalMaps(b *testing.B) {
 						run()
 					}
 					b.ReportMetric(float64(threadCPU()-c0)/float64(b.N), "cpu-ns/op")
+					after()
 				})
 			}
 		}
