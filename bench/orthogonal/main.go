@@ -6,7 +6,8 @@
 //	go run ./bench/orthogonal -seed 1 -out /tmp/ortho     # one seed (minutes); seeds 1, 2, 3
 //	go run ./bench/orthogonal -report -out /tmp/ortho -svg bench
 //
-// The first form writes /tmp/ortho/seed-1.json; the second reads every seed's file and
+// The first form writes /tmp/ortho/seed-1.json (keeping, from an earlier file of the seed,
+// the runs of models -models does not name); the second reads every seed's file and
 // prints Markdown tables (medians over the seeds, and every run) for bench/RESULTS.md,
 // and writes the training curves and the decay profiles as SVG files into -svg.
 //
@@ -150,6 +151,18 @@ func main() {
 		os.Exit(1)
 	}
 	res := result{Config: cfg}
+	path := filepath.Join(*out, fmt.Sprintf("seed-%d.json", cfg.Seed))
+	// Runs of models not trained now are kept from an earlier file of the seed.
+	if b, err := os.ReadFile(path); err == nil {
+		var old result
+		if json.Unmarshal(b, &old) == nil {
+			for _, r := range old.Runs {
+				if !slices.Contains(cfg.Models, r.Model) {
+					res.Runs = append(res.Runs, r)
+				}
+			}
+		}
+	}
 	for _, name := range cfg.Models {
 		r, err := trainOne(cfg, name)
 		if err != nil {
@@ -158,12 +171,13 @@ func main() {
 		}
 		res.Runs = append(res.Runs, r)
 	}
+	order := map[string]int{"orthogonal": 0, "rnn_tanh": 1, "lstm": 2}
+	slices.SortStableFunc(res.Runs, func(a, b run) int { return order[a.Model] - order[b.Model] })
 	b, err := json.MarshalIndent(res, "", " ")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "orthogonal:", err)
 		os.Exit(1)
 	}
-	path := filepath.Join(*out, fmt.Sprintf("seed-%d.json", cfg.Seed))
 	if err := bench.WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
 		fmt.Fprintln(os.Stderr, "orthogonal:", err)
 		os.Exit(1)

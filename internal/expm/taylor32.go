@@ -20,11 +20,15 @@ import (
 // blocks Σ_{i<p} c_{jp+i}·X^i (m = q·p; (m, p) ∈ {(2, 2), (4, 2), (6, 3), (8, 4), (12, 4),
 // (16, 4), (20, 5)}, costing p−1 + q−1 products). The degree and s are chosen to
 // minimise the products plus squarings subject to ‖X‖₁ ≤ θ_m, where θ_m is the largest
-// norm with Σ_{k>m} θ^k/k! ≤ u = 2⁻²⁴ (float32's unit roundoff), so the truncation error
-// ‖T_m(X) − exp(X)‖ ≤ u in any consistent norm: below the rounding of the result to
-// float32. Unlike a Padé approximant it needs no linear solve, so everything runs on the
+// norm with Σ_{k≥m} θ^k/k! ≤ u = 2⁻²⁴ (float32's unit roundoff), so the truncation errors
+// ‖T_m(X) − exp(X)‖ ≤ u and, for the derivative, ‖L_{T_m}(X, E) − L(X, E)‖ ≤ u·‖E‖ in any
+// consistent norm: below the rounding of the results to float32. For an exactly skew-symmetric A (an orthogonal cell's) they are chosen from
+// α = √‖A²‖₁ ≥ ‖A‖₂ instead when it is smaller: A is normal, so ‖X^k‖₂ ≤ (α/2ˢ)^k and the
+// bound holds in the 2-norm; for a dense A, α is several times below ‖A‖₁ (about
+// 0.4·√n times for a random one), which saves squarings and the rounding they amplify.
+// A² is the power P_2, so this costs no product. Unlike a Padé approximant it needs no linear solve, so everything runs on the
 // Gemm kernel; the price is a degree about twice Padé's for the same norm: 5 products
-// cover ‖X‖₁ ≤ θ₁₂ ≈ 1.56, 7 cover θ₂₀ ≈ 3.89 (Henaff's initialisation, ‖A‖₁ ≤ π, needs
+// cover ‖X‖₁ ≤ θ₁₂ ≈ 1.31, 7 cover θ₂₀ ≈ 3.58 (Henaff's initialisation, ‖A‖₁ ≤ π, needs
 // no squaring).
 //
 // Accuracy: the rest of the error is float32 rounding in the products (each about
@@ -58,14 +62,16 @@ type Exp32 struct {
 var taylorDegrees = [...]struct{ m, p int }{{2, 2}, {4, 2}, {6, 3}, {8, 4}, {12, 4}, {16, 4}, {20, 5}}
 
 // thetaTaylor32[i] is θ_m for taylorDegrees[i]: the largest θ with
-// Σ_{k>m} θ^k/k! ≤ 2⁻²⁴, found by bisection in float64 (the tail is increasing in θ).
+// Σ_{k≥m} θ^k/k! ≤ 2⁻²⁴, found by bisection in float64 (the tail is increasing in θ).
+// That sum bounds both truncations: the exponential's, Σ_{k>m} ‖X‖^k/k!, and its
+// derivative's, ‖L(X, E) − L_{T_m}(X, E)‖ ≤ Σ_{k>m} k·‖X‖^{k−1}/k!·‖E‖ = Σ_{k≥m} ‖X‖^k/k!·‖E‖.
 var thetaTaylor32 = func() [len(taylorDegrees)]float64 {
 	var out [len(taylorDegrees)]float64
 	for i, d := range taylorDegrees {
 		lo, hi := 0.0, 64.0
 		for range 200 {
 			mid := (lo + hi) / 2
-			if taylorTail(mid, d.m) <= 0x1p-24 {
+			if taylorTail(mid, d.m-1) <= 0x1p-24 {
 				lo = mid
 			} else {
 				hi = mid
@@ -106,7 +112,7 @@ var invFactorial32 = func() [21]float32 {
 	return out
 }()
 
-// maxSquarings32 bounds s: beyond ‖A‖₁ = θ₂₀·2²⁴ ≈ 6.6e7 the squarings' error growth 2ˢ·u
+// maxSquarings32 bounds s: beyond ‖A‖₁ = θ₂₀·2²⁴ ≈ 6.0e7 the squarings' error growth 2ˢ·u
 // reaches 1 and the float32 result has no correct digit.
 const maxSquarings32 = 24
 
@@ -158,7 +164,7 @@ func (e *Exp32) mat(d []float32) kernels.Mat { return kernels.MatOf(e.n, e.n, d)
 // Exp sets dst to exp(A) for the n×n row-major a and keeps what Adjoint needs. dst may
 // alias a. It returns an error, leaving dst unchanged and Adjoint unusable until the next
 // successful Exp, when a length is not n·n, A holds a NaN or an infinity, or
-// ‖A‖₁ > θ₂₀·2²⁴ ≈ 6.6e7 (where no digit of the float32 result would be correct).
+// ‖A‖₁ > θ₂₀·2²⁴ ≈ 6.0e7 (where no digit of the float32 result would be correct).
 func (e *Exp32) Exp(dst, a []float32) error {
 	n := e.n
 	if len(a) != n*n || len(dst) != n*n {
@@ -166,16 +172,7 @@ func (e *Exp32) Exp(dst, a []float32) error {
 	}
 	e.done = false
 	colsum := e.col[:n]
-	clear(colsum)
-	for i := range n {
-		for j, v := range a[i*n : (i+1)*n] {
-			colsum[j] += math.Abs(float64(v))
-		}
-	}
-	var norm float64
-	for _, v := range colsum {
-		norm = max(norm, v)
-	}
+	norm := norm1F32(a, n, colsum)
 	if math.IsNaN(norm) || math.IsInf(norm, 0) {
 		for k, v := range a {
 			if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
@@ -184,7 +181,17 @@ func (e *Exp32) Exp(dst, a []float32) error {
 		}
 		return fmt.Errorf("expm: Exp32.Exp: ‖A‖₁ overflows")
 	}
-	di, s := chooseTaylor(norm)
+	// For a skew-symmetric A (normal, so ‖A^k‖₂ = ‖A‖₂^k), α = √‖A²‖₁ ≥ ‖A‖₂ bounds the
+	// 2-norm truncation error as ‖A‖₁ does, and is smaller when A is dense; A² is P_2
+	// (scaled by 4⁻ˢ below), so it costs no extra product.
+	alpha := norm
+	skew := n > 1 && isSkew32(a, n)
+	if skew {
+		e.pow = e.grow(e.pow, 1)
+		kernels.MatMul(e.mat(e.pow[0]), e.mat(a), e.mat(a))
+		alpha = min(norm, math.Sqrt(norm1F32(e.pow[0], n, colsum)))
+	}
+	di, s := chooseTaylor(alpha)
 	if s > maxSquarings32 {
 		return fmt.Errorf("expm: Exp32.Exp: ‖A‖₁ = %.3g is too large (above %.2g, exp(A) has no correct digit in float32)",
 			norm, math.Ldexp(thetaTaylor32[len(thetaTaylor32)-1], maxSquarings32))
@@ -210,7 +217,12 @@ func (e *Exp32) Exp(dst, a []float32) error {
 		}
 		return e.pow[i-2]
 	}
-	for i := 2; i <= p; i++ {
+	first := 2
+	if skew { // P_2 = A²·4⁻ˢ, already computed (the scaling is exact)
+		kernels.Scale(float32(math.Ldexp(1, -2*s)), e.pow[0])
+		first = 3
+	}
+	for i := first; i <= p; i++ {
 		kernels.MatMul(e.mat(power(i)), e.mat(power(i-1)), e.mat(e.x))
 	}
 	// Y_{q−1} = B_{q−1} + c_m·P_p; Y_j = Y_{j+1}·P_p + B_j; T = Y_0; R_0 = T.
@@ -347,6 +359,37 @@ func (e *Exp32) Adjoint(da, g []float32) error {
 	copy(da, e.grads[0])
 	kernels.Scale(float32(math.Ldexp(1, -s)), da) // exact: a power of two
 	return nil
+}
+
+// isSkew32 reports whether the n×n matrix a is exactly skew-symmetric.
+func isSkew32(a []float32, n int) bool {
+	for i := range n {
+		if a[i*n+i] != 0 {
+			return false
+		}
+		for j := i + 1; j < n; j++ {
+			if a[i*n+j] != -a[j*n+i] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// norm1F32 is the 1-norm (largest absolute column sum) of the n×n matrix a, in float64.
+func norm1F32(a []float32, n int, colsum []float64) float64 {
+	colsum = colsum[:n]
+	clear(colsum)
+	for i := range n {
+		for j, v := range a[i*n : (i+1)*n] {
+			colsum[j] += math.Abs(float64(v))
+		}
+	}
+	var m float64
+	for _, v := range colsum {
+		m = max(m, v)
+	}
+	return m
 }
 
 // transposeF32 writes the transpose of the n×n matrix a into dst (dst ≠ a).
