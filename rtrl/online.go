@@ -41,26 +41,25 @@ func newOnline(name string, m *cell.Model) (online, error) {
 	if err := m.ParamsChanged(); err != nil {
 		return online{}, fmt.Errorf("rtrl: %s: %w", name, err)
 	}
-	var paramGrad []float32
-	if m.DerivedWeights() {
-		paramGrad = make([]float32, m.NumParams())
-	}
 	s := m.StateSize()
-	return online{
-		paramGrad: paramGrad,
-		name:      name,
-		model:     m,
-		cell:      m.Layers[0],
-		head:      m.Head,
-		cache:     m.NewStepCache(),
-		top:       m.StateOffset(m.NumLayers() - 1),
-		state:     make([]float32, s),
-		yhat:      make([]float32, m.OutSize()),
-		dy:        make([]float32, m.OutSize()),
-		dLds:      make([]float32, s),
-		gradCell:  make([]float32, m.NumParams()),
-		gradHead:  make([]float32, m.Head.NumParams()),
-	}, nil
+	o := online{
+		name:     name,
+		model:    m,
+		cell:     m.Layers[0],
+		head:     m.Head,
+		cache:    m.NewStepCache(),
+		top:      m.StateOffset(m.NumLayers() - 1),
+		state:    make([]float32, s),
+		yhat:     make([]float32, m.OutSize()),
+		dy:       make([]float32, m.OutSize()),
+		dLds:     make([]float32, s),
+		gradCell: make([]float32, m.NumParams()),
+		gradHead: make([]float32, m.Head.NumParams()),
+	}
+	if m.DerivedWeights() {
+		o.paramGrad = make([]float32, m.NumParams())
+	}
+	return o, nil
 }
 
 // oneLayer refuses a stacked model for an algorithm defined for one layer.
