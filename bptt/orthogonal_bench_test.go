@@ -23,7 +23,7 @@ type orthoBench struct {
 	params [][]float32
 }
 
-func newOrthoBench(b *testing.B, kind cell.Kind, n, in, steps, batch int) *orthoBench {
+func newOrthoBench(b testing.TB, kind cell.Kind, n, in, steps, batch int) *orthoBench {
 	m, err := cell.NewModel(cell.Config{Kind: kind, Hidden: n, Input: in}, benchOut)
 	if err != nil {
 		b.Fatal(err)
@@ -56,7 +56,7 @@ func newOrthoBench(b *testing.B, kind cell.Kind, n, in, steps, batch int) *ortho
 // (for the orthogonal cell, ∂L/∂W mapped to A: the adjoint of exp's derivative), a tiny
 // SGD step on every parameter and ParamsChanged (for the orthogonal cell, W = exp(A)
 // again), ZeroGrad.
-func (o *orthoBench) update(b *testing.B) (stepsCPU, updateCPU time.Duration) {
+func (o *orthoBench) update(b testing.TB) (stepsCPU, updateCPU time.Duration) {
 	c0 := threadCPU()
 	if err := o.a.Reset(nil); err != nil {
 		b.Fatal(err)

@@ -708,3 +708,26 @@ func encodeSafetensors(t *testing.T, tensors map[string][]float32, shapes map[st
 	out.Write(data.Bytes())
 	return out.Bytes()
 }
+
+// A NaN pre-activation or modReLU bias makes its unit NaN (it is not masked to zero), for
+// one sequence and for a batch.
+func TestOrthogonalNaNPropagates(t *testing.T) {
+	for _, b := range []int{1, 3} {
+		c, _ := cell.New(cell.Config{Kind: cell.Orthogonal, Hidden: 3, Input: 1})
+		l := c.Layout()
+		p := c.Params()
+		p[l.BiasIH], p[l.BiasIH+1], p[l.BiasIH+2] = float32(math.NaN()), 0.5, -0.5
+		p[l.BiasHH+2] = float32(math.NaN())
+		if err := c.ParamsChanged(); err != nil {
+			t.Fatal(err)
+		}
+		k := c.NewBatchCache(b)
+		next := make([]float32, 3*b)
+		c.Forward(k, next, make([]float32, 3*b), make([]float32, b))
+		for j := range b {
+			if h := column(next, b, j); !math.IsNaN(float64(h[0])) || h[1] != 0.5 || !math.IsNaN(float64(h[2])) {
+				t.Errorf("B=%d sequence %d: h = %v, want [NaN 0.5 NaN]", b, j, h)
+			}
+		}
+	}
+}
