@@ -96,11 +96,10 @@ type Report struct {
 	Lyapunov []float64
 
 	// SpectralRadius is that of the recurrent block that carries the state (the largest
-	// over a stack's layers): all of
-	// weight_hh_l0 for the vanilla cells, W = exp(A) (the matrix the step multiplies by,
-	// cell.Cell.RecurrentWeights) for the orthogonal cell, the candidate block (GRU's n,
-	// LSTM's g) for the gated ones. GateSpectralRadius lists every H×H gate block of weight_hh_l0 in
-	// PyTorch's gate order.
+	// over a stack's layers): all of weight_hh_l0 for the vanilla cells, W = exp(A) (the
+	// matrix the step multiplies by, cell.Cell.RecurrentWeights) for the orthogonal cell,
+	// the candidate block (GRU's n, LSTM's g) for the gated ones. GateSpectralRadius
+	// lists every H×H gate block of weight_hh_l0 in PyTorch's gate order.
 	SpectralRadius float64
 	// GateSpectralRadius lists the spectral radius of every H×H gate block.
 	GateSpectralRadius []float64
