@@ -15,9 +15,9 @@
 //	diagnose         gradient-decay measurements (numbers only; the plot is in bench)
 //	reservoir        echo-state networks with ridge and recursive-least-squares readouts
 //	cell             the cell interface and one file per cell kind (vanilla with leak, GRU,
-//	                 LSTM as PyTorch defines them), initialisers, readout, losses, the
-//	                 attention component over a memory of past states, models and model
-//	                 files
+//	                 LSTM as PyTorch defines them; expRNN's orthogonal cell), initialisers,
+//	                 readout, losses, the attention component over a memory of past
+//	                 states, models and model files
 //	kernels          float32 SIMD kernels (AVX2+FMA, AVX-512, NEON) chosen at run time,
 //	                 each with a pure-Go twin that tests prove equivalent
 //	internal/...     float64 reference cells (ref), safetensors files, shared linear

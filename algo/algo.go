@@ -44,7 +44,11 @@ type Algorithm interface {
 	Finish() error
 	// GradCell and GradHead are the accumulated gradients of the model's cell parameters
 	// (every layer's, in the flat layout of cell.Model.ParamOffset) and of the readout's;
-	// ZeroGrad clears both.
+	// ZeroGrad clears both. For a model with orthogonal layers the steps accumulate
+	// ∂L/∂W of their derived recurrent matrices and GradCell maps that to the parameters
+	// when it is called (cell.Model.ParamGrad), into a slice that stays the same: call it
+	// again before reading a slice kept from an earlier call (package train does, before
+	// every update).
 	GradCell() []float32
 	GradHead() []float32
 	ZeroGrad()

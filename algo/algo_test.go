@@ -109,20 +109,22 @@ func specs(t *testing.T) []algo.Spec {
 	t.Helper()
 	var out []algo.Spec
 	for _, info := range algo.List() {
-		spec := info.Name
-		switch info.Name {
-		case "bptt-checkpoint":
-			spec += ":5"
-		case "tbptt":
-			spec += ":3,7"
-		case "tbptt-adaptive":
-			spec += ":0.2"
-		case "sab":
-			spec += ":4"
-		}
-		out = append(out, algo.MustParse(spec))
+		out = append(out, sampleSpec(t, info.Name))
 	}
 	return out
+}
+
+// sampleSpec is the registered algorithm name with sample parameters: the first of the
+// name alone, one integer 3, two (3,3: K2 ≥ K1 holds) or the fraction 0.2 that parses.
+func sampleSpec(t *testing.T, name string) algo.Spec {
+	t.Helper()
+	for _, params := range []string{"", ":3", ":3,3", ":0.2"} {
+		if s, err := algo.Parse(name + params); err == nil {
+			return s
+		}
+	}
+	t.Fatalf("no sample parameters parse for %s", name)
+	return algo.Spec{}
 }
 
 // The memory model predicts Bytes: exactly for every algorithm, except checkpointed

@@ -185,6 +185,12 @@ func TestPlotsAreSVG(t *testing.T) {
 	for name, draw := range map[string]func(w io.Writer) error{
 		"scaling": func(w io.Writer) error { return PlotScaling(w, rs, "gru") },
 		"memory":  func(w io.Writer) error { return PlotMemory(w, rs, "gru", 32) },
+		"curves": func(w io.Writer) error {
+			return PlotCurves(w, CurveOptions{Title: "accuracy", XLabel: "updates", YLabel: "accuracy"}, []Curve{
+				{Label: "orthogonal", X: []float64{0, 1, 2}, Y: []float64{0.9, 0.95, 1}},
+				{Label: "rnn_tanh", X: []float64{0, 1, 2}, Y: []float64{0.9, math.NaN(), 0.92}, Style: -1},
+			})
+		},
 	} {
 		var buf bytes.Buffer
 		if err := draw(&buf); err != nil {
@@ -210,6 +216,12 @@ func TestPlotsAreSVG(t *testing.T) {
 	}
 	if err := PlotScaling(io.Discard, rs, "lstm"); err == nil {
 		t.Fatal("plotted a cell with no results")
+	}
+	if err := PlotCurves(io.Discard, CurveOptions{LogY: true}, []Curve{{Label: "zero", X: []float64{1}, Y: []float64{0}}}); err == nil {
+		t.Fatal("plotted curves with no point on a log axis")
+	}
+	if err := PlotCurves(io.Discard, CurveOptions{}, []Curve{{Label: "bad", X: []float64{1, 2}, Y: []float64{0}}}); err == nil {
+		t.Fatal("plotted a curve with mismatched x and y")
 	}
 	var buf bytes.Buffer
 	_ = PlotScaling(&buf, rs, "gru")

@@ -83,7 +83,7 @@ func (o Options) withDefaults() Options {
 }
 
 // Measure runs c: it builds a seeded model, feeds random sequences through the algorithm
-// (Reset, T Steps, Finish, ZeroGrad), and reports the median time per step, the bytes the
+// (Reset, T Steps, Finish, GradCell, ZeroGrad), and reports the median time per step, the bytes the
 // algorithm holds, the allocations per step after a warm-up sequence, and the GFLOP/s
 // implied by the FLOP model. It closes the algorithm before it returns.
 func Measure(c Case, opt Options) (Result, error) {
@@ -144,6 +144,9 @@ func Measure(c Case, opt Options) (Result, error) {
 		if err := alg.Finish(); err != nil {
 			return err
 		}
+		// Read the gradient, as a trainer does: for an orthogonal cell this maps ∂L/∂W to
+		// the parameters (the adjoint of W's derivative), once per sequence.
+		alg.GradCell()
 		alg.ZeroGrad()
 		return nil
 	}

@@ -176,7 +176,7 @@ func (a *Adaptive) GradNormBound() float64 { return a.bound }
 func (a *Adaptive) Estimates() int { return a.estimates }
 
 // GradCell is the accumulated gradient of the cell's parameters, in its flat layout.
-func (a *Adaptive) GradCell() []float32 { return a.tr.gradCell }
+func (a *Adaptive) GradCell() []float32 { return a.tr.GradCell() }
 
 // GradHead is the accumulated gradient of the readout's parameters.
 func (a *Adaptive) GradHead() []float32 { return a.tr.gradHead }

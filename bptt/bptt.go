@@ -68,6 +68,10 @@ type base struct {
 	batches []*cell.GradBatch
 	// workers split the matrix products of the caches and batches (nil: one).
 	workers *kernels.Workers
+	// paramGrad is GradCell's ∂L/∂θ when the model derives a layer's recurrent matrix
+	// from its parameters (the orthogonal cell): gradCell then holds ∂L/∂W there, and
+	// GradCell maps it (nil otherwise: GradCell is gradCell).
+	paramGrad []float32
 }
 
 // maxBatch bounds B: a typo should not ask for a million sequences' buffers.
@@ -86,6 +90,9 @@ func newBase(m *cell.Model, batch, workers int) (base, error) {
 // newModelBase is newBase for every model, with an attention component or not.
 func newModelBase(m *cell.Model, batch, workers int) (base, error) {
 	if err := m.Check(); err != nil {
+		return base{}, fmt.Errorf("bptt: %w", err)
+	}
+	if err := m.ParamsChanged(); err != nil {
 		return base{}, fmt.Errorf("bptt: %w", err)
 	}
 	if batch == 0 {
@@ -110,6 +117,9 @@ func newModelBase(m *cell.Model, batch, workers int) (base, error) {
 	}
 	if workers > 1 {
 		b.workers = kernels.NewWorkers(workers)
+	}
+	if m.DerivedWeights() {
+		b.paramGrad = make([]float32, m.NumParams())
 	}
 	if batch > 1 {
 		b.xT = make([]float32, m.InputSize()*batch)
@@ -168,8 +178,17 @@ func (b *base) errClosed() error {
 }
 
 // GradCell is the accumulated gradient of the model's cell parameters, every layer's, in
-// the flat layout of cell.Model.ParamOffset.
-func (b *base) GradCell() []float32 { return b.gradCell }
+// the flat layout of cell.Model.ParamOffset. For a model with orthogonal layers it maps
+// the accumulated ∂L/∂W to the parameters (cell.Model.ParamGrad, O(H³) when the gradient
+// has changed since the last call) into a buffer of its own: call GradCell after the
+// steps whose gradient you want, its slice stays the same.
+func (b *base) GradCell() []float32 {
+	if b.paramGrad == nil {
+		return b.gradCell
+	}
+	b.model.ParamGrad(b.paramGrad, b.gradCell)
+	return b.paramGrad
+}
 
 // GradHead is the accumulated gradient of the readout's parameters.
 func (b *base) GradHead() []float32 { return b.gradHead }
@@ -184,10 +203,14 @@ func (b *base) State() []float32 {
 	return b.rows
 }
 
-// ZeroGrad clears both gradients.
+// ZeroGrad clears both gradients. It also tells the model its parameters may have
+// changed (cell.Model.ParamsChanged), as they do between an update's gradient and the
+// next: an orthogonal layer re-derives its W if they did.
 func (b *base) ZeroGrad() {
 	clear(b.gradCell)
 	clear(b.gradHead)
+	clear(b.paramGrad)
+	_ = b.model.ParamsChanged() // an error leaves W NaN, which the next step's loss shows
 }
 
 // setBatch gives the algorithm gradient batches of cols ≥ 1 columns, one per layer.
@@ -233,10 +256,14 @@ func (b *base) scratchBytes() int64 {
 	return 4*int64(n) + b.batchBytes()
 }
 
-// setStart copies s0 (nil: zeros) into both the running state and b.s0.
+// setStart copies s0 (nil: zeros) into both the running state and b.s0, after telling
+// the model that its parameters may have changed since the last sequence.
 func (b *base) setStart(s0 []float32) error {
 	if err := b.errClosed(); err != nil {
 		return err
+	}
+	if err := b.model.ParamsChanged(); err != nil {
+		return fmt.Errorf("bptt: %w", err)
 	}
 	if s0 == nil {
 		clear(b.s0)

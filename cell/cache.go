@@ -76,9 +76,9 @@ func (c *Cache) Prev() []float32 { return c.prev }
 func (c *Cache) Input() []float32 { return c.x }
 
 // Gates are the activated gates in PyTorch's order, G·H values: GRU r, z, n; LSTM i, f,
-// g, o (nil for the vanilla cells).
+// g, o (nil for the vanilla and orthogonal cells).
 func (c *Cache) Gates() []float32 {
-	if c.kind.IsVanilla() {
+	if c.kind.IsVanilla() || c.kind == Orthogonal {
 		return nil
 	}
 	return c.gates

@@ -1,9 +1,11 @@
 // Package cell holds the recurrent cells every credit-assignment algorithm differentiates:
 // the vanilla RNN (tanh or ReLU, with an optional leak α), GRU and LSTM, with exactly
 // PyTorch's equations, gate order and parameter names, so weights move between chronograd
-// and nn.RNN / nn.GRU / nn.LSTM untouched. It also holds the initialisers, the linear
-// readout, the losses, and the attention component of Sparse Attentive Backtracking
-// (Attention, with its Memory of past states and a forward-only Runner).
+// and nn.RNN / nn.GRU / nn.LSTM untouched; and expRNN's orthogonal cell (kind Orthogonal),
+// whose recurrent matrix W = exp(A) (or A's Cayley transform) stays orthogonal because it
+// is derived from a skew-symmetric A. It also holds the initialisers, the linear readout,
+// the losses, and the attention component of Sparse Attentive Backtracking (Attention,
+// with its Memory of past states and a forward-only Runner).
 //
 // A cell exposes what reverse-mode (BPTT) and forward-mode (RTRL and its approximations)
 // algorithms need: a forward step that records what the backward step needs into a
@@ -43,6 +45,29 @@ type Cell interface {
 	// Params is θ, owned by the cell; update it in place (an optimizer step).
 	Params() []float32
 	Layout() Layout
+
+	// RecurrentWeights is the G·H×H matrix the step multiplies h_{t-1} by: weight_hh_l0
+	// itself for every kind but the orthogonal cell, whose W the cell derives from
+	// weight_hh_l0 (see ParamsChanged) and holds apart from Params.
+	RecurrentWeights() kernels.Mat
+	// ParamsChanged tells the cell that Params was written in place. The orthogonal cell
+	// then re-derives W from weight_hh_l0 (an O(H³) map) if weight_hh_l0 differs from
+	// what W was derived from; every other kind has nothing to do. Every algorithm calls
+	// it when it is built, at Reset and at ZeroGrad, and package train after every
+	// optimizer step; call it yourself after writing an orthogonal cell's parameters
+	// before the next Forward. The error reports a weight_hh_l0 that has no usable W (a
+	// NaN or infinity, or a norm so large that W has no correct digit); W is then NaN.
+	ParamsChanged() error
+	// ParamGrad writes into dst (length P) the gradient with respect to Params, given
+	// weightGrad, the gradient the per-step methods accumulated (Backward,
+	// AddImmediateVJP, …: their weight_hh_l0 part is ∂L/∂W of RecurrentWeights). For every
+	// kind but the orthogonal cell it copies weightGrad; the orthogonal cell maps the
+	// weight_hh_l0 part through the adjoint of the derivative of W at the parameters W
+	// was last derived from (see the orthogonal kind's documentation). dst may be
+	// weightGrad.
+	ParamGrad(dst, weightGrad []float32)
+	// OrthoMap is the orthogonal cell's map from A to W (OrthoExp for every other kind).
+	OrthoMap() OrthoMap
 
 	// NewCache allocates a cache for one sequence; reuse it across steps.
 	NewCache() *Cache
@@ -106,7 +131,11 @@ type Cell interface {
 	// Every other entry of Ī_t is zero; coefIH and coefHH have length S·G. The two
 	// coefficients differ only for GRU's n gate (the r ⊙ (W_hn h + b_hn) term); for LSTM's
 	// c rows the o-gate coefficients are structurally zero. x_t and h_{t-1} are
-	// cache.Input() and cache.Prev()[:H].
+	// cache.Input() and cache.Prev()[:H]. The orthogonal cell differs in two ways: its
+	// weight_hh_l0 entries are with respect to W = RecurrentWeights (ParamGrad maps a
+	// gradient to its parameters), and its bias_hh_l0 (modReLU's bias) enters with the
+	// input β[u] = cache.BiasHHInput()[u] instead of 1:
+	// ∂s_t[u]/∂bias_hh_l0[u] = coefHH[u]·β[u].
 	ImmediateCoefficients(cache *Cache, coefIH, coefHH []float32)
 
 	// AddImmediate adds Ī_t into the dense S×P influence matrix m (m += Ī_t), touching
@@ -140,6 +169,9 @@ type Config struct {
 	// Alpha is the leak of a vanilla cell, 0 < α ≤ 1; zero means 1 (nn.RNN), since a leak
 	// of 0 would freeze the state. GRU and LSTM have no leak: Alpha must be 0 or 1 for them.
 	Alpha float32
+	// OrthoMap is how an orthogonal cell makes W from A: OrthoExp (the zero value,
+	// expRNN's exp(A)) or OrthoCayley. Other kinds must leave it zero.
+	OrthoMap OrthoMap
 }
 
 // maxParams bounds P so that every offset fits comfortably in an int on 32-bit hosts too
@@ -168,6 +200,9 @@ func New(cfg Config) (Cell, error) {
 	if !spec.leaky && alpha != 1 {
 		return nil, fmt.Errorf("cell: leak alpha %v given for a %v cell; only rnn_tanh and rnn_relu have a leak", cfg.Alpha, cfg.Kind)
 	}
+	if err := checkOrthoMap(cfg); err != nil {
+		return nil, err
+	}
 	g := spec.gates
 	p := float64(g) * float64(cfg.Hidden) * (float64(cfg.Input) + float64(cfg.Hidden) + 2)
 	if p > maxParams {
@@ -195,5 +230,10 @@ func New(cfg Config) (Cell, error) {
 	c.whh = kernels.MatOf(gh, cfg.Hidden, c.params[lay.WeightHH:lay.BiasIH])
 	c.bih = c.params[lay.BiasIH:lay.BiasHH]
 	c.bhh = c.params[lay.BiasHH:]
+	if spec.setup != nil {
+		if err := spec.setup(c, cfg); err != nil {
+			return nil, err
+		}
+	}
 	return c, nil
 }

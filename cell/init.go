@@ -4,13 +4,25 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/chronograd/chronograd/internal/expm"
 )
 
 // InitDefault draws every parameter from U(-1/√H, 1/√H), PyTorch's reset_parameters for
-// nn.RNN, nn.GRU and nn.LSTM.
+// nn.RNN, nn.GRU and nn.LSTM. (For an orthogonal cell, weight_hh_l0's skew-symmetric part
+// becomes A; InitHenaff is expRNN's initialisation.)
 func InitDefault(c Cell, rng *rand.Rand) {
 	bound := 1 / math.Sqrt(float64(c.HiddenSize()))
 	uniform(c.Params(), bound, rng)
+	paramsChanged(c)
+}
+
+// paramsChanged tells c that an initialiser wrote its parameters; an initialiser's
+// parameters are finite and moderate, so the orthogonal cell's W always exists.
+func paramsChanged(c Cell) {
+	if err := c.ParamsChanged(); err != nil {
+		panic(fmt.Sprintf("cell: after initialising %v: %v", c.Kind(), err))
+	}
 }
 
 func uniform(p []float32, bound float64, rng *rand.Rand) {
@@ -39,6 +51,7 @@ func InitOrthogonal(c Cell, rng *rand.Rand) {
 			block[i] = float32(v)
 		}
 	}
+	paramsChanged(c)
 }
 
 // InitIdentity is the IRNN initialisation (Le, Jaitly and Hinton 2015): every H×H gate
@@ -56,6 +69,7 @@ func InitIdentity(c Cell, rng *rand.Rand, scale float32) {
 			p[l.WeightHH+(gate*h+u)*h+u] = scale
 		}
 	}
+	paramsChanged(c)
 }
 
 // orthogonalFactor returns Q (n×n, row-major) of a = QR with R's diagonal positive, by
@@ -127,14 +141,17 @@ func orthogonalFactor(a []float64, n int) []float64 {
 	return q
 }
 
-// Init initialises the model: every layer with init (InitDefault, InitOrthogonal, or a
-// closure around InitIdentity), bottom first, then the readout with nn.Linear's default,
-// then the attention component (if any) with nn.Linear's default, all drawing from rng in
-// that order (for one layer, the order of calling InitDefault on the cell and then
-// Head.InitDefault).
+// Init initialises the model: every layer with init (InitDefault, InitOrthogonal,
+// InitHenaff, InitCayley, or a closure around InitIdentity), bottom first, then the
+// readout with nn.Linear's default, then the attention component (if any) with
+// nn.Linear's default, all drawing from rng in that order (for one layer, the order of
+// calling InitDefault on the cell and then Head.InitDefault).
 func (m *Model) Init(rng *rand.Rand, init func(Cell, *rand.Rand)) {
 	for _, l := range m.Layers {
 		init(l, rng)
+		// A closure that wrote a NaN leaves an orthogonal layer's W NaN; the algorithms
+		// built for the model report it (they call ParamsChanged).
+		_ = l.ParamsChanged()
 	}
 	m.Head.InitDefault(rng)
 	if m.Attention != nil {
@@ -161,4 +178,40 @@ func (m *Model) AddForgetBias(v float32) error {
 		}
 	}
 	return nil
+}
+
+// InitHenaff is expRNN's initialisation of an orthogonal cell (it panics for any other
+// kind): A = weight_hh_l0 block diagonal with ⌊H/2⌋ blocks [[0, θ_i], [−θ_i, 0]], θ_i drawn
+// uniformly from [−π, π) (Henaff, Szlam & LeCun 2016), so W = exp(A) is a block diagonal
+// of rotations whose eigenvalues spread uniformly over the unit circle; weight_ih_l0 from
+// N(0, 2/I) (PyTorch's kaiming_normal_ for ReLU, as expRNN's input kernel); bias_ih_l0
+// zero (expRNN's input kernel has no bias); bias_hh_l0, modReLU's bias, from
+// U(−0.01, 0.01). The draws come from rng in that order: weight_ih_l0 row by row, the
+// angles, the modReLU biases.
+func InitHenaff(c Cell, rng *rand.Rand) { initExpRNN(c, rng, expm.HenaffInit) }
+
+// InitCayley is InitHenaff with expRNN's (and scoRNN's) Cayley initialisation of A: the
+// same 2×2 block structure with entries −tan(u_i/2), u_i uniform in [0, π/2), so that the
+// Cayley transform of A (OrthoCayley) has eigenvalues e^(±iu_i). It panics for a kind
+// other than orthogonal.
+func InitCayley(c Cell, rng *rand.Rand) { initExpRNN(c, rng, expm.CayleyInit) }
+
+func initExpRNN(c Cell, rng *rand.Rand, skew func(a []float64, n int, r *rand.Rand)) {
+	if c.Kind() != Orthogonal {
+		panic(fmt.Sprintf("cell: expRNN's initialisation is for the orthogonal cell, not %v", c.Kind()))
+	}
+	l := c.Layout()
+	p := c.Params()
+	std := math.Sqrt(2 / float64(l.Input))
+	for i := range p[l.WeightIH:l.WeightHH] {
+		p[l.WeightIH+i] = float32(std * rng.NormFloat64())
+	}
+	a := make([]float64, l.Hidden*l.Hidden)
+	skew(a, l.Hidden, rng)
+	for i, v := range a {
+		p[l.WeightHH+i] = float32(v)
+	}
+	clear(p[l.BiasIH:l.BiasHH])
+	uniform(p[l.BiasHH:], 0.01, rng)
+	paramsChanged(c)
 }

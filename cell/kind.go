@@ -11,12 +11,14 @@ import (
 type Kind int
 
 // The cell kinds. Each is defined, with its equations, in a file of its own (vanilla.go,
-// gru.go, lstm.go), which registers it.
+// gru.go, lstm.go, orthogonal.go), which registers it. OrthoMap documents the orthogonal
+// cell: its equations, its parameters and how they map to expRNN's.
 const (
-	RNNTanh Kind = iota // nn.RNN(nonlinearity="tanh"), with an optional leak α
-	RNNReLU             // nn.RNN(nonlinearity="relu"), with an optional leak α
-	GRU                 // nn.GRU: gates r, z, n; state h
-	LSTM                // nn.LSTM: gates i, f, g, o; state [h; c]
+	RNNTanh    Kind = iota // nn.RNN(nonlinearity="tanh"), with an optional leak α
+	RNNReLU                // nn.RNN(nonlinearity="relu"), with an optional leak α
+	GRU                    // nn.GRU: gates r, z, n; state h
+	LSTM                   // nn.LSTM: gates i, f, g, o; state [h; c]
+	Orthogonal             // expRNN: W_hh = exp(A) (or Cayley) of a skew-symmetric A, modReLU; state h
 )
 
 // kindSpec is what a cell kind registers: its name, its shape and its equations.
@@ -30,6 +32,9 @@ type kindSpec struct {
 	// leaky kinds accept a leak α < 1.
 	leaky bool
 	eq    equations
+	// setup, when set, finishes a new layer of the kind (the orthogonal cell derives its
+	// recurrent matrix from its parameters).
+	setup func(c *layer, cfg Config) error
 }
 
 // kinds holds every registered kind, indexed by Kind.
@@ -117,7 +122,7 @@ func KindNames() string {
 	return strings.Join(names, ", ")
 }
 
-// ParseKind maps a kind's name (rnn_tanh, rnn_relu, gru, lstm) to the Kind.
+// ParseKind maps a kind's name (rnn_tanh, rnn_relu, gru, lstm, orthogonal) to the Kind.
 func ParseKind(name string) (Kind, error) {
 	for _, k := range Kinds() {
 		if k.String() == name {

@@ -25,6 +25,10 @@ type layer struct {
 	coefIH, coefHH []float32 // S·G immediate-Jacobian coefficients
 	rowsX, rowsH   []float32 // a batch's x_t and h_{t-1}, batch-major (B×I, B×H)
 	scratchBatch   int       // the batch size the scratch is sized for
+
+	// ortho is the orthogonal cell's derived W and what maps gradients back to its
+	// parameters (nil for the other kinds); whh then views its W, not params.
+	ortho *orthoState
 }
 
 // twin is a layer that shares c's parameters (and the matrices over them) with scratch
@@ -237,15 +241,27 @@ func (c *layer) addParamGrad(k *Cache, grad []float32) {
 	if b := k.batch; b > 1 {
 		x, h := c.rows(k)
 		kernels.GemmSeqOn(k.workers, kernels.MatOf(gh, l.Input, grad[l.WeightIH:l.WeightHH]), kernels.MatOf(gh, b, c.gIH), kernels.MatOf(b, l.Input, x))
-		kernels.GemmSeqOn(k.workers, kernels.MatOf(gh, l.Hidden, grad[l.WeightHH:l.BiasIH]), kernels.MatOf(gh, b, c.gHH), kernels.MatOf(b, l.Hidden, h))
+		kernels.GemmSeqOn(k.workers, kernels.MatOf(gh, l.Hidden, grad[l.WeightHH:l.BiasIH]), kernels.MatOf(gh, b, c.hhGrad()), kernels.MatOf(b, l.Hidden, h))
 		addRowSums(grad[l.BiasIH:l.BiasHH], c.gIH, b)
 		addRowSums(grad[l.BiasHH:], c.gHH, b)
 		return
 	}
 	kernels.Ger(kernels.MatOf(gh, l.Input, grad[l.WeightIH:l.WeightHH]), 1, c.gIH, k.x)
-	kernels.Ger(kernels.MatOf(gh, l.Hidden, grad[l.WeightHH:l.BiasIH]), 1, c.gHH, c.hprev(k))
+	kernels.Ger(kernels.MatOf(gh, l.Hidden, grad[l.WeightHH:l.BiasIH]), 1, c.hhGrad(), c.hprev(k))
 	kernels.Axpy(1, c.gIH, grad[l.BiasIH:l.BiasHH])
 	kernels.Axpy(1, c.gHH, grad[l.BiasHH:])
+}
+
+// hhGrad is the gradient with respect to the hh gate pre-activations that weight_hh_l0's
+// gradient and the VJP through W_hh use: gHH for GRU, whose hh coefficients differ from
+// its ih ones; gIH for every other kind, whose gHH differs from gIH, if at all, only in
+// what bias_hh_l0 receives (the orthogonal cell's modReLU bias). GradBatch makes the
+// same choice.
+func (c *layer) hhGrad() []float32 {
+	if c.lay.Kind == GRU {
+		return c.gHH
+	}
+	return c.gIH
 }
 
 // addRowSums adds to dst[r] the sum of the b entries of row r of src (len(dst)×b, row
@@ -332,10 +348,10 @@ func (c *layer) inputStateVJP(k *Cache, dPrev, dx, dNext []float32) {
 	}
 	c.eq.directVJP(c, k, dPrev, dNext)
 	if b == 1 {
-		kernels.MatTVecAdd(dPrev[:h], c.whh, c.gHH)
+		kernels.MatTVecAdd(dPrev[:h], c.whh, c.hhGrad())
 		return
 	}
-	kernels.GemmTNOn(k.workers, kernels.MatOf(h, b, dPrev[:h*b]), c.whh, kernels.MatOf(gh, b, c.gHH))
+	kernels.GemmTNOn(k.workers, kernels.MatOf(h, b, dPrev[:h*b]), c.whh, kernels.MatOf(gh, b, c.hhGrad()))
 }
 
 func (c *layer) StateJacobian(k *Cache, j kernels.Mat) {
@@ -411,6 +427,7 @@ func (c *layer) AddImmediate(k *Cache, m kernels.Mat) {
 	l := c.lay
 	h, g, in := l.Hidden, l.Gates, l.Input
 	hp := c.hprev(k)
+	biasIn := k.BiasHHInput()
 	for s := range c.state {
 		row := m.Row(s)
 		u := s % h
@@ -420,7 +437,11 @@ func (c *layer) AddImmediate(k *Cache, m kernels.Mat) {
 			kernels.Axpy(cih, k.x, row[l.WeightIH+r*in:l.WeightIH+r*in+in])
 			kernels.Axpy(chh, hp, row[l.WeightHH+r*h:l.WeightHH+r*h+h])
 			row[l.BiasIH+r] += cih
-			row[l.BiasHH+r] += chh
+			if biasIn == nil {
+				row[l.BiasHH+r] += chh
+			} else {
+				row[l.BiasHH+r] += chh * biasIn[u]
+			}
 		}
 	}
 }

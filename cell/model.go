@@ -121,6 +121,8 @@ func (m *Model) Check() error {
 			return fmt.Errorf("cell: layer %d is nil", k)
 		case l.Kind() != first.Kind() || l.HiddenSize() != h || l.Alpha() != first.Alpha():
 			return fmt.Errorf("cell: layer %d is %v with H=%d, α=%v; layer 0 is %v with H=%d, α=%v (every layer must match)", k, l.Kind(), l.HiddenSize(), l.Alpha(), first.Kind(), h, first.Alpha())
+		case l.OrthoMap() != first.OrthoMap():
+			return fmt.Errorf("cell: layer %d's orthogonal map is %v, layer 0's %v (every layer must match)", k, l.OrthoMap(), first.OrthoMap())
 		case k > 0 && l.InputSize() != h:
 			return fmt.Errorf("cell: layer %d reads %d inputs; it must read layer %d's %d hidden units", k, l.InputSize(), k-1, h)
 		}
@@ -280,6 +282,7 @@ func (m *Model) Metadata() map[string]string {
 		meta[MetaAlpha] = strconv.FormatFloat(float64(m.Alpha()), 'g', -1, 32)
 	}
 	m.attentionMetadata(meta)
+	m.orthoMetadata(meta)
 	return meta
 }
 
@@ -348,7 +351,7 @@ func (m *Model) vectorFile(cellVec, headVec []float32, extra []Vector) (*safeten
 	if len(cellVec) != m.NumParams() || len(headVec) != m.Head.NumParams() {
 		return nil, fmt.Errorf("vectors of %d and %d values for a model with %d and %d parameters", len(cellVec), len(headVec), m.NumParams(), m.Head.NumParams())
 	}
-	tensors := m.namedTensors(cellVec, headVec)
+	tensors := m.namedTensors(m.skewForFile(cellVec), headVec)
 	for _, v := range extra {
 		if _, dup := tensors[v.Name]; dup {
 			return nil, fmt.Errorf("extra tensor %q clashes with a model tensor", v.Name)
@@ -381,7 +384,10 @@ const maxModelBytes = 4*maxParams + 1<<26
 // attention = "sab" (and k_att, k_top, M), the attention tensors attention.query.weight
 // [H, H], attention.query.bias [H] and attention.key.weight [H, H]; nothing else; finite
 // values. These are the names of PyTorch's state_dict for nn.RNN/GRU/LSTM(num_layers=L)
-// and an nn.Linear head renamed "head". Every error names the file and the tensor or key
+// and an nn.Linear head renamed "head". An orthogonal model may also have the metadata
+// orthogonal_map (exp or cayley), and its weight_hh_l{k} must be skew-symmetric (A = −Aᵀ,
+// exactly: see the Orthogonal kind); saving writes the skew-symmetric part of the
+// parameter, which is all the cell reads. Every error names the file and the tensor or key
 // at fault; a missing or unexpected tensor lists the names found, and names that carry a
 // module prefix ("rnn.weight_ih_l0") say to strip it. A path that is not a regular file
 // (a directory, a named pipe) is refused without blocking.
@@ -431,6 +437,10 @@ func modelFromFile(f *safetensors.File) (*Model, error) {
 			return nil, fmt.Errorf("model: metadata %q = %q for a %v cell, which has no leak", MetaAlpha, s, kind)
 		}
 		alpha = float32(a)
+	}
+	omap, err := orthoMapFromMetadata(kind, f.Metadata)
+	if err != nil {
+		return nil, err
 	}
 	// L is one more than the highest layer index named; every layer below it must be there.
 	layers := 0
@@ -491,7 +501,7 @@ func modelFromFile(f *safetensors.File) (*Model, error) {
 	if err := f.Require(true, specs...); err != nil {
 		return nil, fmt.Errorf("model: %w%s", err, foundNames(f))
 	}
-	m, err := NewStack(Config{Kind: kind, Hidden: hidden, Input: input, Alpha: alpha}, layers, out)
+	m, err := NewStack(Config{Kind: kind, Hidden: hidden, Input: input, Alpha: alpha, OrthoMap: omap}, layers, out)
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
@@ -511,6 +521,9 @@ func modelFromFile(f *safetensors.File) (*Model, error) {
 		if err := m.loadAttention(f, attCfg); err != nil {
 			return nil, err
 		}
+	}
+	if err := m.checkLoaded(); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

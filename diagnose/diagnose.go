@@ -96,10 +96,10 @@ type Report struct {
 	Lyapunov []float64
 
 	// SpectralRadius is that of the recurrent block that carries the state (the largest
-	// over a stack's layers): all of
-	// weight_hh_l0 for the vanilla cells, the candidate block (GRU's n, LSTM's g) for the
-	// gated ones. GateSpectralRadius lists every H×H gate block of weight_hh_l0 in
-	// PyTorch's gate order.
+	// over a stack's layers): all of weight_hh_l0 for the vanilla cells, W = exp(A) (the
+	// matrix the step multiplies by, cell.Cell.RecurrentWeights) for the orthogonal cell,
+	// the candidate block (GRU's n, LSTM's g) for the gated ones. GateSpectralRadius
+	// lists every H×H gate block of weight_hh_l0 in PyTorch's gate order.
 	SpectralRadius float64
 	// GateSpectralRadius lists the spectral radius of every H×H gate block.
 	GateSpectralRadius []float64
@@ -120,6 +120,9 @@ func Run(m *cell.Model, seq Data, opt Options) (*Report, error) {
 	}
 	if m.Attention != nil {
 		return nil, fmt.Errorf("diagnose: the model has an attention component (k_att, k_top, M = %s): its credit also flows through the memory, which the state-Jacobian products measured here leave out", m.Attention.Config())
+	}
+	if err := m.ParamsChanged(); err != nil {
+		return nil, fmt.Errorf("diagnose: %w", err)
 	}
 	head := m.Head
 	S, I, O := m.StateSize(), m.InputSize(), head.OutSize()
@@ -406,7 +409,7 @@ func (r *Report) spectral(m *cell.Model) error {
 	// A stack's joint Jacobian is block triangular, so its spectrum is the union of the
 	// layers': each gate block reports its largest radius over the layers.
 	for k, layer := range m.Layers {
-		whh := layer.Params()[l.WeightHH:l.BiasIH]
+		whh := layer.RecurrentWeights().Data // the orthogonal cell's W, not its parameter A
 		for g := range l.Gates {
 			rho, err := cell.SpectralRadius(kernels.MatOf(h, h, whh[g*h*h:(g+1)*h*h]))
 			if err != nil {

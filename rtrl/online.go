@@ -26,6 +26,10 @@ type online struct {
 	dLds []float32
 
 	gradCell, gradHead []float32
+	// paramGrad is GradCell's ∂L/∂θ when the model derives a layer's recurrent matrix
+	// from its parameters (the orthogonal cell): gradCell then holds ∂L/∂W there, and
+	// GradCell maps it (nil otherwise: GradCell is gradCell).
+	paramGrad []float32
 }
 
 func newOnline(name string, m *cell.Model) (online, error) {
@@ -38,8 +42,11 @@ func newOnline(name string, m *cell.Model) (online, error) {
 	if m.Attention != nil {
 		return online{}, fmt.Errorf("rtrl: %s: the %v model has an attention component, whose memory this algorithm does not differentiate", name, m.Kind())
 	}
+	if err := m.ParamsChanged(); err != nil {
+		return online{}, fmt.Errorf("rtrl: %s: %w", name, err)
+	}
 	s := m.StateSize()
-	return online{
+	o := online{
 		name:     name,
 		model:    m,
 		cell:     m.Layers[0],
@@ -52,7 +59,11 @@ func newOnline(name string, m *cell.Model) (online, error) {
 		dLds:     make([]float32, s),
 		gradCell: make([]float32, m.NumParams()),
 		gradHead: make([]float32, m.Head.NumParams()),
-	}, nil
+	}
+	if m.DerivedWeights() {
+		o.paramGrad = make([]float32, m.NumParams())
+	}
+	return o, nil
 }
 
 // oneLayer refuses a stacked model for an algorithm defined for one layer.
@@ -70,6 +81,9 @@ func (o *online) topHidden(v []float32) []float32 { return v[o.top : o.top+o.mod
 func (o *online) resetState(s0 []float32) error {
 	if err := o.errClosed(); err != nil {
 		return err
+	}
+	if err := o.model.ParamsChanged(); err != nil {
+		return fmt.Errorf("rtrl: %s: %w", o.name, err)
 	}
 	if s0 == nil {
 		clear(o.state)
@@ -150,8 +164,17 @@ func (o *online) Close() error {
 func (o *online) Finish() error { return o.errClosed() }
 
 // GradCell is the accumulated gradient of the model's cell parameters, every layer's, in
-// the flat layout of cell.Model.ParamOffset.
-func (o *online) GradCell() []float32 { return o.gradCell }
+// the flat layout of cell.Model.ParamOffset. For a model with orthogonal layers it maps
+// the accumulated ∂L/∂W to the parameters (cell.Model.ParamGrad, O(H³) when the gradient
+// has changed since the last call) into a buffer of its own: call GradCell after the
+// steps whose gradient you want, its slice stays the same.
+func (o *online) GradCell() []float32 {
+	if o.paramGrad == nil {
+		return o.gradCell
+	}
+	o.model.ParamGrad(o.paramGrad, o.gradCell)
+	return o.paramGrad
+}
 
 // GradHead is the accumulated gradient of the readout's parameters.
 func (o *online) GradHead() []float32 { return o.gradHead }
@@ -159,10 +182,14 @@ func (o *online) GradHead() []float32 { return o.gradHead }
 // State is the current state s_t, owned by the algorithm.
 func (o *online) State() []float32 { return o.state }
 
-// ZeroGrad clears both gradients.
+// ZeroGrad clears both gradients. It also tells the model its parameters may have
+// changed (cell.Model.ParamsChanged), as they do between an update's gradient and the
+// next: an orthogonal layer re-derives its W if they did.
 func (o *online) ZeroGrad() {
 	clear(o.gradCell)
 	clear(o.gradHead)
+	clear(o.paramGrad)
+	_ = o.model.ParamsChanged() // an error leaves W NaN, which the next step's loss shows
 }
 
 // bytes counts the shared buffers; each algorithm adds its own.

@@ -117,6 +117,7 @@ func (a *SnAp1) layer(c cell.Cell, cache *cell.Cache, trace, gradCell, q []float
 	l := c.Layout()
 	h, in, g, p := l.Hidden, l.Input, l.Gates, len(gradCell)
 	xs, hp := cache.Input(), cache.Prev()[:h]
+	biasIn := cache.BiasHHInput() // bias_hh_l0's input: nil means 1
 	// Gate row r = gate·H+u owns the parameters [wih, wih+I), [whh, whh+H), bih and bhh,
 	// whose immediate Jacobian on state row s is coef[s·G+gate]·(x_t, h_{t-1} or 1).
 	for gate := range g {
@@ -130,7 +131,11 @@ func (a *SnAp1) layer(c cell.Cell, cache *cell.Cache, trace, gradCell, q []float
 				decayRow(trace[wih:wih+in], gradCell[wih:wih+in], xs, decay, cih, qu, hasTarget)
 				decayRow(trace[whh:whh+h], gradCell[whh:whh+h], hp, decay, chh, qu, hasTarget)
 				decayRow(trace[bih:bih+1], gradCell[bih:bih+1], one[:], decay, cih, qu, hasTarget)
-				decayRow(trace[bhh:bhh+1], gradCell[bhh:bhh+1], one[:], decay, chh, qu, hasTarget)
+				in := one[:]
+				if biasIn != nil {
+					in = biasIn[u : u+1]
+				}
+				decayRow(trace[bhh:bhh+1], gradCell[bhh:bhh+1], in, decay, chh, qu, hasTarget)
 				continue
 			}
 			// LSTM: the 2×2 block of J_t on (h_u, c_u), and the h and c rows' coefficients.

@@ -116,6 +116,9 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 			}
 			return fmt.Sprintf("sequence %d step %d", seqNo, step)
 		}
+		// GradCell brings grads up to date: for a model with orthogonal layers it maps the
+		// accumulated ∂L/∂W to the parameters into the slice grads holds.
+		cfg.Algorithm.GradCell()
 		if norm, err := ClipGlobalNorm(grads, cfg.ClipNorm); err != nil {
 			return fmt.Errorf("train: %s: %w (gradient norm %v); weights kept from before this update", where(), ErrNonFinite, norm)
 		}
@@ -129,7 +132,16 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 			for i := range params {
 				copy(params[i], lastGood[i])
 			}
+			_ = cfg.Model.ParamsChanged() // back to the weights W was derived from
 			return fmt.Errorf("train: %s: %w: the update overflowed the weights; weights kept from before it", where(), ErrNonFinite)
+		}
+		// The parameters changed in place: an orthogonal layer re-derives its W now.
+		if err := cfg.Model.ParamsChanged(); err != nil {
+			for i := range params {
+				copy(params[i], lastGood[i])
+			}
+			_ = cfg.Model.ParamsChanged()
+			return fmt.Errorf("train: %s: %w; weights kept from before this update", where(), err)
 		}
 		cfg.Algorithm.ZeroGrad()
 		sum.Updates++
@@ -307,6 +319,7 @@ func (mb *minibatch) step(t int) (x []float32, y cell.Target, scored int, err er
 // cross-entropy for a classification task, squared error otherwise) and, for
 // classification tasks, the accuracy (NaN otherwise).
 func Evaluate(m *cell.Model, tk task.Task, n int) (loss, accuracy float64) {
+	_ = m.ParamsChanged() // an error leaves an orthogonal layer's W NaN: a NaN loss
 	return newEvaluator(m, tk, n).evaluate()
 }
 

@@ -172,6 +172,9 @@ func finiteVec(v []float32) bool {
 // stay as they were) and reported.
 func (o *Online) update() error {
 	defer o.alg.ZeroGrad()
+	// GradCell brings grads up to date: for a model with orthogonal layers it maps the
+	// accumulated ∂L/∂W to the parameters into the slice grads holds.
+	o.alg.GradCell()
 	if norm, err := ClipGlobalNorm(o.grads, o.clip); err != nil {
 		return fmt.Errorf("train: event %d: %w (gradient norm %v); update skipped", o.events, ErrNonFinite, norm)
 	}
@@ -185,7 +188,16 @@ func (o *Online) update() error {
 		for i, p := range o.params {
 			copy(p, o.rollback[i])
 		}
+		_ = o.model.ParamsChanged() // back to the weights W was derived from
 		return fmt.Errorf("train: event %d: %w: the update overflowed the weights; update skipped", o.events, ErrNonFinite)
+	}
+	// The parameters changed in place: an orthogonal layer re-derives its W now.
+	if err := o.model.ParamsChanged(); err != nil {
+		for i, p := range o.params {
+			copy(p, o.rollback[i])
+		}
+		_ = o.model.ParamsChanged()
+		return fmt.Errorf("train: event %d: %w; update skipped", o.events, err)
 	}
 	return nil
 }

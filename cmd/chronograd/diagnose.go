@@ -164,6 +164,8 @@ func writeDiagnoseText(w io.Writer, m *cell.Model, r *diagnose.Report, T int) {
 		block = "weight_hh_l0 candidate block n"
 	} else if m.Kind() == cell.LSTM {
 		block = "weight_hh_l0 candidate block g"
+	} else if m.Kind() == cell.Orthogonal {
+		block = "W = " + map[cell.OrthoMap]string{cell.OrthoExp: "exp(A)", cell.OrthoCayley: "cayley(A)"}[m.OrthoMap()]
 	}
 	fmt.Fprintf(w, "spectral radius of %s: %.5g", block, r.SpectralRadius)
 	if len(r.GateSpectralRadius) > 1 {

@@ -74,7 +74,7 @@ func runProfile(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "directory for the CSV, JSON and SVG report (default chronograd-report, or chronograd-report-quick with -quick)")
 	quick := fs.Bool("quick", false, "a small sweep (n ∈ {8, 16, 32}, T ∈ {20, 40}, short training) that finishes in seconds")
 	force := fs.Bool("force", false, "let a -quick run write into a directory that holds a full report")
-	cells := fs.String("cells", "rnn_tanh,gru,lstm", "comma-separated cell kinds: "+cell.KindNames())
+	cells := fs.String("cells", "rnn_tanh,gru,lstm,orthogonal", "comma-separated cell kinds: "+cell.KindNames())
 	hidden := fs.String("hidden", "16,32,64,128", "comma-separated hidden sizes n (the exponent fits need three or more)")
 	steps := fs.String("T", "100,300,1000", "comma-separated sequence lengths: the cost table times the reverse-mode algorithms over the first; memory and time against T sweep them all")
 	algos := fs.String("algos", "", "comma-separated algorithm specifications to profile, such as "+exampleSpecs()+" (default: every registered algorithm at its profile setting); forms: "+algo.Forms())

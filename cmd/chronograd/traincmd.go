@@ -30,7 +30,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	hidden := fs.Int("hidden", 32, "hidden units")
 	layers := fs.Int("layers", 1, "stacked layers (layer k > 0 reads layer k−1's h)")
 	alpha := flagx.Float32Flag(fs, "alpha", 1, "leak α of a vanilla cell, 0 < α ≤ 1", flagx.Above(0), flagx.AtMost(1))
-	init := fs.String("init", "default", "initialiser: default (PyTorch's uniform), orthogonal or identity")
+	init := fs.String("init", "default", "initialiser: default (PyTorch's uniform; for -cell orthogonal, expRNN's henaff), orthogonal, identity, or for -cell orthogonal henaff or cayley")
+	orthoMap := fs.String("ortho-map", "exp", "map from A to W of -cell orthogonal: exp (expRNN) or cayley")
 	algoSpec := fs.String("algo", "bptt", "algorithm: "+algo.Forms())
 	attention := fs.String("attention", "", "add the attention component (Sparse Attentive Backtracking's memory): `K_ATT,K_TOP[,M]` writes h every K_ATT steps, attends to the K_TOP best of M slots (default inf)")
 	sequences := fs.Int("sequences", 2000, "training sequences (one optimizer update each, unless -update-every)")
@@ -68,7 +69,15 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	omap, err := cell.ParseOrthoMap(*orthoMap)
+	if err != nil {
+		return fmt.Errorf("-ortho-map: %w", err)
+	}
 	switch {
+	case kind != cell.Orthogonal && omap != cell.OrthoExp:
+		return fmt.Errorf("-ortho-map applies only to -cell orthogonal, not %s", kind)
+	case kind != cell.Orthogonal && (*init == "henaff" || *init == "cayley"):
+		return fmt.Errorf("-init %s is expRNN's initialisation of -cell orthogonal, not of %s", *init, kind)
 	case *hidden < 1 || *sequences < 1 || *layers < 1:
 		return fmt.Errorf("-hidden, -layers and -sequences must be at least 1, got %d, %d and %d", *hidden, *layers, *sequences)
 	case *batch < 1 || *workers < 1:
@@ -121,7 +130,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err := checkTrain(kind, *layers, *hidden, att, tk, seqLen, *batch, spec, *optName, limit); err != nil {
 		return err
 	}
-	m, err := cell.NewStack(cell.Config{Kind: kind, Hidden: *hidden, Input: tk.InputSize(), Alpha: *alpha}, *layers, tk.OutputSize())
+	m, err := cell.NewStack(cell.Config{Kind: kind, Hidden: *hidden, Input: tk.InputSize(), Alpha: *alpha, OrthoMap: omap}, *layers, tk.OutputSize())
 	if err != nil {
 		return err
 	}
@@ -134,7 +143,15 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("-algo %w", err)
 	}
 	rng := rand.New(rand.NewPCG(*seed, 0x696e6974))
-	switch *init {
+	initName := *init
+	if initName == "default" && kind == cell.Orthogonal {
+		initName = "henaff" // expRNN's default
+	}
+	switch initName {
+	case "henaff":
+		m.Init(rng, cell.InitHenaff)
+	case "cayley":
+		m.Init(rng, cell.InitCayley)
 	case "default":
 		m.Init(rng, cell.InitDefault)
 	case "orthogonal":
@@ -142,7 +159,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	case "identity":
 		m.Init(rng, func(c cell.Cell, r *rand.Rand) { cell.InitIdentity(c, r, 1) })
 	default:
-		return fmt.Errorf("-init %q: want default, orthogonal or identity", *init)
+		return fmt.Errorf("-init %q: want default, orthogonal, identity, henaff or cayley", *init)
 	}
 	if *forgetBias != 0 {
 		if err := m.AddForgetBias(*forgetBias); err != nil {

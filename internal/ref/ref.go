@@ -10,19 +10,22 @@ import (
 
 // Cell is a float64 recurrent cell with chronograd's (PyTorch's) parameter layout:
 // weight_ih_l0 [G·H, I], weight_hh_l0 [G·H, H], bias_ih_l0 [G·H], bias_hh_l0 [G·H],
-// flattened in that order. Kind is rnn_tanh, rnn_relu, gru or lstm. The state is h, or
-// [h; c] for lstm.
+// flattened in that order. Kind is rnn_tanh, rnn_relu, gru, lstm or orthogonal. The state
+// is h, or [h; c] for lstm. For orthogonal, weight_hh_l0 holds M and the recurrent matrix
+// is W = exp((M − Mᵀ)/2), or its Cayley transform when Cayley is set (see OrthoWeights),
+// and bias_hh_l0 is modReLU's bias.
 type Cell struct {
 	Kind   string
 	H, I   int
 	Alpha  float64 // leak of the vanilla cells (1 = nn.RNN)
 	Params []float64
+	Cayley bool // orthogonal: W = (I + A)⁻¹(I − A) instead of exp(A)
 }
 
 // Gates is the number of H-row blocks of the weight matrices.
 func Gates(kind string) int {
 	switch kind {
-	case "rnn_tanh", "rnn_relu":
+	case "rnn_tanh", "rnn_relu", "orthogonal":
 		return 1
 	case "gru":
 		return 3
@@ -56,6 +59,9 @@ func (c *Cell) Step(prev, x []float64) []float64 {
 	bih := c.Params[g*h*(in+h) : g*h*(in+h+1)]
 	bhh := c.Params[g*h*(in+h+1):]
 	hp := prev[:h]
+	if c.Kind == "orthogonal" {
+		return c.orthogonalStep(hp, x)
+	}
 	// ai[r] = (W_ih x + b_ih)[r], ah[r] = (W_hh h + b_hh)[r]
 	ai := make([]float64, g*h)
 	ah := make([]float64, g*h)

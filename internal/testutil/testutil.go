@@ -152,7 +152,8 @@ func (p *StackProblem) Name() string {
 func (p *StackProblem) Ref() (*ref.Stack, ref.Head) {
 	st := &ref.Stack{}
 	for _, l := range p.M.Layers {
-		st.Layers = append(st.Layers, &ref.Cell{Kind: l.Kind().String(), H: l.HiddenSize(), I: l.InputSize(), Alpha: float64(l.Alpha()), Params: To64(l.Params())})
+		st.Layers = append(st.Layers, &ref.Cell{Kind: l.Kind().String(), H: l.HiddenSize(), I: l.InputSize(), Alpha: float64(l.Alpha()), Params: To64(l.Params()),
+			Cayley: l.OrthoMap() == cell.OrthoCayley})
 	}
 	hp := To64(p.M.Head.Params())
 	n := p.M.OutSize() * p.M.HiddenSize()
