@@ -275,7 +275,6 @@ func TestOrthogonalAlgorithmsResync(t *testing.T) {
 	}
 }
 
-
 // Every algorithm the issue lists trains the orthogonal cell: with each, Adam and a few
 // hundred sequences of a short copy task (delay 3) take the evaluation loss below the
 // input-blind baseline (it starts far above it), and W stays the exact derivation of the
