@@ -183,6 +183,12 @@ func (r *replicated) Reset(s0 []float32) error {
 	if s0 != nil && len(s0) != r.B*r.s {
 		return fmt.Errorf("initial state has %d values, the batch's is %d sequences × %d (%d layers of %v)", len(s0), r.B, r.s, r.model.NumLayers(), r.model.Kind())
 	}
+	// A model whose recurrent matrix derives from its parameters (the orthogonal cell)
+	// re-derives it here, once: the instances' own checks, run at once on twins that
+	// share it, then find it current and only read it.
+	if err := r.model.ParamsChanged(); err != nil {
+		return err
+	}
 	r.s0 = s0
 	err := r.fan(opReset)
 	r.s0 = nil

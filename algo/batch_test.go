@@ -319,3 +319,48 @@ func TestBatchSteadyStateAllocatesNothing(t *testing.T) {
 		}
 	}
 }
+
+// A minibatch of an orthogonal cell on workers: the twins share the derived W, which
+// Reset re-derives once after the parameters change, so that the workers only read it
+// (run with -race), and the batch still gives the sum of its sequences.
+func TestBatchOrthogonalOnWorkers(t *testing.T) {
+	const B, T = 4, 6
+	m := newStack(t, cell.Orthogonal, 1, 5, 3, 2, 9)
+	p := newBatchProblem(m, B, T, false, 3)
+	spec := sampleSpec(t, "snap1")
+	a, err := spec.New(m, algo.Options{Steps: T, Batch: B, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	for round := range 3 {
+		l := m.Layers[0].Layout()
+		w := m.Layers[0].Params()[l.WeightHH:l.BiasIH]
+		for i := range w {
+			w[i] *= 1.1 // stays skew: a skew matrix scaled
+		}
+		// No ZeroGrad (which would re-derive W one instance at a time): the next Reset
+		// meets the changed parameters on both workers at once.
+		before := slices.Clone(a.GradCell())
+		p.runBatch(t, a)
+		got := slices.Clone(a.GradCell())
+		for i := range got {
+			got[i] -= before[i]
+		}
+		want := make([]float64, m.NumParams())
+		for b := range B {
+			one, err := spec.New(m, algo.Options{Steps: T})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.runOne(t, one, b)
+			for i, v := range one.GradCell() {
+				want[i] += float64(v)
+			}
+			one.Close()
+		}
+		if d := relDiff(to64(got), want); d > 1e-4 {
+			t.Errorf("round %d: the batch's gradient is %.2g (relative) from its sequences' sum", round, d)
+		}
+	}
+}
