@@ -24,7 +24,9 @@ type Online struct {
 	opt       Optimizer
 	every     int
 	clip      float64
-	events    int
+	events    int // events observed
+	targets   int // events with a target since the last update
+	updates   int // optimizer updates applied
 	params    [][]float32 // the model's parameter groups: every layer's, then the readout's
 	grads     [][]float32 // the algorithm's gradients, grouped as params
 	rollback  [][]float32 // params before the latest update, to put back if it overflows
@@ -116,12 +118,24 @@ func (o *Online) ObserveTarget(pred, x []float32, y cell.Target) (loss float32, 
 	if !finite(loss) || !finiteVec(o.alg.State()) {
 		return loss, o.reject(loss)
 	}
-	if o.events%o.every == 0 {
+	if !hasTarget(y) {
+		// Nothing to learn from: the algorithm has advanced its state and traces, and its
+		// gradient holds nothing new, so the optimizer is not run (Adam's momentum alone
+		// would move the weights).
+		return loss, nil
+	}
+	if o.targets++; o.targets >= o.every {
 		if err := o.update(); err != nil {
 			return loss, err
 		}
 	}
 	return loss, nil
+}
+
+// hasTarget reports whether y gives the event a loss: values, or a class that is not
+// cell.IgnoreClass.
+func hasTarget(y cell.Target) bool {
+	return y.Values != nil || (y.Classes != nil && y.Classes[0] != cell.IgnoreClass)
 }
 
 func (o *Online) checkEvent(pred, x []float32, y cell.Target) error {
@@ -149,6 +163,7 @@ func (o *Online) checkEvent(pred, x []float32, y cell.Target) error {
 // restarts from the zero state.
 func (o *Online) reject(loss float32) error {
 	o.alg.ZeroGrad()
+	o.targets = 0
 	if !finiteVec(o.alg.State()) {
 		if err := o.alg.Reset(nil); err != nil {
 			return err
@@ -171,6 +186,7 @@ func finiteVec(v []float32) bool {
 // update applies the accumulated gradient. A non-finite gradient is dropped (the weights
 // stay as they were) and reported.
 func (o *Online) update() error {
+	o.targets = 0
 	defer o.alg.ZeroGrad()
 	if norm, err := ClipGlobalNorm(o.grads, o.clip); err != nil {
 		return fmt.Errorf("train: event %d: %w (gradient norm %v); update skipped", o.events, ErrNonFinite, norm)
@@ -187,14 +203,23 @@ func (o *Online) update() error {
 		}
 		return fmt.Errorf("train: event %d: %w: the update overflowed the weights; update skipped", o.events, ErrNonFinite)
 	}
+	o.updates++
 	return nil
 }
 
-// Events is the number of events observed.
+// Events is the number of events observed (refused events are not counted).
 func (o *Online) Events() int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.events
+}
+
+// Updates is the number of optimizer updates applied to the weights (a skipped update,
+// whose gradient or result was not finite, is not counted).
+func (o *Online) Updates() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.updates
 }
 
 // Reset starts a new stream from the zero state; the weights and optimizer state stay.

@@ -1,0 +1,83 @@
+package train_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/rtrl"
+	"github.com/chronograd/chronograd/train"
+)
+
+// BenchmarkOnlineObserve times one Observe of the service path: SnAp-1 on a GRU of n = 32
+// units with n inputs and n outputs (P = 7392 parameters with the readout), as issue 19
+// measured it. The sub-benchmarks are the optimizer settings a service chooses between:
+// Adam with clipping after every event, plain SGD after every event, Adam with clipping
+// every 1000 events, and an event without a target (which never runs the optimizer), plus
+// the algorithm's step alone for reference.
+func BenchmarkOnlineObserve(b *testing.B) {
+	const n = 32
+	setup := func(b *testing.B) (*cell.Model, *rtrl.SnAp1, []float32, []float32) {
+		m, err := cell.NewModel(cell.Config{Kind: cell.GRU, Hidden: n, Input: n}, n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rng := rand.New(rand.NewPCG(1, 2))
+		cell.InitDefault(m.Layers[0], rng)
+		m.Head.InitDefault(rng)
+		alg, err := rtrl.NewSnAp1(m, rtrl.SnAp1Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		x, y := make([]float32, n), make([]float32, n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+			y[i] = float32(rng.NormFloat64()) * 0.1
+		}
+		return m, alg, x, y
+	}
+	cases := []struct {
+		name     string
+		opt      func() train.Optimizer
+		cfg      train.OnlineConfig
+		noTarget bool
+	}{
+		{"adam+clip", func() train.Optimizer { return &train.Adam{LR: 1e-4} }, train.OnlineConfig{ClipNorm: 1}, false},
+		{"sgd", func() train.Optimizer { return &train.SGD{LR: 1e-4} }, train.OnlineConfig{}, false},
+		{"adam+clip/every=1000", func() train.Optimizer { return &train.Adam{LR: 1e-4} }, train.OnlineConfig{ClipNorm: 1, UpdateEvery: 1000}, false},
+		{"no-target", func() train.Optimizer { return &train.Adam{LR: 1e-4} }, train.OnlineConfig{ClipNorm: 1}, true},
+	}
+	for _, c := range cases {
+		b.Run(fmt.Sprintf("snap1/gru/n=%d/%s", n, c.name), func(b *testing.B) {
+			m, alg, x, y := setup(b)
+			learner, err := train.NewOnline(m, alg, c.opt(), c.cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if c.noTarget {
+				y = nil
+			}
+			pred := make([]float32, n)
+			if _, err := learner.Observe(pred, x, y); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := learner.Observe(pred, x, y); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run(fmt.Sprintf("snap1/gru/n=%d/step-only", n), func(b *testing.B) {
+		_, alg, x, y := setup(b)
+		target := cell.Values(y)
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := alg.Step(x, target); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
