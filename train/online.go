@@ -24,9 +24,9 @@ type Online struct {
 	opt       Optimizer
 	every     int
 	clip      float64
-	events    int // events observed
-	targets   int // events with a target since the last update
-	updates   int // optimizer updates applied
+	events    int         // events observed
+	targets   int         // events with a target since the last update
+	updates   int         // optimizer updates applied
 	params    [][]float32 // the model's parameter groups: every layer's, then the readout's
 	grads     [][]float32 // the algorithm's gradients, grouped as params
 	rollback  [][]float32 // params before the latest update, to put back if it overflows
