@@ -15,7 +15,10 @@ import (
 // measured it. The sub-benchmarks are the optimizer settings a service chooses between:
 // Adam with clipping after every event, plain SGD after every event, Adam with clipping
 // every 1000 events, and an event without a target (which never runs the optimizer), plus
-// the algorithm's step alone for reference.
+// the algorithm's step alone for reference. Besides ns/op each reports cpu-ns/op, the
+// process's CPU time per event, which a shared machine disturbs less.
+//
+//	go test ./train -run '^$' -bench OnlineObserve -count 5
 func BenchmarkOnlineObserve(b *testing.B) {
 	const n = 32
 	setup := func(b *testing.B) (*cell.Model, *rtrl.SnAp1, []float32, []float32) {
@@ -63,21 +66,32 @@ func BenchmarkOnlineObserve(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
+			cpu0, cpuOK := processCPUTime()
 			for b.Loop() {
 				if _, err := learner.Observe(pred, x, y); err != nil {
 					b.Fatal(err)
 				}
 			}
+			reportCPU(b, cpu0, cpuOK)
 		})
 	}
 	b.Run(fmt.Sprintf("snap1/gru/n=%d/step-only", n), func(b *testing.B) {
 		_, alg, x, y := setup(b)
 		target := cell.Values(y)
 		b.ReportAllocs()
+		cpu0, cpuOK := processCPUTime()
 		for b.Loop() {
 			if _, err := alg.Step(x, target); err != nil {
 				b.Fatal(err)
 			}
 		}
+		reportCPU(b, cpu0, cpuOK)
 	})
+}
+
+// reportCPU reports the process's CPU time per op since cpu0.
+func reportCPU(b *testing.B, cpu0 int64, ok bool) {
+	if cpu1, ok1 := processCPUTime(); ok && ok1 {
+		b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
+	}
 }

@@ -1,0 +1,23 @@
+//go:build !purego
+
+package kernels
+
+// adamUpdate runs the NEON kernel on the whole blocks of 8 and the generic loop on the
+// 1..7 elements after them (the same arithmetic element by element, so the split does
+// not change the bits).
+func adamUpdate(p, g, m, v []float32, c AdamCoefficients) {
+	if active == NEON && len(p) >= 8 {
+		n := len(p) &^ 7
+		if traceEnabled {
+			traceCall("adamNEON", n, len(g), len(m), len(v), 0, 0, 0, 0, 0, 0, 0, 0)
+		}
+		adamNEON(p[:n], g, m, v, c)
+		p, g, m, v = p[n:], g[n:], m[n:], v[n:]
+	}
+	adamUpdateGeneric(p, g, m, v, c)
+}
+
+// Implemented in optim_arm64.s.
+
+//go:noescape
+func adamNEON(p, g, m, v []float32, c AdamCoefficients)

@@ -1,0 +1,93 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// Optimizer kernels, neon tier.
+//
+// adamNEON is AdamUpdate over len(p)/8 blocks of two vectors of 4 (the Go wrapper passes
+// a multiple of 8 and finishes the rest). Each operation is the generic loop's, in its
+// order, and none is fused, so the bits are the generic loop's (AArch64's Advanced SIMD
+// arithmetic is IEEE 754 under the default FPCR: no flush to zero, round to nearest).
+// FMIN and FMAX return NaN when the gradient element is NaN, as the generic clamp keeps
+// it.
+//
+// Go's assembler has no vector FMUL, FADD, FSUB, FDIV, FSQRT, FMIN, FMAX or FNEG; those
+// are WORD-encoded with their GNU mnemonic in the comment (wordenc_test.go checks each one
+// against the disassembler).
+//
+// Registers: R0 = p, R1 = g, R2 = m, R3 = v, R4 = blocks left; V16 = β1, V17 = 1−β1,
+// V18 = β2, V19 = 1−β2, V20 = √(1−β2ᵗ), V21 = ε, V22 = lr/(1−β1ᵗ), V23 = bound,
+// V24 = −bound. A block's two vectors go through the same sequence: g in V0-V1, m in
+// V2-V3, v in V4-V5, p in V6-V7, scratch V26-V27.
+
+// func adamNEON(p, g, m, v []float32, c AdamCoefficients)
+TEXT ·adamNEON(SB), NOSPLIT, $0-128
+	MOVD  p_base+0(FP), R0
+	MOVD  p_len+8(FP), R4
+	MOVD  g_base+24(FP), R1
+	MOVD  m_base+48(FP), R2
+	MOVD  v_base+72(FP), R3
+	FMOVS c_Beta1+96(FP), F16
+	VDUP  V16.S[0], V16.S4
+	FMOVS c_OneMinusBeta1+100(FP), F17
+	VDUP  V17.S[0], V17.S4
+	FMOVS c_Beta2+104(FP), F18
+	VDUP  V18.S[0], V18.S4
+	FMOVS c_OneMinusBeta2+108(FP), F19
+	VDUP  V19.S[0], V19.S4
+	FMOVS c_Correction2+112(FP), F20
+	VDUP  V20.S[0], V20.S4
+	FMOVS c_Eps+116(FP), F21
+	VDUP  V21.S[0], V21.S4
+	FMOVS c_StepSize+120(FP), F22
+	VDUP  V22.S[0], V22.S4
+	FMOVS c_GradBound+124(FP), F23
+	VDUP  V23.S[0], V23.S4
+	WORD   $0x6ea0faf8 // fneg v24.4s, v23.4s
+	LSR   $3, R4, R4
+	CBZ   R4, done
+
+loop:
+	// Per iteration: 8 elements; 32 B loaded from g, m, v and p, 32 B stored to m, v, p.
+	VLD1.P 32(R1), [V0.S4, V1.S4]
+	WORD   $0x4eb7f400 // fmin v0.4s, v0.4s, v23.4s
+	WORD   $0x4eb7f421 // fmin v1.4s, v1.4s, v23.4s
+	WORD   $0x4e38f400 // fmax v0.4s, v0.4s, v24.4s
+	WORD   $0x4e38f421 // fmax v1.4s, v1.4s, v24.4s
+	VLD1   (R2), [V2.S4, V3.S4]
+	WORD   $0x6e30dc42 // fmul v2.4s, v2.4s, v16.4s
+	WORD   $0x6e30dc63 // fmul v3.4s, v3.4s, v16.4s
+	WORD   $0x6e31dc1a // fmul v26.4s, v0.4s, v17.4s
+	WORD   $0x6e31dc3b // fmul v27.4s, v1.4s, v17.4s
+	WORD   $0x4e3ad442 // fadd v2.4s, v2.4s, v26.4s
+	WORD   $0x4e3bd463 // fadd v3.4s, v3.4s, v27.4s
+	VST1.P [V2.S4, V3.S4], 32(R2)
+	VLD1   (R3), [V4.S4, V5.S4]
+	WORD   $0x6e32dc84 // fmul v4.4s, v4.4s, v18.4s
+	WORD   $0x6e32dca5 // fmul v5.4s, v5.4s, v18.4s
+	WORD   $0x6e33dc1a // fmul v26.4s, v0.4s, v19.4s
+	WORD   $0x6e33dc3b // fmul v27.4s, v1.4s, v19.4s
+	WORD   $0x6e20df5a // fmul v26.4s, v26.4s, v0.4s
+	WORD   $0x6e21df7b // fmul v27.4s, v27.4s, v1.4s
+	WORD   $0x4e3ad484 // fadd v4.4s, v4.4s, v26.4s
+	WORD   $0x4e3bd4a5 // fadd v5.4s, v5.4s, v27.4s
+	VST1.P [V4.S4, V5.S4], 32(R3)
+	WORD   $0x6ea1f884 // fsqrt v4.4s, v4.4s
+	WORD   $0x6ea1f8a5 // fsqrt v5.4s, v5.4s
+	WORD   $0x6e34fc84 // fdiv v4.4s, v4.4s, v20.4s
+	WORD   $0x6e34fca5 // fdiv v5.4s, v5.4s, v20.4s
+	WORD   $0x4e35d484 // fadd v4.4s, v4.4s, v21.4s
+	WORD   $0x4e35d4a5 // fadd v5.4s, v5.4s, v21.4s
+	WORD   $0x6e22dec2 // fmul v2.4s, v22.4s, v2.4s
+	WORD   $0x6e23dec3 // fmul v3.4s, v22.4s, v3.4s
+	WORD   $0x6e24fc42 // fdiv v2.4s, v2.4s, v4.4s
+	WORD   $0x6e25fc63 // fdiv v3.4s, v3.4s, v5.4s
+	VLD1   (R0), [V6.S4, V7.S4]
+	WORD   $0x4ea2d4c6 // fsub v6.4s, v6.4s, v2.4s
+	WORD   $0x4ea3d4e7 // fsub v7.4s, v7.4s, v3.4s
+	VST1.P [V6.S4, V7.S4], 32(R0)
+	SUBS   $1, R4
+	BNE    loop
+
+done:
+	RET
