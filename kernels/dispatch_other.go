@@ -20,6 +20,7 @@ func matMul(c, a, b Mat)                                  { clearMat(c); gemmGen
 func tanhVec(dst, x []float32)                            { tanhGeneric(dst, x) }
 func sigmoidVec(dst, x []float32)                         { sigmoidGeneric(dst, x) }
 func adamUpdate(p, g, m, v []float32, c AdamCoefficients) { adamUpdateGeneric(p, g, m, v, c) }
+func sumSquares(x []float32, s *[16]float64)              { sumSquaresGeneric(x, s) }
 
 // parallelJob: nothing is split without the blocked driver.
 type parallelJob struct{}

@@ -35,3 +35,26 @@ func AdamUpdate(p, g, m, v []float32, c AdamCoefficients) {
 	checkLen("AdamUpdate", "v", len(v), len(p))
 	adamUpdate(p, g, m, v, c)
 }
+
+// SumSquares returns Σ x[i]² in float64, the square of the Euclidean norm that gradient
+// clipping needs. Each square of a float32 is exact in float64, so only the additions
+// round; they run in 16 interleaved partial sums, element i going to sum i mod 16, which
+// are then added pairwise, so every tier gives the same bits:
+//
+//	var s [16]float64
+//	for i := range x { s[i%16] += float64(x[i]) * float64(x[i]) }
+//	for w := 8; w >= 1; w /= 2 { for j := range w { s[j] += s[j+w] } }
+//	return s[0]
+//
+// The result is finite exactly when every element is (float32 squares cannot overflow
+// float64 in any slice that fits in memory), so it doubles as a finiteness check.
+func SumSquares(x []float32) float64 {
+	var s [16]float64
+	sumSquares(x, &s)
+	for w := 8; w >= 1; w /= 2 {
+		for j := range w {
+			s[j] += s[j+w]
+		}
+	}
+	return s[0]
+}

@@ -17,7 +17,22 @@ func adamUpdate(p, g, m, v []float32, c AdamCoefficients) {
 	adamUpdateGeneric(p, g, m, v, c)
 }
 
+// sumSquares runs the avx2 kernel on the whole blocks of 16 (one element per partial
+// sum) and the generic loop on the rest; the avx512 tier runs the avx2 kernel too (a
+// ZMM conversion to float64 widens only 8 floats, as two YMM ones do).
+func sumSquares(x []float32, s *[16]float64) {
+	if (active == AVX2 || active == AVX512) && len(x) >= 16 {
+		n := len(x) &^ 15
+		sumSquaresAVX2(x[:n], s)
+		x = x[n:]
+	}
+	sumSquaresGeneric(x, s)
+}
+
 // Implemented in optim_amd64.s.
 
 //go:noescape
 func adamAVX2(p, g, m, v []float32, c AdamCoefficients)
+
+//go:noescape
+func sumSquaresAVX2(x []float32, s *[16]float64)

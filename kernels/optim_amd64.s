@@ -66,3 +66,41 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// sumSquaresAVX2 adds x[i]² to s[i mod 16] over len(x)/16 whole blocks (the Go wrapper
+// passes a multiple of 16). Y0-Y3 hold the 16 partial sums as float64, Y0 the sums of
+// elements 0-3 of each block, Y1 of 4-7 and so on; the square of a float32 is exact in
+// float64, so the fused multiply-add rounds as the generic loop's multiply and add do.
+
+// func sumSquaresAVX2(x []float32, s *[16]float64)
+TEXT ·sumSquaresAVX2(SB), NOSPLIT, $0-32
+	MOVQ    x_base+0(FP), SI
+	MOVQ    x_len+8(FP), CX
+	MOVQ    s+24(FP), DI
+	VMOVUPD (DI), Y0
+	VMOVUPD 32(DI), Y1
+	VMOVUPD 64(DI), Y2
+	VMOVUPD 96(DI), Y3
+	SHRQ    $4, CX
+	JZ      sumsqDone
+
+sumsqLoop:
+	VCVTPS2PD   (SI), Y4
+	VCVTPS2PD   16(SI), Y5
+	VCVTPS2PD   32(SI), Y6
+	VCVTPS2PD   48(SI), Y7
+	VFMADD231PD Y4, Y4, Y0
+	VFMADD231PD Y5, Y5, Y1
+	VFMADD231PD Y6, Y6, Y2
+	VFMADD231PD Y7, Y7, Y3
+	ADDQ        $64, SI
+	DECQ        CX
+	JNZ         sumsqLoop
+
+sumsqDone:
+	VMOVUPD Y0, (DI)
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD Y2, 64(DI)
+	VMOVUPD Y3, 96(DI)
+	VZEROUPPER
+	RET

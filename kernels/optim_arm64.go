@@ -17,7 +17,24 @@ func adamUpdate(p, g, m, v []float32, c AdamCoefficients) {
 	adamUpdateGeneric(p, g, m, v, c)
 }
 
+// sumSquares runs the NEON kernel on the whole blocks of 16 (one element per partial
+// sum) and the generic loop on the rest.
+func sumSquares(x []float32, s *[16]float64) {
+	if active == NEON && len(x) >= 16 {
+		n := len(x) &^ 15
+		if traceEnabled {
+			traceCall("sumSquaresNEON", n, 0)
+		}
+		sumSquaresNEON(x[:n], s)
+		x = x[n:]
+	}
+	sumSquaresGeneric(x, s)
+}
+
 // Implemented in optim_arm64.s.
 
 //go:noescape
 func adamNEON(p, g, m, v []float32, c AdamCoefficients)
+
+//go:noescape
+func sumSquaresNEON(x []float32, s *[16]float64)

@@ -91,3 +91,47 @@ loop:
 
 done:
 	RET
+
+// sumSquaresNEON adds x[i]² to s[i mod 16] over len(x)/16 whole blocks (the Go wrapper
+// passes a multiple of 16). V16-V23 hold the 16 partial sums as float64, two each (V16
+// elements 0-1 of each block, V17 2-3, and so on); the square of a float32 is exact in
+// float64, so the fused multiply-add rounds as the generic loop's multiply and add do.
+// FCVTL, FCVTL2 and the float64 FMLA are WORD-encoded.
+
+// func sumSquaresNEON(x []float32, s *[16]float64)
+TEXT ·sumSquaresNEON(SB), NOSPLIT, $0-32
+	MOVD x_base+0(FP), R0
+	MOVD x_len+8(FP), R3
+	MOVD s+24(FP), R1
+	ADD  $64, R1, R2
+	VLD1 (R1), [V16.D2, V17.D2, V18.D2, V19.D2]
+	VLD1 (R2), [V20.D2, V21.D2, V22.D2, V23.D2]
+	LSR  $4, R3, R3
+	CBZ  R3, sumsqDone
+
+sumsqLoop:
+	// Per iteration: 16 elements, one 64 B load, 8 conversions, 8 FMAs into 8 sums.
+	VLD1.P 64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD   $0x0e617804 // fcvtl v4.2d, v0.2s
+	WORD   $0x4e617805 // fcvtl2 v5.2d, v0.4s
+	WORD   $0x0e617826 // fcvtl v6.2d, v1.2s
+	WORD   $0x4e617827 // fcvtl2 v7.2d, v1.4s
+	WORD   $0x0e617848 // fcvtl v8.2d, v2.2s
+	WORD   $0x4e617849 // fcvtl2 v9.2d, v2.4s
+	WORD   $0x0e61786a // fcvtl v10.2d, v3.2s
+	WORD   $0x4e61786b // fcvtl2 v11.2d, v3.4s
+	WORD   $0x4e64cc90 // fmla v16.2d, v4.2d, v4.2d
+	WORD   $0x4e65ccb1 // fmla v17.2d, v5.2d, v5.2d
+	WORD   $0x4e66ccd2 // fmla v18.2d, v6.2d, v6.2d
+	WORD   $0x4e67ccf3 // fmla v19.2d, v7.2d, v7.2d
+	WORD   $0x4e68cd14 // fmla v20.2d, v8.2d, v8.2d
+	WORD   $0x4e69cd35 // fmla v21.2d, v9.2d, v9.2d
+	WORD   $0x4e6acd56 // fmla v22.2d, v10.2d, v10.2d
+	WORD   $0x4e6bcd77 // fmla v23.2d, v11.2d, v11.2d
+	SUBS   $1, R3
+	BNE    sumsqLoop
+
+sumsqDone:
+	VST1 [V16.D2, V17.D2, V18.D2, V19.D2], (R1)
+	VST1 [V20.D2, V21.D2, V22.D2, V23.D2], (R2)
+	RET

@@ -26,3 +26,19 @@ func adamUpdateGeneric(p, g, m, v []float32, c AdamCoefficients) {
 		p[j] -= float32(step*mj) / denom
 	}
 }
+
+// sumSquaresGeneric adds x[i]² to s[i mod 16]. The product of two float32 values is exact
+// in float64, so a fused multiply-add (which the compiler may choose on arm64) rounds
+// exactly as the separate multiply and add do.
+func sumSquaresGeneric(x []float32, s *[16]float64) {
+	i := 0
+	for ; i+16 <= len(x); i += 16 {
+		b := (*[16]float32)(x[i : i+16])
+		for j, v := range b {
+			s[j] += float64(v) * float64(v)
+		}
+	}
+	for j, v := range x[i:] {
+		s[j] += float64(v) * float64(v)
+	}
+}

@@ -177,3 +177,87 @@ func BenchmarkAdamUpdate(b *testing.B) {
 		}
 	})
 }
+
+// sumSquaresDoc is SumSquares's documented loop, written out as its comment shows it.
+func sumSquaresDoc(x []float32) float64 {
+	var s [16]float64
+	for i := range x {
+		s[i%16] += float64(x[i]) * float64(x[i])
+	}
+	for w := 8; w >= 1; w /= 2 {
+		for j := range w {
+			s[j] += s[j+w]
+		}
+	}
+	return s[0]
+}
+
+func TestSumSquares(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 3))
+	check := func(t *testing.T) {
+		for _, n := range testLengths {
+			for off := 0; off < 16; off += 3 {
+				x, checkX := guarded(n, off)
+				for i := range x {
+					// Magnitudes from 1e-20 to 1e20, so the partial sums round.
+					x[i] = float32(r.NormFloat64() * math.Pow(10, float64(r.IntN(41)-20)))
+				}
+				x0 := snapshot(x)
+				got, want := SumSquares(x), sumSquaresDoc(x)
+				if math.Float64bits(got) != math.Float64bits(want) {
+					t.Fatalf("n=%d, off=%d: %v, the documented loop gives %v", n, off, got, want)
+				}
+				if !sameBits(x, x0) {
+					t.Fatalf("n=%d, off=%d: the input changed", n, off)
+				}
+				checkX(t, fmt.Sprintf("n=%d, off=%d", n, off))
+			}
+		}
+		// Any non-finite element makes the sum non-finite; the largest finite ones do not.
+		for _, n := range []int{1, 15, 16, 17, 100} {
+			for _, bad := range []float32{float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN())} {
+				for at := range n {
+					x := benchVec(n)
+					x[at] = bad
+					if s := SumSquares(x); !math.IsNaN(s) && !math.IsInf(s, 0) {
+						t.Fatalf("n=%d, x[%d]=%v: sum %v is finite", n, at, bad, s)
+					}
+				}
+			}
+			x := make([]float32, n)
+			for i := range x {
+				x[i] = -math.MaxFloat32
+			}
+			if s := SumSquares(x); math.IsInf(s, 0) || math.IsNaN(s) {
+				t.Fatalf("n=%d elements of -MaxFloat32: sum %v", n, s)
+			}
+		}
+	}
+	t.Run("generic", func(t *testing.T) {
+		restore, err := UseTier(Generic)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer restore()
+		check(t)
+	})
+	forEachTier(t, check)
+}
+
+// BenchmarkSumSquares times the float64 sum of squares over n elements, reporting ns
+// per element.
+func BenchmarkSumSquares(b *testing.B) {
+	benchTiers(b, func(b *testing.B) {
+		for _, n := range []int{1024, 7392, 100_000} {
+			b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+				x := benchVec(n)
+				var s float64
+				for b.Loop() {
+					s += SumSquares(x)
+				}
+				sinkF32 = float32(s)
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/elem")
+			})
+		}
+	})
+}

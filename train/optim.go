@@ -279,13 +279,14 @@ func (o *Adam) Step(params, grads [][]float32) error {
 // Reset forgets the moment estimates and the step count.
 func (o *Adam) Reset() { o.m, o.v, o.t = nil, nil, 0 }
 
-// GlobalNorm returns the Euclidean norm of all gradient groups together, in float64.
+// GlobalNorm returns the Euclidean norm of all gradient groups together, computed in
+// float64 (each group's sum of squares by kernels.SumSquares, whose float64 partial sums
+// give the same bits on every architecture). A NaN or infinite element makes it NaN or
+// +Inf.
 func GlobalNorm(grads [][]float32) float64 {
 	var s float64
 	for _, g := range grads {
-		for _, v := range g {
-			s += float64(v) * float64(v)
-		}
+		s += kernels.SumSquares(g)
 	}
 	return math.Sqrt(s)
 }
