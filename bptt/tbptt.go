@@ -107,9 +107,7 @@ func (tr *Truncated) Step(x []float32, y cell.Target) (float32, error) {
 func (tr *Truncated) forward(x []float32, y cell.Target) (float32, []float32) {
 	slot := tr.steps % tr.k2
 	if slot == len(tr.caches) {
-		tr.caches = append(tr.caches, tr.newStepCache())
-		tr.dy = append(tr.dy, make([]float32, tr.out*tr.batch)...)
-		tr.hasTarget = append(tr.hasTarget, false)
+		tr.grow()
 	}
 	tr.model.Forward(tr.caches[slot], tr.state, tr.state, tr.input(x))
 	o := tr.out * tr.batch
@@ -122,6 +120,13 @@ func (tr *Truncated) forward(x []float32, y cell.Target) (float32, []float32) {
 		tr.pendingTargets++
 	}
 	return loss, dy
+}
+
+// grow adds a slot to the ring.
+func (tr *Truncated) grow() {
+	tr.caches = append(tr.caches, tr.newStepCache())
+	tr.dy = append(tr.dy, make([]float32, tr.out*tr.batch)...)
+	tr.hasTarget = append(tr.hasTarget, false)
 }
 
 // Finish backpropagates the last, partial window and starts a new one.
