@@ -190,3 +190,65 @@ func TestOnlineAlgorithmsResume(t *testing.T) {
 		t.Fatalf("tbptt:2,5 loading tbptt:3,5's state: %v", err)
 	}
 }
+
+// A step without a target (the zero cell.Target) advances the algorithm exactly as a
+// step with one does — the same state, and for the forward-mode algorithms the same
+// influence matrix or traces and random stream — and adds nothing to the gradient.
+func TestStepsWithoutTargetOnlyAdvance(t *testing.T) {
+	for _, info := range algo.List() {
+		if !info.Online {
+			continue
+		}
+		for _, kind := range []cell.Kind{cell.RNNTanh, cell.GRU, cell.LSTM} {
+			spec := algo.MustParse(map[string]string{"tbptt": "tbptt:2,3", "tbptt-adaptive": "tbptt-adaptive:0.2"}[info.Name] + func() string {
+				if strings.HasPrefix(info.Name, "tbptt") {
+					return ""
+				}
+				return info.Name
+			}())
+			if spec.Supports(algo.DimsOf(kind, 3, 2, 2)) != nil {
+				continue
+			}
+			t.Run(fmt.Sprintf("%s/%v", spec, kind), func(t *testing.T) {
+				m := newModel(t, kind, 3, 2, 2, 4)
+				with, err := spec.New(m, algo.Options{Seed: 1})
+				if err != nil {
+					t.Fatal(err)
+				}
+				without, err := spec.New(m, algo.Options{Seed: 1})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer with.Close()
+				defer without.Close()
+				rng := rand.New(rand.NewPCG(8, 8))
+				x, y := make([]float32, 2), make([]float32, 2)
+				for range 40 {
+					for i := range x {
+						x[i], y[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
+					}
+					if _, err := with.Step(x, cell.Values(y)); err != nil {
+						t.Fatal(err)
+					}
+					l, err := without.Step(x, cell.Target{})
+					if err != nil || l != 0 {
+						t.Fatalf("a step without a target: loss %v, %v", l, err)
+					}
+					if !sameF32(with.State(), without.State()) {
+						t.Fatal("the state differs from the one a step with a target reaches")
+					}
+					for i, g := range append(without.GradCell(), without.GradHead()...) {
+						if g != 0 {
+							t.Fatalf("gradient[%d] = %v after steps without a target", i, g)
+						}
+					}
+				}
+				if info.Forward {
+					if !sameState(with.(algo.Resumable).SaveState(), without.(algo.Resumable).SaveState()) {
+						t.Fatal("the influence matrix or traces differ from those steps with a target reach")
+					}
+				}
+			})
+		}
+	}
+}

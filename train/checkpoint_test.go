@@ -398,3 +398,42 @@ func TestCheckpointWhileObserving(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// CopyWeights gives another model the learner's weights, and refuses a model of another
+// shape, the learner's own model and nil with one line.
+func TestCopyWeights(t *testing.T) {
+	s := learnerSetup{"snap1", cell.GRU, 2, adam, train.OnlineConfig{}}
+	l := s.newLearner(t, 3)
+	feed(t, l, events(1, 20, 2, 2), 2)
+	snap := filepath.Join(t.TempDir(), "m.safetensors")
+	if err := l.Snapshot(snap); err != nil {
+		t.Fatal(err)
+	}
+	want := must(cell.LoadModel(snap))
+	dst := must(cell.NewStack(cell.Config{Kind: cell.GRU, Hidden: 3, Input: 2}, 2, 2))
+	if err := l.CopyWeights(dst); err != nil {
+		t.Fatal(err)
+	}
+	for k := range dst.Layers {
+		if !sameBits(dst.Layers[k].Params(), want.Layers[k].Params()) {
+			t.Fatalf("layer %d's weights differ from the learner's", k)
+		}
+	}
+	if !sameBits(dst.Head.Params(), want.Head.Params()) {
+		t.Fatal("the readout's weights differ from the learner's")
+	}
+	if allocs := testing.AllocsPerRun(10, func() { _ = l.CopyWeights(dst) }); allocs != 0 {
+		t.Errorf("CopyWeights allocates %v times", allocs)
+	}
+	for name, m := range map[string]*cell.Model{
+		"one layer":   must(cell.NewStack(cell.Config{Kind: cell.GRU, Hidden: 3, Input: 2}, 1, 2)),
+		"an LSTM":     must(cell.NewStack(cell.Config{Kind: cell.LSTM, Hidden: 3, Input: 2}, 2, 2)),
+		"wider":       must(cell.NewStack(cell.Config{Kind: cell.GRU, Hidden: 4, Input: 2}, 2, 2)),
+		"more inputs": must(cell.NewStack(cell.Config{Kind: cell.GRU, Hidden: 3, Input: 3}, 2, 2)),
+		"nil":         nil,
+	} {
+		if err := l.CopyWeights(m); err == nil || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}

@@ -255,3 +255,35 @@ func onlineNames() string {
 	}
 	return strings.Join(names, ", ")
 }
+
+// CopyWeights copies the learner's current weights into dst, a model of the same shape
+// (the same cell kind, leak, number of layers and sizes, typically built with the same
+// cell.Config). It holds the learner's lock only while copying, so dst receives the
+// weights as they are between two events, never half an update.
+//
+// It is how another goroutine serves predictions while this learner learns: that
+// goroutine owns dst (with its own state and cell.StepCache, stepping it with
+// cell.Model.Forward and reading it with the readout), refreshes it with CopyWeights
+// between requests as often as it likes, and never touches the learner's own model.
+func (o *Online) CopyWeights(dst *cell.Model) error {
+	if err := dst.Check(); err != nil {
+		return fmt.Errorf("train: CopyWeights: %w", err)
+	}
+	m := o.model
+	if dst.Kind() != m.Kind() || dst.Alpha() != m.Alpha() || dst.NumLayers() != m.NumLayers() ||
+		dst.HiddenSize() != m.HiddenSize() || dst.InputSize() != m.InputSize() || dst.OutSize() != m.OutSize() {
+		return fmt.Errorf("train: CopyWeights: the destination is %d layers of %v (H=%d, I=%d, O=%d, α=%v), the learner's model %d layers of %v (H=%d, I=%d, O=%d, α=%v)",
+			dst.NumLayers(), dst.Kind(), dst.HiddenSize(), dst.InputSize(), dst.OutSize(), dst.Alpha(),
+			m.NumLayers(), m.Kind(), m.HiddenSize(), m.InputSize(), m.OutSize(), m.Alpha())
+	}
+	if dst == m {
+		return errors.New("train: CopyWeights: the destination is the learner's own model")
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for k, l := range dst.Layers {
+		copy(l.Params(), o.params[k])
+	}
+	copy(dst.Head.Params(), o.params[len(dst.Layers)])
+	return nil
+}
