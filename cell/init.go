@@ -7,7 +7,7 @@ import (
 )
 
 // InitDefault draws every parameter from U(-1/√H, 1/√H), PyTorch's reset_parameters for
-// nn.RNN, nn.GRU and nn.LSTM.
+// nn.RNN, nn.GRU and nn.LSTM, taking its numbers from rng (a math/rand/v2 generator).
 func InitDefault(c Cell, rng *rand.Rand) {
 	bound := 1 / math.Sqrt(float64(c.HiddenSize()))
 	uniform(c.Params(), bound, rng)
@@ -22,7 +22,7 @@ func uniform(p []float32, bound float64, rng *rand.Rand) {
 // InitOrthogonal is InitDefault, then every H×H gate block of weight_hh_l0 is replaced by
 // an independent random orthogonal matrix: the Q of the QR factorisation of a standard
 // Gaussian matrix, with the sign correction (R's diagonal made positive) that makes Q
-// uniformly (Haar) distributed.
+// uniformly (Haar) distributed. rng is a math/rand/v2 generator.
 func InitOrthogonal(c Cell, rng *rand.Rand) {
 	InitDefault(c, rng)
 	l := c.Layout()
@@ -44,7 +44,7 @@ func InitOrthogonal(c Cell, rng *rand.Rand) {
 // InitIdentity is the IRNN initialisation (Le, Jaitly and Hinton 2015): every H×H gate
 // block of weight_hh_l0 is scale·I, the biases are zero, and weight_ih_l0 is drawn from
 // PyTorch's default U(-1/√H, 1/√H). It is meant for rnn_relu (scale 1); for the gated
-// cells it applies the same recipe to every gate block.
+// cells it applies the same recipe to every gate block. rng is a math/rand/v2 generator.
 func InitIdentity(c Cell, rng *rand.Rand, scale float32) {
 	l := c.Layout()
 	p := c.Params()
@@ -130,7 +130,7 @@ func orthogonalFactor(a []float64, n int) []float64 {
 // Init initialises the model: every layer with init (InitDefault, InitOrthogonal, or a
 // closure around InitIdentity), bottom first, then the readout with nn.Linear's default,
 // all drawing from rng in that order (for one layer, the order of calling InitDefault on
-// the cell and then Head.InitDefault).
+// the cell and then Head.InitDefault). rng is a math/rand/v2 generator.
 func (m *Model) Init(rng *rand.Rand, init func(Cell, *rand.Rand)) {
 	for _, l := range m.Layers {
 		init(l, rng)
