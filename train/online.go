@@ -11,12 +11,24 @@ import (
 	"github.com/chronograd/chronograd/cell"
 )
 
-// Online is a learner for services that see one event at a time: each Observe feeds an
-// input (and, when known, its target) through the model, returns the prediction and the
-// loss, and updates the weights with an online algorithm (RTRL, SnAp-1, UORO, RFLO,
-// e-prop, or TBPTT with UpdateEvery = K1). After the first call, Observe allocates
-// nothing. Observe, Snapshot and Reset may be called from different goroutines; calls
-// are serialised by a mutex.
+// Online is a learner for services that see one event at a time. Each Observe feeds an
+// input (and, when known, its target) through the model, writes the prediction, returns
+// the loss and learns with an online algorithm (exact RTRL, SnAp-1, UORO, RFLO, e-prop,
+// or truncated BPTT with UpdateEvery = K1): the algorithm adds the event's gradient, and
+// after every UpdateEvery events with a target the optimizer applies what has
+// accumulated. An event without a target only advances the recurrent state and what the
+// algorithm carries (its influence matrix, traces or cached steps); the optimizer does not
+// run. Once the optimizer has made its first update, Observe allocates nothing.
+//
+// Every method may be called from any goroutine: Observe, ObserveTarget, Reset, Restore,
+// CopyWeights, Events and Updates are serialised by one mutex, and Snapshot and
+// Checkpoint copy what they save under it and write their file after releasing it. The
+// learner owns the model it was built with: while events flow, read the weights only
+// through CopyWeights, Snapshot or Checkpoint, never from the model (Observe updates it in
+// place), and do not step the algorithm yourself.
+//
+// Snapshot saves the weights as a model file; Checkpoint saves everything the learner
+// needs to continue bit for bit (Restore, Resume).
 type Online struct {
 	mu        sync.Mutex
 	model     *cell.Model
@@ -30,16 +42,20 @@ type Online struct {
 	params    [][]float32 // the model's parameter groups: every layer's, then the readout's
 	grads     [][]float32 // the algorithm's gradients, grouped as params
 	rollback  [][]float32 // params before the latest update, to put back if it overflows
-	pred      []float32
-	snapshots sync.Mutex // one snapshot file write at a time
+	snapshots sync.Mutex  // one snapshot file write at a time
 }
 
 // OnlineConfig configures an Online learner.
 type OnlineConfig struct {
-	// UpdateEvery applies the optimizer every so many events (default 1). For TBPTT set it
-	// to K1, the steps between its gradients.
+	// UpdateEvery applies the optimizer after every UpdateEvery events that have a target
+	// (default 1), to the gradient summed over them; events without a target do not
+	// count. The algorithm's step is paid on every event and the update once per
+	// UpdateEvery, so a larger value makes events cheaper and the weights move less often
+	// (the package documentation has measured costs). For truncated BPTT set it to K1, the
+	// steps between its gradients.
 	UpdateEvery int
-	// ClipNorm clips the global gradient norm before each update (0: no clipping).
+	// ClipNorm clips the global norm of the accumulated gradient before each update (0: no
+	// clipping).
 	ClipNorm float64
 }
 
@@ -74,7 +90,6 @@ func NewOnline(m *cell.Model, alg algo.Algorithm, opt Optimizer, cfg OnlineConfi
 		model: m, alg: alg, opt: opt, every: cfg.UpdateEvery, clip: cfg.ClipNorm,
 		params: m.ParamGroups(),
 		grads:  m.GradGroups(alg.GradCell(), alg.GradHead()),
-		pred:   make([]float32, m.OutSize()),
 	}
 	for _, p := range o.params {
 		o.rollback = append(o.rollback, make([]float32, len(p)))
@@ -92,17 +107,24 @@ func NewOnline(m *cell.Model, alg algo.Algorithm, opt Optimizer, cfg OnlineConfi
 }
 
 // Observe feeds one event with a squared-error target: x must have the model's input
-// size and y, unless nil (no target known), its output size; non-finite values are
-// refused. It writes the model's prediction for this event into pred (which must have the
-// output size) and returns the loss ½‖ŷ−y‖² (0 without a target). A refused event
-// changes nothing. An event whose loss or state is not finite in float32 (a target far
-// out of range) is returned with an error wrapping ErrNonFinite and updates nothing.
+// size and y, unless nil, its output size; non-finite values are refused. It writes the
+// model's prediction for this event into pred (which must have the output size) and
+// returns the loss ½‖ŷ−y‖². A refused event changes nothing. An event whose loss or state
+// is not finite in float32 (a target far out of range) is returned with an error wrapping
+// ErrNonFinite and updates nothing.
+//
+// With y nil (no target known) Observe only predicts and advances: the recurrent state
+// and the algorithm's influence matrix, traces or cached steps move on exactly as they
+// would with a target, but no gradient is added, the event does not count toward
+// UpdateEvery and the optimizer does not run; the loss is 0. Such an event costs the
+// algorithm's step alone, less than an event with a target that updates the weights.
 func (o *Online) Observe(pred, x, y []float32) (loss float32, err error) {
 	return o.ObserveTarget(pred, x, cell.Values(y))
 }
 
 // ObserveTarget is Observe with any target: values (squared error), a class
-// (cross-entropy), or none (the zero Target).
+// (cross-entropy), or none (the zero Target, or the class cell.IgnoreClass), which
+// predicts and advances without learning as Observe does with a nil target.
 func (o *Online) ObserveTarget(pred, x []float32, y cell.Target) (loss float32, err error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -222,17 +244,22 @@ func (o *Online) Updates() int {
 	return o.updates
 }
 
-// Reset starts a new stream from the zero state; the weights and optimizer state stay.
+// Reset starts a new stream from the zero state, dropping the gradient accumulated since
+// the last update and what the algorithm carries (influence matrix, traces, cached
+// steps), so that the next update comes after UpdateEvery new events with a target; the
+// weights, the optimizer's state, Events and Updates stay.
 func (o *Online) Reset() error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.alg.ZeroGrad()
+	o.targets = 0
 	return o.alg.Reset(nil)
 }
 
-// Snapshot writes the current weights to path as a model file, atomically. It holds the
-// learner's lock only while copying the weights, so events keep flowing while the file
-// is written.
+// Snapshot writes the current weights to path as a model file (cell.LoadModel reads it),
+// atomically. It holds the learner's lock only while copying the weights, so events keep
+// flowing while the file is written. It keeps no optimizer or algorithm state: to
+// continue learning where the learner is, use Checkpoint.
 func (o *Online) Snapshot(path string) error {
 	o.snapshots.Lock()
 	defer o.snapshots.Unlock()

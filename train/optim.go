@@ -1,5 +1,3 @@
-// Package train holds the optimizers, gradient clipping and the loop that trains a
-// recurrent network with any of chronograd's credit-assignment algorithms.
 package train
 
 import (
@@ -185,7 +183,9 @@ const adamGradBound = 0x1p63
 // multiply-adds, so results match torch.optim.Adam bit for bit, except that gradient
 // elements beyond ±2⁶³ (where PyTorch's second moment is about to overflow to +Inf and
 // freeze the weight forever) are clamped to ±2⁶³ before entering the moments: a finite
-// (or infinite) gradient can never make the moments non-finite.
+// (or infinite) gradient can never make the moments non-finite. The step runs on
+// kernels.AdamUpdate (SIMD on amd64 and arm64, the same bits on every tier) and allocates
+// nothing after the first, which allocates the moments.
 type Adam struct {
 	// LR is the learning rate, a positive finite number.
 	LR float32
