@@ -5,8 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/chronograd/chronograd/algo"
 	"github.com/chronograd/chronograd/cell"
-	"github.com/chronograd/chronograd/rtrl"
 	"github.com/chronograd/chronograd/train"
 )
 
@@ -15,7 +15,8 @@ import (
 // measured it. The sub-benchmarks are the optimizer settings a service chooses between:
 // Adam with clipping after every event, plain SGD after every event, Adam with clipping
 // every 1000 events, and an event without a target (which never runs the optimizer), plus
-// the algorithm's step alone for reference. Besides ns/op each reports cpu-ns/op, the
+// the algorithm's step alone for reference; and truncated BPTT(8, 16) with and without
+// targets (a window without one skips its backward sweep). Besides ns/op each reports cpu-ns/op, the
 // process's CPU time per event, which a shared machine disturbs less.
 //
 //	go test ./train -run '^$' -bench OnlineObserve -count 5
@@ -26,7 +27,7 @@ func BenchmarkOnlineObserve(b *testing.B) {
 	// subnormal and cost what a service never pays); the learning rates are small, so
 	// that the weights stay near their initialisation over the benchmark.
 	const events = 256
-	setup := func(b *testing.B) (*cell.Model, *rtrl.SnAp1, [][]float32, [][]float32) {
+	setup := func(b *testing.B, spec string) (*cell.Model, algo.Algorithm, [][]float32, [][]float32) {
 		m, err := cell.NewModel(cell.Config{Kind: cell.GRU, Hidden: n, Input: n}, n)
 		if err != nil {
 			b.Fatal(err)
@@ -34,10 +35,11 @@ func BenchmarkOnlineObserve(b *testing.B) {
 		rng := rand.New(rand.NewPCG(1, 2))
 		cell.InitDefault(m.Layers[0], rng)
 		m.Head.InitDefault(rng)
-		alg, err := rtrl.NewSnAp1(m, rtrl.SnAp1Options{})
+		alg, err := algo.MustParse(spec).New(m, algo.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
+		b.Cleanup(func() { alg.Close() })
 		xs, ys := make([][]float32, events), make([][]float32, events)
 		for e := range xs {
 			xs[e], ys[e] = make([]float32, n), make([]float32, n)
@@ -48,20 +50,24 @@ func BenchmarkOnlineObserve(b *testing.B) {
 		}
 		return m, alg, xs, ys
 	}
+	adam := func() train.Optimizer { return &train.Adam{LR: 1e-5} }
 	cases := []struct {
-		name     string
-		opt      func() train.Optimizer
-		cfg      train.OnlineConfig
-		noTarget bool
+		spec, name string
+		opt        func() train.Optimizer
+		cfg        train.OnlineConfig
+		noTarget   bool
 	}{
-		{"adam+clip", func() train.Optimizer { return &train.Adam{LR: 1e-5} }, train.OnlineConfig{ClipNorm: 1}, false},
-		{"sgd", func() train.Optimizer { return &train.SGD{LR: 1e-5} }, train.OnlineConfig{}, false},
-		{"adam+clip/every=1000", func() train.Optimizer { return &train.Adam{LR: 1e-5} }, train.OnlineConfig{ClipNorm: 1, UpdateEvery: 1000}, false},
-		{"no-target", func() train.Optimizer { return &train.Adam{LR: 1e-5} }, train.OnlineConfig{ClipNorm: 1}, true},
+		{"snap1", "adam+clip", adam, train.OnlineConfig{ClipNorm: 1}, false},
+		{"snap1", "sgd", func() train.Optimizer { return &train.SGD{LR: 1e-5} }, train.OnlineConfig{}, false},
+		{"snap1", "adam+clip/every=1000", adam, train.OnlineConfig{ClipNorm: 1, UpdateEvery: 1000}, false},
+		{"snap1", "no-target", adam, train.OnlineConfig{ClipNorm: 1}, true},
+		// Truncated BPTT: a sweep back over 16 steps every 8, and the update with it.
+		{"tbptt:8,16", "adam+clip/every=8", adam, train.OnlineConfig{ClipNorm: 1, UpdateEvery: 8}, false},
+		{"tbptt:8,16", "no-target", adam, train.OnlineConfig{ClipNorm: 1, UpdateEvery: 8}, true},
 	}
 	for _, c := range cases {
-		b.Run(fmt.Sprintf("snap1/gru/n=%d/%s", n, c.name), func(b *testing.B) {
-			m, alg, xs, ys := setup(b)
+		b.Run(fmt.Sprintf("%s/gru/n=%d/%s", c.spec, n, c.name), func(b *testing.B) {
+			m, alg, xs, ys := setup(b, c.spec)
 			learner, err := train.NewOnline(m, alg, c.opt(), c.cfg)
 			if err != nil {
 				b.Fatal(err)
@@ -86,7 +92,7 @@ func BenchmarkOnlineObserve(b *testing.B) {
 		})
 	}
 	b.Run(fmt.Sprintf("snap1/gru/n=%d/step-only", n), func(b *testing.B) {
-		_, alg, xs, ys := setup(b)
+		_, alg, xs, ys := setup(b, "snap1")
 		b.ReportAllocs()
 		cpu0, cpuOK := processCPUTime()
 		e := 0
