@@ -105,3 +105,25 @@ func TestObserveWithoutTargetTBPTT(t *testing.T) {
 		t.Fatalf("%d updates without a target", learner.Updates())
 	}
 }
+
+// A steady-state event allocates nothing, with or without a target, and so does the
+// update it triggers.
+func TestObserveAllocatesNothing(t *testing.T) {
+	for _, spec := range []string{"snap1", "uoro", "rtrl", "tbptt:3,5"} {
+		s := learnerSetup{spec, cell.GRU, 1, adam, train.OnlineConfig{ClipNorm: 1, UpdateEvery: 2}}
+		l := s.newLearner(t, 4)
+		evs := events(6, 64, 2, 2)
+		feed(t, l, evs, 2) // the first update allocates Adam's moments
+		pred, i := make([]float32, 2), 0
+		allocs := testing.AllocsPerRun(200, func() {
+			e := evs[i%len(evs)]
+			i++
+			if _, err := l.Observe(pred, e.x, e.y); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("%s: Observe allocates %v times per event", spec, allocs)
+		}
+	}
+}
