@@ -11,7 +11,7 @@ func adamUpdate(p, g, m, v []float32, c AdamCoefficients) {
 		if traceEnabled {
 			traceCall("adamNEON", n, len(g), len(m), len(v), 0, 0, 0, 0, 0, 0, 0, 0)
 		}
-		adamNEON(p[:n], g, m, v, c)
+		adamNEON(p[:n], g, m, v, c.Beta1, c.OneMinusBeta1, c.Beta2, c.OneMinusBeta2, c.Correction2, c.Eps, c.StepSize, c.GradBound)
 		p, g, m, v = p[n:], g[n:], m[n:], v[n:]
 	}
 	adamUpdateGeneric(p, g, m, v, c)
@@ -34,7 +34,7 @@ func sumSquares(x []float32, s *[16]float64) {
 // Implemented in optim_arm64.s.
 
 //go:noescape
-func adamNEON(p, g, m, v []float32, c AdamCoefficients)
+func adamNEON(p, g, m, v []float32, b1, a1, b2, a2, c2, eps, step, bound float32)
 
 //go:noescape
 func sumSquaresNEON(x []float32, s *[16]float64)

@@ -5,7 +5,8 @@
 // Optimizer kernels, neon tier.
 //
 // adamNEON is AdamUpdate over len(p)/8 blocks of two vectors of 4 (the Go wrapper passes
-// a multiple of 8 and finishes the rest). Each operation is the generic loop's, in its
+// a multiple of 8 and finishes the rest), the coefficients passed one by one in the
+// order of AdamCoefficients' fields. Each operation is the generic loop's, in its
 // order, and none is fused, so the bits are the generic loop's (AArch64's Advanced SIMD
 // arithmetic is IEEE 754 under the default FPCR: no flush to zero, round to nearest).
 // FMIN and FMAX return NaN when the gradient element is NaN, as the generic clamp keeps
@@ -20,28 +21,28 @@
 // V24 = −bound. A block's two vectors go through the same sequence: g in V0-V1, m in
 // V2-V3, v in V4-V5, p in V6-V7, scratch V26-V27.
 
-// func adamNEON(p, g, m, v []float32, c AdamCoefficients)
+// func adamNEON(p, g, m, v []float32, b1, a1, b2, a2, c2, eps, step, bound float32)
 TEXT ·adamNEON(SB), NOSPLIT, $0-128
 	MOVD  p_base+0(FP), R0
 	MOVD  p_len+8(FP), R4
 	MOVD  g_base+24(FP), R1
 	MOVD  m_base+48(FP), R2
 	MOVD  v_base+72(FP), R3
-	FMOVS c_Beta1+96(FP), F16
+	FMOVS b1+96(FP), F16
 	VDUP  V16.S[0], V16.S4
-	FMOVS c_OneMinusBeta1+100(FP), F17
+	FMOVS a1+100(FP), F17
 	VDUP  V17.S[0], V17.S4
-	FMOVS c_Beta2+104(FP), F18
+	FMOVS b2+104(FP), F18
 	VDUP  V18.S[0], V18.S4
-	FMOVS c_OneMinusBeta2+108(FP), F19
+	FMOVS a2+108(FP), F19
 	VDUP  V19.S[0], V19.S4
-	FMOVS c_Correction2+112(FP), F20
+	FMOVS c2+112(FP), F20
 	VDUP  V20.S[0], V20.S4
-	FMOVS c_Eps+116(FP), F21
+	FMOVS eps+116(FP), F21
 	VDUP  V21.S[0], V21.S4
-	FMOVS c_StepSize+120(FP), F22
+	FMOVS step+120(FP), F22
 	VDUP  V22.S[0], V22.S4
-	FMOVS c_GradBound+124(FP), F23
+	FMOVS bound+124(FP), F23
 	VDUP  V23.S[0], V23.S4
 	WORD   $0x6ea0faf8 // fneg v24.4s, v23.4s
 	LSR   $3, R4, R4
