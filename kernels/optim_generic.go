@@ -29,15 +29,32 @@ func adamUpdateGeneric(p, g, m, v []float32, c AdamCoefficients) {
 
 // sumSquaresGeneric adds x[i]² to s[i mod 16]. The product of two float32 values is exact
 // in float64, so a fused multiply-add (which the compiler may choose on arm64) rounds
-// exactly as the separate multiply and add do.
+// exactly as the separate multiply and add do. The sums are locals so that they live in
+// registers: through the pointer, every addition would go to memory and back.
 func sumSquaresGeneric(x []float32, s *[16]float64) {
+	s0, s1, s2, s3, s4, s5, s6, s7 := s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]
+	s8, s9, s10, s11, s12, s13, s14, s15 := s[8], s[9], s[10], s[11], s[12], s[13], s[14], s[15]
 	i := 0
 	for ; i+16 <= len(x); i += 16 {
 		b := (*[16]float32)(x[i : i+16])
-		for j, v := range b {
-			s[j] += float64(v) * float64(v)
-		}
+		s0 += float64(b[0]) * float64(b[0])
+		s1 += float64(b[1]) * float64(b[1])
+		s2 += float64(b[2]) * float64(b[2])
+		s3 += float64(b[3]) * float64(b[3])
+		s4 += float64(b[4]) * float64(b[4])
+		s5 += float64(b[5]) * float64(b[5])
+		s6 += float64(b[6]) * float64(b[6])
+		s7 += float64(b[7]) * float64(b[7])
+		s8 += float64(b[8]) * float64(b[8])
+		s9 += float64(b[9]) * float64(b[9])
+		s10 += float64(b[10]) * float64(b[10])
+		s11 += float64(b[11]) * float64(b[11])
+		s12 += float64(b[12]) * float64(b[12])
+		s13 += float64(b[13]) * float64(b[13])
+		s14 += float64(b[14]) * float64(b[14])
+		s15 += float64(b[15]) * float64(b[15])
 	}
+	*s = [16]float64{s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15}
 	for j, v := range x[i:] {
 		s[j] += float64(v) * float64(v)
 	}
