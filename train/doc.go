@@ -27,15 +27,17 @@
 // gradient's norm (for clipping and to refuse a non-finite gradient), the optimizer's
 // step and a check that the new weights are finite, each a pass over the P parameters.
 // The optimizer's step runs on the SIMD kernels (kernels.AdamUpdate, kernels.SumSquares,
-// kernels.Axpy). CPU time per event of SnAp-1 on a GRU of 32 units with 32 inputs and 32
-// outputs (P = 7392 with the readout), from BenchmarkOnlineObserve on a 2-vCPU AMD EPYC
-// (avx2 tier, shared with other work):
+// kernels.Axpy). CPU time per event on a GRU of 32 units with 32 inputs and 32 outputs
+// (P = 7392 with the readout), from BenchmarkOnlineObserve on a 2-vCPU AMD EPYC (Zen 3,
+// avx2 tier), the least disturbed of 9 rounds on a shared machine:
 //
-//	update after every event, Adam, ClipNorm 1     21 µs   (before the SIMD Adam step: 95 µs)
-//	update after every event, SGD                   16 µs   (before: 42 µs)
-//	update every 1000 events, Adam, ClipNorm 1      12 µs
-//	event without a target                          11 µs   (before, it ran Adam: 77 µs)
-//	the algorithm's step alone                      11 µs
+//	SnAp-1, update after every event, Adam, ClipNorm 1    19 µs   (before the SIMD update: 66 µs)
+//	SnAp-1, update after every event, SGD                 15 µs   (before: 31 µs)
+//	SnAp-1, update every 1000 events, Adam, ClipNorm 1    12 µs
+//	SnAp-1, event without a target                        11 µs   (before, it ran Adam: 60 µs)
+//	SnAp-1's step alone                                   11 µs
+//	TBPTT(8, 16), update every 8 events, Adam             5.4 µs  (before: 11 µs)
+//	TBPTT(8, 16), event without a target                  1.0 µs  (before: 10 µs)
 //
 // UpdateEvery = K spreads one update over K events with a target and applies the sum of
 // their gradients at once. The weights then move K times less often: SGD's update is the
