@@ -193,7 +193,10 @@ func TestOnlineAlgorithmsResume(t *testing.T) {
 
 // A step without a target (the zero cell.Target) advances the algorithm exactly as a
 // step with one does — the same state, and for the forward-mode algorithms the same
-// influence matrix or traces and random stream — and adds nothing to the gradient.
+// influence matrix or traces and random stream — and adds nothing to the gradient. DNI
+// is the exception by design: its synthetic gradient predicts the credit the future will
+// assign, which a step without a target has too, and its module reads the target; only
+// its state is the same.
 func TestStepsWithoutTargetOnlyAdvance(t *testing.T) {
 	for _, info := range algo.List() {
 		if !info.Online {
@@ -237,13 +240,16 @@ func TestStepsWithoutTargetOnlyAdvance(t *testing.T) {
 					if !sameF32(with.State(), without.State()) {
 						t.Fatal("the state differs from the one a step with a target reaches")
 					}
+					if info.Name == "dni" {
+						continue
+					}
 					for i, g := range append(without.GradCell(), without.GradHead()...) {
 						if g != 0 {
 							t.Fatalf("gradient[%d] = %v after steps without a target", i, g)
 						}
 					}
 				}
-				if info.Forward {
+				if info.Forward && info.Name != "dni" {
 					if !sameState(with.(algo.Resumable).SaveState(), without.(algo.Resumable).SaveState()) {
 						t.Fatal("the influence matrix or traces differ from those steps with a target reach")
 					}

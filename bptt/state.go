@@ -115,6 +115,6 @@ func (a *Adaptive) vars() []algostate.Var {
 		algostate.Int("probe_every", &c.ProbeEvery).Fixed(),
 		algostate.Int("estimate_every", &c.EstimateEvery).Fixed(),
 		algostate.Float("forget", &c.Forget).Fixed(),
-		algostate.Bools("jacobian", []bool{c.Jacobian}).Fixed(),
+		algostate.Bool("jacobian", &c.Jacobian).Fixed(),
 	}
 }

@@ -17,14 +17,14 @@ import (
 	"github.com/chronograd/chronograd/train"
 )
 
-// event is one Observe call's input and target (nil: no target).
-type event struct{ x, y []float32 }
+// streamEvent is one Observe call's input and target (nil: no target).
+type streamEvent struct{ x, y []float32 }
 
 // events draws n events for a model with in inputs and out outputs; every fourth has no
 // target.
-func events(seed uint64, n, in, out int) []event {
+func events(seed uint64, n, in, out int) []streamEvent {
 	rng := rand.New(rand.NewPCG(seed, 19))
-	evs := make([]event, n)
+	evs := make([]streamEvent, n)
 	for i := range evs {
 		evs[i].x = make([]float32, in)
 		for j := range evs[i].x {
@@ -42,7 +42,7 @@ func events(seed uint64, n, in, out int) []event {
 }
 
 // feed observes the events and returns every loss and prediction, in order.
-func feed(t *testing.T, l *train.Online, evs []event, out int) []float32 {
+func feed(t *testing.T, l *train.Online, evs []streamEvent, out int) []float32 {
 	t.Helper()
 	var trace []float32
 	pred := make([]float32, out)
@@ -124,6 +124,9 @@ var checkpointSetups = []learnerSetup{
 	{"tbptt:3,6", cell.GRU, 1, adam, train.OnlineConfig{UpdateEvery: 3, ClipNorm: 1}},
 	{"tbptt:2,5", cell.LSTM, 2, sgd, train.OnlineConfig{UpdateEvery: 2}},
 	{"tbptt-adaptive:0.3", cell.RNNTanh, 1, adam, train.OnlineConfig{}},
+	{"kfrtrl", cell.RNNTanh, 1, adam, train.OnlineConfig{ClipNorm: 1}},
+	{"rkfrtrl", cell.RNNTanh, 1, adam, train.OnlineConfig{UpdateEvery: 2}},
+	{"dni", cell.GRU, 2, adam, train.OnlineConfig{UpdateEvery: 3}},
 }
 
 // A learner resumed from a checkpoint, by Resume or by Restore into a learner built

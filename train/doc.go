@@ -15,11 +15,14 @@
 //
 // An event whose target is not known (y nil, or ObserveTarget with the zero cell.Target
 // or the class cell.IgnoreClass) only predicts and advances: the recurrent state and what
-// the algorithm carries (exact RTRL's influence matrix, the traces of SnAp-1, UORO, RFLO
-// and e-prop, truncated BPTT's cached steps) move on as they would with a target, since
-// none of them depends on targets, but no gradient is added and the optimizer does not run
-// (Adam's momentum would otherwise move the weights on a zero gradient). Truncated BPTT
-// also skips the backward sweep of a window without a target.
+// the algorithm carries (exact RTRL's influence matrix, the factors and traces of the
+// approximations, truncated BPTT's cached steps) move on as they would with a target,
+// since none of them depends on targets, but no loss gradient is added and the optimizer
+// does not run (Adam's momentum would otherwise move the weights on a zero gradient).
+// Truncated BPTT also skips the backward sweep of a window without a target. DNI is the
+// one algorithm that adds a gradient on such an event, by design: its synthetic gradient
+// predicts the credit the future will assign to this step; it is applied with the next
+// update.
 //
 // # The cost of an event, and UpdateEvery
 //

@@ -115,8 +115,9 @@ func NewOnline(m *cell.Model, alg algo.Algorithm, opt Optimizer, cfg OnlineConfi
 //
 // With y nil (no target known) Observe only predicts and advances: the recurrent state
 // and the algorithm's influence matrix, traces or cached steps move on exactly as they
-// would with a target, but no gradient is added, the event does not count toward
-// UpdateEvery and the optimizer does not run; the loss is 0. Such an event costs the
+// would with a target, but no loss gradient is added (DNI still adds its prediction of
+// the future's credit), the event does not count toward UpdateEvery and the optimizer does
+// not run; the loss is 0. Such an event costs the
 // algorithm's step alone, less than an event with a target that updates the weights.
 func (o *Online) Observe(pred, x, y []float32) (loss float32, err error) {
 	return o.ObserveTarget(pred, x, cell.Values(y))

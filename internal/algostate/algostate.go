@@ -21,6 +21,7 @@ const (
 	kF64               // a float64 buffer, saved as bits in I64
 	kBools             // flags, saved as 0/1 in I64
 	kInt               // a counter, saved in I64
+	kBool              // a flag, saved as 0/1 in I64
 	kFloat             // a float64 scalar, saved as bits in I64 (NaN round-trips)
 	kPCG               // a math/rand/v2 PCG generator: its two state words in I64
 )
@@ -36,6 +37,7 @@ type Var struct {
 	f64   []float64
 	bools []bool
 	i     *int
+	b     *bool
 	f     *float64
 	pcg   *rand.PCG
 }
@@ -55,6 +57,9 @@ func Bools(name string, v []bool) Var { return Var{name: name, kind: kBools, boo
 
 // Int is a counter.
 func Int(name string, v *int) Var { return Var{name: name, kind: kInt, i: v} }
+
+// Bool is a flag.
+func Bool(name string, v *bool) Var { return Var{name: name, kind: kBool, b: v} }
 
 // Float is a float64 scalar.
 func Float(name string, v *float64) Var { return Var{name: name, kind: kFloat, f: v} }
@@ -120,6 +125,11 @@ func (v Var) ints() []int64 {
 		return out
 	case kInt:
 		return []int64{int64(*v.i)}
+	case kBool:
+		if *v.b {
+			return []int64{1}
+		}
+		return []int64{0}
 	case kFloat:
 		return []int64{int64(math.Float64bits(*v.f))}
 	case kPCG:
@@ -212,6 +222,8 @@ func Load(who string, s cell.AlgorithmState, vars []Var) error {
 			}
 		case kInt:
 			*v.i = int(got[0])
+		case kBool:
+			*v.b = got[0] != 0
 		case kFloat:
 			*v.f = math.Float64frombits(uint64(got[0]))
 		case kPCG:
