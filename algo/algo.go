@@ -74,3 +74,18 @@ type Algorithm interface {
 type Sequencer interface {
 	RunSequence(s0 []float32, xs [][]float32, ys []cell.Target) (float32, error)
 }
+
+// Resumable is implemented by every online algorithm (package rtrl's, and truncated and
+// adaptive BPTT): what it holds between two steps besides its gradients can be saved and
+// put back into an algorithm built alike (the same kind and options, for a model of the
+// same shape), which then continues bit for bit as the saved one would have. A learner's
+// checkpoint (package train) stores it with the weights, the gradients and the
+// optimizer's state.
+type Resumable interface {
+	// SaveState returns copies of the algorithm's state between steps.
+	SaveState() cell.AlgorithmState
+	// LoadState puts back a state that SaveState returned. A state of another algorithm,
+	// shape or setting is refused with an error that names what differs, and changes
+	// nothing.
+	LoadState(s cell.AlgorithmState) error
+}

@@ -187,12 +187,13 @@ func onlineBase(d Dims) int64 {
 func exactBytes(d Dims, _ []float64, _ Options) int64 {
 	// Per layer: M^k_{t-1} and M^k_t with a gradient row each over the P_{≤k} columns,
 	// [J^k_t; wᵀ], and [A^k_t; w₂ᵀ] above the bottom layer.
-	n, s, cols := onlineBase(d), d.layerState(), 0
+	// In int64 and saturating: (S+1)·P overflows an int of 32 bits at n = 512.
+	n, s, cols := onlineBase(d), int64(d.layerState()), int64(0)
 	for k := range d.L {
-		cols += d.layerParams(k)
-		n += f32(2*(s+1)*cols + (s+1)*s)
+		cols += int64(d.layerParams(k))
+		n = memlimit.Add(n, memlimit.Product(4, s+1, 2*cols+s))
 		if k > 0 {
-			n += f32((s + 1) * d.H)
+			n = memlimit.Add(n, memlimit.Product(4, s+1, int64(d.H)))
 		}
 	}
 	return n

@@ -37,6 +37,7 @@ import (
 type Adaptive struct {
 	tr  *Truncated // its ring, loss gradients and base; its Step/Finish are not used
 	cfg adaptiveConfig
+	pcg *rand.PCG // rng's source, whose state a checkpoint saves
 	rng *rand.Rand
 
 	window        int     // current K
@@ -153,8 +154,9 @@ func NewAdaptive(m *cell.Model, opt AdaptiveOptions) (*Adaptive, error) {
 	}
 	S, n := m.StateSize(), cfg.KMax+1
 	SB := S * tr.batch
+	pcg := rand.NewPCG(cfg.Seed, 0xada)
 	return &Adaptive{
-		tr: tr, cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, 0xada)),
+		tr: tr, cfg: cfg, pcg: pcg, rng: rand.New(pcg),
 		window: cfg.KMax, beta: math.NaN(), bound: math.NaN(),
 		phiSum: make([]float64, n), gainSum: make([]float64, n), adjSum: make([]float64, n*S),
 		probe: make([]float32, SB), dir: make([]float32, SB),

@@ -31,6 +31,9 @@ type Truncated struct {
 	hasTarget []bool
 	steps     int // steps since Reset (or since Finish)
 	pending   int // losses not yet backpropagated
+	// pendingTargets counts the pending steps that have a target. A window without one
+	// has no loss to send back, so its sweep is skipped: it would add exact zeros.
+	pendingTargets int
 }
 
 // TruncatedOptions are the windows of BPTT(k1, k2).
@@ -82,7 +85,7 @@ func (tr *Truncated) Reset(s0 []float32) error {
 	if err := tr.setStart(s0); err != nil {
 		return err
 	}
-	tr.steps, tr.pending = 0, 0
+	tr.steps, tr.pending, tr.pendingTargets = 0, 0, 0
 	return nil
 }
 
@@ -104,9 +107,7 @@ func (tr *Truncated) Step(x []float32, y cell.Target) (float32, error) {
 func (tr *Truncated) forward(x []float32, y cell.Target) (float32, []float32) {
 	slot := tr.steps % tr.k2
 	if slot == len(tr.caches) {
-		tr.caches = append(tr.caches, tr.newStepCache())
-		tr.dy = append(tr.dy, make([]float32, tr.out*tr.batch)...)
-		tr.hasTarget = append(tr.hasTarget, false)
+		tr.grow()
 	}
 	tr.model.Forward(tr.caches[slot], tr.state, tr.state, tr.input(x))
 	o := tr.out * tr.batch
@@ -115,7 +116,17 @@ func (tr *Truncated) forward(x []float32, y cell.Target) (float32, []float32) {
 	tr.hasTarget[slot] = has
 	tr.steps++
 	tr.pending++
+	if has {
+		tr.pendingTargets++
+	}
 	return loss, dy
+}
+
+// grow adds a slot to the ring.
+func (tr *Truncated) grow() {
+	tr.caches = append(tr.caches, tr.newStepCache())
+	tr.dy = append(tr.dy, make([]float32, tr.out*tr.batch)...)
+	tr.hasTarget = append(tr.hasTarget, false)
 }
 
 // Finish backpropagates the last, partial window and starts a new one.
@@ -131,8 +142,14 @@ func (tr *Truncated) Finish() error {
 }
 
 // backward is (8) at the current step: the pending losses through the last depth ≤ k2
-// steps (k2 for TBPTT; adaptive TBPTT's current window).
+// steps (k2 for TBPTT; adaptive TBPTT's current window). Without a pending target there
+// is nothing to send back and the sweep is skipped.
 func (tr *Truncated) backward(depth int) {
+	if tr.pendingTargets == 0 {
+		tr.pending = 0
+		return
+	}
+	tr.pendingTargets = 0
 	clear(tr.delta)
 	depth = min(depth, tr.steps)
 	for j := range depth {

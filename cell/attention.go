@@ -214,7 +214,8 @@ func (a *Attention) Tensors() []Tensor {
 	}
 }
 
-// InitDefault draws every parameter from U(-1/√H, 1/√H), nn.Linear's default.
+// InitDefault draws every parameter from U(-1/√H, 1/√H), nn.Linear's default, from rng
+// (a math/rand/v2 generator).
 func (a *Attention) InitDefault(rng *rand.Rand) {
 	uniform(a.params, 1/math.Sqrt(float64(a.hidden)), rng)
 }

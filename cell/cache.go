@@ -16,6 +16,7 @@ import (
 type Cache struct {
 	kind                 Kind
 	hidden, input, batch int
+	data                 []float32 // prev, x, gates and aux, one after the other
 	prev, x              []float32
 	gates, aux           []float32
 	projected            bool             // ProjectInputs has prepared it for ForwardProjected
@@ -30,6 +31,7 @@ func newCache(kind Kind, hidden, input, batch int) *Cache {
 	data := make([]float32, s+in+gh+hb)
 	return &Cache{
 		kind: kind, hidden: hidden, input: input, batch: batch,
+		data:  data,
 		prev:  data[:s:s],
 		x:     data[s : s+in : s+in],
 		gates: data[s+in : s+in+gh : s+in+gh],
@@ -65,6 +67,13 @@ func (c *Cache) CopySequence(dst *Cache, b int) {
 	gather(dst.aux, c.aux)
 	dst.projected = false
 }
+
+// Data is everything the cache records, in one buffer that Prev, Input, Gates and the
+// cell's other activations are views of. An algorithm that keeps caches from one step to
+// the next (truncated BPTT's ring) saves it into a checkpoint and copies it back into a
+// cache of the same cell and batch to resume; a cache restored so is one that Forward
+// wrote.
+func (c *Cache) Data() []float32 { return c.data }
 
 // Bytes is the memory the cache holds.
 func (c *Cache) Bytes() int { return 4 * (len(c.prev) + len(c.x) + len(c.gates) + len(c.aux)) }

@@ -9,8 +9,9 @@ import (
 )
 
 // InitDefault draws every parameter from U(-1/√H, 1/√H), PyTorch's reset_parameters for
-// nn.RNN, nn.GRU and nn.LSTM. (For an orthogonal cell, weight_hh_l0's skew-symmetric part
-// becomes A; InitHenaff is expRNN's initialisation.)
+// nn.RNN, nn.GRU and nn.LSTM, taking its numbers from rng (a math/rand/v2 generator).
+// (For an orthogonal cell, weight_hh_l0's skew-symmetric part becomes A; InitHenaff is
+// expRNN's initialisation.)
 func InitDefault(c Cell, rng *rand.Rand) {
 	bound := 1 / math.Sqrt(float64(c.HiddenSize()))
 	uniform(c.Params(), bound, rng)
@@ -34,7 +35,7 @@ func uniform(p []float32, bound float64, rng *rand.Rand) {
 // InitOrthogonal is InitDefault, then every H×H gate block of weight_hh_l0 is replaced by
 // an independent random orthogonal matrix: the Q of the QR factorisation of a standard
 // Gaussian matrix, with the sign correction (R's diagonal made positive) that makes Q
-// uniformly (Haar) distributed.
+// uniformly (Haar) distributed. rng is a math/rand/v2 generator.
 func InitOrthogonal(c Cell, rng *rand.Rand) {
 	InitDefault(c, rng)
 	l := c.Layout()
@@ -57,7 +58,7 @@ func InitOrthogonal(c Cell, rng *rand.Rand) {
 // InitIdentity is the IRNN initialisation (Le, Jaitly and Hinton 2015): every H×H gate
 // block of weight_hh_l0 is scale·I, the biases are zero, and weight_ih_l0 is drawn from
 // PyTorch's default U(-1/√H, 1/√H). It is meant for rnn_relu (scale 1); for the gated
-// cells it applies the same recipe to every gate block.
+// cells it applies the same recipe to every gate block. rng is a math/rand/v2 generator.
 func InitIdentity(c Cell, rng *rand.Rand, scale float32) {
 	l := c.Layout()
 	p := c.Params()
@@ -145,7 +146,8 @@ func orthogonalFactor(a []float64, n int) []float64 {
 // InitHenaff, InitCayley, or a closure around InitIdentity), bottom first, then the
 // readout with nn.Linear's default, then the attention component (if any) with
 // nn.Linear's default, all drawing from rng in that order (for one layer, the order of
-// calling InitDefault on the cell and then Head.InitDefault).
+// calling InitDefault on the cell and then Head.InitDefault). rng is a math/rand/v2
+// generator.
 func (m *Model) Init(rng *rand.Rand, init func(Cell, *rand.Rand)) {
 	for _, l := range m.Layers {
 		init(l, rng)
@@ -186,14 +188,14 @@ func (m *Model) AddForgetBias(v float32) error {
 // of rotations whose eigenvalues spread uniformly over the unit circle; weight_ih_l0 from
 // N(0, 2/I) (PyTorch's kaiming_normal_ for ReLU, as expRNN's input kernel); bias_ih_l0
 // zero (expRNN's input kernel has no bias); bias_hh_l0, modReLU's bias, from
-// U(−0.01, 0.01). The draws come from rng in that order: weight_ih_l0 row by row, the
-// angles, the modReLU biases.
+// U(−0.01, 0.01). The draws come from rng (a math/rand/v2 generator) in that order:
+// weight_ih_l0 row by row, the angles, the modReLU biases.
 func InitHenaff(c Cell, rng *rand.Rand) { initExpRNN(c, rng, expm.HenaffInit) }
 
 // InitCayley is InitHenaff with expRNN's (and scoRNN's) Cayley initialisation of A: the
 // same 2×2 block structure with entries −tan(u_i/2), u_i uniform in [0, π/2), so that the
-// Cayley transform of A (OrthoCayley) has eigenvalues e^(±iu_i). It panics for a kind
-// other than orthogonal.
+// Cayley transform of A (OrthoCayley) has eigenvalues e^(±iu_i), drawn from rng (a
+// math/rand/v2 generator). It panics for a kind other than orthogonal.
 func InitCayley(c Cell, rng *rand.Rand) { initExpRNN(c, rng, expm.CayleyInit) }
 
 func initExpRNN(c Cell, rng *rand.Rand, skew func(a []float64, n int, r *rand.Rand)) {

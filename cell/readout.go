@@ -60,7 +60,8 @@ func (r *Readout) Tensors() []Tensor {
 	}
 }
 
-// InitDefault draws every parameter from U(-1/√H, 1/√H), nn.Linear's default.
+// InitDefault draws every parameter from U(-1/√H, 1/√H), nn.Linear's default, taking its
+// numbers from rng (a math/rand/v2 generator).
 func (r *Readout) InitDefault(rng *rand.Rand) {
 	uniform(r.params, 1/math.Sqrt(float64(r.hidden)), rng)
 }

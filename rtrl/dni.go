@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/internal/algostate"
 	"github.com/chronograd/chronograd/internal/linalg"
 	"github.com/chronograd/chronograd/kernels"
 )
@@ -85,6 +86,27 @@ func NewDNI(m *cell.Model, opt DNIOptions) (*DNI, error) {
 		outputs:     o,
 		targetStart: s,
 	}, nil
+}
+
+// SaveState returns the state DNI carries between steps (see cell.AlgorithmState): s_t as
+// "state", the synthetic-gradient module A (S × (S+O+1), row-major) as "synthetic", the
+// last step's features ã_{t−1} as "previous" and whether there is one as
+// "has_previous", and, as a setting that must match, η as "learning_rate" (float64 bits).
+// The gradients are not part of it.
+func (a *DNI) SaveState() cell.AlgorithmState { return algostate.Save(a.vars()) }
+
+// LoadState restores a state that SaveState returned from DNI built for a model of the
+// same shape with the same LearningRate; another state is refused, changing nothing.
+func (a *DNI) LoadState(s cell.AlgorithmState) error { return a.loadState(s, a.vars()) }
+
+func (a *DNI) vars() []algostate.Var {
+	rate := float64(a.rate)
+	return a.stateVars(
+		algostate.F32("synthetic", a.synthetic.Data),
+		algostate.F32("previous", a.previous),
+		algostate.Bool("has_previous", &a.hasPrevious),
+		algostate.Float("learning_rate", &rate).Fixed(),
+	)
 }
 
 // Reset starts a sequence from s0 (nil: zeros). The module A is kept; the last step of

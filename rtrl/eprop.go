@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/internal/algostate"
 	"github.com/chronograd/chronograd/kernels"
 )
 
@@ -81,6 +82,23 @@ func (a *EProp) Reset(s0 []float32) error {
 	}
 	clear(a.epsilon.Data)
 	return nil
+}
+
+// SaveState returns the state e-prop carries between steps (see cell.AlgorithmState): s_t
+// as "state", the eligibility vectors ε of the i, f and g gates (3H × (I+H+1), row-major)
+// as "eligibility" and, as a setting that must match, the random feedback matrix B as
+// "feedback" (empty without FeedbackAlignment). The gradients are not part of it.
+func (a *EProp) SaveState() cell.AlgorithmState { return algostate.Save(a.vars()) }
+
+// LoadState restores a state that SaveState returned from e-prop built for a model of the
+// same shape with the same feedback; another state is refused, changing nothing.
+func (a *EProp) LoadState(s cell.AlgorithmState) error { return a.loadState(s, a.vars()) }
+
+func (a *EProp) vars() []algostate.Var {
+	return a.stateVars(
+		algostate.F32("eligibility", a.epsilon.Data),
+		algostate.F32("feedback", a.feedback.Data).Fixed(),
+	)
 }
 
 // Step runs one online step.

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/internal/algostate"
 	"github.com/chronograd/chronograd/internal/linalg"
 	"github.com/chronograd/chronograd/kernels"
 )
@@ -78,6 +79,7 @@ type kronecker struct {
 	spare    []float32   // the second coefficient vector ImmediateCoefficients writes (equal to D_t)
 	extended []float32   // â_t = [x_t; s_{t−1}; 1; 1]
 	eps      float64
+	pcg      *rand.PCG // rng's source, whose state a checkpoint saves
 	rng      *rand.Rand
 }
 
@@ -97,6 +99,7 @@ func newKronecker(name string, m *cell.Model, opt KFRTRLOptions) (kronecker, err
 		return kronecker{}, err
 	}
 	h, in := base.cell.HiddenSize(), base.cell.InputSize()
+	pcg := rand.NewPCG(opt.Seed, kroneckerStream)
 	return kronecker{
 		online:   base,
 		jacobian: kernels.NewMat(h, h),
@@ -104,7 +107,8 @@ func newKronecker(name string, m *cell.Model, opt KFRTRLOptions) (kronecker, err
 		spare:    make([]float32, h),
 		extended: make([]float32, in+h+2),
 		eps:      float64(eps),
-		rng:      rand.New(rand.NewPCG(opt.Seed, kroneckerStream)),
+		pcg:      pcg,
+		rng:      rand.New(pcg),
 	}, nil
 }
 
@@ -154,6 +158,14 @@ func (k *kronecker) addKronecker(unit, cols []float32) {
 // sign is +1 or −1 as bit i of bits is 0 or 1.
 func sign(bits uint64, i int) float32 { return float32(1 - 2*int(bits>>i&1)) }
 
+// stateVars lists the state of the two Kronecker-factored algorithms: s_t, their factors,
+// the random stream's position and, as a setting that must match, ε.
+func (k *kronecker) stateVars(factors ...algostate.Var) []algostate.Var {
+	return k.online.stateVars(append(factors,
+		algostate.PCG("rng", k.pcg),
+		algostate.Float("epsilon", &k.eps).Fixed())...)
+}
+
 func (k *kronecker) bytes() int64 {
 	return k.online.bytes() + floats(len(k.jacobian.Data)+len(k.decay)+len(k.spare)+len(k.extended))
 }
@@ -174,6 +186,22 @@ func NewKFRTRL(m *cell.Model, opt KFRTRLOptions) (*KFRTRL, error) {
 		columns:    make([]float32, len(base.extended)),
 		unitSignal: make([]float32, h),
 	}, nil
+}
+
+// SaveState returns the state KF-RTRL carries between steps (see cell.AlgorithmState): s_t
+// as "state", the factors K_t (H×H, row-major) and a_t as "units" and "columns", the
+// random stream's position as "rng" (the two words of its math/rand/v2 PCG) and, as a
+// setting that must match, ε as "epsilon" (float64 bits). The gradients are not part of
+// it.
+func (a *KFRTRL) SaveState() cell.AlgorithmState { return algostate.Save(a.vars()) }
+
+// LoadState restores a state that SaveState returned from KF-RTRL built for a model of the
+// same shape with the same Epsilon (the seed need not match: the random stream continues
+// from the saved position); another state is refused, changing nothing.
+func (a *KFRTRL) LoadState(s cell.AlgorithmState) error { return a.loadState(s, a.vars()) }
+
+func (a *KFRTRL) vars() []algostate.Var {
+	return a.stateVars(algostate.F32("units", a.units.Data), algostate.F32("columns", a.columns))
 }
 
 // Reset starts a sequence from s0 (nil: zeros) with M̃_0 = 0 (K = 0, a = 0). The random

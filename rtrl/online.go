@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/internal/algostate"
 )
 
 // online is the part every algorithm shares: the forward step through the model, the
@@ -200,3 +201,18 @@ func (o *online) bytes() int64 {
 }
 
 func floats(n int) int64 { return 4 * int64(n) }
+
+// stateVars lists the state every algorithm here carries between steps: s_t. Each
+// algorithm adds its own (its influence matrix or traces); the rest of what it holds is
+// scratch that a step rewrites before reading.
+func (o *online) stateVars(more ...algostate.Var) []algostate.Var {
+	return append([]algostate.Var{algostate.F32("state", o.state)}, more...)
+}
+
+// loadState restores what stateVars lists from s, after checking all of it.
+func (o *online) loadState(s cell.AlgorithmState, vars []algostate.Var) error {
+	if err := o.errClosed(); err != nil {
+		return err
+	}
+	return algostate.Load("rtrl: "+o.name, s, vars)
+}

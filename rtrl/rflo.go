@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/internal/algostate"
 	"github.com/chronograd/chronograd/kernels"
 )
 
@@ -85,6 +86,23 @@ func (a *RFLO) Reset(s0 []float32) error {
 	}
 	clear(a.trace.Data)
 	return nil
+}
+
+// SaveState returns the state RFLO carries between steps (see cell.AlgorithmState): s_t as
+// "state", the eligibility traces P (H × (H+I+1), row-major) as "trace" and, as a setting
+// that must match, the random feedback matrix B as "feedback" (empty without
+// FeedbackAlignment). The gradients are not part of it.
+func (a *RFLO) SaveState() cell.AlgorithmState { return algostate.Save(a.vars()) }
+
+// LoadState restores a state that SaveState returned from RFLO built for a model of the
+// same shape with the same feedback; another state is refused, changing nothing.
+func (a *RFLO) LoadState(s cell.AlgorithmState) error { return a.loadState(s, a.vars()) }
+
+func (a *RFLO) vars() []algostate.Var {
+	return a.stateVars(
+		algostate.F32("trace", a.trace.Data),
+		algostate.F32("feedback", a.feedback.Data).Fixed(),
+	)
 }
 
 // Step runs one online step.

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/internal/algostate"
 	"github.com/chronograd/chronograd/internal/linalg"
 	"github.com/chronograd/chronograd/kernels"
 )
@@ -60,6 +61,24 @@ func NewReverseKFRTRL(m *cell.Model, opt KFRTRLOptions) (*ReverseKFRTRL, error) 
 		columnSignal: make([]float32, cols),
 		normNu:       math.Sqrt(float64(h)),
 	}, nil
+}
+
+// SaveState returns the state reverse KF-RTRL carries between steps (see
+// cell.AlgorithmState): s_t as "state", the factors b_t and B_t (H×m, row-major) as "units"
+// and "inputs", the random stream's position as "rng" (the two words of its math/rand/v2
+// PCG) and, as a setting that must match, ε as "epsilon" (float64 bits). The gradients are
+// not part of it.
+func (a *ReverseKFRTRL) SaveState() cell.AlgorithmState { return algostate.Save(a.vars()) }
+
+// LoadState restores a state that SaveState returned from reverse KF-RTRL built for a
+// model of the same shape with the same Epsilon (the seed need not match: the random
+// stream continues from the saved position); another state is refused, changing nothing.
+func (a *ReverseKFRTRL) LoadState(s cell.AlgorithmState) error {
+	return a.loadState(s, a.vars())
+}
+
+func (a *ReverseKFRTRL) vars() []algostate.Var {
+	return a.stateVars(algostate.F32("units", a.units), algostate.F32("inputs", a.inputs.Data))
 }
 
 // Reset starts a sequence from s0 (nil: zeros) with M̃_0 = 0 (b = 0, B = 0). The random

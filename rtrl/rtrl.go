@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/internal/algostate"
 	"github.com/chronograd/chronograd/internal/memlimit"
 	"github.com/chronograd/chronograd/kernels"
 )
@@ -185,6 +186,24 @@ func (r *Exact) Reset(s0 []float32) error {
 		clear(r.sens.layers[k].influence.Data)
 	}
 	return nil
+}
+
+// SaveState returns the state exact RTRL carries between steps (see cell.AlgorithmState):
+// s_t as "state" and each layer k's influence rows M^k_t (S_k × P_{≤k}, row-major) as
+// "influence_l{k}". The gradients are not part of it.
+func (r *Exact) SaveState() cell.AlgorithmState { return algostate.Save(r.vars()) }
+
+// LoadState restores a state that SaveState returned from exact RTRL built for a model of
+// the same shape; a state of another shape or algorithm is refused, changing nothing.
+func (r *Exact) LoadState(s cell.AlgorithmState) error { return r.loadState(s, r.vars()) }
+
+func (r *Exact) vars() []algostate.Var {
+	var vars []algostate.Var
+	for k := range r.sens.layers {
+		ls := &r.sens.layers[k]
+		vars = append(vars, algostate.F32(fmt.Sprintf("influence_l%d", k), ls.influence.Data[:ls.states*ls.influence.Cols]))
+	}
+	return r.stateVars(vars...)
 }
 
 // Step runs one online step: forward, then M_t = J_t·M_{t-1} + Ī_t, then the gradient.

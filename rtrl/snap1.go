@@ -1,7 +1,10 @@
 package rtrl
 
 import (
+	"fmt"
+
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/internal/algostate"
 )
 
 // SnAp1 is the sparse n-step approximation with n = 1 (Menick, Elsen, Evci, Osindero,
@@ -78,6 +81,23 @@ func (a *SnAp1) Reset(s0 []float32) error {
 		clear(tr)
 	}
 	return nil
+}
+
+// SaveState returns the state SnAp-1 carries between steps (see cell.AlgorithmState): s_t
+// as "state" and each layer k's traces M̃ as "trace_l{k}" (the layer's P_k parameters'
+// traces on h, then, for LSTM, on c). The gradients are not part of it.
+func (a *SnAp1) SaveState() cell.AlgorithmState { return algostate.Save(a.vars()) }
+
+// LoadState restores a state that SaveState returned from SnAp-1 built for a model of the
+// same shape; a state of another shape or algorithm is refused, changing nothing.
+func (a *SnAp1) LoadState(s cell.AlgorithmState) error { return a.loadState(s, a.vars()) }
+
+func (a *SnAp1) vars() []algostate.Var {
+	var vars []algostate.Var
+	for k, tr := range a.traces {
+		vars = append(vars, algostate.F32(fmt.Sprintf("trace_l%d", k), tr))
+	}
+	return a.stateVars(vars...)
 }
 
 // Step runs one online step.

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/internal/algostate"
 	"github.com/chronograd/chronograd/internal/linalg"
 	"github.com/chronograd/chronograd/kernels"
 )
@@ -31,6 +32,7 @@ type UORO struct {
 	nu                     []float32 // ν
 	nuImm                  []float32 // νᵀ·Ī_t
 	eps                    float64
+	pcg                    *rand.PCG // rng's source, whose state a checkpoint saves
 	rng                    *rand.Rand
 }
 
@@ -59,6 +61,7 @@ func NewUORO(m *cell.Model, opt UOROOptions) (*UORO, error) {
 		return nil, err
 	}
 	s, p := m.StateSize(), m.NumParams()
+	pcg := rand.NewPCG(opt.Seed, 0x756f726f)
 	return &UORO{
 		online:     base,
 		stateTilde: make([]float32, s),
@@ -68,7 +71,8 @@ func NewUORO(m *cell.Model, opt UOROOptions) (*UORO, error) {
 		nuImm:      make([]float32, p),
 		eps:        float64(eps),
 		// PCG's second word is fixed so that Seed alone names the stream.
-		rng: rand.New(rand.NewPCG(opt.Seed, 0x756f726f)),
+		pcg: pcg,
+		rng: rand.New(pcg),
 	}, nil
 }
 
@@ -81,6 +85,26 @@ func (a *UORO) Reset(s0 []float32) error {
 	clear(a.stateTilde)
 	clear(a.paramTilde)
 	return nil
+}
+
+// SaveState returns the state UORO carries between steps (see cell.AlgorithmState): s_t as
+// "state", the tangents s̃ and θ̃ as "state_tilde" and "param_tilde", the random
+// stream's position as "rng" (the two words of its math/rand/v2 PCG) and, as a setting
+// that must match, ε as "epsilon" (float64 bits). The gradients are not part of it.
+func (a *UORO) SaveState() cell.AlgorithmState { return algostate.Save(a.vars()) }
+
+// LoadState restores a state that SaveState returned from UORO built for a model of the
+// same shape with the same Epsilon (the seed need not match: the random stream continues
+// from the saved position); another state is refused, changing nothing.
+func (a *UORO) LoadState(s cell.AlgorithmState) error { return a.loadState(s, a.vars()) }
+
+func (a *UORO) vars() []algostate.Var {
+	return a.stateVars(
+		algostate.F32("state_tilde", a.stateTilde),
+		algostate.F32("param_tilde", a.paramTilde),
+		algostate.PCG("rng", a.pcg),
+		algostate.Float("epsilon", &a.eps).Fixed(),
+	)
 }
 
 // Step runs one online step.

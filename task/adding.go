@@ -32,7 +32,7 @@ func (Adding) Baseline() Baseline {
 	return Baseline{Loss: 1.0 / 12, Accuracy: math.NaN(), What: "always predicting the mean sum 1"}
 }
 
-// Fill draws a sequence of T steps.
+// Fill draws a sequence of T steps from rng (a math/rand/v2 generator).
 func (a Adding) Fill(seq *Sequence, rng *rand.Rand) {
 	seq.resize(a.T, 2, 1, false)
 	half := a.T / 2

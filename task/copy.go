@@ -51,7 +51,8 @@ func (c Copy) Baseline() Baseline {
 // Len is the sequence length T.
 func (c Copy) Len() int { return c.Delay + 2*c.Symbols }
 
-// Fill draws the symbols and writes the T = Delay + 2·Symbols steps.
+// Fill draws the symbols from rng (a math/rand/v2 generator) and writes the
+// T = Delay + 2·Symbols steps.
 func (c Copy) Fill(seq *Sequence, rng *rand.Rand) {
 	T := c.Len()
 	seq.resize(T, copyClasses, copyClasses, true)

@@ -63,7 +63,8 @@ func (m *MackeyGlassTask) Baseline() Baseline {
 	return Baseline{Loss: sq / float64(len(m.series)) / 2, Accuracy: math.NaN(), What: "always predicting the series' mean"}
 }
 
-// Fill copies a window of T+1 samples at a random offset: inputs x(t), targets x(t+1).
+// Fill copies a window of T+1 samples at an offset drawn from rng (a math/rand/v2
+// generator): inputs x(t), targets x(t+1).
 func (m *MackeyGlassTask) Fill(seq *Sequence, rng *rand.Rand) {
 	seq.resize(m.T, 1, 1, false)
 	off := rng.IntN(len(m.series) - m.T)

@@ -39,7 +39,8 @@ func (s Sine) Baseline() Baseline {
 	return Baseline{Loss: sum / 2 / float64(max(s.T, 1)), Accuracy: math.NaN(), What: "always predicting 0, the wave's mean"}
 }
 
-// Fill draws a frequency and writes T steps of the cue and the wave.
+// Fill draws a frequency from rng (a math/rand/v2 generator) and writes T steps of the
+// cue and the wave.
 func (s Sine) Fill(seq *Sequence, rng *rand.Rand) {
 	seq.resize(s.T, 1, 1, false)
 	omega := 0.1 + 0.5*rng.Float64()

@@ -94,7 +94,7 @@ type Task interface {
 	// Baseline is what a model that ignores its inputs achieves, the bar a trained model
 	// must clear.
 	Baseline() Baseline
-	// Fill overwrites seq with a fresh example drawn from rng.
+	// Fill overwrites seq with a fresh example drawn from rng, a math/rand/v2 generator.
 	Fill(seq *Sequence, rng *rand.Rand)
 }
 

@@ -59,6 +59,9 @@ func TestSnapshotChild(t *testing.T) {
 // exists it loads, because Snapshot writes atomically; the temporary files the killed
 // processes leave are cleaned by the next snapshot to the same place.
 func TestSnapshotKill9AlwaysLeavesALoadableModel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills processes on a timer, which an emulator (the qemu runs) is too slow for: runs without -short")
+	}
 	dir := t.TempDir()
 	path := filepath.Join(dir, "snap.safetensors")
 	args := []string{"-test.run=^TestSnapshotChild$", "-test.count=1"}

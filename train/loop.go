@@ -10,6 +10,7 @@ import (
 
 	"github.com/chronograd/chronograd/algo"
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/kernels"
 	"github.com/chronograd/chronograd/task"
 )
 
@@ -386,12 +387,14 @@ func argmax(v []float32) int {
 	}
 	return best
 }
+
+// allFinite reports whether no element of the groups is NaN or infinite: a sum of
+// float32 squares in float64 is finite exactly when every element is, and
+// kernels.SumSquares computes it with SIMD.
 func allFinite(groups [][]float32) bool {
 	for _, g := range groups {
-		for _, v := range g {
-			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return false
-			}
+		if s := kernels.SumSquares(g); math.IsNaN(s) || math.IsInf(s, 0) {
+			return false
 		}
 	}
 	return true

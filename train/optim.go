@@ -1,5 +1,3 @@
-// Package train holds the optimizers, gradient clipping and the loop that trains a
-// recurrent network with any of chronograd's credit-assignment algorithms.
 package train
 
 import (
@@ -185,7 +183,9 @@ const adamGradBound = 0x1p63
 // multiply-adds, so results match torch.optim.Adam bit for bit, except that gradient
 // elements beyond ±2⁶³ (where PyTorch's second moment is about to overflow to +Inf and
 // freeze the weight forever) are clamped to ±2⁶³ before entering the moments: a finite
-// (or infinite) gradient can never make the moments non-finite.
+// (or infinite) gradient can never make the moments non-finite. The step runs on
+// kernels.AdamUpdate (SIMD on amd64 and arm64, the same bits on every tier) and allocates
+// nothing after the first, which allocates the moments.
 type Adam struct {
 	// LR is the learning rate, a positive finite number.
 	LR float32
@@ -239,15 +239,6 @@ func (o *Adam) Validate() error {
 // a value that cannot be compared) return an error. Reset does not release the binding.
 func (o *Adam) Bind(owner any) error { return o.owner.bind("adam", owner) }
 
-// adamStep holds one step's constants, rounded to float32 as PyTorch rounds its Python
-// scalars when it applies them to float32 tensors.
-type adamStep struct {
-	b1, a1, b2, a2 float32 // β1, 1−β1, β2, 1−β2
-	c2             float32 // √(1−β2ᵗ)
-	eps            float32
-	step           float32 // lr/(1−β1ᵗ)
-}
-
 // Step applies one update; see Optimizer and adamGradBound. It returns an error,
 // changing nothing, for mismatched groups, a hyperparameter that Validate refuses, or a
 // learning rate so large that lr/(1−β1ᵗ) overflows float32.
@@ -261,13 +252,16 @@ func (o *Adam) Step(params, grads [][]float32) error {
 	b1, b2, eps := o.hyper()
 	t := float64(o.t + 1)
 	c1 := 1 - math.Pow(b1, t)
-	k := adamStep{
-		b1: float32(b1), a1: float32(1 - b1), b2: float32(b2), a2: float32(1 - b2),
-		c2:   float32(math.Sqrt(1 - math.Pow(b2, t))),
-		eps:  float32(eps),
-		step: float32(float64(o.LR) / c1),
+	// The step's constants, rounded to float32 as PyTorch rounds its Python scalars when
+	// it applies them to float32 tensors.
+	k := kernels.AdamCoefficients{
+		Beta1: float32(b1), OneMinusBeta1: float32(1 - b1), Beta2: float32(b2), OneMinusBeta2: float32(1 - b2),
+		Correction2: float32(math.Sqrt(1 - math.Pow(b2, t))),
+		Eps:         float32(eps),
+		StepSize:    float32(float64(o.LR) / c1),
+		GradBound:   adamGradBound,
 	}
-	if !finite(k.step) {
+	if !finite(k.StepSize) {
 		return fmt.Errorf("train: adam: the step size lr/(1−β1ᵗ) = %g/%g overflows float32", o.LR, c1)
 	}
 	if o.m == nil {
@@ -275,44 +269,24 @@ func (o *Adam) Step(params, grads [][]float32) error {
 	}
 	o.t++
 	for i, p := range params {
-		adamUpdate(p, grads[i], o.m[i], o.v[i], &k)
+		// PyTorch's order, each operation rounded on its own: m ← β1·m + (1−β1)·g,
+		// v ← β2·v + ((1−β2)·g)·g, θ ← θ − (lr/(1−β1ᵗ))·m / (√v/√(1−β2ᵗ) + ε).
+		kernels.AdamUpdate(p, grads[i], o.m[i], o.v[i], k)
 	}
 	return nil
-}
-
-// adamUpdate is the per-element update. The explicit float32 conversions round every
-// product on its own, as PyTorch's kernels do, and keep the compiler from fusing them
-// into multiply-adds on the architectures where Go fuses (arm64, amd64 v3), so the bits
-// are the same everywhere.
-func adamUpdate(p, g, m, v []float32, k *adamStep) {
-	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
-	b1, a1, b2, a2, c2, eps, step := k.b1, k.a1, k.b2, k.a2, k.c2, k.eps, k.step
-	for j := range p {
-		gj := g[j]
-		if gj > adamGradBound {
-			gj = adamGradBound
-		} else if gj < -adamGradBound {
-			gj = -adamGradBound
-		}
-		mj := float32(b1*m[j]) + float32(a1*gj)
-		vj := float32(b2*v[j]) + float32(float32(a2*gj)*gj)
-		m[j], v[j] = mj, vj
-		// PyTorch's order: denom = √v / √(1−β2ᵗ) + ε, θ += (−lr/(1−β1ᵗ))·m / denom.
-		denom := float32(float32(math.Sqrt(float64(vj)))/c2) + eps
-		p[j] -= float32(step*mj) / denom
-	}
 }
 
 // Reset forgets the moment estimates and the step count.
 func (o *Adam) Reset() { o.m, o.v, o.t = nil, nil, 0 }
 
-// GlobalNorm returns the Euclidean norm of all gradient groups together, in float64.
+// GlobalNorm returns the Euclidean norm of all gradient groups together, computed in
+// float64 (each group's sum of squares by kernels.SumSquares, whose float64 partial sums
+// give the same bits on every architecture). A NaN or infinite element makes it NaN or
+// +Inf.
 func GlobalNorm(grads [][]float32) float64 {
 	var s float64
 	for _, g := range grads {
-		for _, v := range g {
-			s += float64(v) * float64(v)
-		}
+		s += kernels.SumSquares(g)
 	}
 	return math.Sqrt(s)
 }

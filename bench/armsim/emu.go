@@ -59,6 +59,8 @@ func parseSignature(list string) ([]param, error) {
 			size, align = 24, 8
 		case "int", "*float32", "uintptr":
 			size, align = 8, 8
+		case "*[16]float64":
+			size, align = 8, 8
 		case "float32":
 			size, align = 4, 4
 		case "bool":

@@ -28,6 +28,9 @@ func endless(save string, every int) []string {
 // since the last checkpoint is not lost: here there is no checkpoint before the end
 // (-checkpoint-every 0), so without the handler the file would not exist at all.
 func TestTrainSignalSavesAndExits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills processes on a timer, which an emulator (the qemu runs) is too slow for: runs without -short")
+	}
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		dir := t.TempDir()
 		save := filepath.Join(dir, "m.safetensors")
@@ -67,6 +70,9 @@ func TestTrainSignalSavesAndExits(t *testing.T) {
 // exists it loads (the writes are atomic), and the temporary files the killed processes
 // left are removed by the next save to the same place.
 func TestTrainKill9AlwaysLeavesALoadableModel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills processes on a timer, which an emulator (the qemu runs) is too slow for: runs without -short")
+	}
 	dir := t.TempDir()
 	save := filepath.Join(dir, "m.safetensors")
 	rng := rand.New(rand.NewPCG(18, 9))
