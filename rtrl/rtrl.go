@@ -112,7 +112,7 @@ func NewExact(m *cell.Model, opt ExactOptions) (*Exact, error) {
 		hidden:   h,
 		dLdh:     r.topHidden(r.dLds),
 		gradCell: r.gradCell,
-		bounds:   columnBounds(m.NumParams(), workers),
+		bounds:   columnBounds(m.NumParams(), workers, panelWidth(m.Layers[0].StateSize())),
 	}
 	for k, l := range m.Layers {
 		s := l.StateSize()
@@ -156,9 +156,12 @@ func influenceBytes(m *cell.Model) int64 {
 }
 
 // columnBounds splits p columns into at most workers blocks whose edges are multiples of
-// 16 floats (64 bytes), so that no two goroutines write the same cache line of a row.
-func columnBounds(p, workers int) []int {
-	const align = 16
+// align, the panel width: every worker then computes whole panels of the one-worker
+// sweep, products of the same shapes, and so the same bits (a product's shape picks the
+// kernel path: a narrower piece of a panel could fall to the portable loop, whose
+// rounding differs). Panels are multiples of 16 floats (64 bytes), so no two goroutines
+// write the same cache line of a row either.
+func columnBounds(p, workers, align int) []int {
 	chunks := (p + align - 1) / align
 	workers = min(workers, chunks)
 	b := make([]int, workers+1)
