@@ -6,10 +6,12 @@ import (
 )
 
 // InitDefault draws every parameter from U(-1/√H, 1/√H), PyTorch's reset_parameters for
-// nn.RNN, nn.GRU and nn.LSTM.
+// nn.RNN, nn.GRU and nn.LSTM. The entries a mask drops from W_hh (see SetRecurrentMask)
+// stay zero, as after every initialiser here.
 func InitDefault(c Cell, rng *rand.Rand) {
 	bound := 1 / math.Sqrt(float64(c.HiddenSize()))
 	uniform(c.Params(), bound, rng)
+	enforceMask(c)
 }
 
 func uniform(p []float32, bound float64, rng *rand.Rand) {
@@ -38,6 +40,7 @@ func InitOrthogonal(c Cell, rng *rand.Rand) {
 			block[i] = float32(v)
 		}
 	}
+	enforceMask(c)
 }
 
 // InitIdentity is the IRNN initialisation (Le, Jaitly and Hinton 2015): every H×H gate
@@ -55,6 +58,7 @@ func InitIdentity(c Cell, rng *rand.Rand, scale float32) {
 			p[l.WeightHH+(gate*h+u)*h+u] = scale
 		}
 	}
+	enforceMask(c)
 }
 
 // orthogonalFactor returns Q (n×n, row-major) of a = QR with R's diagonal positive, by
@@ -129,10 +133,12 @@ func orthogonalFactor(a []float64, n int) []float64 {
 // Init initialises the model: every layer with init (InitDefault, InitOrthogonal, or a
 // closure around InitIdentity), bottom first, then the readout with nn.Linear's default,
 // all drawing from rng in that order (for one layer, the order of calling InitDefault on
-// the cell and then Head.InitDefault).
+// the cell and then Head.InitDefault). Masked W_hh entries are zeroed after init, whatever
+// it wrote.
 func (m *Model) Init(rng *rand.Rand, init func(Cell, *rand.Rand)) {
 	for _, l := range m.Layers {
 		init(l, rng)
 	}
+	m.EnforceMasks()
 	m.Head.InitDefault(rng)
 }

@@ -232,6 +232,7 @@ func (m *Model) namedTensors(cellVec, headVec []float32) map[string]*safetensors
 	for _, t := range m.Head.Tensors() {
 		out[t.Name] = &safetensors.Tensor{DType: safetensors.F32, Shape: t.Shape, F32: t.Of(headVec)}
 	}
+	m.addMaskTensors(out)
 	return out
 }
 
@@ -338,8 +339,9 @@ const maxModelBytes = 4*maxParams + 1<<26
 // alpha (0 < α ≤ 1, only 1 for GRU and LSTM); for each layer k < L the tensors
 // weight_ih_l{k} [G·H, I_k] (I_0 = I, I_k = H for k > 0), weight_hh_l{k} [G·H, H],
 // bias_ih_l{k} and bias_hh_l{k} [G·H], with L read from the names (a gap is an error
-// naming the missing tensor); head.weight [O, H] and head.bias [O]; nothing else; finite
-// values. These are the names of PyTorch's state_dict for nn.RNN/GRU/LSTM(num_layers=L)
+// naming the missing tensor); optionally weight_hh_l{k}_mask [G·H, H] of 0s and 1s, whose
+// 0s weight_hh_l{k} must hold as exact zeros (a sparse layer; see SetRecurrentMask);
+// head.weight [O, H] and head.bias [O]; nothing else; finite values. These are the names of PyTorch's state_dict for nn.RNN/GRU/LSTM(num_layers=L)
 // and an nn.Linear head renamed "head". Every error names the file and the tensor or key
 // at fault; a missing or unexpected tensor lists the names found, and names that carry a
 // module prefix ("rnn.weight_ih_l0") say to strip it. A path that is not a regular file
@@ -442,6 +444,7 @@ func modelFromFile(f *safetensors.File) (*Model, error) {
 	specs = append(specs,
 		safetensors.Spec{Name: "head.weight", Shape: []int{out, hidden}},
 		safetensors.Spec{Name: "head.bias", Shape: []int{out}})
+	specs = append(specs, maskSpecs(f, layers, g*hidden, hidden)...)
 	if err := f.Require(true, specs...); err != nil {
 		return nil, fmt.Errorf("model: %w%s", err, foundNames(f))
 	}
@@ -460,6 +463,9 @@ func modelFromFile(f *safetensors.File) (*Model, error) {
 		if err := copyFinite(t.Of(m.Head.Params()), t.Name, f); err != nil {
 			return nil, err
 		}
+	}
+	if err := loadMasks(m, f); err != nil {
+		return nil, err
 	}
 	return m, nil
 }
