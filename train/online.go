@@ -143,6 +143,8 @@ func (o *Online) checkEvent(pred, x []float32, y cell.Target) error {
 // stay as they were) and reported.
 func (o *Online) update() error {
 	defer o.alg.ZeroGrad()
+	// A sparse model's dropped weights get no gradient and stay zero (see cell.Model.MaskGrad).
+	o.model.MaskGrad(o.alg.GradCell())
 	if norm, err := ClipGlobalNorm(o.grads, o.clip); err != nil {
 		return fmt.Errorf("train: event %d: %w (gradient norm %v); update skipped", o.events, ErrNonFinite, norm)
 	}
@@ -152,6 +154,7 @@ func (o *Online) update() error {
 	if err := o.opt.Step(o.params, o.grads); err != nil {
 		return err
 	}
+	o.model.EnforceMasks()
 	if !allFinite(o.params) {
 		for i, p := range o.params {
 			copy(p, o.rollback[i])
