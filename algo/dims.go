@@ -9,6 +9,9 @@ type Dims struct {
 	Kind             cell.Kind // the cell kind
 	L                int       // layers
 	G, H, S, I, O, P int       // gates, hidden units, state entries, inputs, outputs, parameters
+	// Density is the fraction of W_hh's entries a mask keeps (see cell.Sparsify); 0 means
+	// 1, a dense W_hh. P still counts every entry of the flat layout.
+	Density float64
 }
 
 // DimsOf returns the dimensions of a one-layer model whose cell is of the given kind with
@@ -26,9 +29,21 @@ func StackDims(kind cell.Kind, layers, h, in, out int) Dims {
 	return d
 }
 
-// DimsOfModel returns m's dimensions.
+// DimsOfModel returns m's dimensions, with the density its W_hh masks keep.
 func DimsOfModel(m *cell.Model) Dims {
-	return StackDims(m.Kind(), m.NumLayers(), m.HiddenSize(), m.InputSize(), m.OutSize())
+	d := StackDims(m.Kind(), m.NumLayers(), m.HiddenSize(), m.InputSize(), m.OutSize())
+	if m.Sparse() {
+		d.Density = m.RecurrentDensity()
+	}
+	return d
+}
+
+// density is the fraction of W_hh kept, 1 when Density is unset.
+func (d Dims) density() float64 {
+	if d.Density > 0 && d.Density < 1 {
+		return d.Density
+	}
+	return 1
 }
 
 // layerInput is I_k, the input size of layer k.

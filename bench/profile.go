@@ -23,6 +23,9 @@ type Case struct {
 	Hidden, Input, Output int // hidden units n, input size I, readout outputs O
 	// T is the sequence length.
 	T int
+	// Density, when in (0, 1), fixes a random mask on W_hh that keeps that fraction of
+	// its entries (cell.Sparsify); 0 or 1 leaves W_hh dense.
+	Density float64
 }
 
 // Factory builds the algorithm under test for a model, in place of the Case's algorithm
@@ -40,6 +43,9 @@ type Result struct {
 	Bytes         int64   `json:"bytes"`           // what the algorithm holds (Algorithm.Bytes)
 	AllocsPerStep float64 `json:"allocs_per_step"` // heap allocations per step after warm-up
 	GFLOPS        float64 `json:"gflops"`          // the FLOP model's FLOPs per ns
+	// Density is the case's Density, for a sparse case only (absent from the JSON of a
+	// dense one); its mask keeps round(Density·n) entries of each row of W_hh.
+	Density float64 `json:"density,omitempty"`
 }
 
 // Options control how long a measurement runs.
@@ -65,6 +71,15 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// Label is the result's algorithm as tables show it: its specification, and for a sparse
+// case the density ("snap2 (density 0.1)").
+func (r Result) Label() string {
+	if r.Density > 0 && r.Density < 1 {
+		return fmt.Sprintf("%s (density %.3g)", r.Algo, r.Density)
+	}
+	return r.Algo
+}
+
 // Measure runs c: it builds a seeded model, feeds random sequences through the algorithm
 // (Reset, T Steps, Finish, ZeroGrad), and reports the median time per step, the bytes the
 // algorithm holds, the allocations per step after a warm-up sequence, and the GFLOP/s
@@ -77,13 +92,28 @@ func Measure(c Case, opt Options) (Result, error) {
 	if c.Hidden <= 0 || c.Input <= 0 || c.Output <= 0 || c.T <= 0 {
 		return Result{}, fmt.Errorf("bench: case %s %v n=%d: sizes (%d inputs, %d outputs) and T=%d must be positive", c.Algo, c.Cell, c.Hidden, c.Input, c.Output, c.T)
 	}
-	flops := c.Algo.FLOPsPerStep(algo.DimsOf(c.Cell, c.Hidden, c.Input, c.Output))
+	if c.Density != 0 && c.Density != 1 {
+		if err := cell.CheckDensity(c.Density); err != nil {
+			return Result{}, fmt.Errorf("bench: case %s %v n=%d: %w", c.Algo, c.Cell, c.Hidden, err)
+		}
+	}
 	rnn, err := cell.New(cell.Config{Kind: c.Cell, Hidden: c.Hidden, Input: c.Input})
 	if err != nil {
 		return Result{}, err
 	}
 	rng := rand.New(rand.NewPCG(opt.Seed, 0x62656e6368))
 	cell.InitDefault(rnn, rng)
+	dims := algo.DimsOf(c.Cell, c.Hidden, c.Input, c.Output)
+	var density float64
+	if c.Density > 0 && c.Density < 1 {
+		// The mask has its own stream, so a dense case's weights and data stay as they were.
+		if err := cell.Sparsify(rnn, c.Density, cell.MaskRandom, rand.New(rand.NewPCG(opt.Seed, 0x6d61736b))); err != nil {
+			return Result{}, err
+		}
+		density = c.Density
+		dims.Density = cell.RecurrentDensity(rnn)
+	}
+	flops := c.Algo.FLOPsPerStep(dims)
 	head, err := cell.NewReadout(c.Output, c.Hidden)
 	if err != nil {
 		return Result{}, err
@@ -164,6 +194,7 @@ func Measure(c Case, opt Options) (Result, error) {
 		Bytes:         alg.Bytes(),
 		AllocsPerStep: float64(mallocs) / float64(c.T),
 		GFLOPS:        flops / ns,
+		Density:       density,
 	}, nil
 }
 

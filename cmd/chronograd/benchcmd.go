@@ -12,7 +12,8 @@ import (
 
 // runBench measures one algorithm on one cell: time per step, bytes held, allocations
 // per step and GFLOP/s. With -json it prints one JSON object per line with exactly the
-// fields cell, hidden, input, T, algo, ns_per_step, bytes, allocs_per_step, gflops.
+// fields cell, hidden, input, T, algo, ns_per_step, bytes, allocs_per_step, gflops, and
+// density when -density is below 1.
 func runBench(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench", stdout)
 	cellName := fs.String("cell", "gru", "cell: "+cell.KindNames())
@@ -25,6 +26,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	repeats := fs.Int("repeats", 5, "timed repeats (the median is reported)")
 	minTime := fs.Duration("min-time", 50*time.Millisecond, "least time per repeat")
 	seed := fs.Uint64("seed", 1, "seed of the weights, the data and randomised algorithms")
+	density := fs.Float64("density", 1, "fraction of each W_hh row kept by a random mask, 0 < d ≤ 1 (1: dense)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -37,6 +39,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("-hidden, -input, -output and -T must be at least 1, got %d, %d, %d and %d", *hidden, *input, *output, *steps)
 	case *repeats < 1 || *minTime <= 0:
 		return fmt.Errorf("-repeats must be at least 1 and -min-time positive, got %d and %v", *repeats, *minTime)
+	case cell.CheckDensity(*density) != nil:
+		return fmt.Errorf("-density %v out of range (0, 1]", *density)
 	}
 	spec, err := algo.Parse(*algoSpec)
 	if err != nil {
@@ -45,7 +49,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if err := spec.Supports(algo.DimsOf(kind, *hidden, *input, *output)); err != nil {
 		return fmt.Errorf("-algo %s: %w", spec, err)
 	}
-	c := bench.Case{Algo: spec, Cell: kind, Hidden: *hidden, Input: *input, Output: *output, T: *steps}
+	c := bench.Case{Algo: spec, Cell: kind, Hidden: *hidden, Input: *input, Output: *output, T: *steps, Density: *density}
 	r, err := bench.Measure(c, bench.Options{Repeats: *repeats, MinTime: *minTime, Seed: *seed})
 	if err != nil {
 		return err

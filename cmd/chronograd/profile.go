@@ -30,7 +30,10 @@ type profileConfig struct {
 	onlineT int   // steps per timed sequence of the online algorithms (their cost per step does not depend on T)
 	memT    []int // sequence lengths of the memory-against-T cases
 	maxFLOP float64
-	opt     bench.Options
+	// sparseDensity is the W_hh density at which the algorithms whose cost falls with it
+	// (algo.Info.Sparse) are swept too.
+	sparseDensity float64
+	opt           bench.Options
 	// training comparison
 	trainAlgos  []algo.Spec
 	trainBudget time.Duration
@@ -57,7 +60,7 @@ func runProfile(args []string, stdout, stderr io.Writer) error {
 	}
 	cfg := profileConfig{
 		cells: []cell.Kind{cell.RNNTanh, cell.GRU, cell.LSTM}, hidden: []int{16, 32, 64, 128}, input: 8,
-		T: 100, onlineT: 20, memT: []int{100, 300, 1000}, maxFLOP: 2e9,
+		T: 100, onlineT: 20, memT: []int{100, 300, 1000}, maxFLOP: 2e9, sparseDensity: 0.1,
 		opt:         bench.Options{Repeats: *repeats, MinTime: 20 * time.Millisecond, Seed: 1},
 		trainBudget: *budget,
 		trainHidden: 16, trainT: 50, out: *out,
@@ -115,6 +118,9 @@ func profile(cfg profileConfig, stdout, stderr io.Writer) error {
 					T = cfg.onlineT
 				}
 				cost = append(cost, job{bench.Case{Algo: spec, Cell: kind, Hidden: n, Input: cfg.input, Output: 1, T: T}})
+				if spec.Info().Sparse {
+					cost = append(cost, job{bench.Case{Algo: spec, Cell: kind, Hidden: n, Input: cfg.input, Output: 1, T: T, Density: cfg.sparseDensity}})
+				}
 			}
 		}
 		n := cfg.hidden[min(1, len(cfg.hidden)-1)]
@@ -130,10 +136,12 @@ func profile(cfg profileConfig, stdout, stderr io.Writer) error {
 	bar := newProgressBar(stderr, len(cost)+len(memory)+len(cfg.trainAlgos), "profile")
 	var skipped []string
 	measure := func(j job) (bench.Result, bool, error) {
-		defer bar.Step(fmt.Sprintf("%s %s n=%d", j.c.Algo, j.c.Cell, j.c.Hidden))
-		flops := j.c.Algo.FLOPsPerStep(algo.DimsOf(j.c.Cell, j.c.Hidden, j.c.Input, j.c.Output))
+		defer bar.Step(fmt.Sprintf("%s %s n=%d", bench.Result{Algo: j.c.Algo.String(), Density: j.c.Density}.Label(), j.c.Cell, j.c.Hidden))
+		dims := algo.DimsOf(j.c.Cell, j.c.Hidden, j.c.Input, j.c.Output)
+		dims.Density = j.c.Density
+		flops := j.c.Algo.FLOPsPerStep(dims)
 		if flops > cfg.maxFLOP {
-			skipped = append(skipped, fmt.Sprintf("%s %s n=%d (%.1f GFLOP per step)", j.c.Algo, j.c.Cell, j.c.Hidden, flops/1e9))
+			skipped = append(skipped, fmt.Sprintf("%s %s n=%d (%.1f GFLOP per step)", bench.Result{Algo: j.c.Algo.String(), Density: j.c.Density}.Label(), j.c.Cell, j.c.Hidden, flops/1e9))
 			return bench.Result{}, false, nil
 		}
 		r, err := bench.Measure(j.c, cfg.opt)

@@ -28,6 +28,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	layers := fs.Int("layers", 1, "stacked layers (layer k > 0 reads layer k−1's h)")
 	alpha := fs.Float64("alpha", 1, "leak α of a vanilla cell, 0 < α ≤ 1")
 	init := fs.String("init", "default", "initialiser: default (PyTorch's uniform), orthogonal or identity")
+	density := fs.Float64("density", 1, "fraction of each W_hh row kept by a fixed mask, 0 < d ≤ 1 (1: dense); the mask is saved with the model")
+	maskName := fs.String("mask", "random", "how -density's mask is chosen: random, or magnitude (the largest initial weights)")
 	algoSpec := fs.String("algo", "bptt", "algorithm: "+algo.Forms())
 	sequences := fs.Int("sequences", 2000, "training sequences (one optimizer update each, unless -update-every)")
 	// -steps was this flag's old name; it counted sequences, not time steps.
@@ -71,6 +73,12 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("-alpha %v out of range (0, 1]", *alpha)
 	case !kind.IsVanilla() && *alpha != 1:
 		return fmt.Errorf("-alpha applies only to rnn_tanh and rnn_relu, not %s", kind)
+	case cell.CheckDensity(*density) != nil:
+		return fmt.Errorf("-density %v out of range (0, 1]", *density)
+	}
+	maskMethod, err := cell.ParseMaskMethod(*maskName)
+	if err != nil {
+		return fmt.Errorf("-mask %q: want random or magnitude", *maskName)
 	}
 	if *save != "" {
 		if st, err := os.Stat(filepath.Dir(*save)); err != nil || !st.IsDir() {
@@ -109,6 +117,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	default:
 		return fmt.Errorf("-init %q: want default, orthogonal or identity", *init)
 	}
+	if *density < 1 {
+		if err := m.Sparsify(*density, maskMethod, rng); err != nil {
+			return err
+		}
+	}
 	seqLen := *length
 	if c, ok := tk.(task.Copy); ok {
 		seqLen = c.Len()
@@ -139,7 +152,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if tk.Classification() {
 		lossName = "cross-entropy"
 	}
-	fmt.Fprintf(stdout, "task %s (T=%d, %s), %s n=%d × %d layer(s), %s, %s lr %g\n", tk.Name(), seqLen, lossName, kind, *hidden, *layers, *algoSpec, *optName, *lr)
+	sparsity := ""
+	if m.Sparse() {
+		sparsity = fmt.Sprintf(" (W_hh density %.3g, %s mask)", m.RecurrentDensity(), maskMethod)
+	}
+	fmt.Fprintf(stdout, "task %s (T=%d, %s), %s n=%d × %d layer(s)%s, %s, %s lr %g\n", tk.Name(), seqLen, lossName, kind, *hidden, *layers, sparsity, *algoSpec, *optName, *lr)
 	fmt.Fprintf(stdout, "sequences %d, steps %d, updates %d, %.1fs, algorithm holds %d bytes\n",
 		sum.Sequences, sum.Steps, sum.Updates, sum.Elapsed.Seconds(), alg.Bytes())
 	if runErr != nil {
