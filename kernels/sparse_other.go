@@ -1,3 +1,5 @@
+//go:build purego || !amd64
+
 package kernels
 
 func sparseMatVecAdd(y []float32, a Mat, p *RowPattern, x []float32) {
