@@ -76,11 +76,17 @@ func CheckDensity(density float64) error {
 // weight_hh_l{k}_mask.
 func MaskTensorName(layer int) string { return fmt.Sprintf("weight_hh_l%d_mask", layer) }
 
-// sparseProductDensity is the density below which a sequence's products with W_hh go
-// through the mask's pattern (kernels.SparseMatVecAdd and SparseMatTVecAdd) rather than
-// the dense kernels. It is the crossover measured with kernels' BenchmarkSparseMatVec
-// (bench/RESULTS.md, issue 17).
-const sparseProductDensity = 0.15
+// A sequence's products with W_hh go through the mask's pattern (kernels.SparseMatVecAdd
+// and SparseMatTVecAdd) rather than the dense kernels when the mask keeps less than
+// sparseProductDensity of the entries and H is at least sparseProductHidden: the
+// crossover measured with kernels' BenchmarkSparseMatVec and BenchmarkSparseMatTVec
+// (bench/RESULTS.md, issue 17). A dense SIMD row streams 8 to 16 multiply-adds per cycle,
+// a kept entry costs about one cycle (an index and two scalar loads), and short rows do
+// not amortise the sparse loop's per-row work.
+const (
+	sparseProductDensity = 0.05
+	sparseProductHidden  = 64
+)
 
 // recurrentMask is a layer's fixed mask on W_hh.
 type recurrentMask struct {
@@ -121,7 +127,7 @@ func SetRecurrentMask(c Cell, keep []bool) error {
 		return fmt.Errorf("cell: a mask of %d entries for the %d×%d weight_hh of %v", len(keep), rows, cols, l)
 	}
 	m := &recurrentMask{keep: slices.Clone(keep), pattern: kernels.NewRowPattern(rows, cols, keep)}
-	m.sparse = m.density() < sparseProductDensity
+	m.sparse = m.density() < sparseProductDensity && cols >= sparseProductHidden
 	l.mask = m
 	l.enforceMask()
 	return nil

@@ -107,17 +107,18 @@ func TestSparsifyRejects(t *testing.T) {
 
 // A sparse cell computes what the dense cell with the same weights (zeros where the mask
 // drops them) computes: forward, backward, the Jacobians, on every tier, below the
-// crossover (products through the pattern) and above it (dense products).
+// crossover (products through the pattern) and above it (dense products); a narrow cell
+// never goes through the pattern.
 func TestSparseCellMatchesDense(t *testing.T) {
 	forEachTier(t, func(t *testing.T) {
 		for _, cfg := range testConfigs {
-			cfg.Hidden = 29
-			for _, density := range []float64{0.1, 0.5} {
+			cfg.Hidden = 80
+			for _, density := range []float64{0.03, 0.5} {
 				f := newFixture(t, cfg, 11)
 				if err := cell.Sparsify(f.c, density, cell.MaskRandom, f.rng); err != nil {
 					t.Fatal(err)
 				}
-				if got, want := cell.SparseProducts(f.c), density < 0.15; got != want {
+				if got, want := cell.SparseProducts(f.c), density < 0.05; got != want {
 					t.Fatalf("%s density %v: products through the pattern: %v", configName(cfg), density, got)
 				}
 				dense, err := cell.New(cfg)
@@ -129,6 +130,13 @@ func TestSparseCellMatchesDense(t *testing.T) {
 			}
 		}
 	})
+	narrow, err := cell.New(cell.Config{Kind: cell.GRU, Hidden: 32, Input: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cell.Sparsify(narrow, 0.03, cell.MaskRandom, rand.New(rand.NewPCG(1, 1))); err != nil || cell.SparseProducts(narrow) {
+		t.Errorf("H=32 at density 0.03: products through the pattern (%v)", err)
+	}
 }
 
 // compareCells runs the same step through both cells and checks every output.
@@ -164,9 +172,9 @@ func compareCells(t *testing.T, name string, sparse, dense cell.Cell, prev, x []
 // stay finite.
 func TestSparseProductsSkipDroppedWeights(t *testing.T) {
 	for _, cfg := range testConfigs {
-		cfg.Hidden = 40
+		cfg.Hidden = 80
 		f := newFixture(t, cfg, 5)
-		if err := cell.Sparsify(f.c, 0.05, cell.MaskRandom, f.rng); err != nil {
+		if err := cell.Sparsify(f.c, 0.03, cell.MaskRandom, f.rng); err != nil {
 			t.Fatal(err)
 		}
 		keep, w := cell.RecurrentMask(f.c), whh(f.c)

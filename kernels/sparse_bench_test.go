@@ -29,7 +29,7 @@ func randomPattern(a Mat, density float64, rng *rand.Rand) RowPattern {
 // and in GFLOP/s of the dense product's 2·n² flops (so the columns compare directly).
 func BenchmarkSparseMatVec(b *testing.B) {
 	benchTiers(b, func(b *testing.B) {
-		for _, n := range []int{32, 64, 128, 256} {
+		for _, n := range []int{32, 64, 128, 256, 512} {
 			for _, d := range []float64{0, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5} {
 				name := fmt.Sprintf("n=%d/density=%g", n, d)
 				if d == 0 {
@@ -53,7 +53,7 @@ func BenchmarkSparseMatVec(b *testing.B) {
 // BenchmarkSparseMatTVec is BenchmarkSparseMatVec for the transposed product.
 func BenchmarkSparseMatTVec(b *testing.B) {
 	benchTiers(b, func(b *testing.B) {
-		for _, n := range []int{32, 64, 128, 256} {
+		for _, n := range []int{32, 64, 128, 256, 512} {
 			for _, d := range []float64{0, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5} {
 				name := fmt.Sprintf("n=%d/density=%g", n, d)
 				if d == 0 {
