@@ -71,7 +71,9 @@ func (p *PackedMat) PackTransposed(a Mat) {
 	p.pack()
 }
 
-func (p *PackedMat) plainMat() Mat { return Mat{Rows: p.rows, Cols: p.cols, Stride: p.cols, Data: p.plain} }
+func (p *PackedMat) plainMat() Mat {
+	return Mat{Rows: p.rows, Cols: p.cols, Stride: p.cols, Data: p.plain}
+}
 
 // MulInPlace overwrites X with X·B, B being p (K×K, so X·B has X's shape):
 //
