@@ -108,16 +108,3 @@ func gemmKernel6x16AVX2(kc int, a *float32, rsa, csa int, b *float32, ldb int, c
 //
 //go:noescape
 func gemmKernel8x32AVX512(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows, mode int)
-
-// gemmStores: the amd64 micro-kernels have a store mode (MatMul's), which the packed
-// products use for their first K block.
-const gemmStores = true
-
-// packedKernel is the micro-kernel a PackedMat is packed for: the active tier's, or none
-// on the generic tier.
-func packedKernel() gemmKernel {
-	if active == Generic {
-		return gemmKernel{}
-	}
-	return gemmTier()
-}

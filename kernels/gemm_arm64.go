@@ -88,16 +88,3 @@ func gemmCopyRows(dst, src []float32, lds, rows, width int) bool {
 //
 //go:noescape
 func gemmCopyRows8NEON(dst, src *float32, lds, rows int)
-
-// gemmStores: the NEON micro-kernel always starts from C's tile, so the packed products
-// clear their scratch before the first K block.
-const gemmStores = false
-
-// packedKernel is the micro-kernel a PackedMat is packed for: NEON's, or none on the
-// generic tier.
-func packedKernel() gemmKernel {
-	if active == NEON {
-		return gemmNEON
-	}
-	return gemmKernel{}
-}
