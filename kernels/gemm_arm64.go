@@ -88,3 +88,13 @@ func gemmCopyRows(dst, src []float32, lds, rows, width int) bool {
 //
 //go:noescape
 func gemmCopyRows8NEON(dst, src *float32, lds, rows int)
+
+// matMulInPlace takes the path matMul takes for the same product (C cleared, then gemm's
+// choice), so the bits agree.
+func matMulInPlace(x, a Mat) {
+	if active == Generic || gemmSmall(x.Rows, x.Cols, a.Cols) {
+		matMulInPlaceGeneric(x, a)
+		return
+	}
+	gemmInPlace(x, a, gemmNEON, gemmSeqMode)
+}
