@@ -75,12 +75,12 @@ func onlineBase(d Dims) int64 {
 }
 
 func exactBytes(d Dims, _ []float64, _ Options) int64 {
-	// Per layer: M^k_{t-1} and M^k_t with a gradient row each over the P_{≤k} columns,
+	// Per layer: M^k (updated in place) with a gradient row over the P_{≤k} columns,
 	// [J^k_t; wᵀ], and [A^k_t; w₂ᵀ] above the bottom layer.
 	n, s, cols := onlineBase(d), d.layerState(), 0
 	for k := range d.L {
 		cols += d.layerParams(k)
-		n += f32(2*(s+1)*cols + (s+1)*s)
+		n += f32((s+1)*cols + (s+1)*s)
 		if k > 0 {
 			n += f32((s + 1) * d.H)
 		}

@@ -79,8 +79,9 @@ func BenchmarkRTRL(b *testing.B) {
 }
 
 // BenchmarkRTRLUpdate measures exact RTRL's sensitivity update M_t = J_t·M_{t-1} + Ī_t
-// alone (part=update: clear, AddImmediate, Gemm) against the bare kernels.Gemm on the
-// same S×S by S×P shape (part=gemm), both in GFLOP/s of the 2·S²·P Gemm flops.
+// alone (part=update: the in-place product, AddImmediate) against the bare kernels.MatMul
+// on the same S×S by S×P shape into a second buffer (part=gemm), both in GFLOP/s of the
+// 2·S²·P Gemm flops.
 func BenchmarkRTRLUpdate(b *testing.B) {
 	for _, kind := range []cell.Kind{cell.RNNTanh, cell.GRU, cell.LSTM} {
 		for _, n := range []int{32, 64, 128} {
@@ -116,9 +117,9 @@ func BenchmarkRTRLUpdate(b *testing.B) {
 				measure(b, func() { r.update(false) })
 			})
 			b.Run(name+"/part=gemm", func(b *testing.B) {
-				next := s.next.Slice(0, s.states, 0, s.next.Cols)
+				next := kernels.NewMat(s.states, s.influence.Cols)
 				influence := s.influence.Slice(0, s.states, 0, s.influence.Cols)
-				measure(b, func() { kernels.Gemm(next, s.jacobian, influence) })
+				measure(b, func() { kernels.MatMul(next, s.jacobian, influence) })
 			})
 		}
 	}
