@@ -34,6 +34,14 @@ func gemmInPlace(x, a Mat, k gemmKernel, mode int) {
 	for jc := 0; jc < n; jc += nr {
 		nrValid := min(nr, n-jc)
 		gemmPackB(panel, xs, 0, jc, kk, nrValid, nr)
+		// The next micro-panel's K rows are K separate cache lines, one per row of X, too
+		// many streams for the hardware prefetchers: ask for them while this panel's
+		// products run, a few rows before each A panel, so that the requests do not
+		// outrun the miss buffers.
+		next, ahead := 0, 0
+		if jc+nr < n {
+			ahead = (kk + (m+mr-1)/mr - 1) / ((m + mr - 1) / mr)
+		}
 		if mode == gemmSeqMode {
 			clearMat(x.Slice(0, m, jc, jc+nrValid))
 		}
@@ -46,6 +54,11 @@ func gemmInPlace(x, a Mat, k gemmKernel, mode int) {
 			bp := &panel[pc*nr]
 			for row := 0; row < m; row += mr {
 				mrValid := min(mr, m-row)
+				if pc == 0 && next < kk && ahead > 0 {
+					rows := min(ahead, kk-next)
+					prefetchRows(&x.Data[next*x.Stride+jc+nr], 4*x.Stride, rows)
+					next += rows
+				}
 				ap, rsa, csa := &a.Data[row*a.Stride+pc], a.Stride, 1
 				if mrValid < mr {
 					ap, rsa, csa = &apack[pc*mr], 1, mr

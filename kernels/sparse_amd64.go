@@ -30,3 +30,9 @@ func sparseMatVecAddFMA(y, a []float32, stride int, start, index []int32, x []fl
 //
 //go:noescape
 func sparseMatTVecAddFMA(y, a []float32, stride int, start, index []int32, x []float32)
+
+// prefetchRows asks for the 64 bytes at p in each of rows rows, stride bytes apart, to
+// be brought into L1.
+//
+//go:noescape
+func prefetchRows(p *float32, stride, rows int)

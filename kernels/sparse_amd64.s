@@ -150,3 +150,23 @@ tnext:
 
 tdone:
 	RET
+
+// func prefetchRows(p *float32, stride, rows int)
+// Prefetches into L1 the 64 bytes from p in each of rows rows stride bytes apart: the
+// first and last byte's lines, so an unaligned 16-float row segment is covered.
+TEXT ·prefetchRows(SB), NOSPLIT, $0-24
+	MOVQ p+0(FP), SI
+	MOVQ stride+8(FP), DX
+	MOVQ rows+16(FP), CX
+	TESTQ CX, CX
+	JZ pdone
+
+ploop:
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ DX, SI
+	DECQ CX
+	JNZ ploop
+
+pdone:
+	RET
