@@ -65,6 +65,7 @@ type SnAp2Options struct{}
 // snap2Layer is one layer's pattern and influence.
 type snap2Layer struct {
 	c             cell.Cell
+	lay           cell.Layout
 	h, in, g, f   int
 	pattern       *kernels.RowPattern // the layer's W_hh mask (nil: dense)
 	everyColumn   []int32             // 0, 1, …, H−1: a dense W_hh row's columns
@@ -132,7 +133,7 @@ func NewSnAp2(m *cell.Model, _ SnAp2Options) (*SnAp2, error) {
 func newSnap2Layer(c cell.Cell) *snap2Layer {
 	lay := c.Layout()
 	h, g, f := lay.Hidden, lay.Gates, c.Kind().StateFactor()
-	ly := &snap2Layer{c: c, h: h, in: lay.Input, g: g, f: f, pattern: cell.RecurrentPattern(c)}
+	ly := &snap2Layer{c: c, lay: lay, h: h, in: lay.Input, g: g, f: f, pattern: cell.RecurrentPattern(c)}
 	if ly.pattern == nil {
 		ly.everyColumn = make([]int32, h)
 		for j := range ly.everyColumn {
@@ -296,8 +297,9 @@ func (a *SnAp2) step(ly *snap2Layer, cache *cell.Cache, gradCell, delta []float3
 		r := len(reach)
 		q := int(ly.paramStart[u+1] - ly.paramStart[u])
 		rows := f * r
-		cur := kernels.MatOf(rows, q, ly.influence[ly.blockStart[u]:ly.blockStart[u+1]])
-		next := kernels.MatOf(rows, q, ly.next[ly.blockStart[u]:ly.blockStart[u+1]])
+		b0, b1 := ly.blockStart[u], ly.blockStart[u+1]
+		cur := kernels.Mat{Rows: rows, Cols: q, Stride: q, Data: ly.influence[b0:b1]}
+		next := kernels.Mat{Rows: rows, Cols: q, Stride: q, Data: ly.next[b0:b1]}
 		switch ly.product[u] {
 		case snap2Whole:
 			kernels.MatMul(next, a.jacobian, cur)
@@ -316,14 +318,15 @@ func (a *SnAp2) step(ly *snap2Layer, cache *cell.Cache, gradCell, delta []float3
 			}
 			kernels.MatMul(next, ju, cur)
 		default:
-			t0 := ly.termUnitStart[u]
-			jd := a.jacobian.Data
+			t0 := int(ly.termUnitStart[u])
+			jd, src := a.jacobian.Data, cur.Data
+			clear(next.Data)
 			for row := range rows {
-				dst := next.Row(row)
-				clear(dst)
-				for t := ly.termRowStart[int(t0)+row]; t < ly.termRowStart[int(t0)+row+1]; t++ {
+				dst := next.Data[row*q : (row+1)*q]
+				for t := ly.termRowStart[t0+row]; t < ly.termRowStart[t0+row+1]; t++ {
 					if j := jd[ly.termEntry[t]]; j != 0 {
-						kernels.Axpy(j, cur.Row(int(ly.termSource[t])), dst)
+						from := int(ly.termSource[t]) * q
+						kernels.Axpy(j, src[from:from+q], dst)
 					}
 				}
 			}
@@ -332,7 +335,7 @@ func (a *SnAp2) step(ly *snap2Layer, cache *cell.Cache, gradCell, delta []float3
 		// coefHH·h_{t-1} on weight_hh's kept entries, the coefficients on the biases.
 		iu := int(ly.unitRow[u])
 		for ra := range f {
-			row := next.Row(ra*r + iu)
+			row := next.Data[(ra*r+iu)*q : (ra*r+iu+1)*q]
 			srow := ra*h + u
 			col := 0
 			for k := range ly.g {
@@ -376,7 +379,7 @@ func (a *SnAp2) step(ly *snap2Layer, cache *cell.Cache, gradCell, delta []float3
 // scatter adds a unit's column vector gu (its Q_u parameters in block order) into the
 // layer's flat gradient.
 func (ly *snap2Layer) scatter(grad, gu []float32, u int) {
-	lay := ly.c.Layout()
+	lay := &ly.lay
 	col := 0
 	for k := range ly.g {
 		r := k*ly.h + u
