@@ -9,8 +9,8 @@
 //	algo             the Algorithm interface and the registry of every algorithm: its
 //	                 name, parameters, applicable cells, FLOP and memory models, constructor
 //	bptt, rtrl       the credit-assignment algorithms, one file per algorithm: full,
-//	                 checkpointed, truncated and adaptive BPTT; exact RTRL, SnAp-1, UORO,
-//	                 RFLO, e-prop
+//	                 checkpointed, truncated and adaptive BPTT; exact RTRL, SnAp-1, SnAp-2,
+//	                 UORO, RFLO, e-prop
 //	diagnose         gradient-decay measurements (numbers only; the plot is in bench)
 //	reservoir        echo-state networks with ridge and recursive-least-squares readouts
 //	cell             the cell interface and one file per cell kind (vanilla with leak, GRU,
