@@ -81,7 +81,7 @@ func BenchmarkRTRL(b *testing.B) {
 // BenchmarkRTRLUpdate measures exact RTRL's sensitivity update M_t = J_t·M_{t-1} + Ī_t
 // alone (part=update: the in-place product, AddImmediate) against the bare kernels.MatMul
 // on the same S×S by S×P shape into a second buffer (part=gemm), both in GFLOP/s of the
-// 2·S²·P Gemm flops.
+// 2·S²·P Gemm flops, and the update on two workers (part=update2).
 func BenchmarkRTRLUpdate(b *testing.B) {
 	for _, kind := range []cell.Kind{cell.RNNTanh, cell.GRU, cell.LSTM} {
 		for _, n := range []int{32, 64, 128} {
@@ -121,6 +121,21 @@ func BenchmarkRTRLUpdate(b *testing.B) {
 				influence := s.influence.Slice(0, s.states, 0, s.influence.Cols)
 				measure(b, func() { kernels.MatMul(next, s.jacobian, influence) })
 			})
+			// The same update on two workers: compare its wall-clock GFLOP/s with
+			// part=update's (its CPU time counts both cores).
+			r2, err := NewExact(&cell.Model{Layers: []cell.Cell{c}, Head: head}, ExactOptions{Workers: 2})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for range 3 {
+				if _, err := r2.Step(x, cell.Values(y)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.Run(name+"/part=update2", func(b *testing.B) {
+				measure(b, func() { r2.update(false) })
+			})
+			r2.Close()
 		}
 	}
 }
