@@ -4,5 +4,5 @@ package cell
 // mask's pattern (for the tests of the crossover).
 func SparseProducts(c Cell) bool {
 	l, ok := c.(*layer)
-	return ok && l.mask != nil && l.mask.sparse
+	return ok && l.mask.sparse()
 }

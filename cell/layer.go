@@ -82,7 +82,7 @@ func broadcastRows(dst, src []float32, b int) {
 func (c *layer) addRecurrent(dst []float32, k *Cache) {
 	h, b := c.lay.Hidden, k.batch
 	if b == 1 {
-		if c.mask != nil && c.mask.sparse {
+		if c.mask.sparse() {
 			kernels.SparseMatVecAdd(dst, c.whh, &c.mask.pattern, k.prev[:h])
 			return
 		}
@@ -312,7 +312,7 @@ func (c *layer) inputStateVJP(k *Cache, dPrev, dx, dNext []float32) {
 	}
 	c.eq.directVJP(c, k, dPrev, dNext)
 	if b == 1 {
-		if c.mask != nil && c.mask.sparse {
+		if c.mask.sparse() {
 			kernels.SparseMatTVecAdd(dPrev[:h], c.whh, &c.mask.pattern, c.gHH)
 			return
 		}
@@ -351,7 +351,7 @@ func (c *layer) StateJVP(k *Cache, out, v []float32) {
 	// Through W_hh: (J·v)[s] = Σ_k coefHH[s,k]·(W_hh·v_h)[k·H+u]. preHH is free scratch
 	// outside Forward. Everything reading v happens before out is written.
 	wv := c.preHH
-	if c.mask != nil && c.mask.sparse {
+	if c.mask.sparse() {
 		clear(wv)
 		kernels.SparseMatVecAdd(wv, c.whh, &c.mask.pattern, v[:c.lay.Hidden])
 	} else {

@@ -76,24 +76,17 @@ func CheckDensity(density float64) error {
 // weight_hh_l{k}_mask.
 func MaskTensorName(layer int) string { return fmt.Sprintf("weight_hh_l%d_mask", layer) }
 
-// A sequence's products with W_hh go through the mask's pattern (kernels.SparseMatVecAdd
-// and SparseMatTVecAdd) rather than the dense kernels when the mask keeps less than
-// sparseProductDensity of the entries and H is at least sparseProductHidden: the
-// crossover measured with kernels' BenchmarkSparseMatVec and BenchmarkSparseMatTVec
-// (bench/RESULTS.md, issue 17). A dense SIMD row streams 8 to 16 multiply-adds per cycle,
-// a kept entry costs about one cycle (an index and two scalar loads), and short rows do
-// not amortise the sparse loop's per-row work.
-const (
-	sparseProductDensity = 0.05
-	sparseProductHidden  = 64
-)
-
 // recurrentMask is a layer's fixed mask on W_hh.
 type recurrentMask struct {
 	keep    []bool             // G·H×H, row-major: true where the entry is kept
 	pattern kernels.RowPattern // the kept entries
-	// sparse is set when the products of one sequence read W_hh through pattern.
-	sparse bool
+}
+
+// sparse reports whether a sequence's products with W_hh should read it through the
+// pattern (kernels.SparseMatVecAdd and SparseMatTVecAdd) on the active tier: where the
+// kernels' measured crossover says it pays (kernels.SparsePays).
+func (m *recurrentMask) sparse() bool {
+	return m != nil && kernels.SparsePays(m.pattern.Rows, m.pattern.Cols, m.pattern.Kept())
 }
 
 func (m *recurrentMask) density() float64 {
@@ -126,9 +119,7 @@ func SetRecurrentMask(c Cell, keep []bool) error {
 	if len(keep) != rows*cols {
 		return fmt.Errorf("cell: a mask of %d entries for the %d×%d weight_hh of %v", len(keep), rows, cols, l)
 	}
-	m := &recurrentMask{keep: slices.Clone(keep), pattern: kernels.NewRowPattern(rows, cols, keep)}
-	m.sparse = m.density() < sparseProductDensity && cols >= sparseProductHidden
-	l.mask = m
+	l.mask = &recurrentMask{keep: slices.Clone(keep), pattern: kernels.NewRowPattern(rows, cols, keep)}
 	l.enforceMask()
 	return nil
 }

@@ -112,13 +112,14 @@ func TestSparsifyRejects(t *testing.T) {
 func TestSparseCellMatchesDense(t *testing.T) {
 	forEachTier(t, func(t *testing.T) {
 		for _, cfg := range testConfigs {
-			cfg.Hidden = 80
-			for _, density := range []float64{0.03, 0.5} {
+			cfg.Hidden = 130
+			for _, density := range []float64{0.03, 0.2, 0.5} {
 				f := newFixture(t, cfg, 11)
 				if err := cell.Sparsify(f.c, density, cell.MaskRandom, f.rng); err != nil {
 					t.Fatal(err)
 				}
-				if got, want := cell.SparseProducts(f.c), density < 0.05; got != want {
+				want := density < 0.05 || kernels.Impl() == kernels.Generic && density < 0.25
+				if got := cell.SparseProducts(f.c); got != want {
 					t.Fatalf("%s density %v: products through the pattern: %v", configName(cfg), density, got)
 				}
 				dense, err := cell.New(cfg)
@@ -134,8 +135,8 @@ func TestSparseCellMatchesDense(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cell.Sparsify(narrow, 0.03, cell.MaskRandom, rand.New(rand.NewPCG(1, 1))); err != nil || cell.SparseProducts(narrow) {
-		t.Errorf("H=32 at density 0.03: products through the pattern (%v)", err)
+	if err := cell.Sparsify(narrow, 0.03, cell.MaskRandom, rand.New(rand.NewPCG(1, 1))); err != nil || cell.SparseProducts(narrow) != (kernels.Impl() == kernels.Generic) {
+		t.Errorf("H=32 at density 0.03 on %v: products through the pattern: %v (%v)", kernels.Impl(), cell.SparseProducts(narrow), err)
 	}
 }
 
@@ -172,7 +173,7 @@ func compareCells(t *testing.T, name string, sparse, dense cell.Cell, prev, x []
 // stay finite.
 func TestSparseProductsSkipDroppedWeights(t *testing.T) {
 	for _, cfg := range testConfigs {
-		cfg.Hidden = 80
+		cfg.Hidden = 130
 		f := newFixture(t, cfg, 5)
 		if err := cell.Sparsify(f.c, 0.03, cell.MaskRandom, f.rng); err != nil {
 			t.Fatal(err)

@@ -39,6 +39,22 @@ func NewRowPattern(rows, cols int, keep []bool) RowPattern {
 	return p
 }
 
+// SparsePays reports whether, on the active tier, SparseMatVecAdd and SparseMatTVecAdd
+// through a pattern keeping kept of a rows×cols matrix's entries beat MatVecAdd and
+// MatTVecAdd on the dense matrix. The crossovers are BenchmarkSparseMatVec's and
+// BenchmarkSparseMatTVec's (bench/RESULTS.md, issue 17): a dense SIMD row streams 8 to 16
+// multiply-adds a cycle while a kept entry costs an index and two scalar loads, so on the
+// SIMD tiers the pattern pays only below 5% of the entries and for rows of at least 128
+// (shorter rows do not amortise the sparse loop's per-row work); against the generic
+// tier's dense loops it pays up to about 25%.
+func SparsePays(rows, cols, kept int) bool {
+	all := float64(rows) * float64(cols)
+	if active == Generic {
+		return float64(kept) < 0.25*all
+	}
+	return cols >= 128 && float64(kept) < 0.05*all
+}
+
 // Kept is the number of kept entries.
 func (p *RowPattern) Kept() int { return len(p.Index) }
 

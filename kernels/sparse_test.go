@@ -137,3 +137,29 @@ func TestRowPattern(t *testing.T) {
 		t.Fatalf("rows %v %v", p.Row(1), p.Row(2))
 	}
 }
+
+// SparsePays follows the measured crossovers: below 5% of the entries and rows of at least
+// 128 on the SIMD tiers, below 25% against the generic tier.
+func TestSparsePays(t *testing.T) {
+	forEveryTier(t, func(t *testing.T) {
+		generic := Impl() == Generic
+		for _, c := range []struct {
+			rows, cols, kept int
+			simd, gen        bool
+		}{
+			{128, 128, 800, true, true},     // 4.9%
+			{128, 128, 820, false, true},    // 5.0%
+			{64, 64, 100, false, true},      // short rows
+			{256, 256, 16000, false, true},  // 24%
+			{256, 256, 16500, false, false}, // 25%
+		} {
+			want := c.simd
+			if generic {
+				want = c.gen
+			}
+			if got := SparsePays(c.rows, c.cols, c.kept); got != want {
+				t.Errorf("SparsePays(%d, %d, %d) = %v", c.rows, c.cols, c.kept, got)
+			}
+		}
+	})
+}

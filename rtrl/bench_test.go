@@ -140,9 +140,10 @@ func BenchmarkRTRLUpdate(b *testing.B) {
 	}
 }
 
-// BenchmarkSnAp2 times one SnAp-2 step on an n-unit cell with 8 inputs at W_hh densities
-// from dense to 2%: BenchmarkSnAp2/cell=<cell>/n=<n>/density=<d> (cpu-ns/op as in
-// BenchmarkRTRL).
+// BenchmarkSnAp2 times one SnAp-2 step on an n-unit cell with 8 inputs and one output at
+// W_hh densities from dense to 2%, and exact RTRL's and SnAp-1's on the dense cell beside
+// it: BenchmarkSnAp2/cell=<cell>/n=<n>/density=<d>/algo=<algo> (cpu-ns/op and
+// state-bytes as in BenchmarkRTRL).
 func BenchmarkSnAp2(b *testing.B) {
 	for _, kind := range []cell.Kind{cell.RNNTanh, cell.GRU, cell.LSTM} {
 		for _, n := range []int{32, 64, 128, 256} {
@@ -150,44 +151,51 @@ func BenchmarkSnAp2(b *testing.B) {
 				if density == 1 && n > 64 && kind != cell.RNNTanh || density >= 0.25 && n > 128 {
 					continue
 				}
-				b.Run(fmt.Sprintf("cell=%v/n=%d/density=%g", kind, n, density), func(b *testing.B) {
-					c, err := cell.New(cell.Config{Kind: kind, Hidden: n, Input: 8})
-					if err != nil {
-						b.Fatal(err)
-					}
-					head, err := cell.NewReadout(1, n)
-					if err != nil {
-						b.Fatal(err)
-					}
-					rng := rand.New(rand.NewPCG(1, 2))
-					cell.InitDefault(c, rng)
-					head.InitDefault(rng)
-					if density < 1 {
-						if err := cell.Sparsify(c, density, cell.MaskRandom, rng); err != nil {
+				algos := []string{"snap2"}
+				if density == 1 {
+					algos = append(algos, "rtrl", "snap1")
+				}
+				for _, algo := range algos {
+					b.Run(fmt.Sprintf("cell=%v/n=%d/density=%g/algo=%s", kind, n, density, algo), func(b *testing.B) {
+						c, err := cell.New(cell.Config{Kind: kind, Hidden: n, Input: 8})
+						if err != nil {
 							b.Fatal(err)
 						}
-					}
-					x, y := make([]float32, 8), make([]float32, 1)
-					fill(x, rng, 1)
-					fill(y, rng, 1)
-					a, err := NewSnAp2(&cell.Model{Layers: []cell.Cell{c}, Head: head}, SnAp2Options{})
-					if err != nil {
-						b.Fatal(err)
-					}
-					if _, err := a.Step(x, cell.Values(y)); err != nil {
-						b.Fatal(err)
-					}
-					cpu0, cpuOK := processCPUTime()
-					for b.Loop() {
+						head, err := cell.NewReadout(1, n)
+						if err != nil {
+							b.Fatal(err)
+						}
+						rng := rand.New(rand.NewPCG(1, 2))
+						cell.InitDefault(c, rng)
+						head.InitDefault(rng)
+						if density < 1 {
+							if err := cell.Sparsify(c, density, cell.MaskRandom, rng); err != nil {
+								b.Fatal(err)
+							}
+						}
+						x, y := make([]float32, 8), make([]float32, 1)
+						fill(x, rng, 1)
+						fill(y, rng, 1)
+						a, err := build(algo, &cell.Model{Layers: []cell.Cell{c}, Head: head})
+						if err != nil {
+							b.Fatal(err)
+						}
+						defer a.Close()
 						if _, err := a.Step(x, cell.Values(y)); err != nil {
 							b.Fatal(err)
 						}
-					}
-					if cpu1, ok := processCPUTime(); ok && cpuOK {
-						b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
-					}
-					b.ReportMetric(float64(a.Bytes()), "state-bytes")
-				})
+						cpu0, cpuOK := processCPUTime()
+						for b.Loop() {
+							if _, err := a.Step(x, cell.Values(y)); err != nil {
+								b.Fatal(err)
+							}
+						}
+						if cpu1, ok := processCPUTime(); ok && cpuOK {
+							b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
+						}
+						b.ReportMetric(float64(a.Bytes()), "state-bytes")
+					})
+				}
 			}
 		}
 	}
