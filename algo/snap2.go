@@ -62,12 +62,18 @@ func snap2Bytes(d Dims, _ []float64, _ Options) int64 {
 			gather = math.Max(gather, (u.f*u.reach)*(u.f*u.reach))
 		}
 		hf := float64(h)
-		// Both influence buffers.
-		n += int64(math.Round(4 * 2 * hf * u.f * u.reach * u.q))
+		// Both influence buffers, or (units reaching every unit) the one shared matrix
+		// updated in place and δᵀ times it.
+		if u.whole {
+			n += int64(math.Round(4 * (hf*u.f*u.reach*u.q + hf*u.q)))
+		} else {
+			n += int64(math.Round(4 * 2 * hf * u.f * u.reach * u.q))
+		}
 		// The index lists: the reach lists and their starts, the parameter and block
-		// starts, the per-unit product kind, and (units without a matrix product) the
-		// terms of J_u.
-		ints := hf*u.reach + 3*(hf+1) + hf + 1
+		// starts, the units' rows within their reach and columns in the shared matrix,
+		// the per-unit product kind, and (units without a matrix product) the terms of
+		// J_u.
+		ints := hf*u.reach + 3*(hf+1) + 2*hf + 1
 		if !u.gemm {
 			ints += hf*u.f*u.reach + 2*hf*u.nnz
 		}

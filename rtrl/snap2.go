@@ -27,11 +27,12 @@ import (
 //
 // The update of unit u's block B_u is B_u ← J_u·B_u + Ī_u, with J_u the entries of J_t
 // on reach(u)'s rows and columns; the gradient adds δ_uᵀ·B_u, δ_u = ∂L_t/∂s_t on those
-// rows, into unit u's parameters. J_t comes dense from the cell once per step. Where J_u
-// is mostly non-zero (a dense or nearly dense W_hh), the update is a matrix product
-// (kernels.MatMul, with J_t itself when reach(u) is every unit); elsewhere it adds the
-// rows of B_u scaled by J_u's non-zero entries, listed once at construction from the
-// mask.
+// rows, into unit u's parameters. J_t comes dense from the cell once per step. The units
+// that reach every unit (all of them on a dense W_hh) share one S-row matrix, updated in
+// place by one product with J_t as exact RTRL's M is (kernels.MatMulInPlace); where J_u is
+// otherwise mostly non-zero, the update is a matrix product with J_u gathered from J_t
+// (kernels.MatMul, into a second buffer); elsewhere it adds the rows of B_u scaled by J_u's
+// non-zero entries, listed once at construction from the mask.
 //
 // Costs: with reach(u) of R_u units and F state rows per unit (2 for LSTM, 1 otherwise),
 // the influence holds Σ_u F·R_u·Q_u floats (twice, the step before and this one), and a
@@ -81,13 +82,19 @@ type snap2Layer struct {
 	termSource    []int32 // the block row a term reads
 	termEntry     []int32 // the term's entry of J_t, row·S + column
 	unitRow       []int32 // local index of unit u within reach(u)
+	// The units every unit reaches (product snap2Whole) keep their blocks as columns
+	// wholeCol[u] … of one S-row matrix, updated in place by one product with J_t as exact
+	// RTRL's M is; wholeGrad is δᵀ times it. wholeCol is −1 for the other units.
+	whole     kernels.Mat
+	wholeCol  []int32
+	wholeGrad []float32
 }
 
 // How a unit's J_u·B_u is computed.
 const (
 	snap2Terms  = iota // the listed non-zero entries of J_u, one row of B_u each
 	snap2Gather        // J_u gathered dense from J_t, then kernels.MatMul
-	snap2Whole         // reach(u) is every unit: kernels.MatMul with J_t itself
+	snap2Whole         // reach(u) is every unit: the shared matrix, in place, by J_t itself
 )
 
 // snap2DenseFill is the fraction of non-zero entries of J_u above which a matrix product
@@ -168,6 +175,8 @@ func newSnap2Layer(c cell.Cell) *snap2Layer {
 	ly.unitRow = make([]int32, h)
 	ly.product = make([]uint8, h)
 	ly.termUnitStart = make([]int32, h+1)
+	ly.wholeCol = make([]int32, h)
+	wholeCols := 0
 	local := make([]int32, h) // unit w's index within the current reach(u), or −1
 	for i := range local {
 		local[i] = -1
@@ -184,6 +193,7 @@ func newSnap2Layer(c cell.Cell) *snap2Layer {
 		ly.paramStart[u+1] = ly.paramStart[u] + int32(q)
 		r := len(reach)
 		ly.blockStart[u+1] = ly.blockStart[u] + f*r*q
+		ly.wholeCol[u] = -1
 		for i, v := range reach {
 			local[v] = int32(i)
 			if int(v) == u {
@@ -206,7 +216,11 @@ func newSnap2Layer(c cell.Cell) *snap2Layer {
 		}
 		switch {
 		case r == h && float64(nnz) >= snap2DenseFill*float64(s*s):
+			// The unit's block is columns of the layer's shared S-row matrix instead.
 			ly.product[u] = snap2Whole
+			ly.blockStart[u+1] = ly.blockStart[u]
+			ly.wholeCol[u] = int32(wholeCols)
+			wholeCols += q
 		case f*r >= 8 && float64(nnz) >= snap2DenseFill*float64(f*r*f*r):
 			ly.product[u] = snap2Gather
 		default:
@@ -237,6 +251,8 @@ func newSnap2Layer(c cell.Cell) *snap2Layer {
 	ly.termUnitStart[h] = int32(len(ly.termRowStart) - 1)
 	ly.influence = make([]float32, ly.blockStart[h])
 	ly.next = make([]float32, ly.blockStart[h])
+	ly.whole = kernels.NewMat(s, wholeCols)
+	ly.wholeGrad = make([]float32, wholeCols)
 	return ly
 }
 
@@ -255,6 +271,7 @@ func (a *SnAp2) Reset(s0 []float32) error {
 	}
 	for _, ly := range a.layers {
 		clear(ly.influence)
+		clear(ly.whole.Data)
 	}
 	return nil
 }
@@ -292,6 +309,9 @@ func (a *SnAp2) step(ly *snap2Layer, cache *cell.Cache, gradCell, delta []float3
 	c.ImmediateCoefficients(cache, a.coefIH, a.coefHH)
 	h, f := ly.h, ly.f
 	xs, hp := cache.Input(), cache.Prev()[:h]
+	if ly.whole.Cols > 0 {
+		kernels.MatMulInPlace(ly.whole, a.jacobian)
+	}
 	for u := range h {
 		reach := ly.reach[ly.reachStart[u]:ly.reachStart[u+1]]
 		r := len(reach)
@@ -302,7 +322,7 @@ func (a *SnAp2) step(ly *snap2Layer, cache *cell.Cache, gradCell, delta []float3
 		next := kernels.Mat{Rows: rows, Cols: q, Stride: q, Data: ly.next[b0:b1]}
 		switch ly.product[u] {
 		case snap2Whole:
-			kernels.MatMul(next, a.jacobian, cur)
+			// Done above, with every unit of the kind.
 		case snap2Gather:
 			ju := kernels.MatOf(rows, rows, a.gather[:rows*rows])
 			for ra := range f {
@@ -335,7 +355,12 @@ func (a *SnAp2) step(ly *snap2Layer, cache *cell.Cache, gradCell, delta []float3
 		// coefHH·h_{t-1} on weight_hh's kept entries, the coefficients on the biases.
 		iu := int(ly.unitRow[u])
 		for ra := range f {
-			row := next.Data[(ra*r+iu)*q : (ra*r+iu+1)*q]
+			var row []float32
+			if c := int(ly.wholeCol[u]); c >= 0 {
+				row = ly.whole.Row(ra*h + u)[c : c+q]
+			} else {
+				row = next.Data[(ra*r+iu)*q : (ra*r+iu+1)*q]
+			}
 			srow := ra*h + u
 			col := 0
 			for k := range ly.g {
@@ -353,7 +378,7 @@ func (a *SnAp2) step(ly *snap2Layer, cache *cell.Cache, gradCell, delta []float3
 				col += 2
 			}
 		}
-		if !hasTarget {
+		if !hasTarget || ly.wholeCol[u] >= 0 {
 			continue
 		}
 		// The gradient: δ_uᵀ·B_u into unit u's parameters.
@@ -374,6 +399,16 @@ func (a *SnAp2) step(ly *snap2Layer, cache *cell.Cache, gradCell, delta []float3
 		ly.scatter(gradCell, gu, u)
 	}
 	ly.influence, ly.next = ly.next, ly.influence
+	if hasTarget && ly.whole.Cols > 0 {
+		clear(ly.wholeGrad)
+		kernels.MatTVecAdd(ly.wholeGrad, ly.whole, delta)
+		for u := range h {
+			if c := int(ly.wholeCol[u]); c >= 0 {
+				q := int(ly.paramStart[u+1] - ly.paramStart[u])
+				ly.scatter(gradCell, ly.wholeGrad[c:c+q], u)
+			}
+		}
+	}
 }
 
 // scatter adds a unit's column vector gu (its Q_u parameters in block order) into the
@@ -406,8 +441,8 @@ func (a *SnAp2) Bytes() int64 {
 	}
 	b := a.bytes() + floats(n)
 	for _, ly := range a.layers {
-		b += floats(len(ly.influence) + len(ly.next))
-		b += 4 * int64(len(ly.everyColumn)+len(ly.reachStart)+len(ly.reach)+len(ly.paramStart)+len(ly.termUnitStart)+len(ly.termRowStart)+len(ly.termSource)+len(ly.termEntry)+len(ly.unitRow))
+		b += floats(len(ly.influence) + len(ly.next) + len(ly.whole.Data) + len(ly.wholeGrad))
+		b += 4 * int64(len(ly.everyColumn)+len(ly.reachStart)+len(ly.reach)+len(ly.paramStart)+len(ly.termUnitStart)+len(ly.termRowStart)+len(ly.termSource)+len(ly.termEntry)+len(ly.unitRow)+len(ly.wholeCol))
 		b += 8*int64(len(ly.blockStart)) + int64(len(ly.product))
 	}
 	return b
