@@ -14,7 +14,7 @@ func TestCoreImportsNoPlotting(t *testing.T) {
 	forbidden := []string{
 		"gonum.org/v1/plot", "codeberg.org/go-fonts", "codeberg.org/go-pdf", "codeberg.org/go-latex",
 		"git.sr.ht/~sbinet/gg", "github.com/ajstarks/svgo", "github.com/golang/freetype",
-		"golang.org/x/image", "golang.org/x/term",
+		"golang.org/x/image", "golang.org/x/term", "github.com/schollz/progressbar", "github.com/mitchellh/colorstring", "github.com/rivo/uniseg",
 	}
 	for _, pkg := range core {
 		for _, dep := range deps(t, "./"+pkg) {

@@ -24,9 +24,9 @@ import (
 
 // Algorithm is the streaming shape every credit-assignment algorithm shares (package
 // bptt's full, checkpointed, truncated and adaptive BPTT; package rtrl's exact RTRL,
-// SnAp-1, UORO, RFLO and e-prop), each built for one cell.Model: feed a step, get its
-// loss (squared error or cross-entropy, as the step's cell.Target says), and read the
-// gradient the algorithm has accumulated. An online algorithm has its gradient after every
+// SnAp-1, UORO, KF-RTRL, reverse KF-RTRL, RFLO, e-prop and DNI), each built for one
+// cell.Model: feed a step, get its loss (squared error or cross-entropy, as the step's
+// cell.Target says), and read the gradient the algorithm has accumulated. An online algorithm has its gradient after every
 // Step; truncated BPTT every K1 steps; full and checkpointed BPTT after Finish.
 //
 // Its life cycle is build, Reset, Steps (and Finish) any number of times, Close. Close

@@ -22,10 +22,10 @@ import (
 // the form.
 func TestParseErrors(t *testing.T) {
 	cases := []struct{ spec, want string }{
-		{"rtrl2", `"rtrl2": unknown algorithm (want one of bptt, bptt-checkpoint:S, tbptt:K1,K2, rtrl[:W], snap1, snap2, uoro, rflo, eprop, tbptt-adaptive:δ)`},
+		{"rtrl2", `"rtrl2": unknown algorithm (want one of ` + algo.Forms() + ")"},
 		{"snap3", `"snap3": unknown algorithm: snap-n is defined for n = 1 and 2 (snap1, snap2)`},
 		{"snap0", `"snap0": unknown algorithm: snap-n is defined for n = 1 and 2 (snap1, snap2)`},
-		{"snap:2", `"snap:2": unknown algorithm (want one of bptt, bptt-checkpoint:S, tbptt:K1,K2, rtrl[:W], snap1, snap2, uoro, rflo, eprop, tbptt-adaptive:δ)`},
+		{"snap:2", `"snap:2": unknown algorithm (want one of ` + algo.Forms() + ")"},
 		{"snap2:1", `snap2:1: takes no parameters, got "1" (the form is snap2)`},
 		{"bptt-checkpoint:0", "bptt-checkpoint:0: S=0 must be at least 1 (the form is bptt-checkpoint:S)"},
 		{"bptt-checkpoint", `bptt-checkpoint: needs 1 integer parameter(s) S, got "" (the form is bptt-checkpoint:S)`},
@@ -41,6 +41,9 @@ func TestParseErrors(t *testing.T) {
 		{"tbptt-adaptive:1", "tbptt-adaptive:1: δ=1 must be in (0, 1) (the form is tbptt-adaptive:δ)"},
 		{"tbptt-adaptive:", `tbptt-adaptive:: δ="" is not a number (the form is tbptt-adaptive:δ)`},
 		{"tbptt-adaptive:0.1,2", `tbptt-adaptive:0.1,2: δ="0.1,2" is not a number (the form is tbptt-adaptive:δ)`},
+	}
+	if forms := algo.Forms(); !strings.HasPrefix(forms, "bptt, bptt-checkpoint:S, tbptt:K1,K2, rtrl[:W], snap1, snap2, uoro, rflo, eprop, ") {
+		t.Errorf("Forms() = %s", forms)
 	}
 	for _, c := range cases {
 		_, err := algo.Parse(c.spec)

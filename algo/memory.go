@@ -4,11 +4,15 @@ import (
 	"unsafe"
 
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/internal/memlimit"
 )
 
 // The memory models: what each algorithm's Bytes reports after sequences of o.Steps
 // steps, computed from the dimensions alone. TestMemoryModel pins every one of them to
-// the Bytes of the algorithm built and run.
+// the Bytes of the algorithm built and run. The terms that grow with a sequence length,
+// a window or a batch use memlimit's saturating arithmetic: a size that overflows an
+// int64 is memlimit.Saturated, which no limit admits, and never a wrapped small number.
+// The other terms are bounded by the model's parameter cap and cannot overflow.
 
 // targetBytes is the size of a cell.Target (two slice headers).
 const targetBytes = int(unsafe.Sizeof(cell.Target{}))
@@ -19,23 +23,42 @@ func f32(n int) int64 { return 4 * int64(n) }
 // steps is the sequence length the model is evaluated at (at least 1).
 func steps(o Options) int { return max(1, o.Steps) }
 
+// batch is B (at least 1).
+func batch(o Options) int { return max(1, o.Batch) }
+
 // bpttScratch is what every bptt algorithm holds besides its caches: the running state,
-// s_0, the adjoint δ, the readout's output and the gradient batch of cols columns.
-func bpttScratch(d Dims, cols int) int64 {
-	n := f32(3*d.S + d.O)
+// s_0, the adjoint δ, the readout's output and the gradient batch of cols columns; for a
+// minibatch also x_t transposed, one sequence's ŷ and ∂ℓ/∂ŷ, and the state's rows.
+func bpttScratch(d Dims, cols int, o Options) int64 {
+	B := batch(o)
+	n := f32((3*d.S + d.O) * B)
+	if B > 1 {
+		n += f32(d.I*B + 2*d.O + d.S*B)
+	}
 	for k := range d.L {
 		n += int64(cell.GradBatchBytes(d.layout(k), cols))
 	}
 	return n
 }
 
+// batchCols is the BPTT family's default gradient-batch columns, a whole number of steps
+// of the minibatch.
+func batchCols(d Dims, o Options) int {
+	B, cols := batch(o), cell.DefaultBatchCols(d.layout(0))
+	if B > 1 {
+		cols *= 4
+	}
+	return (cols + B - 1) / B * B
+}
+
 // ring is n recorded steps: every layer's cache, ∂ℓ/∂ŷ and a has-target flag each.
-func ring(d Dims, n int) int64 {
-	return int64(n) * (d.stepCacheBytes() + f32(d.O) + 1)
+func ring(d Dims, n int, o Options) int64 {
+	B := int64(batch(o))
+	return memlimit.Mul(int64(n), memlimit.Add(memlimit.Mul(B, d.stepCacheBytes()+f32(d.O)), 1))
 }
 
 func fullBytes(d Dims, _ []float64, o Options) int64 {
-	return ring(d, steps(o)) + bpttScratch(d, cell.DefaultBatchCols(d.layout(0)))
+	return memlimit.Add(ring(d, steps(o), o), bpttScratch(d, batchCols(d, o), o))
 }
 
 func truncatedBytes(d Dims, p []float64, o Options) int64 {
@@ -46,26 +69,35 @@ func truncatedBytes(d Dims, p []float64, o Options) int64 {
 // truncatedRing is BPTT(k1, k2)'s ring as far as sequences of o.Steps fill it, and its
 // scratch.
 func truncatedRing(d Dims, _, k2 int, o Options) int64 {
-	cols := min(cell.DefaultBatchCols(d.layout(0)), k2)
-	return ring(d, min(k2, steps(o))) + bpttScratch(d, cols)
+	cols := batchCols(d, o)
+	if int64(k2)*int64(batch(o)) < int64(cols) {
+		cols = k2 * batch(o)
+	}
+	return memlimit.Add(ring(d, min(k2, steps(o)), o), bpttScratch(d, cols, o))
 }
 
 func checkpointBytes(d Dims, p []float64, o Options) int64 {
-	slots, T := checkpointSlots(p, o), steps(o)
-	own := f32(slots*d.S+d.S+d.O) + d.stepCacheBytes() + bpttScratch(d, 1)
-	// The streaming tape: x_t and y_t (values, or a class and the target's kind) of every
+	slots, T, B := int64(checkpointSlots(p, o)), int64(steps(o)), int64(batch(o))
+	// Slots, the running state, ∂ℓ/∂ŷ and the tape's placeholder classes; one cache slot
+	// (and a transposed input for it, for a minibatch); B gradient columns.
+	perSeq := memlimit.Add(memlimit.Mul(4, memlimit.Add(memlimit.Mul(slots, int64(d.S)), int64(d.S+d.O+1))), d.stepCacheBytes())
+	if B > 1 {
+		perSeq = memlimit.Add(perSeq, f32(d.I))
+	}
+	own := memlimit.Add(memlimit.Mul(B, perSeq), bpttScratch(d, min(batchCols(d, o), int(B)), o))
+	// The streaming tape: x_t and y_t (values, or classes, and the target's kind) of every
 	// step, and an input slice header and a cell.Target per step, at twice their length:
 	// append grows a slice to at most twice what it holds, so the bound is met whatever
 	// the growth.
-	tape := f32(T*(d.I+d.O+1)) + int64(T) + int64(24+targetBytes)*int64(T)
-	return own + 2*tape
+	tape := memlimit.Mul(T, memlimit.Add(memlimit.Product(4, B, int64(d.I+d.O+1)), 1+24+int64(targetBytes)))
+	return memlimit.Add(own, memlimit.Mul(2, tape))
 }
 
 func adaptiveBytes(d Dims, _ []float64, o Options) int64 {
 	kmax, k1 := adaptiveKMax(o), 1
 	n := kmax + 1
-	stats := 8*int64(n+n+n*d.S+n+(n+1)+d.S+n+n) + f32(2*d.S)
-	return truncatedRing(d, k1, kmax+k1-1, o) + stats
+	stats := memlimit.Add(8*int64(n+n+n*d.S+n+(n+1)+d.S+n+n), memlimit.Product(4, 2, int64(d.S), int64(batch(o))))
+	return memlimit.Add(truncatedRing(d, k1, kmax+k1-1, o), stats)
 }
 
 // onlineBase is what every rtrl algorithm holds besides its traces: the state, ŷ, ∂ℓ/∂ŷ,
@@ -108,4 +140,28 @@ func rfloBytes(d Dims, _ []float64, _ Options) int64 {
 func epropBytes(d Dims, _ []float64, _ Options) int64 {
 	cols := d.I + d.H + 1
 	return onlineBase(d) + f32(3*d.H*cols+cols+2*d.S*4+d.H)
+}
+
+// kroneckerBytes is what both KF-RTRLs hold besides their factors: J_t, D_t (and the
+// second coefficient vector) and â_t, of m = I+H+2 entries.
+func kroneckerBytes(d Dims) int64 {
+	return onlineBase(d) + f32(d.H*d.H+2*d.H+d.I+d.H+2)
+}
+
+func kfrtrlBytes(d Dims, _ []float64, _ Options) int64 {
+	m := d.I + d.H + 2
+	// K and its product buffer, a, K·q.
+	return kroneckerBytes(d) + f32(2*d.H*d.H+m+d.H)
+}
+
+func rkfrtrlBytes(d Dims, _ []float64, _ Options) int64 {
+	m := d.I + d.H + 2
+	// b, B and its product buffer, ν, ν ⊙ D, Bᵀ·q.
+	return kroneckerBytes(d) + f32(d.H+2*d.H*m+2*d.H+m)
+}
+
+func dniBytes(d Dims, _ []float64, _ Options) int64 {
+	cols := d.S + d.O + 1
+	// The module, ã_t and ã_{t−1}, the prediction, the signal and the target.
+	return onlineBase(d) + f32(d.S*cols+2*cols+3*d.S)
 }

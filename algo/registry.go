@@ -8,6 +8,7 @@ import (
 
 	"github.com/chronograd/chronograd/bptt"
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/internal/memlimit"
 	"github.com/chronograd/chronograd/rtrl"
 )
 
@@ -16,10 +17,11 @@ var registry = []*entry{
 	{
 		Info: Info{Name: "bptt", Summary: "exact, at the sequence end",
 			Time: "O(P)", Memory: "O(T·S) caches"},
-		flops: func(d Dims, _ []float64) float64 { return 3 * (d.forward() + d.readout()) },
-		bytes: fullBytes,
-		build: func(m *cell.Model, _ []float64, _ Options) (Algorithm, error) {
-			return as(bptt.NewFull(m, bptt.FullOptions{}))
+		flops:   func(d Dims, _ []float64) float64 { return 3 * (d.forward() + d.readout()) },
+		bytes:   fullBytes,
+		batched: true,
+		build: func(m *cell.Model, _ []float64, o Options) (Algorithm, error) {
+			return as(bptt.NewFull(m, bptt.FullOptions{Batch: o.Batch, Workers: o.Workers}))
 		},
 		profile: func(int) string { return "bptt" },
 		race:    "bptt",
@@ -30,10 +32,11 @@ var registry = []*entry{
 		params: []param{{name: "S"}},
 		// Checkpointed BPTT is credited with full BPTT's FLOPs: its recomputation is
 		// overhead, and it shows as a lower GFLOP/s.
-		flops: func(d Dims, _ []float64) float64 { return 3 * (d.forward() + d.readout()) },
-		bytes: checkpointBytes,
+		flops:   func(d Dims, _ []float64) float64 { return 3 * (d.forward() + d.readout()) },
+		bytes:   checkpointBytes,
+		batched: true,
 		build: func(m *cell.Model, p []float64, o Options) (Algorithm, error) {
-			return as(bptt.NewCheckpointed(m, bptt.CheckpointedOptions{Slots: checkpointSlots(p, o)}))
+			return as(bptt.NewCheckpointed(m, bptt.CheckpointedOptions{Slots: checkpointSlots(p, o), Batch: o.Batch, Workers: o.Workers}))
 		},
 		profile: func(T int) string {
 			return fmt.Sprintf("bptt-checkpoint:%d", max(2, int(math.Ceil(math.Sqrt(float64(T))))))
@@ -53,12 +56,14 @@ var registry = []*entry{
 			F, R, k1, k2 := d.forward(), d.readout(), p[0], p[1]
 			return F + R + (2*F*k2+2*R*k1)/k1
 		},
-		bytes: truncatedBytes,
-		build: func(m *cell.Model, p []float64, _ Options) (Algorithm, error) {
-			return as(bptt.NewTruncated(m, bptt.TruncatedOptions{K1: int(p[0]), K2: int(p[1])}))
+		bytes:   truncatedBytes,
+		batched: true,
+		build: func(m *cell.Model, p []float64, o Options) (Algorithm, error) {
+			return as(bptt.NewTruncated(m, bptt.TruncatedOptions{K1: int(p[0]), K2: int(p[1]), Batch: o.Batch, Workers: o.Workers}))
 		},
-		profile: func(T int) string { return fmt.Sprintf("tbptt:%d,%d", max(1, T/10), max(1, T/5)) },
-		race:    "tbptt:5,10",
+		profile:  func(T int) string { return fmt.Sprintf("tbptt:%d,%d", max(1, T/10), max(1, T/5)) },
+		race:     "tbptt:5,10",
+		frontier: truncationWindows,
 	},
 	{
 		Info: Info{Name: "rtrl", Summary: "exact, online, every step; rtrl:W splits the sensitivity update over W goroutines",
@@ -77,8 +82,8 @@ var registry = []*entry{
 			return d.forward() + d.readout() + sum + 2*s*float64(d.P)
 		},
 		bytes: exactBytes,
-		build: func(m *cell.Model, p []float64, _ Options) (Algorithm, error) {
-			return as(rtrl.NewExact(m, rtrl.ExactOptions{Workers: int(p[0])}))
+		build: func(m *cell.Model, p []float64, o Options) (Algorithm, error) {
+			return as(rtrl.NewExact(m, rtrl.ExactOptions{Workers: int(p[0]), MemLimit: o.MemLimit}))
 		},
 		profile: func(int) string { return "rtrl" },
 		race:    "rtrl",
@@ -98,7 +103,7 @@ var registry = []*entry{
 	},
 	{
 		Info: Info{Name: "snap2", Summary: "SnAp-2: the influence kept on the units each parameter reaches in two steps (exact RTRL when W_hh is dense)",
-			Online: true, Forward: true, Sparse: true, Time: "O(d²…d³·n⁴) at density d; n⁴ dense", Memory: "O(d·n³); n³ dense"},
+			Online: true, Forward: true, Sparse: true, Time: "O(S²·P) ≈ n⁴ dense, ≈ d³·n⁴ at W_hh density d", Memory: "O(S·P) ≈ n³ dense, ≈ d·n³ at density d"},
 		flops: snap2FLOPs,
 		bytes: snap2Bytes,
 		build: func(m *cell.Model, _ []float64, _ Options) (Algorithm, error) {
@@ -147,15 +152,59 @@ var registry = []*entry{
 		profile: func(int) string { return "eprop" },
 	},
 	{
+		Info: Info{Name: "kfrtrl", Summary: "KF-RTRL: an unbiased Kronecker-factored estimate of the influence matrix (vanilla cells)",
+			Online: true, Forward: true, Time: "O(n³)", Memory: "O(n²)"},
+		supports: vanillaOneLayer("kfrtrl", "its Kronecker factors are one vanilla layer's immediate Jacobian"),
+		flops: func(d Dims, _ []float64) float64 {
+			h := float64(d.H)
+			return d.forward() + d.readout() + 2*h*h*h + 4*h*h + 2*float64(d.P)
+		},
+		bytes: kfrtrlBytes,
+		build: func(m *cell.Model, _ []float64, o Options) (Algorithm, error) {
+			return as(rtrl.NewKFRTRL(m, rtrl.KFRTRLOptions{Seed: o.Seed}))
+		},
+		profile: func(int) string { return "kfrtrl" },
+	},
+	{
+		Info: Info{Name: "rkfrtrl", Summary: "reverse KF-RTRL: the Kronecker factors the other way round (vanilla cells)",
+			Online: true, Forward: true, Time: "O(n²·(n+I)) ≈ n³", Memory: "O(n·(n+I)) ≈ n²"},
+		supports: vanillaOneLayer("rkfrtrl", "its Kronecker factors are one vanilla layer's immediate Jacobian"),
+		flops: func(d Dims, _ []float64) float64 {
+			h := float64(d.H)
+			return d.forward() + d.readout() + 2*h*float64(d.P) + 2*h*h + 6*float64(d.P)
+		},
+		bytes: rkfrtrlBytes,
+		build: func(m *cell.Model, _ []float64, o Options) (Algorithm, error) {
+			return as(rtrl.NewReverseKFRTRL(m, rtrl.KFRTRLOptions{Seed: o.Seed}))
+		},
+		profile: func(int) string { return "rkfrtrl" },
+	},
+	{
+		Info: Info{Name: "dni", Summary: "DNI: one-step gradients plus a learnt synthetic gradient of the future's credit",
+			Online: true, Forward: true, Time: "O(P + S²)", Memory: "O(S²)"},
+		flops: func(d Dims, _ []float64) float64 {
+			// A backward step (≈ 2F) and three products with the S×(S+O+1) module.
+			return 3*d.forward() + d.readout() + 6*float64(d.S)*float64(d.S+d.O+1)
+		},
+		bytes: dniBytes,
+		build: func(m *cell.Model, _ []float64, _ Options) (Algorithm, error) {
+			return as(rtrl.NewDNI(m, rtrl.DNIOptions{}))
+		},
+		profile: func(int) string { return "dni" },
+		race:    "dni",
+	},
+	{
 		Info: Info{Name: "tbptt-adaptive", Summary: "truncated, the window chosen for a relative gradient bias ≤ δ",
 			Online: true, Time: "O(P·K/K1)", Memory: "O(Kmax) caches"},
 		params: []param{{name: "δ", fraction: true}},
 		// The window varies; it is credited as full BPTT.
-		flops: func(d Dims, _ []float64) float64 { return 3 * (d.forward() + d.readout()) },
-		bytes: adaptiveBytes,
+		flops:   func(d Dims, _ []float64) float64 { return 3 * (d.forward() + d.readout()) },
+		bytes:   adaptiveBytes,
+		batched: true,
 		build: func(m *cell.Model, p []float64, o Options) (Algorithm, error) {
-			return as(bptt.NewAdaptive(m, bptt.AdaptiveOptions{Delta: p[0], KMax: adaptiveKMax(o), Seed: o.Seed}))
+			return as(bptt.NewAdaptive(m, bptt.AdaptiveOptions{Delta: p[0], KMax: adaptiveKMax(o), Seed: o.Seed, Batch: o.Batch, Workers: o.Workers}))
 		},
+		frontier: func(int) []string { return []string{"tbptt-adaptive:0.1"} },
 	},
 }
 
@@ -215,13 +264,21 @@ type entry struct {
 	// supports refuses the models the algorithm does not apply to (nil: every model).
 	supports func(d Dims) error
 	flops    func(d Dims, p []float64) float64
-	bytes    func(d Dims, p []float64, o Options) int64
-	build    func(m *cell.Model, p []float64, o Options) (Algorithm, error)
+	// bytes is the memory model of one sequence, or of o.Batch when batched.
+	bytes func(d Dims, p []float64, o Options) int64
+	// build builds the algorithm for one sequence, or for o.Batch when batched.
+	build func(m *cell.Model, p []float64, o Options) (Algorithm, error)
+	// batched algorithms step a minibatch themselves (the BPTT family, on the Gemm
+	// kernels); the others run it as one instance per sequence (replicated).
+	batched bool
 	// profile is the algorithm's setting in the default profile for sequences of T steps
 	// (nil: not profiled).
 	profile func(T int) string
 	// race is its setting in the profile's training race ("": not in the race).
 	race string
+	// frontier lists its settings on the cost–accuracy frontier for sequences of T steps
+	// (nil: its profile setting, or its name alone; see FrontierSettings).
+	frontier func(T int) []string
 }
 
 // form is how the algorithm and its parameters are written: "tbptt:K1,K2", "rtrl[:W]".
@@ -341,8 +398,29 @@ type Options struct {
 	// unknown). bptt-checkpoint:S clamps S to it, and tbptt-adaptive:δ starts its window
 	// at min(100, T).
 	Steps int
-	// Seed seeds randomised algorithms (UORO's signs, adaptive TBPTT's probes).
+	// Seed seeds randomised algorithms (UORO's and the KF-RTRLs' signs, adaptive TBPTT's
+	// probes). In a minibatch run as one instance per sequence, sequence b's instance is
+	// seeded Seed + b, so that the sequences' estimates are independent.
 	Seed uint64
+	// Batch is B, the number of sequences stepped together (0 means 1). Step then takes
+	// B rows of inputs (B×I), B rows of target values (B×O) or B classes; Reset takes B
+	// rows of states (B×S, or nil), State returns B rows, and the loss and the gradient
+	// are sums over the batch. The BPTT family steps a batch through matrix-matrix
+	// products; RTRL and its approximations keep one influence matrix or set of traces
+	// per sequence, and Bytes grows accordingly.
+	Batch int
+	// Workers spreads a batch over that many goroutines (0 means 1): the BPTT family's
+	// matrix products, the per-sequence updates of the forward-mode algorithms. The
+	// gradient has the same bits for any number of workers.
+	Workers int
+	// MemLimit bounds the bytes the algorithm may hold, as its memory model (Spec.Bytes)
+	// counts them for sequences of Steps steps (when Steps is 0, an online algorithm is
+	// counted at its largest, for an endless stream: TBPTT with its whole window; the
+	// others at what one step needs): New refuses a larger algorithm before it allocates
+	// anything. Zero means the default limit, half of the memory available to
+	// the process (physical memory, lowered to a cgroup's limit or the room left under
+	// ulimit -v); a negative value means no limit.
+	MemLimit int64
 }
 
 // Parse reads a specification NAME or NAME:PARAMS (see Forms) and validates its
@@ -447,15 +525,48 @@ func (s Spec) Supports(d Dims) error {
 	return e.supports(d)
 }
 
-// New builds the algorithm for model m.
+// New builds the algorithm for model m. It refuses, before allocating, an algorithm whose
+// memory model exceeds o.MemLimit, with an error that names the bytes it needs and the
+// limit.
 func (s Spec) New(m *cell.Model, o Options) (Algorithm, error) {
 	e := s.mustEntry()
+	B, err := batchOf(o)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := workersOf(o); err != nil {
+		return nil, err
+	}
 	if m.Check() == nil {
-		if err := s.Supports(DimsOfModel(m)); err != nil {
+		d := DimsOfModel(m)
+		if err := s.Supports(d); err != nil {
+			return nil, err
+		}
+		what := fmt.Sprintf("%s on a %v model with H=%d, %d layer(s), I=%d", s, d.Kind, d.H, d.L, d.I)
+		if B > 1 {
+			what += fmt.Sprintf(", for a batch of %d", B)
+		}
+		if o.Steps > 0 {
+			what += fmt.Sprintf(", over sequences of %d steps,", o.Steps)
+		}
+		at := o
+		if at.Steps <= 0 && e.Online {
+			at.Steps = math.MaxInt
+		}
+		if err := memlimit.Check(what, s.Bytes(d, at), o.MemLimit); err != nil {
 			return nil, err
 		}
 	}
-	return e.build(m, s.args, o)
+	if B == 1 || e.batched {
+		return e.build(m, s.args, o)
+	}
+	one := o
+	one.Batch, one.Workers = 1, 1
+	return newReplicated(m, o, func(m *cell.Model, b int) (Algorithm, error) {
+		seq := one
+		seq.Seed = o.Seed + uint64(b) // each sequence its own random stream
+		return e.build(m, s.args, seq)
+	})
 }
 
 // FLOPsPerStep is the algorithm's stated FLOP model for a model of dimensions d: the
@@ -481,6 +592,9 @@ func (s Spec) New(m *cell.Model, o Options) (Algorithm, error) {
 //	uoro                              3F + R + 2·S² + 8·P
 //	rflo                              F + R + 2·H·(I+H+1) (traces) + 2·P (gradient)
 //	eprop                             F + R + 8·P (traces of the four gates and the cell)
+//	kfrtrl                            F + R + 2·H³ (J·K) + 4·H² + 2·P (gradient)
+//	rkfrtrl                           F + R + 2·H·P (J·B) + 2·H² + 6·P
+//	dni                               3F + R + 6·S·(S+O+1) (a backward step, the module)
 //
 // Checkpointed BPTT is credited with full BPTT's FLOPs: its recomputation is overhead,
 // and it shows as a lower GFLOP/s.
@@ -493,10 +607,21 @@ func (s Spec) FLOPsPerStep(d Dims) float64 {
 // reports) after streaming sequences of o.Steps steps through a model of dimensions d.
 // It allocates nothing, so a caller can refuse a size before building the algorithm.
 // Checkpointed BPTT's streaming tape is counted at twice its length, a bound on what the
-// slices append grows hold.
+// slices append grows hold. A size too large for an int64 is reported as math.MaxInt64.
 func (s Spec) Bytes(d Dims, o Options) int64 {
 	e := s.mustEntry()
-	return e.bytes(d, s.args, o)
+	if o.Batch < 0 || o.Batch > maxBatch {
+		return memlimit.Saturated // New refuses such a batch anyway
+	}
+	B := int64(max(1, o.Batch))
+	if B == 1 || e.batched {
+		return e.bytes(d, s.args, o)
+	}
+	one := o
+	one.Batch = 1
+	// B instances, a gradient of each, and the batch's states, losses and errors.
+	perSeq := memlimit.Add(e.bytes(d, s.args, one), f32(d.P+d.O*(d.H+1)))
+	return memlimit.Add(memlimit.Mul(B, perSeq), memlimit.Mul(B, f32(d.S+1)+16))
 }
 
 // Profiled lists the algorithms the default profile sweeps for cells of kind k over

@@ -148,7 +148,7 @@ func TestReports(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &obj); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"cell", "hidden", "input", "T", "algo", "ns_per_step", "bytes", "allocs_per_step", "gflops"}
+	want := []string{"cell", "hidden", "input", "T", "algo", "ns_per_step", "bytes", "allocs_per_step", "gflops", "batch", "layers"}
 	if len(obj) != len(want) {
 		t.Fatalf("JSON fields %v, want exactly %v", obj, want)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/chronograd/chronograd/algo"
 	"github.com/chronograd/chronograd/cell"
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // Case is one measurement: an algorithm on a model of a given size over sequences of T
@@ -23,8 +24,13 @@ type Case struct {
 	Hidden, Input, Output int // hidden units n, input size I, readout outputs O
 	// T is the sequence length.
 	T int
-	// Density, when in (0, 1), fixes a random mask on W_hh that keeps that fraction of
-	// its entries (cell.Sparsify); 0 or 1 leaves W_hh dense.
+	// Layers is the number of stacked layers (0 means 1).
+	Layers int
+	// Batch is the minibatch B stepped together (0 means 1), spread over Workers
+	// goroutines (0 means 1).
+	Batch, Workers int
+	// Density, when in (0, 1), fixes a random mask on every layer's W_hh that keeps that
+	// fraction of its entries (cell.Sparsify); 0 or 1 leaves W_hh dense.
 	Density float64
 }
 
@@ -43,6 +49,11 @@ type Result struct {
 	Bytes         int64   `json:"bytes"`           // what the algorithm holds (Algorithm.Bytes)
 	AllocsPerStep float64 `json:"allocs_per_step"` // heap allocations per step after warm-up
 	GFLOPS        float64 `json:"gflops"`          // the FLOP model's FLOPs per ns
+	// Batch is the minibatch: NsPerStep is the time of one step of all B sequences, and
+	// GFLOPS counts the FLOPs of all of them.
+	Batch int `json:"batch"`
+	// Layers is the number of stacked layers.
+	Layers int `json:"layers"`
 	// Density is the case's Density, for a sparse case only (absent from the JSON of a
 	// dense one); its mask keeps round(Density·n) entries of each row of W_hh.
 	Density float64 `json:"density,omitempty"`
@@ -59,6 +70,9 @@ type Options struct {
 	MinTime time.Duration
 	// Seed seeds the weights, the data and randomised algorithms.
 	Seed uint64
+	// MemLimit is the algorithm's memory limit (algo.Options.MemLimit: 0 is the default,
+	// half of the memory available; negative is none).
+	MemLimit int64
 }
 
 func (o Options) withDefaults() Options {
@@ -97,41 +111,40 @@ func Measure(c Case, opt Options) (Result, error) {
 			return Result{}, fmt.Errorf("bench: case %s %v n=%d: %w", c.Algo, c.Cell, c.Hidden, err)
 		}
 	}
-	rnn, err := cell.New(cell.Config{Kind: c.Cell, Hidden: c.Hidden, Input: c.Input})
+	L, B := max(1, c.Layers), max(1, c.Batch)
+	dims := algo.StackDims(c.Cell, L, c.Hidden, c.Input, c.Output)
+	m, err := cell.NewStack(cell.Config{Kind: c.Cell, Hidden: c.Hidden, Input: c.Input}, L, c.Output)
 	if err != nil {
 		return Result{}, err
 	}
 	rng := rand.New(rand.NewPCG(opt.Seed, 0x62656e6368))
-	cell.InitDefault(rnn, rng)
-	dims := algo.DimsOf(c.Cell, c.Hidden, c.Input, c.Output)
+	for _, l := range m.Layers {
+		cell.InitDefault(l, rng)
+	}
+	m.Head.InitDefault(rng)
 	var density float64
 	if c.Density > 0 && c.Density < 1 {
 		// The mask has its own stream, so a dense case's weights and data stay as they were.
-		if err := cell.Sparsify(rnn, c.Density, cell.MaskRandom, rand.New(rand.NewPCG(opt.Seed, 0x6d61736b))); err != nil {
+		if err := m.Sparsify(c.Density, cell.MaskRandom, rand.New(rand.NewPCG(opt.Seed, 0x6d61736b))); err != nil {
 			return Result{}, err
 		}
 		density = c.Density
-		dims.Density = cell.RecurrentDensity(rnn)
+		dims.Density = m.RecurrentDensity()
 	}
-	flops := c.Algo.FLOPsPerStep(dims)
-	head, err := cell.NewReadout(c.Output, c.Hidden)
-	if err != nil {
-		return Result{}, err
-	}
-	head.InitDefault(rng)
-	m := &cell.Model{Layers: []cell.Cell{rnn}, Head: head}
+	flops := float64(B) * c.Algo.FLOPsPerStep(dims)
 	var alg algo.Algorithm
 	if opt.Factory != nil {
 		alg, err = opt.Factory(m)
 	} else {
-		alg, err = c.Algo.New(m, algo.Options{Steps: c.T, Seed: opt.Seed})
+		alg, err = c.Algo.New(m, algo.Options{Steps: c.T, Seed: opt.Seed, Batch: B, Workers: c.Workers, MemLimit: opt.MemLimit})
 	}
 	if err != nil {
 		return Result{}, err
 	}
 	defer alg.Close()
-	xs := make([]float32, c.T*c.Input)
-	ys := make([]float32, c.T*c.Output)
+	in, out := c.Input*B, c.Output*B
+	xs := make([]float32, c.T*in)
+	ys := make([]float32, c.T*out)
 	for i := range xs {
 		xs[i] = float32(rng.NormFloat64())
 	}
@@ -143,7 +156,7 @@ func Measure(c Case, opt Options) (Result, error) {
 			return err
 		}
 		for t := 0; t < c.T; t++ {
-			if _, err := alg.Step(xs[t*c.Input:(t+1)*c.Input], cell.Values(ys[t*c.Output:(t+1)*c.Output])); err != nil {
+			if _, err := alg.Step(xs[t*in:(t+1)*in], cell.Values(ys[t*out:(t+1)*out])); err != nil {
 				return err
 			}
 		}
@@ -194,14 +207,23 @@ func Measure(c Case, opt Options) (Result, error) {
 		Bytes:         alg.Bytes(),
 		AllocsPerStep: float64(mallocs) / float64(c.T),
 		GFLOPS:        flops / ns,
+		Batch:         B,
+		Layers:        L,
 		Density:       density,
 	}, nil
 }
 
-// Fit is a least-squares line log(y) = Exponent·log(x) + log(Scale).
+// Fit is a least-squares line log(y) = Exponent·log(x) + log(Scale), with its quality.
 type Fit struct {
 	Exponent, Scale float64 // y ≈ Scale·x^Exponent
 	Points          int     // the number of points fitted
+	// R2 is the coefficient of determination of the line on the log-log points: 1 is a
+	// perfect power law. Two points always give 1, which says nothing.
+	R2 float64
+	// CI95 is the half-width of the 95% confidence interval of Exponent (Student's t with
+	// Points−2 degrees of freedom times the slope's standard error); NaN for two points,
+	// which leave no residual to estimate it from.
+	CI95 float64
 }
 
 // FitExponent fits y ≈ Scale·x^Exponent on log-log axes by least squares. It needs two or
@@ -226,5 +248,25 @@ func FitExponent(x, y []float64) (Fit, error) {
 	// (it does on arm64), which would make the result depend on the architecture.
 	den := float64(n*sxx) - float64(sx*sx)
 	slope := (float64(n*sxy) - float64(sx*sy)) / den
-	return Fit{Exponent: slope, Scale: math.Exp((sy - slope*sx) / n), Points: len(x)}, nil
+	intercept := (sy - float64(slope*sx)) / n
+	fit := Fit{Exponent: slope, Scale: math.Exp(intercept), Points: len(x), R2: 1, CI95: math.NaN()}
+	// Residuals about the means, computed directly rather than from the sums above,
+	// which cancel badly when the points are close together.
+	mx, my := sx/n, sy/n
+	var ssRes, ssTot, sxxc float64
+	for i := range x {
+		lx, ly := math.Log(x[i]), math.Log(y[i])
+		r := ly - float64(intercept+float64(slope*lx))
+		ssRes += float64(r * r)
+		ssTot += float64((ly - my) * (ly - my))
+		sxxc += float64((lx - mx) * (lx - mx))
+	}
+	if ssTot > 0 {
+		fit.R2 = 1 - ssRes/ssTot
+	}
+	if len(x) > 2 {
+		se := math.Sqrt(ssRes / (n - 2) / sxxc)
+		fit.CI95 = distuv.StudentsT{Mu: 0, Sigma: 1, Nu: n - 2}.Quantile(0.975) * se
+	}
+	return fit, nil
 }

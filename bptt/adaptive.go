@@ -83,6 +83,9 @@ type AdaptiveOptions struct {
 	// batch's: a probe backpropagates every sequence's newest loss and counts each as
 	// one probe.
 	Batch int
+	// Workers splits the matrix products over that many goroutines (0 means 1); the
+	// gradient has the same bits for any number.
+	Workers int
 }
 
 // adaptiveConfig is AdaptiveOptions with every default filled in.
@@ -144,7 +147,7 @@ func NewAdaptive(m *cell.Model, opt AdaptiveOptions) (*Adaptive, error) {
 	case !(cfg.Forget >= 0 && cfg.Forget < 1):
 		return nil, fmt.Errorf("bptt: adaptive TBPTT needs Forget in [0, 1), got %v", cfg.Forget)
 	}
-	tr, err := NewTruncated(m, TruncatedOptions{K1: cfg.K1, K2: cfg.KMax + cfg.K1 - 1, Batch: opt.Batch})
+	tr, err := NewTruncated(m, TruncatedOptions{K1: cfg.K1, K2: cfg.KMax + cfg.K1 - 1, Batch: opt.Batch, Workers: opt.Workers})
 	if err != nil {
 		return nil, err
 	}

@@ -160,3 +160,133 @@ func BenchmarkCheckpointRatio(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMinibatch times full BPTT (forward and backward over T = 100 steps) on a
+// minibatch of B sequences, with the shapes PyTorch is timed on in bench/peers (I = n,
+// one output, a target at every step), and reports the FLOP model's GFLOP/s for the
+// whole batch (3(F + R) per step and sequence, F = 2·G·n·(I+n), R = 2·n) and the thread
+// CPU time per minibatch.
+func BenchmarkMinibatch(b *testing.B) {
+	const steps = 100
+	for _, kind := range []cell.Kind{cell.RNNTanh, cell.GRU, cell.LSTM} {
+		for _, n := range []int{128, 512} {
+			for _, B := range []int{1, 8, 32} {
+				b.Run(fmt.Sprintf("cell=%v/n=%d/B=%d", kind, n, B), func(b *testing.B) {
+					run := fullSequence(b, kind, n, 1, 1, B, func(rng *rand.Rand) cell.Target {
+						y := make([]float32, B)
+						for i := range y {
+							y[i] = float32(rng.NormFloat64())
+						}
+						return cell.Values(y)
+					})
+					run()
+					runtime.LockOSThread()
+					defer runtime.UnlockOSThread()
+					cpu := threadCPU()
+					for b.Loop() {
+						run()
+					}
+					reportCPU(b, cpu)
+					G := float64(kind.Gates())
+					flops := 3 * (2*G*float64(n)*float64(2*n) + 2*float64(n)) * float64(steps*B)
+					b.ReportMetric(flops/(float64(threadCPU()-cpu)/float64(b.N)), "GFLOP/s")
+				})
+			}
+		}
+	}
+}
+
+// ratioBench alternates two sequences' worth of work within each iteration, so that both
+// see the same machine load, and reports the median over iterations of the second's
+// thread CPU time over the first's (cpu-ratio) and of wall time (time-ratio).
+func ratioBench(b *testing.B, first, second func()) {
+	first()
+	second()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var wall, cpu []float64
+	for b.Loop() {
+		t0, c0 := time.Now(), threadCPU()
+		first()
+		t1, c1 := time.Now(), threadCPU()
+		second()
+		wall = append(wall, float64(time.Since(t1))/float64(t1.Sub(t0)))
+		cpu = append(cpu, float64(threadCPU()-c1)/float64(c1-c0))
+	}
+	slices.Sort(wall)
+	slices.Sort(cpu)
+	b.ReportMetric(wall[len(wall)/2], "time-ratio")
+	b.ReportMetric(cpu[len(cpu)/2], "cpu-ratio")
+}
+
+// fullSequence returns a function that runs full BPTT over T = 100 steps of random inputs
+// (I = n) with the targets target gives, for a model of the given layers and outputs on a
+// minibatch of B sequences.
+func fullSequence(b *testing.B, kind cell.Kind, n, layers, out, B int, target func(rng *rand.Rand) cell.Target) func() {
+	const steps = 100
+	m, err := cell.NewStack(cell.Config{Kind: kind, Hidden: n, Input: n}, layers, out)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(uint64(n), uint64(layers*out)))
+	m.Init(rng, cell.InitDefault)
+	a, err := bptt.NewFull(m, bptt.FullOptions{Batch: B})
+	if err != nil {
+		b.Fatal(err)
+	}
+	xs := make([][]float32, steps)
+	ys := make([]cell.Target, steps)
+	for t := range xs {
+		xs[t] = make([]float32, n*B)
+		for i := range xs[t] {
+			xs[t][i] = float32(rng.NormFloat64())
+		}
+		ys[t] = target(rng)
+	}
+	return func() {
+		if err := a.Reset(nil); err != nil {
+			b.Fatal(err)
+		}
+		for t := range xs {
+			if _, err := a.Step(xs[t], ys[t]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := a.Finish(); err != nil {
+			b.Fatal(err)
+		}
+		a.ZeroGrad()
+	}
+}
+
+// BenchmarkCrossEntropyOverhead: cross-entropy over O = 10 classes against squared error
+// on 10 outputs, full BPTT at n = 128, T = 100, side by side (cpu-ratio = CE / SE).
+func BenchmarkCrossEntropyOverhead(b *testing.B) {
+	const out = 10
+	for _, kind := range []cell.Kind{cell.RNNTanh, cell.GRU, cell.LSTM} {
+		b.Run(fmt.Sprintf("cell=%v/n=128", kind), func(b *testing.B) {
+			se := fullSequence(b, kind, 128, 1, out, 1, func(rng *rand.Rand) cell.Target {
+				y := make([]float32, out)
+				for i := range y {
+					y[i] = float32(rng.NormFloat64())
+				}
+				return cell.Values(y)
+			})
+			ce := fullSequence(b, kind, 128, 1, out, 1, func(rng *rand.Rand) cell.Target {
+				return cell.Classes(int32(rng.IntN(out)))
+			})
+			ratioBench(b, se, ce)
+		})
+	}
+}
+
+// BenchmarkTwoLayers: a two-layer stack's full BPTT against one layer's, n = 128,
+// T = 100, side by side (cpu-ratio = two layers / one).
+func BenchmarkTwoLayers(b *testing.B) {
+	for _, kind := range []cell.Kind{cell.RNNTanh, cell.GRU, cell.LSTM} {
+		b.Run(fmt.Sprintf("cell=%v/n=128", kind), func(b *testing.B) {
+			target := func(rng *rand.Rand) cell.Target { return cell.Values([]float32{float32(rng.NormFloat64())}) }
+			ratioBench(b, fullSequence(b, kind, 128, 1, 1, 1, target), fullSequence(b, kind, 128, 2, 1, 1, target))
+		})
+	}
+}

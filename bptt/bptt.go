@@ -41,6 +41,7 @@ import (
 	"math"
 
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/kernels"
 )
 
 // base is what every algorithm here holds besides its caches: the model, the running
@@ -63,12 +64,17 @@ type base struct {
 	// batches hold, per layer, the weight-gradient factors of the backward steps not yet
 	// added to gradCell (see backStep); each algorithm sizes them (setBatch).
 	batches []*cell.GradBatch
+	// workers split the matrix products of the caches and batches (nil: one).
+	workers *kernels.Workers
 }
 
 // maxBatch bounds B: a typo should not ask for a million sequences' buffers.
 const maxBatch = 1 << 16
 
-func newBase(m *cell.Model, batch int) (base, error) {
+// maxWorkers bounds the Workers option.
+const maxWorkers = 256
+
+func newBase(m *cell.Model, batch, workers int) (base, error) {
 	if err := m.Check(); err != nil {
 		return base{}, fmt.Errorf("bptt: %w", err)
 	}
@@ -77,6 +83,9 @@ func newBase(m *cell.Model, batch int) (base, error) {
 	}
 	if batch < 1 || batch > maxBatch {
 		return base{}, fmt.Errorf("bptt: a batch of %d sequences is out of range [1, %d]", batch, maxBatch)
+	}
+	if workers < 0 || workers > maxWorkers {
+		return base{}, fmt.Errorf("bptt: %d workers is out of range [1, %d]", workers, maxWorkers)
 	}
 	s := m.StateSize() * batch
 	b := base{
@@ -89,6 +98,9 @@ func newBase(m *cell.Model, batch int) (base, error) {
 		gradCell: make([]float32, m.NumParams()),
 		gradHead: make([]float32, m.Head.NumParams()),
 	}
+	if workers > 1 {
+		b.workers = kernels.NewWorkers(workers)
+	}
 	if batch > 1 {
 		b.xT = make([]float32, m.InputSize()*batch)
 		b.col, b.dcol = make([]float32, m.OutSize()), make([]float32, m.OutSize())
@@ -100,8 +112,12 @@ func newBase(m *cell.Model, batch int) (base, error) {
 // Batch is B, the number of sequences stepped together.
 func (b *base) Batch() int { return b.batch }
 
-// newStepCache is a step cache for the algorithm's batch.
-func (b *base) newStepCache() *cell.StepCache { return b.model.NewBatchStepCache(b.batch) }
+// newStepCache is a step cache for the algorithm's batch, its products on the workers.
+func (b *base) newStepCache() *cell.StepCache {
+	k := b.model.NewBatchStepCache(b.batch)
+	k.SetWorkers(b.workers)
+	return k
+}
 
 // input returns x_t in the model's layout: a batch's B rows of I (as Step takes them)
 // feature-major.
@@ -129,6 +145,7 @@ func (b *base) Model() *cell.Model { return b.model }
 // cell.ErrClosed. It holds no goroutine or file, so Close only marks it.
 func (b *base) Close() error {
 	b.closed = true
+	b.workers.Close()
 	return nil
 }
 
@@ -169,15 +186,23 @@ func (b *base) setBatch(cols int) error {
 	if err != nil {
 		return fmt.Errorf("bptt: %w", err)
 	}
+	for _, g := range batches {
+		g.SetWorkers(b.workers)
+	}
 	b.batches = batches
 	return nil
 }
 
 // defaultBatchCols is the columns full BPTT's gradient batches take: cell.DefaultBatchCols
-// of the bottom layer (whose input is widest), rounded up to a whole number of steps of
-// the minibatch.
+// of the bottom layer (whose input is widest); for a minibatch four times that, rounded up
+// to a whole number of steps, so that the flush's Gemm has an inner dimension of at least
+// 32 columns and the weight gradient is read and written at most every fourth step.
 func (b *base) defaultBatchCols() int {
-	return b.steps(cell.DefaultBatchCols(b.model.Layers[0].Layout()))
+	cols := cell.DefaultBatchCols(b.model.Layers[0].Layout())
+	if b.batch > 1 {
+		cols *= 4
+	}
+	return b.steps(cols)
 }
 
 // steps rounds cols up to a multiple of the minibatch: a step records B columns.

@@ -112,12 +112,15 @@ type CheckpointedOptions struct {
 	// Batch is the number of sequences stepped together (0 means 1); the Budget covers
 	// the whole batch.
 	Batch int
+	// Workers splits the matrix products over that many goroutines (0 means 1); the
+	// gradient has the same bits for any number.
+	Workers int
 }
 
 // NewCheckpointed returns checkpointed BPTT for the model with the memory opt chooses.
 func NewCheckpointed(m *cell.Model, opt CheckpointedOptions) (*Checkpointed, error) {
 	if opt.Budget > 0 {
-		return newCheckpointedBytes(m, opt.Budget, opt.Steps, opt.Batch)
+		return newCheckpointedBytes(m, opt.Budget, opt.Steps, opt.Batch, opt.Workers)
 	}
 	if opt.Budget < 0 {
 		return nil, fmt.Errorf("bptt: checkpoint budget of %d bytes is negative", opt.Budget)
@@ -126,13 +129,13 @@ func NewCheckpointed(m *cell.Model, opt CheckpointedOptions) (*Checkpointed, err
 	if chunk == 0 {
 		chunk = 1
 	}
-	return newCheckpointed(m, opt.Slots, chunk, opt.Batch)
+	return newCheckpointed(m, opt.Slots, chunk, opt.Batch, opt.Workers)
 }
 
 // newCheckpointed returns checkpointed BPTT with the given number of state slots and
 // chunks of chunk steps (chunk cache slots).
-func newCheckpointed(m *cell.Model, slots, chunk, batch int) (*Checkpointed, error) {
-	b, err := newBase(m, batch)
+func newCheckpointed(m *cell.Model, slots, chunk, batch, workers int) (*Checkpointed, error) {
+	b, err := newBase(m, batch, workers)
 	if err != nil {
 		return nil, err
 	}
@@ -176,8 +179,8 @@ func newCheckpointed(m *cell.Model, slots, chunk, batch int) (*Checkpointed, err
 // newCheckpointedBytes returns checkpointed BPTT that holds at most budget bytes,
 // splitting them between state slots and cache slots so that sequences of the given
 // length take the fewest forward steps.
-func newCheckpointedBytes(m *cell.Model, budget int64, steps, batch int) (*Checkpointed, error) {
-	probe, err := newCheckpointed(m, 1, 1, batch)
+func newCheckpointedBytes(m *cell.Model, budget int64, steps, batch, workers int) (*Checkpointed, error) {
+	probe, err := newCheckpointed(m, 1, 1, batch, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +217,7 @@ func newCheckpointedBytes(m *cell.Model, budget int64, steps, batch int) (*Check
 			bestSlots, bestChunk, bestCost = int(min(slots, n)), int(chunk), cost
 		}
 	}
-	return newCheckpointed(m, bestSlots, bestChunk, batch)
+	return newCheckpointed(m, bestSlots, bestChunk, batch, workers)
 }
 
 // batchCols sizes the gradient batch: one column per cache slot and sequence, up to the

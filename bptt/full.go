@@ -20,11 +20,14 @@ type FullOptions struct {
 	// Batch is the number of sequences stepped together (a minibatch; 0 means 1): Step
 	// takes B rows of inputs and targets, and the gradient is the sum over the batch.
 	Batch int
+	// Workers splits the matrix products over that many goroutines (0 means 1); the
+	// gradient has the same bits for any number.
+	Workers int
 }
 
 // NewFull returns exact BPTT for the model.
 func NewFull(m *cell.Model, opt FullOptions) (*Full, error) {
-	b, err := newBase(m, opt.Batch)
+	b, err := newBase(m, opt.Batch, opt.Workers)
 	if err != nil {
 		return nil, err
 	}

@@ -41,11 +41,14 @@ type TruncatedOptions struct {
 	K2 int
 	// Batch is the number of sequences stepped together (0 means 1).
 	Batch int
+	// Workers splits the matrix products over that many goroutines (0 means 1); the
+	// gradient has the same bits for any number.
+	Workers int
 }
 
 // NewTruncated returns BPTT(k1, k2) for the model; it needs 1 ≤ k1 ≤ k2.
 func NewTruncated(m *cell.Model, opt TruncatedOptions) (*Truncated, error) {
-	b, err := newBase(m, opt.Batch)
+	b, err := newBase(m, opt.Batch, opt.Workers)
 	if err != nil {
 		return nil, err
 	}

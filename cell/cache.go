@@ -1,6 +1,10 @@
 package cell
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/chronograd/chronograd/kernels"
+)
 
 // Cache holds what one step's forward pass records for its backward pass and Jacobians:
 // s_{t-1}, x_t, and the cell's activations. Its accessors let online algorithms (RFLO,
@@ -14,7 +18,8 @@ type Cache struct {
 	hidden, input, batch int
 	prev, x              []float32
 	gates, aux           []float32
-	projected            bool // ProjectInputs has prepared it for ForwardProjected
+	projected            bool             // ProjectInputs has prepared it for ForwardProjected
+	workers              *kernels.Workers // the batch's products are split over them (nil: one)
 }
 
 func newCache(kind Kind, hidden, input, batch int) *Cache {
@@ -31,6 +36,10 @@ func newCache(kind Kind, hidden, input, batch int) *Cache {
 		aux:   data[s+in+gh:],
 	}
 }
+
+// SetWorkers splits the matrix products of the steps recorded in the cache over w (nil:
+// the caller alone). The results have the same bits for any number of workers.
+func (c *Cache) SetWorkers(w *kernels.Workers) { c.workers = w }
 
 // Batch is B, the number of sequences the cache holds a step of.
 func (c *Cache) Batch() int { return c.batch }

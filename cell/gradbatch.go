@@ -38,7 +38,12 @@ type GradBatch struct {
 	x, hp    kernels.Mat // cols × I and cols × H: row j is column j's x_t and h_{t-1}
 	n        int         // recorded columns
 	one      []float32   // a single column, gathered for Ger
+	workers  *kernels.Workers
 }
+
+// SetWorkers splits Flush's products over w (nil: the caller alone); the gradient has
+// the same bits for any number of workers.
+func (b *GradBatch) SetWorkers(w *kernels.Workers) { b.workers = w }
 
 // gradBatchBytes is what DefaultBatchCols aims a batch at: a quarter of a 1 MiB L2, so
 // the recorded columns are still cached when Flush reads them. At n = 512 a 64 KiB batch
@@ -156,8 +161,8 @@ func (b *GradBatch) Flush(grad []float32) {
 		b.n = 0
 		return
 	}
-	kernels.GemmSeq(kernels.MatOf(gh, l.Input, grad[l.WeightIH:l.WeightHH]), b.gIH.Slice(0, gh, 0, n), b.x.Slice(0, n, 0, l.Input))
-	kernels.GemmSeq(kernels.MatOf(gh, l.Hidden, grad[l.WeightHH:l.BiasIH]), b.gHH.Slice(0, gh, 0, n), b.hp.Slice(0, n, 0, l.Hidden))
+	kernels.GemmSeqOn(b.workers, kernels.MatOf(gh, l.Input, grad[l.WeightIH:l.WeightHH]), b.gIH.Slice(0, gh, 0, n), b.x.Slice(0, n, 0, l.Input))
+	kernels.GemmSeqOn(b.workers, kernels.MatOf(gh, l.Hidden, grad[l.WeightHH:l.BiasIH]), b.gHH.Slice(0, gh, 0, n), b.hp.Slice(0, n, 0, l.Hidden))
 	b.n = 0
 }
 

@@ -1,6 +1,7 @@
 package cell
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 )
@@ -141,4 +142,25 @@ func (m *Model) Init(rng *rand.Rand, init func(Cell, *rand.Rand)) {
 	}
 	m.EnforceMasks()
 	m.Head.InitDefault(rng)
+}
+
+// AddForgetBias adds v to the forget gate's input bias (rows H … 2H−1 of bias_ih) of every
+// LSTM layer of m: a forget gate that starts open keeps the cell state, and credit, over
+// more steps early in training (Gers, Schmidhuber & Cummins 2000; Jozefowicz, Zaremba &
+// Sutskever 2015 recommend v = 1). It refuses other kinds.
+func (m *Model) AddForgetBias(v float32) error {
+	if err := m.Check(); err != nil {
+		return err
+	}
+	if m.Kind() != LSTM {
+		return fmt.Errorf("cell: a forget-gate bias needs an lstm model, not %v", m.Kind())
+	}
+	for _, l := range m.Layers {
+		lay, p := l.Layout(), l.Params()
+		forget := p[lay.BiasIH+lay.Hidden : lay.BiasIH+2*lay.Hidden]
+		for i := range forget {
+			forget[i] += v
+		}
+	}
+	return nil
 }

@@ -141,3 +141,35 @@ func TestInitIdentity(t *testing.T) {
 		t.Errorf("weight_ih left zero")
 	}
 }
+
+// AddForgetBias raises exactly the forget gate's input bias of every LSTM layer, and
+// refuses other kinds.
+func TestAddForgetBias(t *testing.T) {
+	m, err := NewStack(Config{Kind: LSTM, Hidden: 3, Input: 2}, 2, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := make([][]float32, len(m.Layers))
+	for k, l := range m.Layers {
+		before[k] = append([]float32(nil), l.Params()...)
+	}
+	if err := m.AddForgetBias(1); err != nil {
+		t.Fatal(err)
+	}
+	for k, l := range m.Layers {
+		lay := l.Layout()
+		for i, v := range l.Params() {
+			want := before[k][i]
+			if i >= lay.BiasIH+3 && i < lay.BiasIH+6 {
+				want++
+			}
+			if v != want {
+				t.Errorf("layer %d param %d: %v, want %v", k, i, v, want)
+			}
+		}
+	}
+	g, _ := NewModel(Config{Kind: GRU, Hidden: 3, Input: 2}, 1)
+	if err := g.AddForgetBias(1); err == nil {
+		t.Error("a GRU accepted a forget-gate bias")
+	}
+}

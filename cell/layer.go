@@ -28,6 +28,19 @@ type layer struct {
 	scratchBatch   int       // the batch size the scratch is sized for
 }
 
+// twin is a layer that shares c's parameters (and the matrices over them) with scratch
+// of its own: every scratch field above must be fresh here.
+func (c *layer) twin() *layer {
+	t := *c
+	gh := c.gateRows()
+	t.preIH, t.preHH = make([]float32, gh), make([]float32, gh)
+	t.gIH, t.gHH = make([]float32, gh), make([]float32, gh)
+	t.coefIH, t.coefHH = make([]float32, len(c.coefIH)), make([]float32, len(c.coefHH))
+	t.rowsX, t.rowsH = nil, nil
+	t.scratchBatch = 1
+	return &t
+}
+
 // use sizes the scratch for a batch of b sequences (it grows once, then is reused).
 func (c *layer) use(b int) {
 	if b == c.scratchBatch {
@@ -89,7 +102,7 @@ func (c *layer) addRecurrent(dst []float32, k *Cache) {
 		kernels.MatVecAdd(dst, c.whh, k.prev[:h])
 		return
 	}
-	kernels.Gemm(kernels.MatOf(c.gateRows(), b, dst), c.whh, kernels.MatOf(h, b, k.prev[:h*b]))
+	kernels.GemmOn(k.workers, kernels.MatOf(c.gateRows(), b, dst), c.whh, kernels.MatOf(h, b, k.prev[:h*b]))
 }
 
 func (c *layer) Kind() Kind        { return c.lay.Kind }
@@ -171,7 +184,7 @@ func (c *layer) inputPart(k *Cache, r0, r1 int) {
 		kernels.MatVecAdd(dst, c.wih.Slice(r0, r1, 0, c.wih.Cols), k.x)
 		return
 	}
-	kernels.Gemm(kernels.MatOf(r1-r0, b, dst), c.wih.Slice(r0, r1, 0, c.wih.Cols), kernels.MatOf(c.lay.Input, b, k.x))
+	kernels.GemmOn(k.workers, kernels.MatOf(r1-r0, b, dst), c.wih.Slice(r0, r1, 0, c.wih.Cols), kernels.MatOf(c.lay.Input, b, k.x))
 }
 
 // projectRows is how many rows of W_ih ProjectInputs sweeps over all its inputs at a
@@ -228,8 +241,8 @@ func (c *layer) addParamGrad(k *Cache, grad []float32) {
 	gh := c.gateRows()
 	if b := k.batch; b > 1 {
 		x, h := c.rows(k)
-		kernels.GemmSeq(kernels.MatOf(gh, l.Input, grad[l.WeightIH:l.WeightHH]), kernels.MatOf(gh, b, c.gIH), kernels.MatOf(b, l.Input, x))
-		kernels.GemmSeq(kernels.MatOf(gh, l.Hidden, grad[l.WeightHH:l.BiasIH]), kernels.MatOf(gh, b, c.gHH), kernels.MatOf(b, l.Hidden, h))
+		kernels.GemmSeqOn(k.workers, kernels.MatOf(gh, l.Input, grad[l.WeightIH:l.WeightHH]), kernels.MatOf(gh, b, c.gIH), kernels.MatOf(b, l.Input, x))
+		kernels.GemmSeqOn(k.workers, kernels.MatOf(gh, l.Hidden, grad[l.WeightHH:l.BiasIH]), kernels.MatOf(gh, b, c.gHH), kernels.MatOf(b, l.Hidden, h))
 		addRowSums(grad[l.BiasIH:l.BiasHH], c.gIH, b)
 		addRowSums(grad[l.BiasHH:], c.gHH, b)
 		return
@@ -240,14 +253,26 @@ func (c *layer) addParamGrad(k *Cache, grad []float32) {
 	kernels.Axpy(1, c.gHH, grad[l.BiasHH:])
 }
 
-// addRowSums adds to dst[r] the b entries of row r of src, one at a time in order.
+// addRowSums adds to dst[r] the sum of the b entries of row r of src (len(dst)×b, row
+// after row): a minibatch's bias gradient. It is MatVecAdd against a vector of ones, b
+// columns at a time up to len(rowOnes), so its rounding depends on b alone, whichever
+// path (Backward, BackwardBatch, the readout) calls it.
 func addRowSums(dst, src []float32, b int) {
-	for r := range dst {
-		for _, v := range src[r*b : (r+1)*b] {
-			dst[r] += v
-		}
+	for c0 := 0; c0 < b; c0 += len(rowOnes) {
+		w := min(len(rowOnes), b-c0)
+		a := kernels.Mat{Rows: len(dst), Cols: w, Stride: b, Data: src[c0 : (len(dst)-1)*b+c0+w]}
+		kernels.MatVecAdd(dst, a, rowOnes[:w])
 	}
 }
+
+// rowOnes is addRowSums' vector of ones (read only).
+var rowOnes = func() []float32 {
+	v := make([]float32, 1024)
+	for i := range v {
+		v[i] = 1
+	}
+	return v
+}()
 
 func (c *layer) AddImmediateVJP(k *Cache, grad, v []float32) {
 	c.checkOne("AddImmediateVJP", k)
@@ -307,7 +332,7 @@ func (c *layer) inputStateVJP(k *Cache, dPrev, dx, dNext []float32) {
 		if b == 1 {
 			kernels.MatTVecAdd(dx, c.wih, c.gIH)
 		} else {
-			kernels.GemmTN(kernels.MatOf(c.lay.Input, b, dx), c.wih, kernels.MatOf(gh, b, c.gIH))
+			kernels.GemmTNOn(k.workers, kernels.MatOf(c.lay.Input, b, dx), c.wih, kernels.MatOf(gh, b, c.gIH))
 		}
 	}
 	c.eq.directVJP(c, k, dPrev, dNext)
@@ -319,7 +344,7 @@ func (c *layer) inputStateVJP(k *Cache, dPrev, dx, dNext []float32) {
 		kernels.MatTVecAdd(dPrev[:h], c.whh, c.gHH)
 		return
 	}
-	kernels.GemmTN(kernels.MatOf(h, b, dPrev[:h*b]), c.whh, kernels.MatOf(gh, b, c.gHH))
+	kernels.GemmTNOn(k.workers, kernels.MatOf(h, b, dPrev[:h*b]), c.whh, kernels.MatOf(gh, b, c.gHH))
 }
 
 func (c *layer) StateJacobian(k *Cache, j kernels.Mat) {
@@ -328,19 +353,26 @@ func (c *layer) StateJacobian(k *Cache, j kernels.Mat) {
 		panic(fmt.Sprintf("cell: StateJacobian: J is %d×%d, want %d×%d", j.Rows, j.Cols, c.state, c.state))
 	}
 	c.eq.coefficients(c, k, c.coefIH, c.coefHH)
+	// Through W_hh: ∂s/∂h_{t-1} = Σ_k coefHH[s,k]·W_hh[k·H+u, :].
+	c.rowsThrough(j, c.coefHH, c.whh)
+	c.eq.directJacobian(c, k, j)
+}
+
+// rowsThrough overwrites each row s of dst with Σ_k coef[s·G+k]·W[k·H+u, :] (u = s mod
+// H) in its first W.Cols columns, zeros after: the part of a Jacobian that passes
+// through the weights W (W_hh for the state, W_ih for the input).
+func (c *layer) rowsThrough(dst kernels.Mat, coef []float32, w kernels.Mat) {
 	h, g := c.lay.Hidden, c.lay.Gates
 	for s := range c.state {
-		row := j.Row(s)
+		row := dst.Row(s)
 		clear(row)
 		u := s % h
-		// Through W_hh: ∂s/∂h_{t-1} = Σ_k coefHH[s,k]·W_hh[k·H+u, :].
-		for gate, coef := range c.coefHH[s*g : s*g+g] {
-			if coef != 0 {
-				kernels.Axpy(coef, c.whh.Row(gate*h+u), row[:h])
+		for gate, cf := range coef[s*g : s*g+g] {
+			if cf != 0 {
+				kernels.Axpy(cf, w.Row(gate*h+u), row[:w.Cols])
 			}
 		}
 	}
-	c.eq.directJacobian(c, k, j)
 }
 
 func (c *layer) StateJVP(k *Cache, out, v []float32) {
@@ -413,18 +445,8 @@ func (c *layer) InputJacobian(k *Cache, a kernels.Mat) {
 		panic(fmt.Sprintf("cell: InputJacobian: A is %d×%d, want %d×%d", a.Rows, a.Cols, c.state, c.lay.Input))
 	}
 	c.eq.coefficients(c, k, c.coefIH, c.coefHH)
-	h, g := c.lay.Hidden, c.lay.Gates
-	for s := range c.state {
-		row := a.Row(s)
-		clear(row)
-		u := s % h
-		// x enters only through W_ih: ∂s/∂x = Σ_k coefIH[s,k]·W_ih[k·H+u, :].
-		for gate, coef := range c.coefIH[s*g : s*g+g] {
-			if coef != 0 {
-				kernels.Axpy(coef, c.wih.Row(gate*h+u), row)
-			}
-		}
-	}
+	// x enters only through W_ih: ∂s/∂x = Σ_k coefIH[s,k]·W_ih[k·H+u, :].
+	c.rowsThrough(a, c.coefIH, c.wih)
 }
 
 func (c *layer) InputVJP(k *Cache, dx, v []float32) {

@@ -67,6 +67,26 @@ func NewStack(cfg Config, layers, out int) (*Model, error) {
 	return m, nil
 }
 
+// Twin returns a model that shares m's parameters (the same memory: an update to either
+// is the other's) but has scratch of its own, so that m and its twin can each be stepped
+// by its own goroutine at the same time, as long as neither goroutine writes the
+// parameters meanwhile. Algorithms built for a twin report gradients of the same
+// parameters; they are not built for m (NewOnline tells the two apart).
+func (m *Model) Twin() (*Model, error) {
+	if err := m.Check(); err != nil {
+		return nil, err
+	}
+	t := &Model{Head: m.Head.twin()}
+	for _, l := range m.Layers {
+		c, ok := l.(*layer)
+		if !ok {
+			return nil, fmt.Errorf("cell: cannot twin a layer of type %T", l)
+		}
+		t.Layers = append(t.Layers, c.twin())
+	}
+	return t, nil
+}
+
 // maxLayers bounds L: deeper stacks are not what recurrent networks are trained as, and a
 // typo should not build thousands.
 const maxLayers = 64

@@ -18,6 +18,13 @@ type Readout struct {
 	colY, colH  []float32 // one sequence's dy and h, gathered from a batch's
 }
 
+// twin is a readout that shares r's parameters with scratch of its own.
+func (r *Readout) twin() *Readout {
+	t := *r
+	t.colY, t.colH = make([]float32, len(r.colY)), make([]float32, len(r.colH))
+	return &t
+}
+
 // NewReadout builds an O×H head with zero parameters.
 func NewReadout(out, hidden int) (*Readout, error) {
 	if out <= 0 || hidden <= 0 {

@@ -22,6 +22,14 @@ type StepCache struct {
 	batch  int
 }
 
+// SetWorkers splits the matrix products of the steps recorded in k, every layer's, over w
+// (nil: the caller alone); see Cache.SetWorkers.
+func (k *StepCache) SetWorkers(w *kernels.Workers) {
+	for _, c := range k.layers {
+		c.SetWorkers(w)
+	}
+}
+
 // NewStepCache allocates a cache for one step of the model on one sequence; reuse it
 // across steps.
 func (m *Model) NewStepCache() *StepCache { return m.NewBatchStepCache(1) }
@@ -68,13 +76,22 @@ type stackScratch struct {
 	batch        int         // the batch the vectors are sized for
 }
 
+// scratchFor sizes the joint step's vectors for a batch; they grow to the largest batch
+// seen and are resliced after, so alternating batch sizes does not allocate.
 func (m *Model) scratchFor(batch int) *stackScratch {
-	if m.scratch == nil || m.scratch.batch != batch {
-		s, h := m.Layers[0].StateSize(), m.HiddenSize()
-		m.scratch = &stackScratch{v: make([]float32, s*batch), dx: make([]float32, h*batch), carry: make([]float32, h*batch),
-			inJac: kernels.NewMat(s, h), batch: batch}
+	s, h := m.Layers[0].StateSize(), m.HiddenSize()
+	if m.scratch == nil {
+		m.scratch = &stackScratch{inJac: kernels.NewMat(s, h)}
 	}
-	return m.scratch
+	sc := m.scratch
+	if sc.batch != batch {
+		if cap(sc.v) < s*batch {
+			sc.v, sc.dx, sc.carry = make([]float32, s*batch), make([]float32, h*batch), make([]float32, h*batch)
+		}
+		sc.v, sc.dx, sc.carry = sc.v[:s*batch], sc.dx[:h*batch], sc.carry[:h*batch]
+		sc.batch = batch
+	}
+	return sc
 }
 
 // Forward runs one step of every layer: next = s_t from prev = s_{t−1} and x = x_t, into

@@ -16,8 +16,13 @@
 // processed last, overlapping the vectors before it; the overlapped elements get the same
 // values again, and dst may alias x because that input was read before any store.
 //
-// Registers: R0 = dst, R1 = x, R2 = whole vectors left, R3 = address of dst's last
-// vector, V8 = the last input vector, V16-V30 constants (see LOADCONST), V0-V7 scratch.
+// Registers: R0 = dst, R1 = x, R2 = whole vectors, R3 = address of dst's last vector,
+// R4 = pairs of vectors left, V8 = the last input vector, V16-V30 constants (see
+// LOADCONST), V0-V7 scratch for one vector and V9-V15, V31 for the other of a pair.
+//
+// The main loop takes two vectors and interleaves their steps: one vector's chain of
+// dependent steps is far longer than the loop's throughput allows (about 250 cycles on
+// the Cortex-A72 model), so a second independent chain fills the pipes.
 //
 // A "// armsim: Name" line above a loop's label marks the loop for bench/armsim, which
 // models it on the Cortex-A72 and Neoverse-N1 pipelines with llvm-mca (and fails if a
@@ -68,8 +73,10 @@ GLOBL actConstNEON<>(SB), RODATA|NOPTR, $64
 // (as an integer), r in V3, then q = e^r - 1 = r + r² P(r) by Horner into V3.
 //
 // tanh (V17 = 20, V18 = -2): t = -2 min(|x|, 20); m = s q + (s - 1) with s = 2^k;
-// d = 2 + m and its exact error dl; y = m/(d + dl) by one division and a Newton
-// correction; then the sign bit of x.
+// d = 2 + m and its exact error dl; y = m/(d + dl) from a reciprocal r of d (FRECPE's
+// estimate and two Newton steps with FRECPS: the A72 model's FDIV holds one FP pipe for
+// 34 cycles), q = m r and one correction with r; then the sign bit of x. The correction
+// takes q to m/(d + dl) whether r is the rounded 1/d or a few ulps off it.
 //
 // sigmoid (V17 = -104): t = max(-|x|, -104); e = (s1 q + s1) s2 with s1 s2 = 2^k;
 // d = 1 + e and its exact error dl; y = (x < 0 ? e : 1)/(d + dl) likewise.
@@ -88,9 +95,103 @@ TEXT ·tanhNEON(SB), NOSPLIT, $0-48
 	ADD  R2<<2, R0, R3
 	SUB  $16, R3
 	LSR  $2, R2
+	LSR  $1, R2, R4
+	CBZ  R4, tanhNEONOne
 
 	// armsim: Tanh
-tanhNEONLoop:
+tanhNEONPairs:
+	// Per iteration: two vectors, their steps interleaved (V0-V7 and V9-V15, V31),
+	// so that one vector's latency hides behind the other's.
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R1), [V9.S4]
+	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
+	WORD $0x4ea0f92a // fabs v10.4s, v9.4s
+	WORD $0x4eb1f421 // fmin v1.4s, v1.4s, v17.4s
+	WORD $0x4eb1f54a // fmin v10.4s, v10.4s, v17.4s
+	WORD $0x6e32dc21 // fmul v1.4s, v1.4s, v18.4s
+	WORD $0x6e32dd4a // fmul v10.4s, v10.4s, v18.4s
+	WORD $0x6e33dc22 // fmul v2.4s, v1.4s, v19.4s
+	WORD $0x6e33dd4b // fmul v11.4s, v10.4s, v19.4s
+	WORD $0x4e218842 // frintn v2.4s, v2.4s
+	WORD $0x4e21896b // frintn v11.4s, v11.4s
+	WORD $0x4ea11c23 // mov v3.16b, v1.16b
+	WORD $0x4eaa1d4c // mov v12.16b, v10.16b
+	WORD $0x4e34cc43 // fmla v3.4s, v2.4s, v20.4s
+	WORD $0x4e34cd6c // fmla v12.4s, v11.4s, v20.4s
+	WORD $0x4e35cc43 // fmla v3.4s, v2.4s, v21.4s
+	WORD $0x4e35cd6c // fmla v12.4s, v11.4s, v21.4s
+	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
+	WORD $0x4ea1b96b // fcvtzs v11.4s, v11.4s
+	WORD $0x4eb91f24 // mov v4.16b, v25.16b
+	WORD $0x4eb91f2d // mov v13.16b, v25.16b
+	WORD $0x4e23cf04 // fmla v4.4s, v24.4s, v3.4s
+	WORD $0x4e2ccf0d // fmla v13.4s, v24.4s, v12.4s
+	WORD $0x4eba1f45 // mov v5.16b, v26.16b
+	WORD $0x4eba1f4e // mov v14.16b, v26.16b
+	WORD $0x4e23cc85 // fmla v5.4s, v4.4s, v3.4s
+	WORD $0x4e2ccdae // fmla v14.4s, v13.4s, v12.4s
+	WORD $0x4ebb1f64 // mov v4.16b, v27.16b
+	WORD $0x4ebb1f6d // mov v13.16b, v27.16b
+	WORD $0x4e23cca4 // fmla v4.4s, v5.4s, v3.4s
+	WORD $0x4e2ccdcd // fmla v13.4s, v14.4s, v12.4s
+	WORD $0x4ebc1f85 // mov v5.16b, v28.16b
+	WORD $0x4ebc1f8e // mov v14.16b, v28.16b
+	WORD $0x4e23cc85 // fmla v5.4s, v4.4s, v3.4s
+	WORD $0x4e2ccdae // fmla v14.4s, v13.4s, v12.4s
+	WORD $0x4ebd1fa4 // mov v4.16b, v29.16b
+	WORD $0x4ebd1fad // mov v13.16b, v29.16b
+	WORD $0x4e23cca4 // fmla v4.4s, v5.4s, v3.4s
+	WORD $0x4e2ccdcd // fmla v13.4s, v14.4s, v12.4s
+	WORD $0x4ebe1fc5 // mov v5.16b, v30.16b
+	WORD $0x4ebe1fce // mov v14.16b, v30.16b
+	WORD $0x4e23cc85 // fmla v5.4s, v4.4s, v3.4s
+	WORD $0x4e2ccdae // fmla v14.4s, v13.4s, v12.4s
+	WORD $0x6e23dc66 // fmul v6.4s, v3.4s, v3.4s
+	WORD $0x6e2cdd8f // fmul v15.4s, v12.4s, v12.4s
+	WORD $0x4e25ccc3 // fmla v3.4s, v6.4s, v5.4s
+	WORD $0x4e2ecdec // fmla v12.4s, v15.4s, v14.4s
+	WORD $0x4f375442 // shl v2.4s, v2.4s, #23
+	WORD $0x4f37556b // shl v11.4s, v11.4s, #23
+	WORD $0x4eb68442 // add v2.4s, v2.4s, v22.4s
+	WORD $0x4eb6856b // add v11.4s, v11.4s, v22.4s
+	WORD $0x4eb6d445 // fsub v5.4s, v2.4s, v22.4s
+	WORD $0x4eb6d56e // fsub v14.4s, v11.4s, v22.4s
+	WORD $0x4e23cc45 // fmla v5.4s, v2.4s, v3.4s
+	WORD $0x4e2ccd6e // fmla v14.4s, v11.4s, v12.4s
+	WORD $0x4e37d4a6 // fadd v6.4s, v5.4s, v23.4s
+	WORD $0x4e37d5cf // fadd v15.4s, v14.4s, v23.4s
+	WORD $0x4ea6d6e7 // fsub v7.4s, v23.4s, v6.4s
+	WORD $0x4eafd6ff // fsub v31.4s, v23.4s, v15.4s
+	WORD $0x4e25d4e7 // fadd v7.4s, v7.4s, v5.4s
+	WORD $0x4e2ed7ff // fadd v31.4s, v31.4s, v14.4s
+	WORD $0x4ea1d8c1 // frecpe v1.4s, v6.4s
+	WORD $0x4ea1d9ea // frecpe v10.4s, v15.4s
+	WORD $0x4e26fc22 // frecps v2.4s, v1.4s, v6.4s
+	WORD $0x4e2ffd4b // frecps v11.4s, v10.4s, v15.4s
+	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
+	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
+	WORD $0x4e26fc22 // frecps v2.4s, v1.4s, v6.4s
+	WORD $0x4e2ffd4b // frecps v11.4s, v10.4s, v15.4s
+	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
+	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
+	WORD $0x6e21dca2 // fmul v2.4s, v5.4s, v1.4s
+	WORD $0x6e2addcb // fmul v11.4s, v14.4s, v10.4s
+	WORD $0x4ea6cc45 // fmls v5.4s, v2.4s, v6.4s
+	WORD $0x4eafcd6e // fmls v14.4s, v11.4s, v15.4s
+	WORD $0x4ea7cc45 // fmls v5.4s, v2.4s, v7.4s
+	WORD $0x4ebfcd6e // fmls v14.4s, v11.4s, v31.4s
+	WORD $0x4e21cca2 // fmla v2.4s, v5.4s, v1.4s
+	WORD $0x4e2acdcb // fmla v11.4s, v14.4s, v10.4s
+	WORD $0x6eb01c02 // bit v2.16b, v0.16b, v16.16b
+	WORD $0x6eb01d2b // bit v11.16b, v9.16b, v16.16b
+	VST1.P [V2.S4], 16(R0)
+	VST1.P [V11.S4], 16(R0)
+	SUBS   $1, R4
+	BNE    tanhNEONPairs
+
+tanhNEONOne:
+	// An odd whole vector left over from the pairs.
+	TBZ    $0, R2, tanhNEONLast
 	VLD1.P 16(R1), [V0.S4]
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
 	WORD $0x4eb1f421 // fmin v1.4s, v1.4s, v17.4s
@@ -122,16 +223,21 @@ tanhNEONLoop:
 	WORD $0x4e37d4a6 // fadd v6.4s, v5.4s, v23.4s
 	WORD $0x4ea6d6e7 // fsub v7.4s, v23.4s, v6.4s
 	WORD $0x4e25d4e7 // fadd v7.4s, v7.4s, v5.4s
-	WORD $0x6e26fec1 // fdiv v1.4s, v22.4s, v6.4s
+	WORD $0x4ea1d8c1 // frecpe v1.4s, v6.4s
+	WORD $0x4e26fc22 // frecps v2.4s, v1.4s, v6.4s
+	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
+	WORD $0x4e26fc22 // frecps v2.4s, v1.4s, v6.4s
+	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
 	WORD $0x6e21dca2 // fmul v2.4s, v5.4s, v1.4s
 	WORD $0x4ea6cc45 // fmls v5.4s, v2.4s, v6.4s
 	WORD $0x4ea7cc45 // fmls v5.4s, v2.4s, v7.4s
 	WORD $0x4e21cca2 // fmla v2.4s, v5.4s, v1.4s
 	WORD $0x6eb01c02 // bit v2.16b, v0.16b, v16.16b
 	VST1.P [V2.S4], 16(R0)
-	SUBS   $1, R2
-	BNE    tanhNEONLoop
 
+tanhNEONLast:
+	// The last whole vector, loaded before any store (it may overlap the vectors
+	// before it, and dst may alias x).
 	VMOV V8.B16, V0.B16
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
 	WORD $0x4eb1f421 // fmin v1.4s, v1.4s, v17.4s
@@ -163,7 +269,11 @@ tanhNEONLoop:
 	WORD $0x4e37d4a6 // fadd v6.4s, v5.4s, v23.4s
 	WORD $0x4ea6d6e7 // fsub v7.4s, v23.4s, v6.4s
 	WORD $0x4e25d4e7 // fadd v7.4s, v7.4s, v5.4s
-	WORD $0x6e26fec1 // fdiv v1.4s, v22.4s, v6.4s
+	WORD $0x4ea1d8c1 // frecpe v1.4s, v6.4s
+	WORD $0x4e26fc22 // frecps v2.4s, v1.4s, v6.4s
+	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
+	WORD $0x4e26fc22 // frecps v2.4s, v1.4s, v6.4s
+	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
 	WORD $0x6e21dca2 // fmul v2.4s, v5.4s, v1.4s
 	WORD $0x4ea6cc45 // fmls v5.4s, v2.4s, v6.4s
 	WORD $0x4ea7cc45 // fmls v5.4s, v2.4s, v7.4s
@@ -185,9 +295,113 @@ TEXT ·sigmoidNEON(SB), NOSPLIT, $0-48
 	ADD  R2<<2, R0, R3
 	SUB  $16, R3
 	LSR  $2, R2
+	LSR  $1, R2, R4
+	CBZ  R4, sigmoidNEONOne
 
 	// armsim: Sigmoid
-sigmoidNEONLoop:
+sigmoidNEONPairs:
+	// Per iteration: two vectors, their steps interleaved (V0-V7 and V9-V15, V31),
+	// so that one vector's latency hides behind the other's.
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R1), [V9.S4]
+	WORD $0x4eb01c01 // orr v1.16b, v0.16b, v16.16b
+	WORD $0x4eb01d2a // orr v10.16b, v9.16b, v16.16b
+	WORD $0x4e31f421 // fmax v1.4s, v1.4s, v17.4s
+	WORD $0x4e31f54a // fmax v10.4s, v10.4s, v17.4s
+	WORD $0x6e33dc22 // fmul v2.4s, v1.4s, v19.4s
+	WORD $0x6e33dd4b // fmul v11.4s, v10.4s, v19.4s
+	WORD $0x4e218842 // frintn v2.4s, v2.4s
+	WORD $0x4e21896b // frintn v11.4s, v11.4s
+	WORD $0x4ea11c23 // mov v3.16b, v1.16b
+	WORD $0x4eaa1d4c // mov v12.16b, v10.16b
+	WORD $0x4e34cc43 // fmla v3.4s, v2.4s, v20.4s
+	WORD $0x4e34cd6c // fmla v12.4s, v11.4s, v20.4s
+	WORD $0x4e35cc43 // fmla v3.4s, v2.4s, v21.4s
+	WORD $0x4e35cd6c // fmla v12.4s, v11.4s, v21.4s
+	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
+	WORD $0x4ea1b96b // fcvtzs v11.4s, v11.4s
+	WORD $0x4eb91f24 // mov v4.16b, v25.16b
+	WORD $0x4eb91f2d // mov v13.16b, v25.16b
+	WORD $0x4e23cf04 // fmla v4.4s, v24.4s, v3.4s
+	WORD $0x4e2ccf0d // fmla v13.4s, v24.4s, v12.4s
+	WORD $0x4eba1f45 // mov v5.16b, v26.16b
+	WORD $0x4eba1f4e // mov v14.16b, v26.16b
+	WORD $0x4e23cc85 // fmla v5.4s, v4.4s, v3.4s
+	WORD $0x4e2ccdae // fmla v14.4s, v13.4s, v12.4s
+	WORD $0x4ebb1f64 // mov v4.16b, v27.16b
+	WORD $0x4ebb1f6d // mov v13.16b, v27.16b
+	WORD $0x4e23cca4 // fmla v4.4s, v5.4s, v3.4s
+	WORD $0x4e2ccdcd // fmla v13.4s, v14.4s, v12.4s
+	WORD $0x4ebc1f85 // mov v5.16b, v28.16b
+	WORD $0x4ebc1f8e // mov v14.16b, v28.16b
+	WORD $0x4e23cc85 // fmla v5.4s, v4.4s, v3.4s
+	WORD $0x4e2ccdae // fmla v14.4s, v13.4s, v12.4s
+	WORD $0x4ebd1fa4 // mov v4.16b, v29.16b
+	WORD $0x4ebd1fad // mov v13.16b, v29.16b
+	WORD $0x4e23cca4 // fmla v4.4s, v5.4s, v3.4s
+	WORD $0x4e2ccdcd // fmla v13.4s, v14.4s, v12.4s
+	WORD $0x4ebe1fc5 // mov v5.16b, v30.16b
+	WORD $0x4ebe1fce // mov v14.16b, v30.16b
+	WORD $0x4e23cc85 // fmla v5.4s, v4.4s, v3.4s
+	WORD $0x4e2ccdae // fmla v14.4s, v13.4s, v12.4s
+	WORD $0x6e23dc66 // fmul v6.4s, v3.4s, v3.4s
+	WORD $0x6e2cdd8f // fmul v15.4s, v12.4s, v12.4s
+	WORD $0x4e25ccc3 // fmla v3.4s, v6.4s, v5.4s
+	WORD $0x4e2ecdec // fmla v12.4s, v15.4s, v14.4s
+	WORD $0x4f3f0445 // sshr v5.4s, v2.4s, #1
+	WORD $0x4f3f056e // sshr v14.4s, v11.4s, #1
+	WORD $0x6ea58442 // sub v2.4s, v2.4s, v5.4s
+	WORD $0x6eae856b // sub v11.4s, v11.4s, v14.4s
+	WORD $0x4f375442 // shl v2.4s, v2.4s, #23
+	WORD $0x4f37556b // shl v11.4s, v11.4s, #23
+	WORD $0x4eb68442 // add v2.4s, v2.4s, v22.4s
+	WORD $0x4eb6856b // add v11.4s, v11.4s, v22.4s
+	WORD $0x4f3754a5 // shl v5.4s, v5.4s, #23
+	WORD $0x4f3755ce // shl v14.4s, v14.4s, #23
+	WORD $0x4eb684a5 // add v5.4s, v5.4s, v22.4s
+	WORD $0x4eb685ce // add v14.4s, v14.4s, v22.4s
+	WORD $0x4ea21c44 // mov v4.16b, v2.16b
+	WORD $0x4eab1d6d // mov v13.16b, v11.16b
+	WORD $0x4e23cc44 // fmla v4.4s, v2.4s, v3.4s
+	WORD $0x4e2ccd6d // fmla v13.4s, v11.4s, v12.4s
+	WORD $0x6e25dc84 // fmul v4.4s, v4.4s, v5.4s
+	WORD $0x6e2eddad // fmul v13.4s, v13.4s, v14.4s
+	WORD $0x4e36d486 // fadd v6.4s, v4.4s, v22.4s
+	WORD $0x4e36d5af // fadd v15.4s, v13.4s, v22.4s
+	WORD $0x4ea6d6c7 // fsub v7.4s, v22.4s, v6.4s
+	WORD $0x4eafd6df // fsub v31.4s, v22.4s, v15.4s
+	WORD $0x4e24d4e7 // fadd v7.4s, v7.4s, v4.4s
+	WORD $0x4e2dd7ff // fadd v31.4s, v31.4s, v13.4s
+	WORD $0x4f210405 // sshr v5.4s, v0.4s, #31
+	WORD $0x4f21052e // sshr v14.4s, v9.4s, #31
+	WORD $0x6e761c85 // bsl v5.16b, v4.16b, v22.16b
+	WORD $0x6e761dae // bsl v14.16b, v13.16b, v22.16b
+	WORD $0x4ea1d8c1 // frecpe v1.4s, v6.4s
+	WORD $0x4ea1d9ea // frecpe v10.4s, v15.4s
+	WORD $0x4e26fc22 // frecps v2.4s, v1.4s, v6.4s
+	WORD $0x4e2ffd4b // frecps v11.4s, v10.4s, v15.4s
+	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
+	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
+	WORD $0x4e26fc22 // frecps v2.4s, v1.4s, v6.4s
+	WORD $0x4e2ffd4b // frecps v11.4s, v10.4s, v15.4s
+	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
+	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
+	WORD $0x6e21dca2 // fmul v2.4s, v5.4s, v1.4s
+	WORD $0x6e2addcb // fmul v11.4s, v14.4s, v10.4s
+	WORD $0x4ea6cc45 // fmls v5.4s, v2.4s, v6.4s
+	WORD $0x4eafcd6e // fmls v14.4s, v11.4s, v15.4s
+	WORD $0x4ea7cc45 // fmls v5.4s, v2.4s, v7.4s
+	WORD $0x4ebfcd6e // fmls v14.4s, v11.4s, v31.4s
+	WORD $0x4e21cca2 // fmla v2.4s, v5.4s, v1.4s
+	WORD $0x4e2acdcb // fmla v11.4s, v14.4s, v10.4s
+	VST1.P [V2.S4], 16(R0)
+	VST1.P [V11.S4], 16(R0)
+	SUBS   $1, R4
+	BNE    sigmoidNEONPairs
+
+sigmoidNEONOne:
+	// An odd whole vector left over from the pairs.
+	TBZ    $0, R2, sigmoidNEONLast
 	VLD1.P 16(R1), [V0.S4]
 	WORD $0x4eb01c01 // orr v1.16b, v0.16b, v16.16b
 	WORD $0x4e31f421 // fmax v1.4s, v1.4s, v17.4s
@@ -225,15 +439,20 @@ sigmoidNEONLoop:
 	WORD $0x4e24d4e7 // fadd v7.4s, v7.4s, v4.4s
 	WORD $0x4f210405 // sshr v5.4s, v0.4s, #31
 	WORD $0x6e761c85 // bsl v5.16b, v4.16b, v22.16b
-	WORD $0x6e26fec1 // fdiv v1.4s, v22.4s, v6.4s
+	WORD $0x4ea1d8c1 // frecpe v1.4s, v6.4s
+	WORD $0x4e26fc22 // frecps v2.4s, v1.4s, v6.4s
+	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
+	WORD $0x4e26fc22 // frecps v2.4s, v1.4s, v6.4s
+	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
 	WORD $0x6e21dca2 // fmul v2.4s, v5.4s, v1.4s
 	WORD $0x4ea6cc45 // fmls v5.4s, v2.4s, v6.4s
 	WORD $0x4ea7cc45 // fmls v5.4s, v2.4s, v7.4s
 	WORD $0x4e21cca2 // fmla v2.4s, v5.4s, v1.4s
 	VST1.P [V2.S4], 16(R0)
-	SUBS   $1, R2
-	BNE    sigmoidNEONLoop
 
+sigmoidNEONLast:
+	// The last whole vector, loaded before any store (it may overlap the vectors
+	// before it, and dst may alias x).
 	VMOV V8.B16, V0.B16
 	WORD $0x4eb01c01 // orr v1.16b, v0.16b, v16.16b
 	WORD $0x4e31f421 // fmax v1.4s, v1.4s, v17.4s
@@ -271,7 +490,11 @@ sigmoidNEONLoop:
 	WORD $0x4e24d4e7 // fadd v7.4s, v7.4s, v4.4s
 	WORD $0x4f210405 // sshr v5.4s, v0.4s, #31
 	WORD $0x6e761c85 // bsl v5.16b, v4.16b, v22.16b
-	WORD $0x6e26fec1 // fdiv v1.4s, v22.4s, v6.4s
+	WORD $0x4ea1d8c1 // frecpe v1.4s, v6.4s
+	WORD $0x4e26fc22 // frecps v2.4s, v1.4s, v6.4s
+	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
+	WORD $0x4e26fc22 // frecps v2.4s, v1.4s, v6.4s
+	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
 	WORD $0x6e21dca2 // fmul v2.4s, v5.4s, v1.4s
 	WORD $0x4ea6cc45 // fmls v5.4s, v2.4s, v6.4s
 	WORD $0x4ea7cc45 // fmls v5.4s, v2.4s, v7.4s

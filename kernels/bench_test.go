@@ -117,6 +117,29 @@ func BenchmarkGemm(b *testing.B) {
 				reportGFLOPS(b, 2*float64(n)*float64(n)*float64(n))
 			})
 		}
+		// A minibatch step's products (LSTM, n = I = 128, B = 32): the forward W·X, the
+		// backward Wᵀ·G and the weight gradient's flush over 128 columns.
+		b.Run("batch/fwd/M=512,N=32,K=128", func(b *testing.B) {
+			a, x, c := benchMat(512, 128), benchMat(128, 32), NewMat(512, 32)
+			for b.Loop() {
+				Gemm(c, a, x)
+			}
+			reportGFLOPS(b, 2*512*32*128)
+		})
+		b.Run("batch/bwdTN/M=128,N=32,K=512", func(b *testing.B) {
+			a, g, c := benchMat(512, 128), benchMat(512, 32), NewMat(128, 32)
+			for b.Loop() {
+				GemmTN(c, a, g)
+			}
+			reportGFLOPS(b, 2*512*32*128)
+		})
+		b.Run("batch/flush/M=512,N=128,K=128", func(b *testing.B) {
+			g, x, c := benchMat(512, 128), benchMat(128, 128), NewMat(512, 128)
+			for b.Loop() {
+				GemmSeq(c, g, x)
+			}
+			reportGFLOPS(b, 2*512*128*128)
+		})
 		for _, n := range []int{16, 32, 64} {
 			b.Run(fmt.Sprintf("rtrl/n=%d", n), func(b *testing.B) {
 				// C (n×n²) += J (n×n) · M (n×n²): the influence-matrix update.

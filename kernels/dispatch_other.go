@@ -19,3 +19,10 @@ func gemmSeq(c, a, b Mat)                              { gemmGeneric(c, a, b) }
 func matMul(c, a, b Mat)                               { clearMat(c); gemmGeneric(c, a, b) }
 func tanhVec(dst, x []float32)                         { tanhGeneric(dst, x) }
 func sigmoidVec(dst, x []float32)                      { sigmoidGeneric(dst, x) }
+
+// parallelJob: nothing is split without the blocked driver.
+type parallelJob struct{}
+
+func (w *Workers) part(int) {}
+
+func (w *Workers) split(int, Mat, Mat, Mat) bool { return false }

@@ -117,3 +117,20 @@ func matMulInPlace(x, a Mat) {
 	}
 	gemmInPlace(x, a, gemmTier(), gemmStore)
 }
+
+// gemmPlan says which micro-kernel and mode the serial op runs on C's shape through the
+// blocked driver, or ok = false when it takes another path (generic, or a small product).
+func gemmPlan(op int, c, a Mat) (k gemmKernel, mode int, ok bool) {
+	if active == Generic {
+		return k, 0, false
+	}
+	switch op {
+	case opGemm:
+		return gemmTier(), gemmAdd, !gemmSmall(c.Rows, c.Cols, a.Cols)
+	case opGemmTN:
+		return gemmTier(), gemmAdd, !gemmSmall(c.Rows, c.Cols, a.Rows)
+	case opGemmSeq:
+		return gemmTier(), gemmSeqMode, true
+	}
+	return k, 0, false
+}

@@ -98,3 +98,16 @@ func matMulInPlace(x, a Mat) {
 	}
 	gemmInPlace(x, a, gemmNEON, gemmSeqMode)
 }
+
+// gemmPlan says which micro-kernel and mode the serial op runs on C's shape through the
+// blocked driver, or ok = false when it takes another path (generic, or a small product).
+func gemmPlan(op int, c, a Mat) (k gemmKernel, mode int, ok bool) {
+	if active == Generic {
+		return k, 0, false
+	}
+	inner := a.Cols
+	if op == opGemmTN {
+		inner = a.Rows
+	}
+	return gemmNEON, gemmSeqMode, !gemmSmall(c.Rows, c.Cols, inner)
+}

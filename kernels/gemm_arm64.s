@@ -14,7 +14,9 @@
 //   - in place (csa == 1): rows are contiguous in k, so each row pointer yields four k
 //     steps per 16 B load and the FMAs take A by lane (lane = k step);
 //   - packed (rsa == 1): column p is 8 consecutive floats, two loads per k step and the
-//     FMAs take A by lane (lane = row).
+//     FMAs take A by lane (lane = row). This is the driver's last panel when M is not a
+//     multiple of 8, so its padding rows are zeros: with at most four valid rows only
+//     four are computed, and with one (RTRL's S+1 rows) only that row.
 // Any other layout, and the k steps of an in-place panel left over from the blocks of
 // four, gather column p lane by lane from the eight row pointers.
 //
@@ -184,6 +186,10 @@ gemmInPlace4:
 gemmNotInPlace:
 	CMP  $4, R6
 	BNE  gemmGather
+	CMP  $1, R19
+	BEQ  gemmPacked1
+	CMP  $4, R19
+	BLE  gemmPacked4
 
 	// armsim: Gemm/packed
 gemmPacked:
@@ -209,6 +215,40 @@ gemmPacked:
 	WORD   $0x4fa1193f // fmla v31.4s, v9.4s, v1.s[3]
 	SUBS   $1, R0
 	BNE    gemmPacked
+	B      gemmStore
+
+	// armsim: Gemm/packed4
+gemmPacked4:
+	// A packed panel with 2-4 valid rows (the rest are zero padding): only the first
+	// four rows are computed. Per iteration (one k step): loads of 16 B (A column, rows
+	// 0-3) and 32 B (B row), 8 FMAs, 8 accumulators.
+	VLD1.P (R1)(R7), [V0.S4]
+	VLD1.P (R2)(R3), [V8.S4, V9.S4]
+	WORD   $0x4f801110 // fmla v16.4s, v8.4s, v0.s[0]
+	WORD   $0x4f801131 // fmla v17.4s, v9.4s, v0.s[0]
+	WORD   $0x4fa01112 // fmla v18.4s, v8.4s, v0.s[1]
+	WORD   $0x4fa01133 // fmla v19.4s, v9.4s, v0.s[1]
+	WORD   $0x4f801914 // fmla v20.4s, v8.4s, v0.s[2]
+	WORD   $0x4f801935 // fmla v21.4s, v9.4s, v0.s[2]
+	WORD   $0x4fa01916 // fmla v22.4s, v8.4s, v0.s[3]
+	WORD   $0x4fa01937 // fmla v23.4s, v9.4s, v0.s[3]
+	SUBS   $1, R0
+	BNE    gemmPacked4
+	B      gemmStore
+
+	// armsim: Gemm/packed1
+gemmPacked1:
+	// A packed panel with one valid row (RTRL's gradient row under the S×S Jacobian):
+	// per iteration (one k step) loads of 4 B (A) and 32 B (B row), 2 FMAs, 2
+	// accumulators. The k steps must add in order, so the loop runs at the latency of
+	// one accumulating FMA; LDR (not a lane load) keeps A's load off that chain.
+	FMOVS  (R1), F0
+	ADD    R7, R1
+	VLD1.P (R2)(R3), [V8.S4, V9.S4]
+	WORD   $0x4f801110 // fmla v16.4s, v8.4s, v0.s[0]
+	WORD   $0x4f801131 // fmla v17.4s, v9.4s, v0.s[0]
+	SUBS   $1, R0
+	BNE    gemmPacked1
 	B      gemmStore
 
 gemmGather:

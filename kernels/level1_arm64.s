@@ -79,30 +79,70 @@ dotDone:
 	RET
 
 // func axpyNEON(alpha float32, x, y []float32)
+//
+// The main loop takes 32 floats: 16 loads of 16 B at offsets from the x and y pointers
+// (one pointer update each per iteration) and two 64 B stores through a third pointer to
+// y. Both models favour those forms: on Cortex-A72 a Q load at an offset is one
+// micro-op where LD1 of four registers is five (the A72 model dispatches three a cycle),
+// and on Neoverse-N1 ST1 moves 16 B per use of the shared load/store pipes where STP
+// and STR of Q registers move 8 B.
 TEXT ·axpyNEON(SB), NOSPLIT, $0-56
 	FMOVS alpha+0(FP), F20
 	VDUP  V20.S[0], V20.S4
 	MOVD  x_base+8(FP), R0
 	MOVD  x_len+16(FP), R2
 	MOVD  y_base+32(FP), R1
-	LSR   $4, R2, R3
-	AND   $15, R2, R2
-	CBZ   R3, axpy4
+	MOVD  R1, R5
+	LSR   $5, R2, R3
+	AND   $31, R2, R2
+	CBZ   R3, axpy16
 
 	// armsim: Axpy
+axpy32:
+	// Per iteration: 16 loads of 16 B (x, y: 256 B), 8 FMAs, 8 accumulators (V4-V7,
+	// V12-V15, the y vectors), two 64 B stores.
+	FMOVQ  (R0), F0
+	FMOVQ  16(R0), F1
+	FMOVQ  32(R0), F2
+	FMOVQ  48(R0), F3
+	FMOVQ  64(R0), F8
+	FMOVQ  80(R0), F9
+	FMOVQ  96(R0), F10
+	FMOVQ  112(R0), F11
+	FMOVQ  (R1), F4
+	FMOVQ  16(R1), F5
+	FMOVQ  32(R1), F6
+	FMOVQ  48(R1), F7
+	FMOVQ  64(R1), F12
+	FMOVQ  80(R1), F13
+	FMOVQ  96(R1), F14
+	FMOVQ  112(R1), F15
+	ADD    $128, R0
+	ADD    $128, R1
+	VFMLA  V0.S4, V20.S4, V4.S4
+	VFMLA  V1.S4, V20.S4, V5.S4
+	VFMLA  V2.S4, V20.S4, V6.S4
+	VFMLA  V3.S4, V20.S4, V7.S4
+	VFMLA  V8.S4, V20.S4, V12.S4
+	VFMLA  V9.S4, V20.S4, V13.S4
+	VFMLA  V10.S4, V20.S4, V14.S4
+	VFMLA  V11.S4, V20.S4, V15.S4
+	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R5)
+	VST1.P [V12.S4, V13.S4, V14.S4, V15.S4], 64(R5)
+	SUBS   $1, R3
+	BNE    axpy32
+
 axpy16:
-	// Per iteration: 2 loads of 64 B (x, y), 4 FMAs, 4 accumulators (V4-V7, the y
-	// vectors), one 64 B store.
+	// At most one block of 16: 2 loads of 64 B, 4 FMAs, one 64 B store.
+	TBZ    $4, R2, axpy4
 	VLD1.P 64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P 64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VFMLA  V0.S4, V20.S4, V4.S4
 	VFMLA  V1.S4, V20.S4, V5.S4
 	VFMLA  V2.S4, V20.S4, V6.S4
 	VFMLA  V3.S4, V20.S4, V7.S4
-	FSTPQ  (F4, F5), -64(R1)
-	FSTPQ  (F6, F7), -32(R1)
-	SUBS   $1, R3
-	BNE    axpy16
+	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R5)
+	AND    $15, R2
 
 axpy4:
 	// Tail, per iteration: 2 loads of 16 B, 1 FMA, 1 accumulator (V4), one 16 B store.
@@ -129,27 +169,54 @@ axpyDone:
 	RET
 
 // func scaleNEON(alpha float32, x []float32)
+//
+// 32 floats per iteration, in the forms axpyNEON's comment explains.
 TEXT ·scaleNEON(SB), NOSPLIT, $0-32
 	FMOVS alpha+0(FP), F20
 	VDUP  V20.S[0], V20.S4
 	MOVD  x_base+8(FP), R0
 	MOVD  x_len+16(FP), R2
-	LSR   $4, R2, R3
-	AND   $15, R2, R2
-	CBZ   R3, scale4
+	MOVD  R0, R5
+	LSR   $5, R2, R3
+	AND   $31, R2, R2
+	CBZ   R3, scale16
 
 	// armsim: Scale
+scale32:
+	// Per iteration: 8 loads of 16 B (128 B), 8 independent multiplies (no FMA), two
+	// 64 B stores.
+	FMOVQ  (R0), F0
+	FMOVQ  16(R0), F1
+	WORD   $0x6e34dc00 // fmul v0.4s, v0.4s, v20.4s
+	FMOVQ  32(R0), F2
+	WORD   $0x6e34dc21 // fmul v1.4s, v1.4s, v20.4s
+	FMOVQ  48(R0), F3
+	WORD   $0x6e34dc42 // fmul v2.4s, v2.4s, v20.4s
+	FMOVQ  64(R0), F4
+	WORD   $0x6e34dc63 // fmul v3.4s, v3.4s, v20.4s
+	FMOVQ  80(R0), F5
+	WORD   $0x6e34dc84 // fmul v4.4s, v4.4s, v20.4s
+	FMOVQ  96(R0), F6
+	WORD   $0x6e34dca5 // fmul v5.4s, v5.4s, v20.4s
+	FMOVQ  112(R0), F7
+	ADD    $128, R0
+	WORD   $0x6e34dcc6 // fmul v6.4s, v6.4s, v20.4s
+	WORD   $0x6e34dce7 // fmul v7.4s, v7.4s, v20.4s
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R5)
+	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R5)
+	SUBS   $1, R3
+	BNE    scale32
+
 scale16:
-	// Per iteration: 1 load of 64 B, 4 independent multiplies (no FMA), one 64 B store.
+	// At most one block of 16: 1 load of 64 B, 4 multiplies, one 64 B store.
+	TBZ    $4, R2, scale4
 	VLD1.P 64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]
 	WORD   $0x6e34dc00 // fmul v0.4s, v0.4s, v20.4s
 	WORD   $0x6e34dc21 // fmul v1.4s, v1.4s, v20.4s
 	WORD   $0x6e34dc42 // fmul v2.4s, v2.4s, v20.4s
 	WORD   $0x6e34dc63 // fmul v3.4s, v3.4s, v20.4s
-	FSTPQ  (F0, F1), -64(R0)
-	FSTPQ  (F2, F3), -32(R0)
-	SUBS   $1, R3
-	BNE    scale16
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R5)
+	AND    $15, R2
 
 scale4:
 	// Tail, per iteration: 1 load of 16 B, 1 multiply, one 16 B store.
@@ -174,18 +241,55 @@ scaleDone:
 	RET
 
 // func mulNEON(dst, x, y []float32)
+//
+// 32 floats per iteration, in the forms axpyNEON's comment explains.
 TEXT ·mulNEON(SB), NOSPLIT, $0-72
 	MOVD dst_base+0(FP), R3
 	MOVD dst_len+8(FP), R2
 	MOVD x_base+24(FP), R0
 	MOVD y_base+48(FP), R1
-	LSR  $4, R2, R4
-	AND  $15, R2, R2
-	CBZ  R4, mul4
+	LSR  $5, R2, R4
+	AND  $31, R2, R2
+	CBZ  R4, mul16
 
 	// armsim: Mul
+mul32:
+	// Per iteration: 16 loads of 16 B (x, y: 256 B), 8 independent multiplies, two 64 B
+	// stores.
+	FMOVQ  (R0), F0
+	FMOVQ  (R1), F8
+	FMOVQ  16(R0), F1
+	FMOVQ  16(R1), F9
+	WORD   $0x6e28dc00 // fmul v0.4s, v0.4s, v8.4s
+	FMOVQ  32(R0), F2
+	FMOVQ  32(R1), F10
+	WORD   $0x6e29dc21 // fmul v1.4s, v1.4s, v9.4s
+	FMOVQ  48(R0), F3
+	FMOVQ  48(R1), F11
+	WORD   $0x6e2adc42 // fmul v2.4s, v2.4s, v10.4s
+	FMOVQ  64(R0), F4
+	FMOVQ  64(R1), F12
+	WORD   $0x6e2bdc63 // fmul v3.4s, v3.4s, v11.4s
+	FMOVQ  80(R0), F5
+	FMOVQ  80(R1), F13
+	WORD   $0x6e2cdc84 // fmul v4.4s, v4.4s, v12.4s
+	FMOVQ  96(R0), F6
+	FMOVQ  96(R1), F14
+	WORD   $0x6e2ddca5 // fmul v5.4s, v5.4s, v13.4s
+	FMOVQ  112(R0), F7
+	FMOVQ  112(R1), F15
+	ADD     $128, R0
+	ADD     $128, R1
+	WORD   $0x6e2edcc6 // fmul v6.4s, v6.4s, v14.4s
+	WORD   $0x6e2fdce7 // fmul v7.4s, v7.4s, v15.4s
+	VST1.P  [V0.S4, V1.S4, V2.S4, V3.S4], 64(R3)
+	VST1.P  [V4.S4, V5.S4, V6.S4, V7.S4], 64(R3)
+	SUBS    $1, R4
+	BNE     mul32
+
 mul16:
-	// Per iteration: 2 loads of 64 B (x, y), 4 independent multiplies, one 64 B store.
+	// At most one block of 16: 2 loads of 64 B, 4 multiplies, one 64 B store.
+	TBZ     $4, R2, mul4
 	VLD1.P  64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	WORD    $0x6e24dc00 // fmul v0.4s, v0.4s, v4.4s
@@ -193,11 +297,10 @@ mul16:
 	WORD    $0x6e26dc42 // fmul v2.4s, v2.4s, v6.4s
 	WORD    $0x6e27dc63 // fmul v3.4s, v3.4s, v7.4s
 	VST1.P  [V0.S4, V1.S4, V2.S4, V3.S4], 64(R3)
-	SUBS    $1, R4
-	BNE     mul16
+	AND     $15, R2
 
 mul4:
-	// Tail, per iteration: 2 loads of 16 B, 1 multiply, one 16 B store.
+	// Tail, per iteration: 2 loads of 16 B, 1 multiplie, one 16 B store.
 	CMP    $4, R2
 	BLT    mul1
 	VLD1.P 16(R0), [V0.S4]
@@ -221,18 +324,55 @@ mulDone:
 	RET
 
 // func addNEON(dst, x, y []float32)
+//
+// 32 floats per iteration, in the forms axpyNEON's comment explains.
 TEXT ·addNEON(SB), NOSPLIT, $0-72
 	MOVD dst_base+0(FP), R3
 	MOVD dst_len+8(FP), R2
 	MOVD x_base+24(FP), R0
 	MOVD y_base+48(FP), R1
-	LSR  $4, R2, R4
-	AND  $15, R2, R2
-	CBZ  R4, add4
+	LSR  $5, R2, R4
+	AND  $31, R2, R2
+	CBZ  R4, add16
 
 	// armsim: Add
+add32:
+	// Per iteration: 16 loads of 16 B (x, y: 256 B), 8 independent adds, two 64 B
+	// stores.
+	FMOVQ  (R0), F0
+	FMOVQ  (R1), F8
+	FMOVQ  16(R0), F1
+	FMOVQ  16(R1), F9
+	WORD   $0x4e28d400 // fadd v0.4s, v0.4s, v8.4s
+	FMOVQ  32(R0), F2
+	FMOVQ  32(R1), F10
+	WORD   $0x4e29d421 // fadd v1.4s, v1.4s, v9.4s
+	FMOVQ  48(R0), F3
+	FMOVQ  48(R1), F11
+	WORD   $0x4e2ad442 // fadd v2.4s, v2.4s, v10.4s
+	FMOVQ  64(R0), F4
+	FMOVQ  64(R1), F12
+	WORD   $0x4e2bd463 // fadd v3.4s, v3.4s, v11.4s
+	FMOVQ  80(R0), F5
+	FMOVQ  80(R1), F13
+	WORD   $0x4e2cd484 // fadd v4.4s, v4.4s, v12.4s
+	FMOVQ  96(R0), F6
+	FMOVQ  96(R1), F14
+	WORD   $0x4e2dd4a5 // fadd v5.4s, v5.4s, v13.4s
+	FMOVQ  112(R0), F7
+	FMOVQ  112(R1), F15
+	ADD     $128, R0
+	ADD     $128, R1
+	WORD   $0x4e2ed4c6 // fadd v6.4s, v6.4s, v14.4s
+	WORD   $0x4e2fd4e7 // fadd v7.4s, v7.4s, v15.4s
+	VST1.P  [V0.S4, V1.S4, V2.S4, V3.S4], 64(R3)
+	VST1.P  [V4.S4, V5.S4, V6.S4, V7.S4], 64(R3)
+	SUBS    $1, R4
+	BNE     add32
+
 add16:
-	// Per iteration: 2 loads of 64 B (x, y), 4 independent adds, one 64 B store.
+	// At most one block of 16: 2 loads of 64 B, 4 adds, one 64 B store.
+	TBZ     $4, R2, add4
 	VLD1.P  64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P  64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	WORD    $0x4e24d400 // fadd v0.4s, v0.4s, v4.4s
@@ -240,8 +380,7 @@ add16:
 	WORD    $0x4e26d442 // fadd v2.4s, v2.4s, v6.4s
 	WORD    $0x4e27d463 // fadd v3.4s, v3.4s, v7.4s
 	VST1.P  [V0.S4, V1.S4, V2.S4, V3.S4], 64(R3)
-	SUBS    $1, R4
-	BNE     add16
+	AND     $15, R2
 
 add4:
 	// Tail, per iteration: 2 loads of 16 B, 1 add, one 16 B store.
@@ -268,19 +407,65 @@ addDone:
 	RET
 
 // func mulAddNEON(dst, x, y []float32)
+//
+// 32 floats per iteration, in the forms axpyNEON's comment explains.
 TEXT ·mulAddNEON(SB), NOSPLIT, $0-72
 	MOVD dst_base+0(FP), R3
 	MOVD dst_len+8(FP), R2
 	MOVD x_base+24(FP), R0
 	MOVD y_base+48(FP), R1
-	LSR  $4, R2, R4
-	AND  $15, R2, R2
-	CBZ  R4, mulAdd4
+	MOVD R3, R5
+	LSR  $5, R2, R4
+	AND  $31, R2, R2
+	CBZ  R4, mulAdd16
 
 	// armsim: MulAdd
+mulAdd32:
+	// Per iteration: 24 loads of 16 B (x, y, dst: 384 B), 8 FMAs, 8 accumulators
+	// (V16-V23, the dst vectors), two 64 B stores.
+	FMOVQ  (R0), F0
+	FMOVQ  16(R0), F1
+	FMOVQ  32(R0), F2
+	FMOVQ  48(R0), F3
+	FMOVQ  64(R0), F4
+	FMOVQ  80(R0), F5
+	FMOVQ  96(R0), F6
+	FMOVQ  112(R0), F7
+	FMOVQ  (R1), F8
+	FMOVQ  16(R1), F9
+	FMOVQ  32(R1), F10
+	FMOVQ  48(R1), F11
+	FMOVQ  64(R1), F12
+	FMOVQ  80(R1), F13
+	FMOVQ  96(R1), F14
+	FMOVQ  112(R1), F15
+	FMOVQ  (R3), F16
+	FMOVQ  16(R3), F17
+	FMOVQ  32(R3), F18
+	FMOVQ  48(R3), F19
+	FMOVQ  64(R3), F20
+	FMOVQ  80(R3), F21
+	FMOVQ  96(R3), F22
+	FMOVQ  112(R3), F23
+	ADD    $128, R0
+	ADD    $128, R1
+	ADD    $128, R3
+	VFMLA  V0.S4, V8.S4, V16.S4
+	VFMLA  V1.S4, V9.S4, V17.S4
+	VFMLA  V2.S4, V10.S4, V18.S4
+	VFMLA  V3.S4, V11.S4, V19.S4
+	VFMLA  V4.S4, V12.S4, V20.S4
+	VFMLA  V5.S4, V13.S4, V21.S4
+	VFMLA  V6.S4, V14.S4, V22.S4
+	VFMLA  V7.S4, V15.S4, V23.S4
+	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R5)
+	VST1.P [V20.S4, V21.S4, V22.S4, V23.S4], 64(R5)
+	SUBS   $1, R4
+	BNE    mulAdd32
+
 mulAdd16:
-	// Per iteration: 3 loads of 64 B (x, y, dst), 4 FMAs, 4 accumulators (V8-V11, the
-	// dst vectors), one 64 B store.
+	// At most one block of 16: 3 loads of 64 B, 4 FMAs, one 64 B store.
+	TBZ    $4, R2, mulAdd4
 	VLD1.P 64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]
 	VLD1.P 64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1.P 64(R3), [V8.S4, V9.S4, V10.S4, V11.S4]
@@ -288,10 +473,8 @@ mulAdd16:
 	VFMLA  V1.S4, V5.S4, V9.S4
 	VFMLA  V2.S4, V6.S4, V10.S4
 	VFMLA  V3.S4, V7.S4, V11.S4
-	FSTPQ  (F8, F9), -64(R3)
-	FSTPQ  (F10, F11), -32(R3)
-	SUBS   $1, R4
-	BNE    mulAdd16
+	VST1.P [V8.S4, V9.S4, V10.S4, V11.S4], 64(R5)
+	AND    $15, R2
 
 mulAdd4:
 	// Tail, per iteration: 3 loads of 16 B, 1 FMA, 1 accumulator (V8), one 16 B store.
@@ -318,4 +501,3 @@ mulAdd1:
 
 mulAddDone:
 	RET
-

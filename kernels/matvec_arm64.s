@@ -57,10 +57,6 @@ mvBlock4:
 	VEOR V21.B16, V21.B16, V21.B16
 	VEOR V22.B16, V22.B16, V22.B16
 	VEOR V23.B16, V23.B16, V23.B16
-	VEOR V24.B16, V24.B16, V24.B16
-	VEOR V25.B16, V25.B16, V25.B16
-	VEOR V26.B16, V26.B16, V26.B16
-	VEOR V27.B16, V27.B16, V27.B16
 	LSR  $3, R5, R13
 	AND  $7, R5, R14
 	CBZ  R13, mvB4Cols4
@@ -99,9 +95,14 @@ mvB4Cols4:
 
 mvB4Cols1:
 	// Scalar columns go to F24-F27; a scalar FMADD zeroes lanes 1-3, so V24-V27 can be
-	// added to the row vectors as they are.
+	// added to the row vectors as they are. Without scalar columns the reduction skips
+	// them (and their zeroing): four fewer dependent adds per block of rows.
 	ANDS    $3, R14
 	BEQ     mvB4Reduce
+	VEOR    V24.B16, V24.B16, V24.B16
+	VEOR    V25.B16, V25.B16, V25.B16
+	VEOR    V26.B16, V26.B16, V26.B16
+	VEOR    V27.B16, V27.B16, V27.B16
 
 mvB4Cols1Loop:
 	// Tail, per iteration: 5 loads of 4 B, 4 scalar FMAs, 4 accumulators (F24-F27).
@@ -117,7 +118,6 @@ mvB4Cols1Loop:
 	SUBS    $1, R14
 	BNE     mvB4Cols1Loop
 
-mvB4Reduce:
 	WORD $0x4e31d610 // fadd v16.4s, v16.4s, v17.4s
 	WORD $0x4e33d652 // fadd v18.4s, v18.4s, v19.4s
 	WORD $0x4e35d694 // fadd v20.4s, v20.4s, v21.4s
@@ -126,6 +126,15 @@ mvB4Reduce:
 	WORD $0x4e39d652 // fadd v18.4s, v18.4s, v25.4s
 	WORD $0x4e3ad694 // fadd v20.4s, v20.4s, v26.4s
 	WORD $0x4e3bd6d6 // fadd v22.4s, v22.4s, v27.4s
+	B    mvB4Pairwise
+
+mvB4Reduce:
+	WORD $0x4e31d610 // fadd v16.4s, v16.4s, v17.4s
+	WORD $0x4e33d652 // fadd v18.4s, v18.4s, v19.4s
+	WORD $0x4e35d694 // fadd v20.4s, v20.4s, v21.4s
+	WORD $0x4e37d6d6 // fadd v22.4s, v22.4s, v23.4s
+
+mvB4Pairwise:
 	WORD $0x6e32d610 // faddp v16.4s, v16.4s, v18.4s
 	WORD $0x6e36d694 // faddp v20.4s, v20.4s, v22.4s
 	WORD $0x6e34d610 // faddp v16.4s, v16.4s, v20.4s
@@ -205,9 +214,13 @@ mvDone:
 
 // func matTVecAddNEON(y, a []float32, stride int, x []float32)
 //
-// Four rows at a time: each y vector is loaded once, takes the four rows' updates in row
-// order (as generic's row-by-row Axpy does) and is stored once. Leftover rows
-// (len(x) mod 4) are one Axpy each.
+// Six rows at a time: each y vector is loaded once, takes the six rows' updates in row
+// order (as generic's row-by-row Axpy does) and is stored once. Six rather than four
+// because every y vector loaded is stored again, and on Neoverse-N1 stores share the two
+// load/store pipes with loads: with six rows 7 of every 8 pipe slots load (the model
+// gives 87% of its load peak; four rows, 5 of 6, gave 83%). Six rows of 16 columns, the
+// y vectors and the six x values take 30 of the 32 vector registers. Leftover rows
+// (len(x) mod 6) take one block of four if there are four, then one row at a time.
 TEXT ·matTVecAddNEON(SB), NOSPLIT, $0-80
 	MOVD y_base+0(FP), R0
 	MOVD y_len+8(FP), R1
@@ -216,9 +229,125 @@ TEXT ·matTVecAddNEON(SB), NOSPLIT, $0-80
 	LSL  $2, R3
 	MOVD x_base+56(FP), R4
 	MOVD x_len+64(FP), R5
-	LSR  $2, R5, R7
-	AND  $3, R5, R5
-	CBZ  R7, mtRows1
+
+mtBlock6:
+	CMP     $6, R5
+	BLT     mtRows4
+	MOVD    R2, R8
+	ADD     R3, R8, R9
+	ADD     R3, R9, R10
+	ADD     R3, R10, R11
+	ADD     R3, R11, R19
+	ADD     R3, R19, R20
+	ADD     R3, R20, R2
+	VLD1.P  16(R4), [V28.S4]
+	FMOVD.P 8(R4), F29
+	MOVD    R0, R12
+	MOVD    R0, R15
+	LSR     $4, R1, R13
+	AND     $15, R1, R14
+	CBZ     R13, mtB6Cols4
+
+	// armsim: MatTVecAdd
+mtB6Cols16:
+	// Per iteration: 7 loads of 64 B (y and six rows), 24 FMAs, 4 accumulators (V0-V3,
+	// the y vectors, each taking rows 0-5 in order), one 64 B store.
+	VLD1.P  64(R12), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P  64(R8), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1.P  64(R9), [V8.S4, V9.S4, V10.S4, V11.S4]
+	VLD1.P  64(R10), [V12.S4, V13.S4, V14.S4, V15.S4]
+	VLD1.P  64(R11), [V16.S4, V17.S4, V18.S4, V19.S4]
+	VLD1.P  64(R19), [V20.S4, V21.S4, V22.S4, V23.S4]
+	VLD1.P  64(R20), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD   $0x4f9c1080 // fmla v0.4s, v4.4s, v28.s[0]
+	WORD   $0x4f9c10a1 // fmla v1.4s, v5.4s, v28.s[0]
+	WORD   $0x4f9c10c2 // fmla v2.4s, v6.4s, v28.s[0]
+	WORD   $0x4f9c10e3 // fmla v3.4s, v7.4s, v28.s[0]
+	WORD   $0x4fbc1100 // fmla v0.4s, v8.4s, v28.s[1]
+	WORD   $0x4fbc1121 // fmla v1.4s, v9.4s, v28.s[1]
+	WORD   $0x4fbc1142 // fmla v2.4s, v10.4s, v28.s[1]
+	WORD   $0x4fbc1163 // fmla v3.4s, v11.4s, v28.s[1]
+	WORD   $0x4f9c1980 // fmla v0.4s, v12.4s, v28.s[2]
+	WORD   $0x4f9c19a1 // fmla v1.4s, v13.4s, v28.s[2]
+	WORD   $0x4f9c19c2 // fmla v2.4s, v14.4s, v28.s[2]
+	WORD   $0x4f9c19e3 // fmla v3.4s, v15.4s, v28.s[2]
+	WORD   $0x4fbc1a00 // fmla v0.4s, v16.4s, v28.s[3]
+	WORD   $0x4fbc1a21 // fmla v1.4s, v17.4s, v28.s[3]
+	WORD   $0x4fbc1a42 // fmla v2.4s, v18.4s, v28.s[3]
+	WORD   $0x4fbc1a63 // fmla v3.4s, v19.4s, v28.s[3]
+	WORD   $0x4f9d1280 // fmla v0.4s, v20.4s, v29.s[0]
+	WORD   $0x4f9d12a1 // fmla v1.4s, v21.4s, v29.s[0]
+	WORD   $0x4f9d12c2 // fmla v2.4s, v22.4s, v29.s[0]
+	WORD   $0x4f9d12e3 // fmla v3.4s, v23.4s, v29.s[0]
+	WORD   $0x4fbd1300 // fmla v0.4s, v24.4s, v29.s[1]
+	WORD   $0x4fbd1321 // fmla v1.4s, v25.4s, v29.s[1]
+	WORD   $0x4fbd1342 // fmla v2.4s, v26.4s, v29.s[1]
+	WORD   $0x4fbd1363 // fmla v3.4s, v27.4s, v29.s[1]
+	VST1.P  [V0.S4, V1.S4, V2.S4, V3.S4], 64(R15)
+	SUBS    $1, R13
+	BNE     mtB6Cols16
+
+mtB6Cols4:
+	// Tail, per iteration: 7 loads of 16 B, 6 FMAs, 1 accumulator (V0), one 16 B store.
+	CMP     $4, R14
+	BLT     mtB6Cols1
+	VLD1.P  16(R12), [V0.S4]
+	VLD1.P  16(R8), [V4.S4]
+	VLD1.P  16(R9), [V8.S4]
+	VLD1.P  16(R10), [V12.S4]
+	VLD1.P  16(R11), [V16.S4]
+	VLD1.P  16(R19), [V20.S4]
+	VLD1.P  16(R20), [V24.S4]
+	WORD   $0x4f9c1080 // fmla v0.4s, v4.4s, v28.s[0]
+	WORD   $0x4fbc1100 // fmla v0.4s, v8.4s, v28.s[1]
+	WORD   $0x4f9c1980 // fmla v0.4s, v12.4s, v28.s[2]
+	WORD   $0x4fbc1a00 // fmla v0.4s, v16.4s, v28.s[3]
+	WORD   $0x4f9d1280 // fmla v0.4s, v20.4s, v29.s[0]
+	WORD   $0x4fbd1300 // fmla v0.4s, v24.4s, v29.s[1]
+	FMOVQ   F0, -16(R12)
+	SUB     $4, R14
+	B       mtB6Cols4
+
+mtB6Cols1:
+	// The six x values as scalars in F4-F9 for the single columns.
+	CBZ     R14, mtB6Next
+	VDUP    V28.S[0], V4.S4
+	VDUP    V28.S[1], V5.S4
+	VDUP    V28.S[2], V6.S4
+	VDUP    V28.S[3], V7.S4
+	VDUP    V29.S[0], V8.S4
+	VDUP    V29.S[1], V9.S4
+
+mtB6Cols1Loop:
+	// Tail, per iteration: 7 loads of 4 B, 6 scalar FMAs, 1 accumulator (F0), one 4 B
+	// store.
+	FMOVS   (R12), F0
+	FMOVS.P 4(R8), F10
+	FMOVS.P 4(R9), F11
+	FMOVS.P 4(R10), F12
+	FMOVS.P 4(R11), F13
+	FMOVS.P 4(R19), F14
+	FMOVS.P 4(R20), F15
+	FMADDS  F10, F0, F4, F0
+	FMADDS  F11, F0, F5, F0
+	FMADDS  F12, F0, F6, F0
+	FMADDS  F13, F0, F7, F0
+	FMADDS  F14, F0, F8, F0
+	FMADDS  F15, F0, F9, F0
+	FMOVS.P F0, 4(R12)
+	SUBS    $1, R14
+	BNE     mtB6Cols1Loop
+
+mtB6Next:
+	SUB $6, R5
+	B   mtBlock6
+
+mtRows4:
+	// Rows left over from the blocks of six: one block of four if there are four or
+	// five, then single rows.
+	LSR $2, R5, R7
+	AND $3, R5, R5
+	CBZ R7, mtRows1
 
 mtBlock4:
 	MOVD   R2, R8
@@ -232,11 +361,11 @@ mtBlock4:
 	VDUP   V20.S[2], V26.S4
 	VDUP   V20.S[3], V27.S4
 	MOVD   R0, R12
+	MOVD   R0, R15
 	LSR    $4, R1, R13
 	AND    $15, R1, R14
 	CBZ    R13, mtB4Cols4
 
-	// armsim: MatTVecAdd
 mtB4Cols16:
 	// Per iteration: 5 loads of 64 B (y and four rows), 16 FMAs, 4 accumulators
 	// (V0-V3, the y vectors, each taking rows 0-3 in order), one 64 B store.
@@ -261,8 +390,7 @@ mtB4Cols16:
 	WORD   $0x4fb41a21 // fmla v1.4s, v17.4s, v20.s[3]
 	WORD   $0x4fb41a42 // fmla v2.4s, v18.4s, v20.s[3]
 	WORD   $0x4fb41a63 // fmla v3.4s, v19.4s, v20.s[3]
-	FSTPQ  (F0, F1), -64(R12)
-	FSTPQ  (F2, F3), -32(R12)
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R15)
 	SUBS   $1, R13
 	BNE    mtB4Cols16
 
@@ -312,6 +440,7 @@ mtRow:
 	FMOVS.P 4(R4), F20
 	VDUP    V20.S[0], V20.S4
 	MOVD    R0, R12
+	MOVD    R0, R15
 	LSR     $4, R1, R13
 	AND     $15, R1, R14
 	CBZ     R13, mtRowCols4
@@ -325,8 +454,7 @@ mtRowCols16:
 	VFMLA  V5.S4, V20.S4, V1.S4
 	VFMLA  V6.S4, V20.S4, V2.S4
 	VFMLA  V7.S4, V20.S4, V3.S4
-	FSTPQ  (F0, F1), -64(R12)
-	FSTPQ  (F2, F3), -32(R12)
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R15)
 	SUBS   $1, R13
 	BNE    mtRowCols16
 
@@ -361,8 +489,12 @@ mtDone:
 // func gerNEON(a []float32, stride int, alpha float32, x, y []float32)
 //
 // Four rows at a time: each y vector is loaded once for four rows, and each row gets
-// a[i][j] += (alpha*x[i])*y[j] as one fused multiply-add, as generic does. Leftover rows
-// (len(x) mod 4) are one Axpy each.
+// a[i][j] += (alpha*x[i])*y[j] as one fused multiply-add, as generic does. The rows are
+// loaded 16 B at an offset and stored 64 B at a time with ST1, which moves the row
+// pointer on (the forms axpyNEON's comment explains). Every byte of A loaded is stored
+// again, so the store port bounds this kernel on both models: Cortex-A72's stores 8 B a
+// cycle against 16 B of loads, and Neoverse-N1's stores use the same two pipes as its
+// loads. Leftover rows (len(x) mod 4) are one Axpy each.
 TEXT ·gerNEON(SB), NOSPLIT, $0-88
 	MOVD  a_base+0(FP), R2
 	MOVD  stride+24(FP), R3
@@ -396,13 +528,25 @@ grBlock4:
 
 	// armsim: Ger
 grB4Cols16:
-	// Per iteration: 5 loads of 64 B (y and four rows), 16 FMAs, 16 accumulators (the
-	// row vectors V4-V19, one update each), four 64 B stores.
+	// Per iteration: 1 load of 64 B (y) and 16 of 16 B (four rows), 16 FMAs, 16
+	// accumulators (the row vectors V4-V19, one update each), four 64 B stores.
 	VLD1.P 64(R12), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 64(R8), [V4.S4, V5.S4, V6.S4, V7.S4]
-	VLD1.P 64(R9), [V8.S4, V9.S4, V10.S4, V11.S4]
-	VLD1.P 64(R10), [V12.S4, V13.S4, V14.S4, V15.S4]
-	VLD1.P 64(R11), [V16.S4, V17.S4, V18.S4, V19.S4]
+	FMOVQ  (R8), F4
+	FMOVQ  16(R8), F5
+	FMOVQ  32(R8), F6
+	FMOVQ  48(R8), F7
+	FMOVQ  (R9), F8
+	FMOVQ  16(R9), F9
+	FMOVQ  32(R9), F10
+	FMOVQ  48(R9), F11
+	FMOVQ  (R10), F12
+	FMOVQ  16(R10), F13
+	FMOVQ  32(R10), F14
+	FMOVQ  48(R10), F15
+	FMOVQ  (R11), F16
+	FMOVQ  16(R11), F17
+	FMOVQ  32(R11), F18
+	FMOVQ  48(R11), F19
 	WORD   $0x4f941004 // fmla v4.4s, v0.4s, v20.s[0]
 	WORD   $0x4f941025 // fmla v5.4s, v1.4s, v20.s[0]
 	WORD   $0x4f941046 // fmla v6.4s, v2.4s, v20.s[0]
@@ -419,14 +563,10 @@ grB4Cols16:
 	WORD   $0x4fb41831 // fmla v17.4s, v1.4s, v20.s[3]
 	WORD   $0x4fb41852 // fmla v18.4s, v2.4s, v20.s[3]
 	WORD   $0x4fb41873 // fmla v19.4s, v3.4s, v20.s[3]
-	FSTPQ  (F4, F5), -64(R8)
-	FSTPQ  (F6, F7), -32(R8)
-	FSTPQ  (F8, F9), -64(R9)
-	FSTPQ  (F10, F11), -32(R9)
-	FSTPQ  (F12, F13), -64(R10)
-	FSTPQ  (F14, F15), -32(R10)
-	FSTPQ  (F16, F17), -64(R11)
-	FSTPQ  (F18, F19), -32(R11)
+	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R8)
+	VST1.P [V8.S4, V9.S4, V10.S4, V11.S4], 64(R9)
+	VST1.P [V12.S4, V13.S4, V14.S4, V15.S4], 64(R10)
+	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R11)
 	SUBS   $1, R13
 	BNE    grB4Cols16
 
@@ -488,16 +628,18 @@ grRow:
 	CBZ     R13, grRowCols4
 
 grRowCols16:
-	// Per iteration: 2 loads of 64 B (y, row), 4 FMAs, 4 accumulators (V4-V7, the row
-	// vectors), one 64 B store.
+	// Per iteration: 1 load of 64 B (y) and 4 of 16 B (the row), 4 FMAs, 4
+	// accumulators (V4-V7, the row vectors), one 64 B store.
 	VLD1.P 64(R12), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VLD1.P 64(R8), [V4.S4, V5.S4, V6.S4, V7.S4]
+	FMOVQ  (R8), F4
+	FMOVQ  16(R8), F5
+	FMOVQ  32(R8), F6
+	FMOVQ  48(R8), F7
 	VFMLA  V0.S4, V20.S4, V4.S4
 	VFMLA  V1.S4, V20.S4, V5.S4
 	VFMLA  V2.S4, V20.S4, V6.S4
 	VFMLA  V3.S4, V20.S4, V7.S4
-	FSTPQ  (F4, F5), -64(R8)
-	FSTPQ  (F6, F7), -32(R8)
+	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R8)
 	SUBS   $1, R13
 	BNE    grRowCols16
 

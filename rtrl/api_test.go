@@ -21,6 +21,9 @@ var algoCells = []struct {
 	{"rflo", []Option{FeedbackAlignment()}, testConfigs[:2]},
 	{"eprop", nil, testConfigs[5:]},
 	{"eprop", []Option{FeedbackAlignment()}, testConfigs[5:]},
+	{"kfrtrl", nil, testConfigs[:4]},
+	{"rkfrtrl", nil, testConfigs[:4]},
+	{"dni", nil, testConfigs},
 }
 
 // TestStepAllocatesNothing: after the first step, a step (with or without a target) and

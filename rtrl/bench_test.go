@@ -40,7 +40,7 @@ func benchSetup(b *testing.B, kind cell.Kind, n int) (cell.Cell, *cell.Readout, 
 func BenchmarkRTRL(b *testing.B) {
 	for _, algo := range names {
 		for _, kind := range benchKinds {
-			if (algo == "rflo" && !kind.IsVanilla()) || (algo == "eprop" && kind != cell.LSTM) {
+			if (vanillaOnly[algo] && !kind.IsVanilla()) || (algo == "eprop" && kind != cell.LSTM) {
 				continue
 			}
 			for _, n := range []int{16, 32, 64, 128} {

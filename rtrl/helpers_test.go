@@ -2,7 +2,6 @@ package rtrl
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -123,27 +122,11 @@ func (p *problem) reference(inf ref.Influence) ref.Grads {
 	return ref.RTRL(rc, head, to64(p.s0), xs, ys, inf)
 }
 
-func to64(v []float32) []float64 {
-	out := make([]float64, len(v))
-	for i, x := range v {
-		out[i] = float64(x)
-	}
-	return out
-}
-
-// relErr is the normwise relative error ‖got − want‖ / ‖want‖.
-func relErr(got []float32, want []float64) float64 {
-	if len(got) != len(want) {
-		panic(fmt.Sprintf("relErr: lengths %d and %d", len(got), len(want)))
-	}
-	var num, den float64
-	for i, g := range got {
-		d := float64(g) - want[i]
-		num += d * d
-		den += want[i] * want[i]
-	}
-	return math.Sqrt(num / den)
-}
+// to64 and relErr are testutil's, under the short names these tests use.
+var (
+	to64   = testutil.To64
+	relErr = testutil.RelErr
+)
 
 // Algorithm is what these tests use of an algorithm (algo.Algorithm, which they cannot
 // import: algo imports rtrl; its registry checks that every algorithm implements it).
@@ -158,7 +141,7 @@ type Algorithm interface {
 }
 
 // names are the algorithms build constructs.
-var names = []string{"rtrl", "snap1", "snap2", "uoro", "rflo", "eprop"}
+var names = []string{"rtrl", "snap1", "snap2", "uoro", "rflo", "eprop", "kfrtrl", "rkfrtrl", "dni"}
 
 // testOptions are the constructor settings a test asks for; Option sets one of them.
 type testOptions struct {
@@ -195,6 +178,12 @@ func build(name string, m *cell.Model, opts ...Option) (Algorithm, error) {
 		return NewRFLO(m, fb)
 	case "eprop":
 		return NewEProp(m, fb)
+	case "kfrtrl":
+		return NewKFRTRL(m, KFRTRLOptions{Seed: o.seed})
+	case "rkfrtrl":
+		return NewReverseKFRTRL(m, KFRTRLOptions{Seed: o.seed})
+	case "dni":
+		return NewDNI(m, DNIOptions{})
 	}
 	return nil, fmt.Errorf("no test constructor for %q", name)
 }

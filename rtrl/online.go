@@ -2,6 +2,7 @@ package rtrl
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/chronograd/chronograd/cell"
 )
@@ -74,6 +75,9 @@ func (o *online) resetState(s0 []float32) error {
 	if len(s0) != len(o.state) {
 		return fmt.Errorf("rtrl: %s: initial state has %d values, the model's state has %d (%d layers of %v)", o.name, len(s0), len(o.state), o.model.NumLayers(), o.model.Kind())
 	}
+	if err := o.finite("initial state", s0); err != nil {
+		return err
+	}
 	copy(o.state, s0)
 	return nil
 }
@@ -89,6 +93,9 @@ func (o *online) forward(x []float32, y cell.Target) (loss float32, hasTarget bo
 	if err := o.cell.CheckInput(x); err != nil {
 		return 0, false, fmt.Errorf("rtrl: %s: %w", o.name, err)
 	}
+	if err := o.finite("input", x); err != nil {
+		return 0, false, err
+	}
 	if err := y.Check(len(o.yhat), 1); err != nil {
 		return 0, false, fmt.Errorf("rtrl: %s: %w", o.name, err)
 	}
@@ -102,6 +109,17 @@ func (o *online) forward(x []float32, y cell.Target) (loss float32, hasTarget bo
 	}
 	o.head.Backward(o.topHidden(o.dLds), o.gradHead, h, o.dy)
 	return loss, true, nil
+}
+
+// finite refuses a vector holding NaN or ±Inf, naming the first, with an error wrapping
+// cell.ErrNonFinite: one such value would make the state, and every later step, NaN.
+func (o *online) finite(what string, v []float32) error {
+	for i, x := range v {
+		if x != x || x > math.MaxFloat32 || x < -math.MaxFloat32 {
+			return fmt.Errorf("rtrl: %s: %s value %d is %v: %w", o.name, what, i, x, cell.ErrNonFinite)
+		}
+	}
+	return nil
 }
 
 // errClosed is the error of a method called after Close.

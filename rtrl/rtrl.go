@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/internal/memlimit"
 	"github.com/chronograd/chronograd/kernels"
 )
 
@@ -81,6 +82,11 @@ type ExactOptions struct {
 	// busy, and one stepped now and then costs a wake-up per step instead. The result is
 	// the same, bit for bit, for every number of workers.
 	Workers int
+	// MemLimit bounds the bytes of the influence matrices (S·P floats, O(n³)):
+	// NewExact refuses a model whose matrices exceed it before allocating them. Zero means
+	// the default limit, half of the memory available to the process; a negative value
+	// means no limit.
+	MemLimit int64
 }
 
 // NewExact builds exact RTRL for the model, any cell kind and any number of layers.
@@ -91,6 +97,12 @@ func NewExact(m *cell.Model, opt ExactOptions) (*Exact, error) {
 	}
 	if workers < 1 {
 		return nil, fmt.Errorf("rtrl: exact RTRL with %d workers: need at least 1", opt.Workers)
+	}
+	if m.Check() == nil {
+		if err := memlimit.Check(fmt.Sprintf("exact RTRL's influence matrices for %v with H=%d, %d layer(s) and %d parameters", m.Kind(), m.HiddenSize(), m.NumLayers(), m.NumParams()),
+			influenceBytes(m), opt.MemLimit); err != nil {
+			return nil, fmt.Errorf("rtrl: %w", err)
+		}
 	}
 	base, err := newOnline("rtrl", m)
 	if err != nil {
@@ -127,6 +139,21 @@ func NewExact(m *cell.Model, opt ExactOptions) (*Exact, error) {
 		runtime.AddCleanup(r, func(p *columnPool) { p.stop() }, r.pool)
 	}
 	return r, nil
+}
+
+// influenceBytes is what NewExact allocates for m beyond the shared buffers: per layer,
+// M^k (updated in place) over S_k+1 rows and P_{≤k} columns, [J^k; wᵀ] and, above the
+// bottom layer, [A^k; w₂ᵀ].
+func influenceBytes(m *cell.Model) int64 {
+	var n int64
+	h := int64(m.HiddenSize())
+	for k, l := range m.Layers {
+		s := int64(l.StateSize())
+		cols := int64(m.ParamOffset(k) + l.NumParams())
+		n = memlimit.Add(n, memlimit.Product(4, s+1, cols))
+		n = memlimit.Add(n, memlimit.Product(4, s+1, s+h))
+	}
+	return n
 }
 
 // columnBounds splits p columns into at most workers blocks whose edges are multiples of

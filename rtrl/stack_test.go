@@ -137,7 +137,7 @@ func TestLocalRulesRefuseStacks(t *testing.T) {
 // A stacked step allocates nothing, for every algorithm that takes a stack.
 func TestStackedStepAllocatesNothing(t *testing.T) {
 	p := newStackProblem(t, testConfigs[5], 3, 2, true, 4)
-	for _, name := range []string{"rtrl", "snap1", "uoro"} {
+	for _, name := range []string{"rtrl", "snap1", "uoro", "dni"} {
 		a, err := build(name, p.M, Workers(2))
 		if name != "rtrl" {
 			a, err = build(name, p.M)

@@ -25,7 +25,10 @@ type Config struct {
 	// Task supplies the training and evaluation sequences.
 	Task task.Task
 
-	// Sequences is the number of training sequences.
+	// Sequences is the number of training sequences. An algorithm built for a minibatch
+	// of B sequences (algo.Options.Batch) takes them B at a time, one update per
+	// minibatch, so the run ends after ⌈Sequences/B⌉ minibatches; every sequence of a
+	// minibatch must have the same length.
 	Sequences int
 	// UpdateEvery applies the optimizer every so many steps within a sequence (online
 	// learning); 0 applies it once per sequence, after Finish.
@@ -91,7 +94,8 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	ev := newEvaluator(cfg.Model, cfg.Task, cfg.EvalSequences)
 	params := cfg.Model.ParamGroups()
 	grads := cfg.Model.GradGroups(cfg.Algorithm.GradCell(), cfg.Algorithm.GradHead())
-	var seq task.Sequence
+	B := algo.BatchOf(cfg.Algorithm)
+	mb := newMinibatch(cfg.Task, B)
 	start := time.Now()
 	sum := Summary{FinalLoss: math.NaN(), FinalAcc: math.NaN()}
 	prog := Progress{Sequences: cfg.Sequences, EvalLoss: math.NaN(), EvalAccuracy: math.NaN()}
@@ -136,31 +140,37 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		return nil
 	}
 
-	for s := 1; s <= cfg.Sequences; s++ {
+	// crossed reports whether the run passed a multiple of every going from done−B to
+	// done sequences (every ≤ 0: never).
+	crossed := func(done, every int) bool { return every > 0 && done/every > (done-B)/every }
+	for s := B; s-B < cfg.Sequences; s += B {
 		if err := ctx.Err(); err != nil {
 			sum.Elapsed = time.Since(start)
 			return sum, err
 		}
-		cfg.Task.Fill(&seq, rng)
+		if err := mb.fill(rng); err != nil {
+			return sum, fmt.Errorf("train: sequence %d: %w", s, err)
+		}
 		if err := cfg.Algorithm.Reset(nil); err != nil {
 			return sum, err
 		}
 		var loss float64
 		targets := 0
-		for t := 0; t < seq.T; t++ {
-			y := seq.Target(t)
-			l, err := cfg.Algorithm.Step(seq.Input(t), y)
+		for t := 0; t < mb.T; t++ {
+			x, y, scored, err := mb.step(t)
+			if err != nil {
+				return sum, fmt.Errorf("train: sequence %d step %d: %w", s, t, err)
+			}
+			l, err := cfg.Algorithm.Step(x, y)
 			if err != nil {
 				return sum, fmt.Errorf("train: sequence %d step %d: %w", s, t, err)
 			}
 			if math.IsNaN(float64(l)) || math.IsInf(float64(l), 0) {
 				return sum, fmt.Errorf("train: sequence %d step %d: %w (loss %v); weights kept from before this update", s, t, ErrNonFinite, l)
 			}
-			if !y.None() && (y.Classes == nil || y.Classes[0] != cell.IgnoreClass) {
-				loss += float64(l)
-				targets++
-			}
-			sum.Steps++
+			loss += float64(l)
+			targets += scored
+			sum.Steps += B
 			if cfg.UpdateEvery > 0 && (t+1)%cfg.UpdateEvery == 0 {
 				if err := update(s, t); err != nil {
 					return sum, err
@@ -175,10 +185,11 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		}
 		sum.Sequences = s
 		prog.Sequence, prog.Loss = s, loss/float64(max(targets, 1))
-		if s == cfg.Sequences || (cfg.EvalEvery > 0 && s%cfg.EvalEvery == 0) {
+		last := s >= cfg.Sequences
+		if last || crossed(s, cfg.EvalEvery) {
 			prog.EvalLoss, prog.EvalAccuracy = ev.evaluate()
 		}
-		if cfg.Checkpoint != nil && (s == cfg.Sequences || (cfg.CheckpointEvery > 0 && s%cfg.CheckpointEvery == 0)) {
+		if cfg.Checkpoint != nil && (last || crossed(s, cfg.CheckpointEvery)) {
 			if err := cfg.Checkpoint(s); err != nil {
 				return sum, fmt.Errorf("train: checkpoint after sequence %d: %w", s, err)
 			}
@@ -216,6 +227,83 @@ func (cfg *Config) check() error {
 		return fmt.Errorf("train: task %s has %d outputs, the readout %d", cfg.Task.Name(), cfg.Task.OutputSize(), cfg.Model.OutSize())
 	}
 	return nil
+}
+
+// minibatch draws B sequences of a task and lays each step out as the algorithm takes
+// it: B rows of inputs and of targets.
+type minibatch struct {
+	tk      task.Task
+	seqs    []task.Sequence
+	T       int
+	x, yv   []float32 // B×I, B×O
+	yc      []int32   // B
+	classes bool
+}
+
+func newMinibatch(tk task.Task, B int) *minibatch {
+	mb := &minibatch{tk: tk, seqs: make([]task.Sequence, B), classes: tk.Classification()}
+	if B > 1 {
+		mb.x = make([]float32, B*tk.InputSize())
+		mb.yv = make([]float32, B*tk.OutputSize())
+		mb.yc = make([]int32, B)
+	}
+	return mb
+}
+
+// fill draws the next B sequences.
+func (mb *minibatch) fill(rng *rand.Rand) error {
+	for b := range mb.seqs {
+		mb.tk.Fill(&mb.seqs[b], rng)
+		if b > 0 && mb.seqs[b].T != mb.T {
+			return fmt.Errorf("task %s drew sequences of %d and %d steps; a minibatch needs one length", mb.tk.Name(), mb.T, mb.seqs[b].T)
+		}
+		mb.T = mb.seqs[b].T
+	}
+	return nil
+}
+
+// step returns step t's inputs and targets and how many of the batch's targets count
+// toward the loss.
+func (mb *minibatch) step(t int) (x []float32, y cell.Target, scored int, err error) {
+	if len(mb.seqs) == 1 {
+		seq := &mb.seqs[0]
+		y = seq.Target(t)
+		if !y.None() && (y.Classes == nil || y.Classes[0] != cell.IgnoreClass) {
+			scored = 1
+		}
+		return seq.Input(t), y, scored, nil
+	}
+	in, out := mb.tk.InputSize(), mb.tk.OutputSize()
+	for b := range mb.seqs {
+		copy(mb.x[b*in:(b+1)*in], mb.seqs[b].Input(t))
+	}
+	for b := range mb.seqs {
+		yb := mb.seqs[b].Target(t)
+		switch {
+		case mb.classes:
+			mb.yc[b] = cell.IgnoreClass
+			if yb.Classes != nil {
+				mb.yc[b] = yb.Classes[0]
+			}
+			if mb.yc[b] != cell.IgnoreClass {
+				scored++
+			}
+		case yb.None():
+		default:
+			copy(mb.yv[b*out:(b+1)*out], yb.Values)
+			scored++
+		}
+	}
+	switch {
+	case mb.classes && scored > 0:
+		y = cell.Classes(mb.yc...)
+	case mb.classes || scored == 0:
+	case scored == len(mb.seqs):
+		y = cell.Values(mb.yv)
+	default:
+		return nil, y, 0, fmt.Errorf("task %s has a target at this step for %d of the minibatch's %d sequences; a minibatch of real-valued targets needs all or none", mb.tk.Name(), scored, len(mb.seqs))
+	}
+	return mb.x, y, scored, nil
 }
 
 // Evaluate runs the model forward on n sequences of the task drawn from a fixed seed (the

@@ -93,7 +93,8 @@ func NewOnline(m *cell.Model, alg algo.Algorithm, opt Optimizer, cfg OnlineConfi
 // size and y, unless nil (no target known), its output size; non-finite values are
 // refused. It writes the model's prediction for this event into pred (which must have the
 // output size) and returns the loss ½‖ŷ−y‖² (0 without a target). A refused event
-// changes nothing.
+// changes nothing. An event whose loss or state is not finite in float32 (a target far
+// out of range) is returned with an error wrapping ErrNonFinite and updates nothing.
 func (o *Online) Observe(pred, x, y []float32) (loss float32, err error) {
 	return o.ObserveTarget(pred, x, cell.Values(y))
 }
@@ -112,6 +113,9 @@ func (o *Online) ObserveTarget(pred, x []float32, y cell.Target) (loss float32, 
 	}
 	o.model.Head.Forward(pred, o.model.TopHidden(o.alg.State()))
 	o.events++
+	if !finite(loss) || !finiteVec(o.alg.State()) {
+		return loss, o.reject(loss)
+	}
 	if o.events%o.every == 0 {
 		if err := o.update(); err != nil {
 			return loss, err
@@ -137,6 +141,31 @@ func (o *Online) checkEvent(pred, x []float32, y cell.Target) error {
 		return fmt.Errorf("train: %w", err)
 	}
 	return nil
+}
+
+// reject drops the gradient of an event whose loss or state is not finite, so that no
+// update uses it and the weights and the optimizer's state stay as they were. A state
+// that is not finite would make every later event's loss NaN too, so the stream then
+// restarts from the zero state.
+func (o *Online) reject(loss float32) error {
+	o.alg.ZeroGrad()
+	if !finiteVec(o.alg.State()) {
+		if err := o.alg.Reset(nil); err != nil {
+			return err
+		}
+		return fmt.Errorf("train: event %d: %w: the state overflowed float32; no update, and the stream restarts from the zero state", o.events, ErrNonFinite)
+	}
+	return fmt.Errorf("train: event %d: %w (loss %v); no update", o.events, ErrNonFinite, loss)
+}
+
+// finiteVec reports whether every value of v is finite.
+func finiteVec(v []float32) bool {
+	for _, x := range v {
+		if !finite(x) {
+			return false
+		}
+	}
+	return true
 }
 
 // update applies the accumulated gradient. A non-finite gradient is dropped (the weights

@@ -307,10 +307,11 @@ func TestEmulate(t *testing.T) {
 		}
 	}
 	// The Gemm micro-kernel: in place, 64 FMAs per four k steps (the rest gathered, 16
-	// per step); packed, 16 per step.
+	// per step); packed, 16, 8 or 2 per step by the rows it has.
 	for _, c := range []struct{ kc, rsa, csa, rows, fmas int }{
 		{32, 40, 1, 8, 32 * 16}, {13, 40, 1, 8, 13 * 16}, {3, 40, 1, 8, 3 * 16},
-		{7, 1, 8, 8, 7 * 16}, {7, 1, 8, 5, 7 * 16}, {7, 1, 8, 1, 7 * 16},
+		{7, 1, 8, 8, 7 * 16}, {7, 1, 8, 5, 7 * 16}, {7, 1, 8, 4, 7 * 8}, {7, 1, 8, 2, 7 * 8}, {7, 1, 8, 1, 7 * 2},
+		{5, 1, 13, 3, 5 * 8},  // any csa with rsa 1 is packed
 		{5, 11, 2, 3, 5 * 16}, // neither layout: gathered
 	} {
 		tr := run("gemmKernel8x8NEON", c.kc, 0, c.rsa, c.csa, 0, 8, 0, 8, c.rows)

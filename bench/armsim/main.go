@@ -22,9 +22,9 @@
 //	go run ./bench/armsim -update         # rewrite the committed figures (expected.json)
 //	go run ./bench/armsim -steps          # the whole-step model (needs qemu-aarch64-static)
 //
-// It needs llvm-mca and llvm-mc from LLVM 18 or later (Debian 12: llvm-19), because
-// earlier releases have no Neoverse-N1 model and silently simulate Cortex-A57 instead;
-// the tool checks the units of the model it gets and refuses a substitute.
+// It needs llvm-mca and llvm-mc from an LLVM with a Neoverse-N1 model: LLVM 19 has one
+// (Debian 12: llvm-19), LLVM 16 has not and silently simulates Cortex-A57 instead; the
+// tool checks the units of the model it gets and refuses a substitute.
 package main
 
 import (
@@ -80,7 +80,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&o.update, "update", false, "write the figures to the committed file (-expected)")
 	fs.BoolVar(&o.bodies, "bodies", false, "print each marked loop as llvm-mca reads it, and stop")
 	fs.BoolVar(&o.steps, "steps", false, "print the whole-step model (BPTT and RTRL steps, GRU n=64 and LSTM n=128) instead of the kernel table")
-	fs.StringVar(&o.mcaTool, "mca", "llvm-mca-19", "llvm-mca to run (LLVM 18 or later)")
+	fs.StringVar(&o.mcaTool, "mca", "llvm-mca-19", "llvm-mca to run (an LLVM with a Neoverse-N1 model, such as 19)")
 	fs.StringVar(&o.expected, "expected", "", "committed figures (default: expected.json next to this tool's source)")
 	fs.StringVar(&o.qemu, "qemu", "qemu-aarch64-static", "qemu user emulator that runs the arm64 call counter (-steps)")
 	fs.StringVar(&o.trace, "trace", "", "call counts from a file written by steptrace, instead of running it under qemu (-steps)")
@@ -167,7 +167,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "armsim: %s\n", p)
 		}
 		if len(problems) > 0 {
-			return fmt.Errorf("%d kernel figure(s) worse than %s (run with -update after a deliberate change)", len(problems), o.expected)
+			return fmt.Errorf("%d problem(s) against %s (after a deliberate change, rewrite it with -update)", len(problems), o.expected)
 		}
 		fmt.Fprintf(stdout, "armsim: all %d figures within %.0f%% of %s\n", len(want), 100*tolerance, filepath.Base(o.expected))
 	}

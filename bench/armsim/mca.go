@@ -359,7 +359,7 @@ func checkModel(cpu string, units []string) error {
 	}
 	for _, u := range units {
 		if !strings.HasPrefix(u, want) {
-			return fmt.Errorf("-mcpu=%s is simulated with units %v, not the core's own model (%s*): this LLVM has no %s scheduling model; use LLVM 18 or later (Debian: apt-get install llvm-19)", cpu, units, want, cpu)
+			return fmt.Errorf("-mcpu=%s is simulated with units %v, not the core's own model (%s*): this LLVM has no %s scheduling model; use an LLVM that has one, such as 19 (Debian: apt-get install llvm-19)", cpu, units, want, cpu)
 		}
 	}
 	if len(units) == 0 {

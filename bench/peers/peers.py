@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Peer timings for bench/peers/run.sh: PyTorch BPTT per sequence and numpy exact RTRL per
-step, printed as JSON lines. Single-threaded, batch 1. Exits 3 when torch is absent
+"""Peer timings for bench/peers/run.sh and batch.sh: PyTorch BPTT per sequence (and per
+minibatch: torchbatch CELL N B) and numpy exact RTRL per step, printed as JSON lines. Single-threaded, batch 1. Exits 3 when torch is absent
 (run.sh then skips the PyTorch rows)."""
 import json
 import sys
@@ -85,6 +85,58 @@ def numpy_rtrl_rows(sizes, inputs, repeats):
                           "ms_per_step": sec * 1e3}), flush=True)
 
 
+def torch_layers_row(cell, n, layers, T, repeats):
+    """One stacked case: nn.RNN/GRU/LSTM(num_layers=layers), batch 1, T steps, I = n, one
+    output; the time per sequence."""
+    import torch
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    modules = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn_tanh": torch.nn.RNN}
+    rnn = modules[cell](n, n, num_layers=layers)
+    head = torch.nn.Linear(n, 1)
+    x = torch.randn(T, 1, n)
+    y = torch.randn(T, 1, 1)
+
+    def step():
+        rnn.zero_grad(set_to_none=True)
+        head.zero_grad(set_to_none=True)
+        out, _ = rnn(x)
+        loss = 0.5 * ((head(out) - y) ** 2).sum()
+        loss.backward()
+
+    step()
+    inner = max(1, int(0.3 / max(median_time(step, 1, 1), 1e-6)))
+    sec = median_time(step, repeats, inner)
+    print(json.dumps({"peer": "pytorch", "cell": cell, "hidden": n, "input": n, "T": T, "layers": layers,
+                      "algo": "bptt", "ms_per_sequence": sec * 1e3}), flush=True)
+
+
+def torch_batch_row(cell, n, B, T, repeats):
+    """One minibatch case: forward and backward of B sequences of T steps (I = n, one
+    output, a target at every step), the time per minibatch."""
+    import torch
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    modules = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn_tanh": torch.nn.RNN}
+    rnn = modules[cell](n, n)
+    head = torch.nn.Linear(n, 1)
+    x = torch.randn(T, B, n)
+    y = torch.randn(T, B, 1)
+
+    def step():
+        rnn.zero_grad(set_to_none=True)
+        head.zero_grad(set_to_none=True)
+        out, _ = rnn(x)
+        loss = 0.5 * ((head(out) - y) ** 2).sum()
+        loss.backward()
+
+    step()  # warm-up
+    inner = max(1, int(0.3 / max(median_time(step, 1, 1), 1e-6)))
+    sec = median_time(step, repeats, inner)
+    print(json.dumps({"peer": "pytorch", "cell": cell, "hidden": n, "input": n, "T": T, "batch": B,
+                      "algo": "bptt", "ms_per_minibatch": sec * 1e3}), flush=True)
+
+
 if __name__ == "__main__":
     what = sys.argv[1]
     if what == "torch":
@@ -93,5 +145,17 @@ if __name__ == "__main__":
         except ImportError:
             sys.exit(3)
         torch_rows(["rnn_tanh", "gru", "lstm"], [32, 128, 512], 100, 5)
+    elif what == "torchbatch":
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            sys.exit(3)
+        torch_batch_row(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), 100, 5)
+    elif what == "torchlayers":
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            sys.exit(3)
+        torch_layers_row(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), 100, 5)
     elif what == "numpy":
         numpy_rtrl_rows([32, 64], 1, 5)

@@ -14,6 +14,7 @@ import (
 	"github.com/chronograd/chronograd/bench"
 	"github.com/chronograd/chronograd/cell"
 	"github.com/chronograd/chronograd/diagnose"
+	"github.com/chronograd/chronograd/internal/flagx"
 	"github.com/chronograd/chronograd/internal/fsx"
 )
 
@@ -24,7 +25,7 @@ func runDiagnose(args []string, stdout, _ io.Writer) error {
 	fs := newFlags("diagnose", &usage)
 	modelPath := fs.String("model", "", "model `file` (safetensors, as for grad)")
 	dataPath := fs.String("data", "", "sequence `file` (safetensors: inputs [T, I], targets [T, O], optional h0, c0 [H])")
-	delta := fs.Float64("delta", 0.1, "tolerated relative gradient bias δ in (0, 1) that sets the window K")
+	delta := flagx.Float64Flag(fs, "delta", 0.1, "tolerated relative gradient bias δ in (0, 1) that sets the window K", flagx.Above(0), flagx.Below(1))
 	asJSON := fs.Bool("json", false, "print one JSON object {beta, K, phi, lyapunov, spectral_radius} (non-finite values and \"no window\" are null)")
 	plotPath := fs.String("plot", "", "write an SVG plot of ln φ_k against k to `file`")
 	maxLag := fs.Int("maxlag", 0, "largest lag measured (0: min(50, T−1))")
@@ -40,6 +41,7 @@ func runDiagnose(args []string, stdout, _ io.Writer) error {
 		tau = &n
 		return nil
 	})
+	limit := memLimitFlag(fs)
 	if err := parse(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			io.Copy(stdout, &usage)
@@ -51,13 +53,20 @@ func runDiagnose(args []string, stdout, _ io.Writer) error {
 			return fmt.Errorf("-%s is required", f.name)
 		}
 	}
-	if !(*delta > 0 && *delta < 1) {
-		return fmt.Errorf("-delta %v must be in (0, 1)", *delta)
-	}
 	if *maxLag < 0 {
 		return fmt.Errorf("-maxlag %d must not be negative", *maxLag)
 	}
-	m, data, err := loadModelAndData(*modelPath, *dataPath)
+	if *plotPath != "" {
+		if err := checkOutput("plot", *plotPath, input{"model", *modelPath}, input{"data", *dataPath}); err != nil {
+			return err
+		}
+	}
+	if err := checkFiles(limit, *modelPath, *dataPath); err != nil {
+		return err
+	}
+	m, data, err := loadModelAndData(*modelPath, *dataPath, func(m *cell.Model, T, B int) error {
+		return checkDiagnose(m, T, B, *maxLag, limit, *modelPath, *dataPath)
+	})
 	if err != nil {
 		return err
 	}

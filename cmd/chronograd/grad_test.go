@@ -156,12 +156,12 @@ func TestGradRejectsBadInput(t *testing.T) {
 		{name: "alpha 2", model: variant(t, golden("rnn_tanh", "model"), p("a2.safetensors"), func(f *safetensors.File) { f.Metadata["alpha"] = "2" }), data: golden("rnn_tanh", "data"), want: `"alpha" = "2"`},
 		{name: "model shapes", model: variant(t, gruM, p("shape.safetensors"), func(f *safetensors.File) { resize(f, "bias_hh_l0", 14) }), data: gruD, want: `"bias_hh_l0" has shape [14], want [15]`},
 		{name: "missing tensor", model: variant(t, gruM, p("miss.safetensors"), func(f *safetensors.File) { delete(f.Tensors, "head.bias") }), data: gruD, want: `"head.bias" is missing`},
-		{name: "input width", data: variant(t, lstmD, p("in.safetensors"), func(f *safetensors.File) { resize(f, "inputs", 8, 4) }), want: `"inputs" has shape [8 4], want [8 3]`},
+		{name: "input width", data: variant(t, lstmD, p("in.safetensors"), func(f *safetensors.File) { resize(f, "inputs", 8, 4) }), want: `"inputs" has shape [8 4], want [T, I] = [T, 3]`},
 		{name: "target steps", data: variant(t, lstmD, p("tsteps.safetensors"), func(f *safetensors.File) { resize(f, "targets", 7, 2) }), want: `"targets" has shape [7 2], want [8 2]`},
 		{name: "target width", data: variant(t, lstmD, p("twidth.safetensors"), func(f *safetensors.File) { resize(f, "targets", 8, 3) }), want: `"targets" has shape [8 3], want [8 2]`},
 		{name: "no targets", data: variant(t, lstmD, p("notargets.safetensors"), func(f *safetensors.File) { delete(f.Tensors, "targets") }), want: `neither "targets" [T, O] (squared error) nor "classes" [T]`},
 		{name: "1-D inputs", data: variant(t, lstmD, p("flat.safetensors"), func(f *safetensors.File) { resize(f, "inputs", 24) }), want: `"inputs" has shape [24], want [T, I]`},
-		{name: "h0 length", data: variant(t, lstmD, p("h0.safetensors"), func(f *safetensors.File) { resize(f, "h0", 4) }), want: `"h0" has shape [4], want [5]`},
+		{name: "h0 length", data: variant(t, lstmD, p("h0.safetensors"), func(f *safetensors.File) { resize(f, "h0", 4) }), want: `"h0" has shape [4], want [H] = [5] or [L, H] = [1, 5]`},
 		{name: "c0 for gru", model: gruM, data: variant(t, gruD, p("c0.safetensors"), func(f *safetensors.File) {
 			f.Tensors["c0"] = &safetensors.Tensor{DType: safetensors.F32, Shape: []int{5}, F32: make([]float32, 5)}
 		}), want: `"c0" given for a gru model`},
@@ -190,13 +190,43 @@ func TestGradRejectsBadInput(t *testing.T) {
 				delete(f.Tensors, n+"_l1")
 			}
 		}), data: stackD, want: `required tensor "weight_ih_l1" is missing`},
-		{name: "h0 of one layer for three", model: stackM, data: variant(t, stackD, p("h0l.safetensors"), func(f *safetensors.File) { resize(f, "h0", 5) }), want: `"h0" has shape [5], want [3 5]`},
+		{name: "h0 of one layer for three", model: stackM, data: variant(t, stackD, p("h0l.safetensors"), func(f *safetensors.File) { resize(f, "h0", 5) }), want: `"h0" has shape [5], want [L, H] = [3, 5]`},
 		{name: "prefixed state_dict", model: variant(t, gruM, p("prefix.safetensors"), func(f *safetensors.File) {
 			for _, n := range []string{"weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"} {
 				f.Tensors["lstm."+n] = f.Tensors[n]
 				delete(f.Tensors, n)
 			}
 		}), data: gruD, want: "strip the module prefix lstm."},
+		// Minibatches (issue: minibatches): batch axes that disagree, B = 0.
+		{name: "batch of targets", data: variant(t, lstmD, p("bt.safetensors"), func(f *safetensors.File) {
+			resize(f, "inputs", 8, 2, 3)
+			resize(f, "targets", 8, 3, 2)
+			delete(f.Tensors, "h0")
+			delete(f.Tensors, "c0")
+		}), want: `tensor "targets" has shape [8 3 2], want [8 2 2]: [T, B] = [8, 2] (the axes of "inputs") and O = 2`},
+		{name: "batch of classes", data: variant(t, lstmD, p("bc.safetensors"), func(f *safetensors.File) {
+			resize(f, "inputs", 8, 2, 3)
+			delete(f.Tensors, "targets")
+			f.Tensors["classes"] = &safetensors.Tensor{DType: safetensors.I64, Shape: []int{8, 3}, I64: make([]int64, 24)}
+			delete(f.Tensors, "h0")
+			delete(f.Tensors, "c0")
+		}), want: `tensor "classes" has shape [8 3], want [T, B] = [8, 2] (the axes of "inputs")`},
+		{name: "batch of h0", data: variant(t, lstmD, p("bh.safetensors"), func(f *safetensors.File) {
+			resize(f, "inputs", 8, 2, 3)
+			resize(f, "targets", 8, 2, 2)
+			resize(f, "h0", 1, 3, 5)
+			delete(f.Tensors, "c0")
+		}), want: `tensor "h0" has shape [1 3 5], want [L, B, H] = [1, 2, 5] (B of "inputs") or [L, H] = [1, 5]`},
+		{name: "batch of c0", data: variant(t, lstmD, p("bc0.safetensors"), func(f *safetensors.File) {
+			resize(f, "inputs", 8, 2, 3)
+			resize(f, "targets", 8, 2, 2)
+			resize(f, "h0", 1, 2, 5)
+			resize(f, "c0", 5)
+		}), want: `tensor "c0" has shape [5], want [L, B, H] = [1, 2, 5]`},
+		{name: "B = 0", data: variant(t, lstmD, p("b0.safetensors"), func(f *safetensors.File) {
+			resize(f, "inputs", 8, 0, 3)
+			resize(f, "targets", 8, 0, 2)
+		}), want: "a batch of B = 0 sequences"},
 		{name: "T = 0", data: variant(t, lstmD, p("t0.safetensors"), func(f *safetensors.File) {
 			resize(f, "inputs", 0, 3)
 			resize(f, "targets", 0, 2)

@@ -28,6 +28,8 @@ func commands() []command {
 		{"cpu", "show the CPU features and the kernel tier in use", runCPU},
 		{"grad", "write the loss gradient of a model on a sequence (cross-checks algorithms)", runGrad},
 		{"diagnose", "measure how gradients decay through time, and the TBPTT window a bias δ implies", runDiagnose},
+		{"data", "write a task's sequences as a data file for grad, diagnose and PyTorch", runData},
+		{"frontier", "every online algorithm's gradient accuracy against its cost, on one model and stream", runFrontier},
 	}
 }
 

@@ -66,12 +66,12 @@ func TestProfileQuick(t *testing.T) {
 	if code != 0 || errOut != "" {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
-	for _, want := range []string{"kernels: ", "cost per step", "cost exponent", "memory held", "training: GRU", "rtrl", "snap1", "uoro", "rflo", "eprop", "bptt-checkpoint"} {
+	for _, want := range []string{"kernels: ", "cost per step", "cost exponent", "memory held", "training: GRU", "rtrl", "snap1", "uoro", "rflo", "eprop", "bptt-checkpoint", "cost–accuracy frontier", "kfrtrl", "dni"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("profile output lacks %q:\n%s", want, out)
 		}
 	}
-	for _, f := range []string{"profile.csv", "memory.csv", "report.json", "scaling_gru.svg", "memory_lstm.svg"} {
+	for _, f := range []string{"profile.csv", "memory.csv", "report.json", "scaling_gru.svg", "memory_lstm.svg", "frontier.csv", "frontier_gru_n16.svg"} {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
 			t.Errorf("report file %s: %v", f, err)
 		}
@@ -87,7 +87,7 @@ func TestBenchJSONFields(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &obj); err != nil {
 		t.Fatalf("not one JSON object: %v\n%s", err, out)
 	}
-	want := []string{"cell", "hidden", "input", "T", "algo", "ns_per_step", "bytes", "allocs_per_step", "gflops"}
+	want := []string{"cell", "hidden", "input", "T", "algo", "ns_per_step", "bytes", "allocs_per_step", "gflops", "batch", "layers"}
 	if len(obj) != len(want) {
 		t.Fatalf("fields %v, want exactly %v", obj, want)
 	}
@@ -125,6 +125,10 @@ func TestTrainSavesALoadableModel(t *testing.T) {
 	if !strings.Contains(out, "final evaluation loss") || !strings.Contains(out, "saved "+path) {
 		t.Fatalf("summary lacks the loss or the save:\n%s", out)
 	}
+	// The learning rate as given, not its float32 widened back (0.009999999776482582).
+	if !strings.Contains(out, ", rflo, adam lr 0.01\n") {
+		t.Errorf("summary does not state the learning rate as given:\n%s", out)
+	}
 	m, err := cell.LoadModel(path)
 	if err != nil {
 		t.Fatal(err)
@@ -144,8 +148,8 @@ func TestTrainAndBenchRejectBadInput(t *testing.T) {
 		{[]string{"train", "-cell", "gru", "-algo", "rflo"}, "rflo needs an rnn_tanh or rnn_relu cell"},
 		{[]string{"train", "-cell", "rnn_tanh", "-algo", "eprop"}, "eprop"},
 		{[]string{"train", "-cell", "gru", "-alpha", "0.5"}, "-alpha applies only to rnn_tanh and rnn_relu"},
-		{[]string{"train", "-cell", "rnn_tanh", "-alpha", "1.5"}, "-alpha 1.5 out of range"},
-		{[]string{"train", "-lr", "-1"}, "-lr -1 must be a positive number"},
+		{[]string{"train", "-cell", "rnn_tanh", "-alpha", "1.5"}, `invalid value "1.5" for flag -alpha: must be in (0, 1]`},
+		{[]string{"train", "-lr", "-1"}, `invalid value "-1" for flag -lr: must be > 0`},
 		{[]string{"train", "-sequences", "0"}, "-sequences must be at least 1"},
 		{[]string{"train", "-save", filepath.Join(dir, "missing", "m.safetensors")}, "does not exist"},
 		{[]string{"train", "-algo", "tbptt:5,2"}, "K2=2 must be at least K1=5"},

@@ -17,13 +17,13 @@ func TestSparseFlagsRejectBadInput(t *testing.T) {
 		args []string
 		msg  string
 	}{
-		{[]string{"train", "-density", "0"}, "-density 0 out of range (0, 1]"},
-		{[]string{"train", "-density", "1.5"}, "-density 1.5 out of range (0, 1]"},
-		{[]string{"train", "-density", "-0.2"}, "-density -0.2 out of range (0, 1]"},
-		{[]string{"train", "-density", "NaN"}, "-density NaN out of range (0, 1]"},
+		{[]string{"train", "-density", "0"}, `invalid value "0" for flag -density: must be in (0, 1]`},
+		{[]string{"train", "-density", "1.5"}, `invalid value "1.5" for flag -density: must be in (0, 1]`},
+		{[]string{"train", "-density", "-0.2"}, `invalid value "-0.2" for flag -density: must be in (0, 1]`},
+		{[]string{"train", "-density", "NaN"}, `invalid value "NaN" for flag -density`},
 		{[]string{"train", "-density", "0.5", "-mask", "sideways"}, `-mask "sideways": want random or magnitude`},
-		{[]string{"bench", "-density", "0"}, "-density 0 out of range (0, 1]"},
-		{[]string{"bench", "-density", "2"}, "-density 2 out of range (0, 1]"},
+		{[]string{"bench", "-density", "0"}, `invalid value "0" for flag -density: must be in (0, 1]`},
+		{[]string{"bench", "-density", "2"}, `invalid value "2" for flag -density: must be in (0, 1]`},
 		{[]string{"train", "-algo", "snap3"}, `"snap3": unknown algorithm: snap-n is defined for n = 1 and 2 (snap1, snap2)`},
 		{[]string{"train", "-algo", "snap0"}, `"snap0": unknown algorithm: snap-n is defined for n = 1 and 2`},
 		{[]string{"bench", "-algo", "snap3"}, "snap-n is defined for n = 1 and 2"},

@@ -12,13 +12,14 @@ import (
 
 // The stacked and cross-entropy golden files (gen_stack_golden.py: L ∈ {1, 2, 3} ×
 // {rnn_tanh, gru, lstm} × {squared error, cross-entropy with ignored steps} × {zero, given
-// h0/c0}, T = 9, and an LSTM whose logits reach ±80) hold PyTorch's float64 gradient; every
-// exact algorithm must reproduce it.
+// h0/c0}, T = 9, and an LSTM whose logits reach ±80; and minibatches of B = 3 with given
+// [L, B, H] states and B = 4 from zeros, L ∈ {1, 2}, both losses, every kind) hold
+// PyTorch's float64 gradient; every exact algorithm must reproduce it.
 func TestGradStacksMatchPyTorch(t *testing.T) {
 	exact := []string{"bptt", "bptt-checkpoint:3", "tbptt:9,9", "tbptt:2,9", "rtrl", "rtrl:2", "tbptt-adaptive:0.1"}
 	models, err := filepath.Glob(filepath.Join("testdata", "stack", "*.model.safetensors"))
-	if err != nil || len(models) != 37 {
-		t.Fatalf("%d golden cases (%v), want 37", len(models), err)
+	if err != nil || len(models) != 61 {
+		t.Fatalf("%d golden cases (%v), want 61 (37 single sequences, 24 minibatches)", len(models), err)
 	}
 	for _, model := range models {
 		base := strings.TrimSuffix(model, ".model.safetensors")

@@ -11,9 +11,12 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"syscall"
 
 	"github.com/chronograd/chronograd/algo"
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/internal/flagx"
+	"github.com/chronograd/chronograd/internal/fsx"
 	"github.com/chronograd/chronograd/task"
 	"github.com/chronograd/chronograd/train"
 )
@@ -26,9 +29,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	cellName := fs.String("cell", "gru", "cell: "+cell.KindNames())
 	hidden := fs.Int("hidden", 32, "hidden units")
 	layers := fs.Int("layers", 1, "stacked layers (layer k > 0 reads layer k−1's h)")
-	alpha := fs.Float64("alpha", 1, "leak α of a vanilla cell, 0 < α ≤ 1")
+	alpha := flagx.Float32Flag(fs, "alpha", 1, "leak α of a vanilla cell, 0 < α ≤ 1", flagx.Above(0), flagx.AtMost(1))
 	init := fs.String("init", "default", "initialiser: default (PyTorch's uniform), orthogonal or identity")
-	density := fs.Float64("density", 1, "fraction of each W_hh row kept by a fixed mask, 0 < d ≤ 1 (1: dense); the mask is saved with the model")
+	density := flagx.Float64Flag(fs, "density", 1, "fraction of each W_hh row kept by a fixed mask (1: dense); the mask is saved with the model", flagx.Above(0), flagx.AtMost(1))
 	maskName := fs.String("mask", "random", "how -density's mask is chosen: random, or magnitude (the largest initial weights)")
 	algoSpec := fs.String("algo", "bptt", "algorithm: "+algo.Forms())
 	sequences := fs.Int("sequences", 2000, "training sequences (one optimizer update each, unless -update-every)")
@@ -47,14 +50,18 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return nil
 	})
 	optName := fs.String("optimizer", "adam", "optimizer: adam or sgd")
-	lr := fs.Float64("lr", 0.01, "learning rate")
-	momentum := fs.Float64("momentum", 0.9, "momentum of sgd")
-	clip := fs.Float64("clip", 1, "global gradient-norm clip (0: none)")
+	lr := flagx.Float32Flag(fs, "lr", 0.01, "learning rate", flagx.Above(0))
+	forgetBias := flagx.Float32Flag(fs, "forget-bias", 0, "added to an LSTM's forget-gate bias at initialisation (1 keeps the cell state early in training)")
+	momentum := flagx.Float32Flag(fs, "momentum", 0.9, "momentum of sgd, in [0, 1)", flagx.AtLeast(0), flagx.Below(1))
+	clip := flagx.Float64Flag(fs, "clip", 1, "global gradient-norm clip (0: none)", flagx.AtLeast(0))
 	updateEvery := fs.Int("update-every", 0, "update every so many steps within a sequence (0: once per sequence)")
 	evalEvery := fs.Int("eval-every", 100, "evaluate every so many sequences")
 	seed := fs.Uint64("seed", 1, "seed of the weights, the data and randomised algorithms")
 	save := fs.String("save", "", "model file to write (atomically) at checkpoints and at the end")
-	checkpointEvery := fs.Int("checkpoint-every", 500, "save every so many sequences (with -save)")
+	checkpointEvery := fs.Int("checkpoint-every", 500, "save every so many sequences (with -save; SIGINT and SIGTERM save too, then exit 1)")
+	batch := fs.Int("batch", 1, "minibatch: sequences stepped together, one update per minibatch")
+	workers := fs.Int("workers", 1, "goroutines a minibatch is spread over")
+	limit := memLimitFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -65,24 +72,26 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	switch {
 	case *hidden < 1 || *sequences < 1 || *layers < 1:
 		return fmt.Errorf("-hidden, -layers and -sequences must be at least 1, got %d, %d and %d", *hidden, *layers, *sequences)
-	case !(*lr > 0) || math.IsInf(*lr, 0):
-		return fmt.Errorf("-lr %v must be a positive number", *lr)
-	case *clip < 0 || *updateEvery < 0 || *evalEvery < 0 || *checkpointEvery < 0:
-		return errors.New("-clip, -update-every, -eval-every and -checkpoint-every must not be negative")
+	case *batch < 1 || *workers < 1:
+		return fmt.Errorf("-batch and -workers must be at least 1, got %d and %d", *batch, *workers)
+	case *updateEvery < 0 || *evalEvery < 0 || *checkpointEvery < 0:
+		return errors.New("-update-every, -eval-every and -checkpoint-every must not be negative")
 	case kind.IsVanilla() && !(*alpha > 0 && *alpha <= 1):
 		return fmt.Errorf("-alpha %v out of range (0, 1]", *alpha)
 	case !kind.IsVanilla() && *alpha != 1:
 		return fmt.Errorf("-alpha applies only to rnn_tanh and rnn_relu, not %s", kind)
-	case cell.CheckDensity(*density) != nil:
-		return fmt.Errorf("-density %v out of range (0, 1]", *density)
 	}
 	maskMethod, err := cell.ParseMaskMethod(*maskName)
 	if err != nil {
 		return fmt.Errorf("-mask %q: want random or magnitude", *maskName)
 	}
 	if *save != "" {
-		if st, err := os.Stat(filepath.Dir(*save)); err != nil || !st.IsDir() {
-			return fmt.Errorf("-save %s: directory %s does not exist", *save, filepath.Dir(*save))
+		// Proved writable now, not after the whole run.
+		if err := fsx.ProbeOutput(*save); err != nil {
+			if _, serr := os.Stat(filepath.Dir(*save)); errors.Is(serr, os.ErrNotExist) {
+				return fmt.Errorf("-save %s: directory %s does not exist", *save, filepath.Dir(*save))
+			}
+			return fmt.Errorf("-save %w", err)
 		}
 	}
 	tk, err := task.New(*taskName, *length)
@@ -92,9 +101,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	var opt train.Optimizer
 	switch *optName {
 	case "adam":
-		opt = &train.Adam{LR: float32(*lr)}
+		opt = &train.Adam{LR: *lr}
 	case "sgd":
-		opt = &train.SGD{LR: float32(*lr), Momentum: float32(*momentum)}
+		opt = &train.SGD{LR: *lr, Momentum: *momentum}
 	default:
 		return fmt.Errorf("-optimizer %q: want adam or sgd", *optName)
 	}
@@ -102,7 +111,16 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("-algo %w", err)
 	}
-	m, err := cell.NewStack(cell.Config{Kind: kind, Hidden: *hidden, Input: tk.InputSize(), Alpha: float32(*alpha)}, *layers, tk.OutputSize())
+	seqLen := *length
+	if c, ok := tk.(task.Copy); ok {
+		if seqLen = c.Len(); seqLen < *length {
+			return fmt.Errorf("-length %d: the copy task's sequences would be longer than an int counts", *length)
+		}
+	}
+	if err := checkTrain(kind, *layers, *hidden, tk, seqLen, *batch, spec, *optName, limit); err != nil {
+		return err
+	}
+	m, err := cell.NewStack(cell.Config{Kind: kind, Hidden: *hidden, Input: tk.InputSize(), Alpha: *alpha}, *layers, tk.OutputSize())
 	if err != nil {
 		return err
 	}
@@ -122,19 +140,23 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	seqLen := *length
-	if c, ok := tk.(task.Copy); ok {
-		seqLen = c.Len()
+	if *forgetBias != 0 {
+		if err := m.AddForgetBias(*forgetBias); err != nil {
+			return fmt.Errorf("-forget-bias: %w", err)
+		}
 	}
-	alg, err := spec.New(m, algo.Options{Steps: seqLen, Seed: *seed})
+	opts := algo.Options{Steps: seqLen, Seed: *seed, Batch: *batch, Workers: *workers, MemLimit: limit.Bytes}
+	alg, err := spec.New(m, opts)
 	if err != nil {
 		return err
 	}
 	defer alg.Close()
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// SIGINT and SIGTERM end the run after the current sequence; the model is then saved
+	// (with -save) and the command exits 1.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	bar := newProgressBar(stderr, *sequences, "train")
+	bar := newProgressBar(stderr, (*sequences+*batch-1) / *batch, "train")
 	cfg := train.Config{
 		Model: m, Algorithm: alg, Optimizer: opt, Task: tk,
 		Sequences: *sequences, UpdateEvery: *updateEvery, ClipNorm: *clip, EvalEvery: *evalEvery, Seed: *seed,
@@ -148,6 +170,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	sum, runErr := train.Run(ctx, cfg)
 	bar.Done()
+	if runErr != nil && ctx.Err() != nil && errors.Is(runErr, ctx.Err()) {
+		stop() // a second signal ends the process at once
+		return interrupted(context.Cause(ctx), m, *save, sum.Sequences, stdout)
+	}
 	lossName := "squared error"
 	if tk.Classification() {
 		lossName = "cross-entropy"
@@ -156,7 +182,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if m.Sparse() {
 		sparsity = fmt.Sprintf(" (W_hh density %.3g, %s mask)", m.RecurrentDensity(), maskMethod)
 	}
-	fmt.Fprintf(stdout, "task %s (T=%d, %s), %s n=%d × %d layer(s)%s, %s, %s lr %g\n", tk.Name(), seqLen, lossName, kind, *hidden, *layers, sparsity, *algoSpec, *optName, *lr)
+	fmt.Fprintf(stdout, "task %s (T=%d, %s), %s n=%d × %d layer(s)%s, %s, %s lr %s", tk.Name(), seqLen, lossName, kind, *hidden, *layers, sparsity, *algoSpec, *optName, strconv.FormatFloat(float64(*lr), 'g', -1, 32))
+	if *batch > 1 {
+		fmt.Fprintf(stdout, ", minibatches of %d", *batch)
+	}
+	fmt.Fprintln(stdout)
 	fmt.Fprintf(stdout, "sequences %d, steps %d, updates %d, %.1fs, algorithm holds %d bytes\n",
 		sum.Sequences, sum.Steps, sum.Updates, sum.Elapsed.Seconds(), alg.Bytes())
 	if runErr != nil {

@@ -129,7 +129,9 @@ func target(out string) (resolved, dir, base string, info fs.FileInfo, err error
 	}
 	resolved, err = resolve(out)
 	if err != nil {
-		return "", "", "", nil, err
+		// "OUT: not a directory" (a file where a directory should be), not the
+		// system call's "lstat OUT: …".
+		return "", "", "", nil, fmt.Errorf("%s: %w", out, unwrapPath(err))
 	}
 	dir, base = split(resolved)
 	if base == "" || base == "." || base == ".." {

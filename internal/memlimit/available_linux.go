@@ -7,11 +7,14 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // available reads MemTotal from /proc/meminfo and lowers it to the cgroup limit of this
 // process, if there is one, looking in the usual mount points /sys/fs/cgroup (v2, or
-// /sys/fs/cgroup/unified in hybrid mode) and /sys/fs/cgroup/memory (v1).
+// /sys/fs/cgroup/unified in hybrid mode) and /sys/fs/cgroup/memory (v1), and then to the
+// address space this process may still map under its RLIMIT_AS (ulimit -v), if set.
 func available(root string) (int64, string) {
 	total, source := physical(root), "physical memory"
 	if total <= 0 {
@@ -20,7 +23,49 @@ func available(root string) (int64, string) {
 	if c := cgroupLimit(root); c > 0 && c < total {
 		total, source = c, "cgroup memory limit"
 	}
+	if h := addressSpaceLeft(root); h > 0 && h < total {
+		total, source = h, "address-space limit (ulimit -v) less what is mapped"
+	}
 	return total, source
+}
+
+// addressSpaceLimit returns RLIMIT_AS's soft limit, or 0 when there is none; tests
+// replace it.
+var addressSpaceLimit = func() uint64 {
+	var r unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_AS, &r); err != nil || r.Cur == unix.RLIM_INFINITY {
+		return 0
+	}
+	return r.Cur
+}
+
+// addressSpaceLeft returns how much more address space this process may map under its
+// RLIMIT_AS: the limit less the virtual size already mapped (/proc/self/statm), which
+// for a Go program includes the runtime's reservations. It is 0 when there is no limit
+// or the size cannot be read, and at least 1 when the limit is set (a process already
+// at its limit can allocate nothing).
+func addressSpaceLeft(root string) int64 {
+	lim := addressSpaceLimit()
+	if lim == 0 {
+		return 0
+	}
+	if lim > uint64(Saturated) {
+		return 0
+	}
+	b, err := os.ReadFile(path.Join(root, "proc/self/statm"))
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	pages, err := strconv.ParseInt(f[0], 10, 64)
+	if err != nil || pages < 0 {
+		return 0
+	}
+	left := int64(lim) - Mul(pages, int64(os.Getpagesize()))
+	return max(left, 1)
 }
 
 // physical returns MemTotal in bytes, or 0 if it cannot be read.

@@ -73,6 +73,33 @@ func TestAvailableLinux(t *testing.T) {
 			t.Errorf("%s: %d (%s), want %d (%s)", c.name, got, source, c.want, c.source)
 		}
 	}
+	// Under ulimit -v the limit less the mapped virtual size counts, when it is lower.
+	page := int64(os.Getpagesize())
+	saved := addressSpaceLimit
+	defer func() { addressSpaceLimit = saved }()
+	for _, c := range []struct {
+		name   string
+		limit  uint64
+		statm  string
+		want   int64
+		source string
+	}{
+		{"rlimit below physical", 3 << 30, "262144 1000 0 0 0 0 0\n", 3<<30 - 262144*page, "address-space limit (ulimit -v) less what is mapped"},
+		{"rlimit above physical", 64 << 30, "262144 1000 0 0 0 0 0\n", 16 << 30, "physical memory"},
+		{"no rlimit", 0, "262144 1000 0 0 0 0 0\n", 16 << 30, "physical memory"},
+		{"mapped beyond the rlimit", 1 << 30, "9999999 1000 0 0 0 0 0\n", 1, "address-space limit (ulimit -v) less what is mapped"},
+		{"statm unreadable", 1 << 30, "", 16 << 30, "physical memory"},
+	} {
+		addressSpaceLimit = func() uint64 { return c.limit }
+		files := map[string]string{"proc/meminfo": meminfo16G}
+		if c.statm != "" {
+			files["proc/self/statm"] = c.statm
+		}
+		got, source := available(fakeRoot(t, files))
+		if got != c.want || source != c.source {
+			t.Errorf("%s: %d (%s), want %d (%s)", c.name, got, source, c.want, c.source)
+		}
+	}
 	// On this machine the figure is positive and no more than the physical memory.
 	if n, _ := Available(); n <= 0 || n > physical("/") {
 		t.Errorf("Available() = %d, physical %d", n, physical("/"))

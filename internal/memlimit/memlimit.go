@@ -225,8 +225,8 @@ const fallbackMemory int64 = 2 << 30
 
 // Default returns the default limit: Fraction of the memory available to this process,
 // which is the smallest of the physical memory, the cgroup memory limit (v2 memory.max
-// or v1 memory.limit_in_bytes, of the process's cgroup and its ancestors) and, when set,
-// Go's soft memory limit (GOMEMLIMIT, not halved: the runtime already keeps the heap
+// or v1 memory.limit_in_bytes, of the process's cgroup and its ancestors), on Linux the
+// address space left under RLIMIT_AS (ulimit -v) and, when set, Go's soft memory limit (GOMEMLIMIT, not halved: the runtime already keeps the heap
 // under it). It is computed once.
 func Default() int64 {
 	return defaultOnce()
