@@ -10,7 +10,7 @@
 //	                 name, parameters, applicable cells, FLOP and memory models, constructor
 //	bptt, rtrl       the credit-assignment algorithms, one file per algorithm: full,
 //	                 checkpointed, truncated and adaptive BPTT, full BPTT and Sparse
-//	                 Attentive Backtracking of models with attention; exact RTRL, SnAp-1,
+//	                 Attentive Backtracking of models with attention; exact RTRL, SnAp-1, SnAp-2,
 //	                 UORO, RFLO, e-prop
 //	diagnose         gradient-decay measurements (numbers only; the plot is in bench)
 //	reservoir        echo-state networks with ridge and recursive-least-squares readouts

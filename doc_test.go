@@ -57,15 +57,14 @@ var fileRef = regexp.MustCompile(`\b[a-z0-9_]+\.go\b`)
 func TestEveryExportedIdentifierIsDocumented(t *testing.T) {
 	for _, dir := range publicPackages(t) {
 		fset := token.NewFileSet()
-		pkgs, err := parser.ParseDir(fset, dir, func(fi fs.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, parser.ParseComments)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, pkg := range pkgs {
-			if pkg.Name == "main" {
+		for _, pkg := range parsePackages(t, fset, dir, parser.ParseComments) {
+			if pkg.name == "main" {
 				continue
 			}
-			p := doc.New(pkg, "./"+dir, 0)
+			p, err := doc.NewFromFiles(fset, pkg.files, "./"+dir)
+			if err != nil {
+				t.Fatal(err)
+			}
 			where := func(pos token.Pos) string { return fset.Position(pos).String() }
 			check := func(name, text string, pos token.Pos) {
 				if strings.TrimSpace(text) == "" {
@@ -74,7 +73,7 @@ func TestEveryExportedIdentifierIsDocumented(t *testing.T) {
 					t.Errorf("%s: %s.%s's doc refers to the file %s", where(pos), dir, name, m)
 				}
 			}
-			check("(package)", p.Doc, pkg.Files[firstFile(pkg)].Package)
+			check("(package)", p.Doc, pkg.files[0].Package)
 			for _, f := range p.Funcs {
 				check(f.Name, f.Doc, f.Decl.Pos())
 			}
@@ -131,11 +130,42 @@ func TestEveryExportedIdentifierIsDocumented(t *testing.T) {
 	}
 }
 
-func firstFile(pkg *ast.Package) string {
-	for name := range pkg.Files {
-		return name
+// sourcePackage is one package's non-test files in a directory, in file-name order.
+type sourcePackage struct {
+	name  string
+	files []*ast.File
+	paths []string
+}
+
+// parsePackages parses the non-test Go files of dir and groups them by package clause.
+func parsePackages(t *testing.T, fset *token.FileSet, dir string, mode parser.Mode) []sourcePackage {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return ""
+	var pkgs []sourcePackage
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		path := filepath.Join(dir, name)
+		f, err := parser.ParseFile(fset, path, nil, mode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := 0
+		for i < len(pkgs) && pkgs[i].name != f.Name.Name {
+			i++
+		}
+		if i == len(pkgs) {
+			pkgs = append(pkgs, sourcePackage{name: f.Name.Name})
+		}
+		pkgs[i].files = append(pkgs[i].files, f)
+		pkgs[i].paths = append(pkgs[i].paths, path)
+	}
+	return pkgs
 }
 
 // No exported declaration of a public package mentions a type from an internal package:
@@ -143,12 +173,9 @@ func firstFile(pkg *ast.Package) string {
 func TestNoInternalTypeInExportedAPI(t *testing.T) {
 	for _, dir := range publicPackages(t) {
 		fset := token.NewFileSet()
-		pkgs, err := parser.ParseDir(fset, dir, func(fi fs.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, pkg := range pkgs {
-			for name, f := range pkg.Files {
+		for _, pkg := range parsePackages(t, fset, dir, 0) {
+			for i, f := range pkg.files {
+				name := pkg.paths[i]
 				internal := map[string]bool{}
 				for _, imp := range f.Imports {
 					path, _ := strconv.Unquote(imp.Path.Value)

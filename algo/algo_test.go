@@ -23,6 +23,10 @@ import (
 func TestParseErrors(t *testing.T) {
 	cases := []struct{ spec, want string }{
 		{"rtrl2", `"rtrl2": unknown algorithm (want one of ` + algo.Forms() + ")"},
+		{"snap3", `"snap3": unknown algorithm: snap-n is defined for n = 1 and 2 (snap1, snap2)`},
+		{"snap0", `"snap0": unknown algorithm: snap-n is defined for n = 1 and 2 (snap1, snap2)`},
+		{"snap:2", `"snap:2": unknown algorithm (want one of ` + algo.Forms() + ")"},
+		{"snap2:1", `snap2:1: takes no parameters, got "1" (the form is snap2)`},
 		{"bptt-checkpoint:0", "bptt-checkpoint:0: S=0 must be at least 1 (the form is bptt-checkpoint:S)"},
 		{"bptt-checkpoint", `bptt-checkpoint: needs 1 integer parameter(s) S, got "" (the form is bptt-checkpoint:S)`},
 		{"bptt-checkpoint:many", `bptt-checkpoint:many: S="many" is not an integer (the form is bptt-checkpoint:S)`},
@@ -38,7 +42,7 @@ func TestParseErrors(t *testing.T) {
 		{"tbptt-adaptive:", `tbptt-adaptive:: δ="" is not a number (the form is tbptt-adaptive:δ)`},
 		{"tbptt-adaptive:0.1,2", `tbptt-adaptive:0.1,2: δ="0.1,2" is not a number (the form is tbptt-adaptive:δ)`},
 	}
-	if forms := algo.Forms(); !strings.HasPrefix(forms, "bptt, bptt-checkpoint:S, tbptt:K1,K2, rtrl[:W], snap1, uoro, rflo, eprop, ") {
+	if forms := algo.Forms(); !strings.HasPrefix(forms, "bptt, bptt-checkpoint:S, tbptt:K1,K2, rtrl[:W], snap1, snap2, uoro, rflo, eprop, ") {
 		t.Errorf("Forms() = %s", forms)
 	}
 	for _, c := range cases {
@@ -47,7 +51,7 @@ func TestParseErrors(t *testing.T) {
 			t.Errorf("Parse(%q) = %v\nwant %s", c.spec, err, c.want)
 		}
 	}
-	for _, ok := range []string{"bptt", "bptt-checkpoint:7", "tbptt:3,3", "rtrl", "rtrl:3", "snap1", "uoro", "rflo", "eprop", "tbptt-adaptive:0.25"} {
+	for _, ok := range []string{"bptt", "bptt-checkpoint:7", "tbptt:3,3", "rtrl", "rtrl:3", "snap1", "snap2", "uoro", "rflo", "eprop", "tbptt-adaptive:0.25"} {
 		s, err := algo.Parse(ok)
 		if err != nil {
 			t.Errorf("Parse(%q): %v", ok, err)

@@ -12,6 +12,9 @@ type Dims struct {
 	// Attention is the model's attention component (the zero value: none); P does not
 	// count its 2H² + H parameters.
 	Attention cell.AttentionConfig
+	// Density is the fraction of W_hh's entries a mask keeps (see cell.Sparsify); 0 means
+	// 1, a dense W_hh. P still counts every entry of the flat layout.
+	Density float64
 }
 
 // DimsOf returns the dimensions of a one-layer model whose cell is of the given kind with
@@ -29,13 +32,24 @@ func StackDims(kind cell.Kind, layers, h, in, out int) Dims {
 	return d
 }
 
-// DimsOfModel returns m's dimensions.
+// DimsOfModel returns m's dimensions, with the density its W_hh masks keep.
 func DimsOfModel(m *cell.Model) Dims {
 	d := StackDims(m.Kind(), m.NumLayers(), m.HiddenSize(), m.InputSize(), m.OutSize())
 	if m.Attention != nil {
 		d.Attention = m.Attention.Config()
 	}
+	if m.Sparse() {
+		d.Density = m.RecurrentDensity()
+	}
 	return d
+}
+
+// density is the fraction of W_hh kept, 1 when Density is unset.
+func (d Dims) density() float64 {
+	if d.Density > 0 && d.Density < 1 {
+		return d.Density
+	}
+	return 1
 }
 
 // hasAttention reports whether the model has an attention component.

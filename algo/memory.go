@@ -185,13 +185,13 @@ func onlineBase(d Dims) int64 {
 }
 
 func exactBytes(d Dims, _ []float64, _ Options) int64 {
-	// Per layer: M^k_{t-1} and M^k_t with a gradient row each over the P_{≤k} columns,
+	// Per layer: M^k (updated in place) with a gradient row over the P_{≤k} columns,
 	// [J^k_t; wᵀ], and [A^k_t; w₂ᵀ] above the bottom layer.
 	// In int64 and saturating: (S+1)·P overflows an int of 32 bits at n = 512.
 	n, s, cols := onlineBase(d), int64(d.layerState()), int64(0)
 	for k := range d.L {
 		cols += int64(d.layerParams(k))
-		n = memlimit.Add(n, memlimit.Product(4, s+1, 2*cols+s))
+		n = memlimit.Add(n, memlimit.Product(4, s+1, cols+s)) // M (one buffer, updated in place) and [J; wᵀ]
 		if k > 0 {
 			n = memlimit.Add(n, memlimit.Product(4, s+1, int64(d.H)))
 		}

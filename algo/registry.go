@@ -108,6 +108,16 @@ var registry = []*entry{
 		race:    "snap1",
 	},
 	{
+		Info: Info{Name: "snap2", Summary: "SnAp-2: the influence kept on the units each parameter reaches in two steps (exact RTRL when W_hh is dense)",
+			Online: true, Forward: true, Sparse: true, Time: "O(S²·P) ≈ n⁴ dense, ≈ d³·n⁴ at W_hh density d", Memory: "O(S·P) ≈ n³ dense, ≈ d·n³ at density d"},
+		flops: snap2FLOPs,
+		bytes: snap2Bytes,
+		build: func(m *cell.Model, _ []float64, _ Options) (Algorithm, error) {
+			return as(rtrl.NewSnAp2(m, rtrl.SnAp2Options{}))
+		},
+		profile: func(int) string { return "snap2" },
+	},
+	{
 		Info: Info{Name: "uoro", Summary: "UORO: an unbiased rank-one estimate of the influence matrix",
 			Online: true, Forward: true, Time: "O(P + S²)", Memory: "O(P)"},
 		flops: func(d Dims, _ []float64) float64 {
@@ -253,6 +263,9 @@ type Info struct {
 	// Forward reports a forward-mode algorithm (RTRL and its approximations): its cost per
 	// step does not depend on the sequence length.
 	Forward bool
+	// Sparse reports an algorithm whose cost falls with the density of W_hh (see
+	// cell.Sparsify); the profile also measures it on a sparse network.
+	Sparse bool
 	// Time and Memory are its costs per step and its memory in O-notation (n hidden units,
 	// S state entries, P parameters, T steps; for attention models H hidden units, k_top,
 	// k_att and M slots).
@@ -465,7 +478,30 @@ func Parse(spec string) (Spec, error) {
 		}
 		return Spec{e: e, args: p, text: spec}, nil
 	}
+	if family := numberedFamily(name); family != "" {
+		return Spec{}, fmt.Errorf("%q: unknown algorithm: %s", spec, family)
+	}
 	return Spec{}, fmt.Errorf("%q: unknown algorithm (want one of %s)", spec, Forms())
+}
+
+// numberedFamily says, for a name such as snap3 whose stem (snap) numbers registered
+// algorithms, which numbers there are ("snap-n is defined for n = 1 and 2 (snap1,
+// snap2)"); "" otherwise.
+func numberedFamily(name string) string {
+	stem := strings.TrimRight(name, "0123456789")
+	if stem == name || stem == "" {
+		return ""
+	}
+	var numbers, names []string
+	for _, e := range registry {
+		if n, ok := strings.CutPrefix(e.Name, stem); ok && n != "" && strings.Trim(n, "0123456789") == "" {
+			numbers, names = append(numbers, n), append(names, e.Name)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s-n is defined for n = %s (%s)", stem, strings.Join(numbers, " and "), strings.Join(names, ", "))
 }
 
 // MustParse is Parse for specifications known to be valid; it panics on an error.
@@ -593,6 +629,12 @@ func (s Spec) New(m *cell.Model, o Options) (Algorithm, error) {
 //	rtrl                              F + R + 2·S²·P (J·M) + 2·S·P (gradient); on L
 //	                                  layers Σ_k 2·S_k²·P_{≤k} + 2·S_k·H·P_{<k} for J·M
 //	snap1                             F + R + 4·k·P  with k = S/(L·H) state rows per unit
+//	snap2                             F + R + Σ_k [2·G·S_k·H (J_t) + H·(2·m·Q + 2·F·R·Q)]
+//	                                  per unit: R units reach it, F = S_k/H rows each, Q
+//	                                  parameters, m the entries of J_u a step multiplies
+//	                                  ((F·R)² by a matrix product, else J_u's non-zeros);
+//	                                  expected over random masks at density d, exact
+//	                                  RTRL's count on a dense W_hh
 //	uoro                              3F + R + 2·S² + 8·P
 //	rflo                              F + R + 2·H·(I+H+1) (traces) + 2·P (gradient)
 //	eprop                             F + R + 8·P (traces of the four gates and the cell)

@@ -32,6 +32,9 @@ type Case struct {
 	// Attention, unless zero, gives the model an attention component of this
 	// configuration (for the algorithms that train only such models).
 	Attention cell.AttentionConfig
+	// Density, when in (0, 1), fixes a random mask on every layer's W_hh that keeps that
+	// fraction of its entries (cell.Sparsify); 0 or 1 leaves W_hh dense.
+	Density float64
 }
 
 // Factory builds the algorithm under test for a model, in place of the Case's algorithm
@@ -54,6 +57,9 @@ type Result struct {
 	Batch int `json:"batch"`
 	// Layers is the number of stacked layers.
 	Layers int `json:"layers"`
+	// Density is the case's Density, for a sparse case only (absent from the JSON of a
+	// dense one); its mask keeps round(Density·n) entries of each row of W_hh.
+	Density float64 `json:"density,omitempty"`
 }
 
 // Options control how long a measurement runs.
@@ -82,6 +88,15 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// Label is the result's algorithm as tables show it: its specification, and for a sparse
+// case the density ("snap2 (density 0.1)").
+func (r Result) Label() string {
+	if r.Density > 0 && r.Density < 1 {
+		return fmt.Sprintf("%s (density %.3g)", r.Algo, r.Density)
+	}
+	return r.Algo
+}
+
 // Measure runs c: it builds a seeded model, feeds random sequences through the algorithm
 // (Reset, T Steps, Finish, GradCell, ZeroGrad), and reports the median time per step, the bytes the
 // algorithm holds, the allocations per step after a warm-up sequence, and the GFLOP/s
@@ -94,10 +109,14 @@ func Measure(c Case, opt Options) (Result, error) {
 	if c.Hidden <= 0 || c.Input <= 0 || c.Output <= 0 || c.T <= 0 {
 		return Result{}, fmt.Errorf("bench: case %s %v n=%d: sizes (%d inputs, %d outputs) and T=%d must be positive", c.Algo, c.Cell, c.Hidden, c.Input, c.Output, c.T)
 	}
+	if c.Density != 0 && c.Density != 1 {
+		if err := cell.CheckDensity(c.Density); err != nil {
+			return Result{}, fmt.Errorf("bench: case %s %v n=%d: %w", c.Algo, c.Cell, c.Hidden, err)
+		}
+	}
 	L, B := max(1, c.Layers), max(1, c.Batch)
 	dims := algo.StackDims(c.Cell, L, c.Hidden, c.Input, c.Output)
 	dims.Attention = c.Attention
-	flops := float64(B) * c.Algo.FLOPsPerStep(dims)
 	m, err := cell.NewStack(cell.Config{Kind: c.Cell, Hidden: c.Hidden, Input: c.Input}, L, c.Output)
 	if err != nil {
 		return Result{}, err
@@ -113,6 +132,16 @@ func Measure(c Case, opt Options) (Result, error) {
 		}
 		m.Attention.InitDefault(rng)
 	}
+	var density float64
+	if c.Density > 0 && c.Density < 1 {
+		// The mask has its own stream, so a dense case's weights and data stay as they were.
+		if err := m.Sparsify(c.Density, cell.MaskRandom, rand.New(rand.NewPCG(opt.Seed, 0x6d61736b))); err != nil {
+			return Result{}, err
+		}
+		density = c.Density
+		dims.Density = m.RecurrentDensity()
+	}
+	flops := float64(B) * c.Algo.FLOPsPerStep(dims)
 	var alg algo.Algorithm
 	if opt.Factory != nil {
 		alg, err = opt.Factory(m)
@@ -193,6 +222,7 @@ func Measure(c Case, opt Options) (Result, error) {
 		GFLOPS:        flops / ns,
 		Batch:         B,
 		Layers:        L,
+		Density:       density,
 	}, nil
 }
 

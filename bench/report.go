@@ -22,7 +22,7 @@ func WriteTable(w io.Writer, results []Result) error {
 	fmt.Fprintln(tw, "algo\tcell\tn\tT\tµs/step\tbytes\tallocs/step\tGFLOP/s\t")
 	for _, r := range results {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.2f\t%s\t%.2g\t%.2f\t\n",
-			r.Algo, r.Cell, r.Hidden, r.T, r.NsPerStep/1e3, HumanBytes(r.Bytes), r.AllocsPerStep, r.GFLOPS)
+			r.Label(), r.Cell, r.Hidden, r.T, r.NsPerStep/1e3, HumanBytes(r.Bytes), r.AllocsPerStep, r.GFLOPS)
 	}
 	return tw.Flush()
 }
@@ -42,7 +42,9 @@ func HumanBytes(b int64) string {
 
 var csvHeader = []string{"cell", "hidden", "input", "T", "algo", "ns_per_step", "bytes", "allocs_per_step", "gflops", "batch", "layers"}
 
-// WriteCSV writes results with a header row; the columns are Result's JSON names.
+// WriteCSV writes results with a header row; the columns are Result's JSON names, with
+// the algo column holding Result.Label (a sparse case's density in parentheses) and no
+// density column.
 func WriteCSV(w io.Writer, results []Result) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(csvHeader); err != nil {
@@ -50,7 +52,7 @@ func WriteCSV(w io.Writer, results []Result) error {
 	}
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
 	for _, r := range results {
-		row := []string{r.Cell, strconv.Itoa(r.Hidden), strconv.Itoa(r.Input), strconv.Itoa(r.T), r.Algo,
+		row := []string{r.Cell, strconv.Itoa(r.Hidden), strconv.Itoa(r.Input), strconv.Itoa(r.T), r.Label(),
 			f(r.NsPerStep), strconv.FormatInt(r.Bytes, 10), f(r.AllocsPerStep), f(r.GFLOPS), strconv.Itoa(max(1, r.Batch)), strconv.Itoa(max(1, r.Layers))}
 		if err := cw.Write(row); err != nil {
 			return err
@@ -74,7 +76,7 @@ func WriteJSONLines(w io.Writer, results []Result) error {
 // Scaling is one algorithm's fitted cost exponent in n on one cell at one T, with the
 // fit's quality and the exponent the algorithm's cost model predicts.
 type Scaling struct {
-	Algo     string  `json:"algo"`     // the algorithm's specification
+	Algo     string  `json:"algo"`     // the algorithm's specification (Result.Label)
 	Cell     string  `json:"cell"`     // the cell kind
 	T        int     `json:"T"`        // the sequence length
 	Exponent float64 `json:"exponent"` // the fitted exponent of n in the time per step
@@ -202,8 +204,10 @@ func superscript(s string) (int, bool) {
 	return n, digits > 0
 }
 
-// expectedFor is ExpectedExponent of a specification's registered time per step.
+// expectedFor is ExpectedExponent of a specification's registered time per step (for a
+// sparse case's label, "snap2 (density 0.1)", its specification's).
 func expectedFor(spec string) (float64, bool) {
+	spec, _, _ = strings.Cut(spec, " (density ")
 	s, err := algo.Parse(spec)
 	if err != nil {
 		return 0, false
@@ -355,11 +359,13 @@ func WriteTrainingCurveCSV(w io.Writer, runs []TrainingRun) error {
 	return cw.Error()
 }
 
-// Series groups results by (algo, cell, T), each sorted by hidden size.
+// Series groups results by (algo, cell, T), each sorted by hidden size; a sparse case's
+// algo is its Label, so the same algorithm on a sparse and a dense network makes two
+// series.
 func Series(results []Result) map[[3]string][]Result {
 	m := map[[3]string][]Result{}
 	for _, r := range results {
-		k := [3]string{r.Algo, r.Cell, strconv.Itoa(r.T)}
+		k := [3]string{r.Label(), r.Cell, strconv.Itoa(r.T)}
 		m[k] = append(m[k], r)
 	}
 	for _, rs := range m {

@@ -83,13 +83,14 @@ func lsq(x, y []float64) (slope, intercept float64) {
 }
 
 // Every registered algorithm's stated time per step gives an expected exponent: 4 for
-// exact RTRL, 3 for the Kronecker-factored ones, 2 for the others.
+// exact RTRL and SnAp-2 (n⁴ dense, d³·n⁴ at a fixed density d), 3 for the
+// Kronecker-factored ones, 2 for the others.
 func TestExpectedExponent(t *testing.T) {
 	for _, info := range algo.List() {
 		e, ok := ExpectedExponent(info.Time)
 		want := 2.0
 		switch info.Name {
-		case "rtrl":
+		case "rtrl", "snap2":
 			want = 4
 		case "kfrtrl", "rkfrtrl":
 			want = 3

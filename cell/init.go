@@ -11,10 +11,12 @@ import (
 // InitDefault draws every parameter from U(-1/√H, 1/√H), PyTorch's reset_parameters for
 // nn.RNN, nn.GRU and nn.LSTM, taking its numbers from rng (a math/rand/v2 generator).
 // (For an orthogonal cell, weight_hh_l0's skew-symmetric part becomes A; InitHenaff is
-// expRNN's initialisation.)
+// expRNN's initialisation.) The entries a mask drops from W_hh (see SetRecurrentMask) stay
+// zero, as after every initialiser here.
 func InitDefault(c Cell, rng *rand.Rand) {
 	bound := 1 / math.Sqrt(float64(c.HiddenSize()))
 	uniform(c.Params(), bound, rng)
+	enforceMask(c)
 	paramsChanged(c)
 }
 
@@ -52,6 +54,7 @@ func InitOrthogonal(c Cell, rng *rand.Rand) {
 			block[i] = float32(v)
 		}
 	}
+	enforceMask(c)
 	paramsChanged(c)
 }
 
@@ -70,6 +73,7 @@ func InitIdentity(c Cell, rng *rand.Rand, scale float32) {
 			p[l.WeightHH+(gate*h+u)*h+u] = scale
 		}
 	}
+	enforceMask(c)
 	paramsChanged(c)
 }
 
@@ -147,7 +151,7 @@ func orthogonalFactor(a []float64, n int) []float64 {
 // readout with nn.Linear's default, then the attention component (if any) with
 // nn.Linear's default, all drawing from rng in that order (for one layer, the order of
 // calling InitDefault on the cell and then Head.InitDefault). rng is a math/rand/v2
-// generator.
+// generator. Masked W_hh entries are zeroed after init, whatever it wrote.
 func (m *Model) Init(rng *rand.Rand, init func(Cell, *rand.Rand)) {
 	for _, l := range m.Layers {
 		init(l, rng)
@@ -155,6 +159,7 @@ func (m *Model) Init(rng *rand.Rand, init func(Cell, *rand.Rand)) {
 		// built for the model report it (they call ParamsChanged).
 		_ = l.ParamsChanged()
 	}
+	m.EnforceMasks()
 	m.Head.InitDefault(rng)
 	if m.Attention != nil {
 		m.Attention.InitDefault(rng)

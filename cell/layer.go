@@ -18,6 +18,7 @@ type layer struct {
 	params   []float32
 	wih, whh kernels.Mat
 	bih, bhh []float32
+	mask     *recurrentMask // nil: W_hh is dense (see sparse.go)
 
 	// scratch, reused by every step; the first four are G·H·B for the batch being run
 	preIH, preHH   []float32 // pre-activations
@@ -98,6 +99,10 @@ func broadcastRows(dst, src []float32, b int) {
 func (c *layer) addRecurrent(dst []float32, k *Cache) {
 	h, b := c.lay.Hidden, k.batch
 	if b == 1 {
+		if c.mask.sparse() {
+			kernels.SparseMatVecAdd(dst, c.whh, &c.mask.pattern, k.prev[:h])
+			return
+		}
 		kernels.MatVecAdd(dst, c.whh, k.prev[:h])
 		return
 	}
@@ -348,6 +353,10 @@ func (c *layer) inputStateVJP(k *Cache, dPrev, dx, dNext []float32) {
 	}
 	c.eq.directVJP(c, k, dPrev, dNext)
 	if b == 1 {
+		if c.mask.sparse() {
+			kernels.SparseMatTVecAdd(dPrev[:h], c.whh, &c.mask.pattern, c.hhGrad())
+			return
+		}
 		kernels.MatTVecAdd(dPrev[:h], c.whh, c.hhGrad())
 		return
 	}
@@ -390,7 +399,12 @@ func (c *layer) StateJVP(k *Cache, out, v []float32) {
 	// Through W_hh: (J·v)[s] = Σ_k coefHH[s,k]·(W_hh·v_h)[k·H+u]. preHH is free scratch
 	// outside Forward. Everything reading v happens before out is written.
 	wv := c.preHH
-	kernels.MatVec(wv, c.whh, v[:c.lay.Hidden])
+	if c.mask.sparse() {
+		clear(wv)
+		kernels.SparseMatVecAdd(wv, c.whh, &c.mask.pattern, v[:c.lay.Hidden])
+	} else {
+		kernels.MatVec(wv, c.whh, v[:c.lay.Hidden])
+	}
 	c.eq.stateJVP(c, k, out, v, wv)
 }
 

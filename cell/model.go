@@ -271,6 +271,7 @@ func (m *Model) namedTensors(cellVec, headVec []float32) map[string]*safetensors
 	for _, t := range m.Head.Tensors() {
 		out[t.Name] = &safetensors.Tensor{DType: safetensors.F32, Shape: t.Shape, F32: t.Of(headVec)}
 	}
+	m.addMaskTensors(out)
 	return out
 }
 
@@ -380,14 +381,16 @@ const maxModelBytes = 4*maxParams + 1<<26
 // alpha (0 < α ≤ 1, only 1 for GRU and LSTM); for each layer k < L the tensors
 // weight_ih_l{k} [G·H, I_k] (I_0 = I, I_k = H for k > 0), weight_hh_l{k} [G·H, H],
 // bias_ih_l{k} and bias_hh_l{k} [G·H], with L read from the names (a gap is an error
-// naming the missing tensor); head.weight [O, H] and head.bias [O]; with metadata
-// attention = "sab" (and k_att, k_top, M), the attention tensors attention.query.weight
-// [H, H], attention.query.bias [H] and attention.key.weight [H, H]; nothing else; finite
-// values. These are the names of PyTorch's state_dict for nn.RNN/GRU/LSTM(num_layers=L)
-// and an nn.Linear head renamed "head". An orthogonal model may also have the metadata
-// orthogonal_map (exp or cayley), and its weight_hh_l{k} must be skew-symmetric (A = −Aᵀ,
-// exactly: see the Orthogonal kind); saving writes the skew-symmetric part of the
-// parameter, which is all the cell reads. Every error names the file and the tensor or key
+// naming the missing tensor); optionally weight_hh_l{k}_mask [G·H, H] of 0s and 1s, whose
+// 0s weight_hh_l{k} must hold as exact zeros (a sparse layer; see SetRecurrentMask);
+// head.weight [O, H] and head.bias [O]; with metadata attention = "sab" (and k_att, k_top,
+// M), the attention tensors attention.query.weight [H, H], attention.query.bias [H] and
+// attention.key.weight [H, H]; nothing else; finite values. These are the names of
+// PyTorch's state_dict for nn.RNN/GRU/LSTM(num_layers=L) and an nn.Linear head renamed
+// "head". An orthogonal model may also have the metadata orthogonal_map (exp or cayley),
+// and its weight_hh_l{k} must be skew-symmetric (A = −Aᵀ, exactly: see the Orthogonal
+// kind); saving writes the skew-symmetric part of the parameter, which is all the cell
+// reads. Every error names the file and the tensor or key
 // at fault; a missing or unexpected tensor lists the names found, and names that carry a
 // module prefix ("rnn.weight_ih_l0") say to strip it. A path that is not a regular file
 // (a directory, a named pipe) is refused without blocking.
@@ -498,6 +501,7 @@ func modelFromFile(f *safetensors.File) (*Model, error) {
 		return nil, err
 	}
 	specs = append(specs, attSpecs...)
+	specs = append(specs, maskSpecs(f, layers, g*hidden, hidden)...)
 	if err := f.Require(true, specs...); err != nil {
 		return nil, fmt.Errorf("model: %w%s", err, foundNames(f))
 	}
@@ -521,6 +525,9 @@ func modelFromFile(f *safetensors.File) (*Model, error) {
 		if err := m.loadAttention(f, attCfg); err != nil {
 			return nil, err
 		}
+	}
+	if err := loadMasks(m, f); err != nil {
+		return nil, err
 	}
 	if err := m.checkLoaded(); err != nil {
 		return nil, err

@@ -109,6 +109,15 @@ func gemmKernel6x16AVX2(kc int, a *float32, rsa, csa int, b *float32, ldb int, c
 //go:noescape
 func gemmKernel8x32AVX512(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows, mode int)
 
+// matMulInPlace takes the path matMul takes for the same product, so the bits agree.
+func matMulInPlace(x, a Mat) {
+	if active == Generic || gemmSmall(x.Rows, x.Cols, a.Cols) {
+		matMulInPlaceGeneric(x, a)
+		return
+	}
+	gemmInPlace(x, a, gemmTier(), gemmStore)
+}
+
 // gemmPlan says which micro-kernel and mode the serial op runs on C's shape through the
 // blocked driver, or ok = false when it takes another path (generic, or a small product).
 func gemmPlan(op int, c, a Mat) (k gemmKernel, mode int, ok bool) {

@@ -89,6 +89,16 @@ func gemmCopyRows(dst, src []float32, lds, rows, width int) bool {
 //go:noescape
 func gemmCopyRows8NEON(dst, src *float32, lds, rows int)
 
+// matMulInPlace takes the path matMul takes for the same product (C cleared, then gemm's
+// choice), so the bits agree.
+func matMulInPlace(x, a Mat) {
+	if active == Generic || gemmSmall(x.Rows, x.Cols, a.Cols) {
+		matMulInPlaceGeneric(x, a)
+		return
+	}
+	gemmInPlace(x, a, gemmNEON, gemmSeqMode)
+}
+
 // gemmPlan says which micro-kernel and mode the serial op runs on C's shape through the
 // blocked driver, or ok = false when it takes another path (generic, or a small product).
 func gemmPlan(op int, c, a Mat) (k gemmKernel, mode int, ok bool) {

@@ -56,16 +56,16 @@ func TestStepAllocatesNothing(t *testing.T) {
 }
 
 // TestBytes: every algorithm reports at least the memory of what defines it, and exact
-// RTRL's two S×P influence buffers dwarf the approximations' O(n²) traces.
+// RTRL's S×P influence matrix dwarfs the approximations' O(n²) traces.
 func TestBytes(t *testing.T) {
 	cfg := cell.Config{Kind: cell.LSTM, Hidden: 16, Input: 16}
 	p := newProblem(t, cfg, 1, 12)
 	s, params := int64(p.c.StateSize()), int64(p.c.NumParams())
 	floor := map[string]int64{
-		"rtrl":  4 * 2 * s * params, // M_{t-1} and M_t
-		"snap1": 4 * 2 * params,     // (h, c) entries per parameter
-		"uoro":  4 * (s + params),   // s̃, θ̃
-		"eprop": 4 * 3 * 16 * 33,    // ε for gates i, f, g
+		"rtrl":  4 * s * params,   // M, updated in place
+		"snap1": 4 * 2 * params,   // (h, c) entries per parameter
+		"uoro":  4 * (s + params), // s̃, θ̃
+		"eprop": 4 * 3 * 16 * 33,  // ε for gates i, f, g
 	}
 	var exact int64
 	for _, name := range []string{"rtrl", "snap1", "uoro", "eprop"} {

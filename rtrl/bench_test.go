@@ -44,7 +44,7 @@ func BenchmarkRTRL(b *testing.B) {
 				continue
 			}
 			for _, n := range []int{16, 32, 64, 128} {
-				if algo == "rtrl" && kind == cell.LSTM && n > 64 {
+				if (algo == "rtrl" || algo == "snap2") && kind == cell.LSTM && n > 64 {
 					continue
 				}
 				b.Run(fmt.Sprintf("%s/cell=%v/n=%d", algo, kind, n), func(b *testing.B) {
@@ -79,8 +79,9 @@ func BenchmarkRTRL(b *testing.B) {
 }
 
 // BenchmarkRTRLUpdate measures exact RTRL's sensitivity update M_t = J_t·M_{t-1} + Ī_t
-// alone (part=update: clear, AddImmediate, Gemm) against the bare kernels.Gemm on the
-// same S×S by S×P shape (part=gemm), both in GFLOP/s of the 2·S²·P Gemm flops.
+// alone (part=update: the in-place product, AddImmediate) against the bare kernels.MatMul
+// on the same S×S by S×P shape into a second buffer (part=gemm), both in GFLOP/s of the
+// 2·S²·P Gemm flops, and the update on two workers (part=update2).
 func BenchmarkRTRLUpdate(b *testing.B) {
 	for _, kind := range []cell.Kind{cell.RNNTanh, cell.GRU, cell.LSTM} {
 		for _, n := range []int{32, 64, 128} {
@@ -116,10 +117,86 @@ func BenchmarkRTRLUpdate(b *testing.B) {
 				measure(b, func() { r.update(false) })
 			})
 			b.Run(name+"/part=gemm", func(b *testing.B) {
-				next := s.next.Slice(0, s.states, 0, s.next.Cols)
+				next := kernels.NewMat(s.states, s.influence.Cols)
 				influence := s.influence.Slice(0, s.states, 0, s.influence.Cols)
-				measure(b, func() { kernels.Gemm(next, s.jacobian, influence) })
+				measure(b, func() { kernels.MatMul(next, s.jacobian, influence) })
 			})
+			// The same update on two workers: compare its wall-clock GFLOP/s with
+			// part=update's (its CPU time counts both cores).
+			r2, err := NewExact(&cell.Model{Layers: []cell.Cell{c}, Head: head}, ExactOptions{Workers: 2})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for range 3 {
+				if _, err := r2.Step(x, cell.Values(y)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.Run(name+"/part=update2", func(b *testing.B) {
+				measure(b, func() { r2.update(false) })
+			})
+			r2.Close()
+		}
+	}
+}
+
+// BenchmarkSnAp2 times one SnAp-2 step on an n-unit cell with 8 inputs and one output at
+// W_hh densities from dense to 2%, and exact RTRL's and SnAp-1's on the dense cell beside
+// it: BenchmarkSnAp2/cell=<cell>/n=<n>/density=<d>/algo=<algo> (cpu-ns/op and
+// state-bytes as in BenchmarkRTRL).
+func BenchmarkSnAp2(b *testing.B) {
+	for _, kind := range []cell.Kind{cell.RNNTanh, cell.GRU, cell.LSTM} {
+		for _, n := range []int{32, 64, 128, 256} {
+			for _, density := range []float64{1, 0.5, 0.25, 0.1, 0.05, 0.02} {
+				if density == 1 && n > 64 && kind != cell.RNNTanh || density >= 0.25 && n > 128 {
+					continue
+				}
+				algos := []string{"snap2"}
+				if density == 1 {
+					algos = append(algos, "rtrl", "snap1")
+				}
+				for _, algo := range algos {
+					b.Run(fmt.Sprintf("cell=%v/n=%d/density=%g/algo=%s", kind, n, density, algo), func(b *testing.B) {
+						c, err := cell.New(cell.Config{Kind: kind, Hidden: n, Input: 8})
+						if err != nil {
+							b.Fatal(err)
+						}
+						head, err := cell.NewReadout(1, n)
+						if err != nil {
+							b.Fatal(err)
+						}
+						rng := rand.New(rand.NewPCG(1, 2))
+						cell.InitDefault(c, rng)
+						head.InitDefault(rng)
+						if density < 1 {
+							if err := cell.Sparsify(c, density, cell.MaskRandom, rng); err != nil {
+								b.Fatal(err)
+							}
+						}
+						x, y := make([]float32, 8), make([]float32, 1)
+						fill(x, rng, 1)
+						fill(y, rng, 1)
+						a, err := build(algo, &cell.Model{Layers: []cell.Cell{c}, Head: head})
+						if err != nil {
+							b.Fatal(err)
+						}
+						defer a.Close()
+						if _, err := a.Step(x, cell.Values(y)); err != nil {
+							b.Fatal(err)
+						}
+						cpu0, cpuOK := processCPUTime()
+						for b.Loop() {
+							if _, err := a.Step(x, cell.Values(y)); err != nil {
+								b.Fatal(err)
+							}
+						}
+						if cpu1, ok := processCPUTime(); ok && cpuOK {
+							b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
+						}
+						b.ReportMetric(float64(a.Bytes()), "state-bytes")
+					})
+				}
+			}
 		}
 	}
 }

@@ -1,7 +1,8 @@
 // Package rtrl holds the forward-mode credit-assignment algorithms: exact real-time
-// recurrent learning (Exact), its online approximations SnAp-1, UORO, KF-RTRL, reverse
-// KF-RTRL, RFLO and e-prop, and DNI, whose synthetic-gradient module predicts the credit
-// the future will assign instead. One file per algorithm, written to read like its paper.
+// recurrent learning (Exact), its online approximations SnAp-1, SnAp-2 (for sparse
+// W_hh), UORO, KF-RTRL, reverse KF-RTRL, RFLO and e-prop, and DNI, whose
+// synthetic-gradient module predicts the credit the future will assign instead. One file
+// per algorithm, written to read like its paper.
 //
 // Every algorithm has the same streaming shape as package bptt (the interface
 // algo.Algorithm): Reset starts a sequence, Step feeds one (input, target) pair, runs the

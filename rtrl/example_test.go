@@ -36,7 +36,7 @@ func Example() {
 	_, err := rtrl.NewRFLO(m, rtrl.FeedbackOptions{})
 	fmt.Println(err)
 	// Output:
-	// rtrl: 58044 bytes, ∂L/∂b_hh[0] = 0.0340
+	// rtrl: 29756 bytes, ∂L/∂b_hh[0] = 0.0340
 	// snap1: 4348 bytes, ∂L/∂b_hh[0] = 0.0336
 	// rtrl: rflo needs an rnn_tanh or rnn_relu cell, not lstm (its eligibility traces are derived for the leaky vanilla RNN)
 }

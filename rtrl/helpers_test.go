@@ -141,7 +141,7 @@ type Algorithm interface {
 }
 
 // names are the algorithms build constructs.
-var names = []string{"rtrl", "snap1", "uoro", "rflo", "eprop", "kfrtrl", "rkfrtrl", "dni"}
+var names = []string{"rtrl", "snap1", "snap2", "uoro", "rflo", "eprop", "kfrtrl", "rkfrtrl", "dni"}
 
 // testOptions are the constructor settings a test asks for; Option sets one of them.
 type testOptions struct {
@@ -170,6 +170,8 @@ func build(name string, m *cell.Model, opts ...Option) (Algorithm, error) {
 		return NewExact(m, ExactOptions{Workers: o.workers})
 	case "snap1":
 		return NewSnAp1(m, SnAp1Options{})
+	case "snap2":
+		return NewSnAp2(m, SnAp2Options{})
 	case "uoro":
 		return NewUORO(m, UOROOptions{Seed: o.seed})
 	case "rflo":

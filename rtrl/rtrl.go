@@ -20,7 +20,10 @@ import (
 //	∂L/∂θ += (∂L_t/∂s_t)ᵀ·M_t                (the weight change, accumulated online)
 //
 // J_t·M_{t-1} is one S×S by S×P Gemm, O(S²·P) = O(n⁴) per step; M is S·P floats, O(n³),
-// independent of the sequence length. The gradient equals full BPTT's.
+// independent of the sequence length, and one buffer holds it: the product is written
+// over M_{t-1} (kernels.MatMulInPlace), each 16 or 32 columns copied out just before they
+// are overwritten, so M is read once and written back once per step with no second copy
+// to allocate, stream or fetch for ownership. The gradient equals full BPTT's.
 //
 // The gradient's dense share (∂L_t/∂s_t)ᵀ·J_t·M_{t-1} is an O(S·P) vector-matrix
 // product; rather than run it apart at matrix-vector speed it rides along as one more row
@@ -64,10 +67,10 @@ type layerSensitivity struct {
 	jacobian  kernels.Mat // J^k_t: the first S_k rows of augmented
 	// inAugmented is [A^k_t; w₂ᵀ], (S_k+1)×H, and input its first S_k rows (k > 0).
 	inAugmented, input kernels.Mat
-	// influence is M^k_{t-1} in its first S_k rows; next receives [M^k_t; gradient share].
-	// The two swap after every step, so both have S_k+1 rows and P_{≤k} columns.
-	influence, next kernels.Mat
-	panel           int // columns per Gemm call: an S_k×panel slab of M^k stays in L2
+	// influence holds M^k_{t-1} in its first S_k rows, overwritten in place by M^k_t, and
+	// the step's gradient share in row S_k; P_{≤k} columns.
+	influence kernels.Mat
+	panel     int // columns per Gemm call: an S_k×panel slab of M^k stays in L2
 }
 
 // ExactOptions configure exact RTRL.
@@ -80,7 +83,7 @@ type ExactOptions struct {
 	// busy, and one stepped now and then costs a wake-up per step instead. The result is
 	// the same, bit for bit, for every number of workers.
 	Workers int
-	// MemLimit bounds the bytes of the influence matrices (S·P floats twice, O(n³)):
+	// MemLimit bounds the bytes of the influence matrices (S·P floats, O(n³)):
 	// NewExact refuses a model whose matrices exceed it before allocating them. Zero means
 	// the default limit, half of the memory available to the process; a negative value
 	// means no limit.
@@ -124,7 +127,6 @@ func NewExact(m *cell.Model, opt ExactOptions) (*Exact, error) {
 			augmented: augmented,
 			jacobian:  augmented.Slice(0, s, 0, s),
 			influence: kernels.NewMat(s+1, cols),
-			next:      kernels.NewMat(s+1, cols),
 			panel:     panelWidth(s),
 		}
 		if k > 0 {
@@ -141,15 +143,15 @@ func NewExact(m *cell.Model, opt ExactOptions) (*Exact, error) {
 }
 
 // influenceBytes is what NewExact allocates for m beyond the shared buffers: per layer,
-// M^k twice over S_k+1 rows and P_{≤k} columns, [J^k; wᵀ] and, above the bottom layer,
-// [A^k; w₂ᵀ].
+// M^k (updated in place) over S_k+1 rows and P_{≤k} columns, [J^k; wᵀ] and, above the
+// bottom layer, [A^k; w₂ᵀ].
 func influenceBytes(m *cell.Model) int64 {
 	var n int64
 	h := int64(m.HiddenSize())
 	for k, l := range m.Layers {
 		s := int64(l.StateSize())
 		cols := int64(m.ParamOffset(k) + l.NumParams())
-		n = memlimit.Add(n, memlimit.Product(4, 2, s+1, cols))
+		n = memlimit.Add(n, memlimit.Product(4, s+1, cols))
 		n = memlimit.Add(n, memlimit.Product(4, s+1, s+h))
 	}
 	return n
@@ -226,11 +228,11 @@ func (r *Exact) Step(x []float32, y cell.Target) (float32, error) {
 	return loss, nil
 }
 
-// update builds M_t in next and swaps the buffers, layer by layer from the bottom. The
-// dense part, J^k_t·M^k_{t-1} (and A^k_t·(M^{k−1}_t)_h) with its share of the gradient, goes
-// panel by panel (see columns), so each slab of M^k_t is written to memory once; the sparse
-// part, Ī^k_t and its share (∂L_t/∂s_t)ᵀ·Ī_t of the gradient, is added afterwards by the
-// cell in O(S·G·(I+H)), before the layer above reads M^k_t.
+// update builds M_t over M_{t-1}, layer by layer from the bottom. The dense part,
+// J^k_t·M^k_{t-1} (and A^k_t·(M^{k−1}_t)_h) with its share of the gradient, goes panel by
+// panel (see columns), so each slab of M^k_t is written to memory once; the sparse part,
+// Ī^k_t and its share (∂L_t/∂s_t)ᵀ·Ī_t of the gradient, is added afterwards by the cell in
+// O(S·G·(I+H)), before the layer above reads M^k_t.
 func (r *Exact) update(hasTarget bool) {
 	s := r.sens
 	s.hasTarget = hasTarget
@@ -251,17 +253,13 @@ func (r *Exact) update(hasTarget bool) {
 		if r.pool != nil {
 			r.pool.run(k)
 		} else {
-			s.columns(k, 0, ls.next.Cols)
+			s.columns(k, 0, ls.influence.Cols)
 		}
-		l.AddImmediate(r.cache.Layer(k), ls.next.Slice(0, ls.states, ls.own, ls.next.Cols))
+		l.AddImmediate(r.cache.Layer(k), ls.influence.Slice(0, ls.states, ls.own, ls.influence.Cols))
 	}
 	if hasTarget {
 		t := &s.layers[top]
 		r.model.Layers[top].AddImmediateVJP(r.cache.Layer(top), r.gradCell[t.own:], r.dLds[r.top:])
-	}
-	for k := range s.layers {
-		ls := &s.layers[k]
-		ls.influence, ls.next = ls.next, ls.influence
 	}
 }
 
@@ -271,7 +269,7 @@ func (r *Exact) update(hasTarget bool) {
 // and adds that row into gradCell while the panel is hot.
 func (s *sensitivity) columns(k, lo, hi int) {
 	ls := &s.layers[k]
-	hi = min(hi, ls.next.Cols)
+	hi = min(hi, ls.influence.Cols)
 	withGrad := s.hasTarget && k == len(s.layers)-1
 	a, in := ls.jacobian, ls.input
 	if withGrad {
@@ -279,14 +277,14 @@ func (s *sensitivity) columns(k, lo, hi int) {
 	}
 	for p0 := lo; p0 < hi; p0 += ls.panel {
 		p1 := min(p0+ls.panel, hi)
-		next := ls.next.Slice(0, a.Rows, p0, p1)
-		kernels.MatMul(next, a, ls.influence.Slice(0, ls.states, p0, p1))
+		next := ls.influence.Slice(0, a.Rows, p0, p1)
+		kernels.MatMulInPlace(next, a)
 		if k > 0 && p0 < ls.own {
 			// The columns of the layers below: their parameters reach this layer through
-			// its input, the layer below's h_t.
+			// its input, the layer below's h_t (already at step t).
 			q1 := min(p1, ls.own)
 			below := &s.layers[k-1]
-			kernels.Gemm(ls.next.Slice(0, a.Rows, p0, q1), in, below.next.Slice(0, s.hidden, p0, q1))
+			kernels.Gemm(ls.influence.Slice(0, a.Rows, p0, q1), in, below.influence.Slice(0, s.hidden, p0, q1))
 		}
 		if withGrad {
 			kernels.Axpy(1, next.Row(ls.states), s.gradCell[p0:p1])
@@ -303,12 +301,12 @@ func (r *Exact) Close() error {
 	return r.online.Close()
 }
 
-// Bytes counts M_{t-1} and M_t of every layer (each with its gradient row), the layers'
-// [J; wᵀ] and [A; w₂ᵀ], and the shared buffers.
+// Bytes counts M of every layer (with its gradient row), the layers' [J; wᵀ] and
+// [A; w₂ᵀ], and the shared buffers.
 func (r *Exact) Bytes() int64 {
 	n := r.bytes()
 	for _, ls := range r.sens.layers {
-		n += floats(len(ls.influence.Data) + len(ls.next.Data) + len(ls.augmented.Data) + len(ls.inAugmented.Data))
+		n += floats(len(ls.influence.Data) + len(ls.augmented.Data) + len(ls.inAugmented.Data))
 	}
 	return n
 }

@@ -118,8 +118,10 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 			return fmt.Sprintf("sequence %d step %d", seqNo, step)
 		}
 		// GradCell brings grads up to date: for a model with orthogonal layers it maps the
-		// accumulated ∂L/∂W to the parameters into the slice grads holds.
-		cfg.Algorithm.GradCell()
+		// accumulated ∂L/∂W to the parameters into the slice grads holds. A sparse model's
+		// dropped weights are not parameters: no gradient reaches them, and whatever the
+		// optimizer does, they stay zero.
+		cfg.Model.MaskGrad(cfg.Algorithm.GradCell())
 		if norm, err := ClipGlobalNorm(grads, cfg.ClipNorm); err != nil {
 			return fmt.Errorf("train: %s: %w (gradient norm %v); weights kept from before this update", where(), ErrNonFinite, norm)
 		}
@@ -129,6 +131,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		if err := cfg.Optimizer.Step(params, grads); err != nil {
 			return err
 		}
+		cfg.Model.EnforceMasks()
 		if !allFinite(params) {
 			for i := range params {
 				copy(params[i], lastGood[i])

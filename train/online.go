@@ -212,8 +212,9 @@ func (o *Online) update() error {
 	o.targets = 0
 	defer o.alg.ZeroGrad()
 	// GradCell brings grads up to date: for a model with orthogonal layers it maps the
-	// accumulated ∂L/∂W to the parameters into the slice grads holds.
-	o.alg.GradCell()
+	// accumulated ∂L/∂W to the parameters into the slice grads holds. A sparse model's
+	// dropped weights get no gradient and stay zero (see cell.Model.MaskGrad).
+	o.model.MaskGrad(o.alg.GradCell())
 	if norm, err := ClipGlobalNorm(o.grads, o.clip); err != nil {
 		return fmt.Errorf("train: event %d: %w (gradient norm %v); update skipped", o.events, ErrNonFinite, norm)
 	}
@@ -223,6 +224,7 @@ func (o *Online) update() error {
 	if err := o.opt.Step(o.params, o.grads); err != nil {
 		return err
 	}
+	o.model.EnforceMasks()
 	if !allFinite(o.params) {
 		for i, p := range o.params {
 			copy(p, o.rollback[i])

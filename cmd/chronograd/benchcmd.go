@@ -8,12 +8,14 @@ import (
 	"github.com/chronograd/chronograd/algo"
 	"github.com/chronograd/chronograd/bench"
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/internal/flagx"
 )
 
 // runBench measures one algorithm on one cell: time per step, bytes held, allocations
 // per step and GFLOP/s. With -json it prints one JSON object per line with exactly the
 // fields cell, hidden, input, T, algo, ns_per_step, bytes, allocs_per_step, gflops,
-// batch, layers (ns_per_step is the time of one step of the whole minibatch).
+// batch, layers (ns_per_step is the time of one step of the whole minibatch), and density
+// when -density is below 1.
 func runBench(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench", stdout)
 	cellName := fs.String("cell", "gru", "cell: "+cell.KindNames())
@@ -27,6 +29,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	repeats := fs.Int("repeats", 5, "timed repeats (the median is reported)")
 	minTime := fs.Duration("min-time", 50*time.Millisecond, "least time per repeat")
 	seed := fs.Uint64("seed", 1, "seed of the weights, the data and randomised algorithms")
+	density := flagx.Float64Flag(fs, "density", 1, "fraction of each W_hh row kept by a random mask (1: dense)", flagx.Above(0), flagx.AtMost(1))
 	layers := fs.Int("layers", 1, "stacked layers")
 	batch := fs.Int("batch", 1, "minibatch: sequences stepped together (the time per step is the whole batch's)")
 	workers := fs.Int("workers", 1, "goroutines a minibatch is spread over")
@@ -64,7 +67,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if err := spec.Supports(dims); err != nil {
 		return fmt.Errorf("-algo %s: %w", spec, err)
 	}
-	c := bench.Case{Algo: spec, Cell: kind, Hidden: *hidden, Input: *input, Output: *output, T: *steps, Layers: *layers, Batch: *batch, Workers: *workers, Attention: dims.Attention}
+	c := bench.Case{Algo: spec, Cell: kind, Hidden: *hidden, Input: *input, Output: *output, T: *steps, Layers: *layers, Batch: *batch, Workers: *workers, Attention: dims.Attention, Density: *density}
 	if err := checkBench(c, *repeats, limit); err != nil {
 		return err
 	}

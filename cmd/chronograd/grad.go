@@ -216,7 +216,7 @@ func loadModelAndData(modelPath, dataPath string, fits fitsFunc) (*cell.Model, *
 
 func runGrad(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("grad", stdout)
-	modelPath := fs.String("model", "", "model `file` (safetensors: weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} for each layer k, head.weight, head.bias; metadata cell, alpha; a model with the attention component adds metadata attention, k_att, k_top, M and tensors attention.query.weight, attention.query.bias, attention.key.weight)")
+	modelPath := fs.String("model", "", "model `file` (safetensors: weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} for each layer k, optional weight_hh_l{k}_mask, head.weight, head.bias; metadata cell, alpha; a model with the attention component adds metadata attention, k_att, k_top, M and tensors attention.query.weight, attention.query.bias, attention.key.weight)")
 	dataPath := fs.String("data", "", "sequence `file` (safetensors: inputs [T, I]; float targets [T, O] for the squared error or integer classes [T] for the cross-entropy, -100 ignored; optional h0, c0 [H] or [L, H]; with a batch axis inputs [T, B, I], targets [T, B, O] or classes [T, B], h0, c0 [L, B, H]: loss and gradient are sums over the batch)")
 	algoSpec := fs.String("algo", "bptt", "algorithm: "+algo.Forms())
 	seed := fs.Uint64("seed", 1, "seed of randomised algorithms")
@@ -259,6 +259,8 @@ func runGrad(args []string, stdout, stderr io.Writer) error {
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
 		return fmt.Errorf("the loss is %v: the model diverges on this sequence; no gradient written", loss)
 	}
+	// A sparse model's dropped weights are no parameters: their gradient is zero.
+	m.MaskGrad(alg.GradCell())
 	return m.SaveVectors(*outPath, alg.GradCell(), alg.GradHead(), cell.Vector{Name: "loss", Shape: []int{1}, Data: []float32{float32(loss)}})
 }
 

@@ -50,7 +50,10 @@ type profileConfig struct {
 	batchHidden int
 	batches     []int
 	maxFLOP     float64
-	opt         bench.Options
+	// sparseDensity is the W_hh density at which the algorithms whose cost falls with it
+	// (algo.Info.Sparse) are swept too, beside their dense run (0: not at all).
+	sparseDensity float64
+	opt           bench.Options
 	// algos, when not nil, replaces the registry's profile settings: each cell is swept
 	// with those of algos that apply to it.
 	algos []algo.Spec
@@ -93,7 +96,7 @@ func runProfile(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("-repeats %d is more than %d", *repeats, maxRepeats)
 	}
 	cfg := profileConfig{
-		input: 8, maxFLOP: 2e9, batches: []int{1, 8, 32},
+		input: 8, maxFLOP: 2e9, batches: []int{1, 8, 32}, sparseDensity: 0.1,
 		opt:         bench.Options{Repeats: *repeats, MinTime: 20 * time.Millisecond, Seed: 1, MemLimit: limit.Bytes},
 		trainBudget: *budget, trainHidden: 16, trainT: 50,
 		out: *out, quick: *quick, force: *force, limit: limit,
@@ -300,7 +303,7 @@ func profile(cfg profileConfig, stdout, stderr io.Writer) error {
 	bar := newProgress(stderr, total, "profile", progressModeOf(stderr), false)
 	var skipped []string
 	for _, j := range jobs {
-		name := fmt.Sprintf("%s %s n=%d T=%d", j.c.Algo, j.c.Cell, j.c.Hidden, j.c.T)
+		name := fmt.Sprintf("%s %s n=%d T=%d", bench.Result{Algo: j.c.Algo.String(), Density: j.c.Density}.Label(), j.c.Cell, j.c.Hidden, j.c.T)
 		if j.skip != "" {
 			skipped = append(skipped, name+" ("+j.skip+")")
 			bar.Advance(j.cost, name)
@@ -360,10 +363,11 @@ func profileJobs(cfg profileConfig) []profileJob {
 		}
 		return out
 	}
-	add := func(spec algo.Spec, kind cell.Kind, n, T, B int, memory bool) {
-		c := bench.Case{Algo: spec, Cell: kind, Hidden: n, Input: cfg.input, Output: 1, T: T, Batch: B, Attention: spec.ProfileAttention(T)}
+	add := func(spec algo.Spec, kind cell.Kind, n, T, B int, memory bool, density float64) {
+		c := bench.Case{Algo: spec, Cell: kind, Hidden: n, Input: cfg.input, Output: 1, T: T, Batch: B, Attention: spec.ProfileAttention(T), Density: density}
 		d := algo.DimsOf(kind, n, cfg.input, 1)
 		d.Attention = c.Attention
+		d.Density = density
 		flops := spec.FLOPsPerStep(d) * float64(B)
 		j := profileJob{c: c, memory: memory}
 		switch need := caseBytes(c, cfg.opt.Repeats); {
@@ -386,7 +390,11 @@ func profileJobs(cfg profileConfig) []profileJob {
 				if spec.Info().Forward {
 					T = cfg.onlineT
 				}
-				add(spec, kind, n, T, 1, false)
+				add(spec, kind, n, T, 1, false, 0)
+				// An orthogonal cell's W_hh = exp(A) is dense by construction: no sparse case.
+				if spec.Info().Sparse && cfg.sparseDensity > 0 && kind != cell.Orthogonal {
+					add(spec, kind, n, T, 1, false, cfg.sparseDensity)
+				}
 			}
 		}
 		n := memoryHidden(cfg)
@@ -398,7 +406,7 @@ func profileJobs(cfg profileConfig) []profileJob {
 			// plots draw it flat.
 			for _, spec := range specsFor(kind, cfg.memT[0]) {
 				if i == 0 || !spec.Info().Forward {
-					add(spec, kind, n, T, 1, true)
+					add(spec, kind, n, T, 1, true, 0)
 				}
 			}
 		}
@@ -409,7 +417,7 @@ func profileJobs(cfg profileConfig) []profileJob {
 				continue
 			}
 			for _, B := range cfg.batches {
-				add(spec, kind, cfg.batchHidden, cfg.T, B, false)
+				add(spec, kind, cfg.batchHidden, cfg.T, B, false, 0)
 				jobs[len(jobs)-1].batch = true
 			}
 			break

@@ -32,6 +32,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	alpha := flagx.Float32Flag(fs, "alpha", 1, "leak α of a vanilla cell, 0 < α ≤ 1", flagx.Above(0), flagx.AtMost(1))
 	init := fs.String("init", "default", "initialiser: default (PyTorch's uniform; for -cell orthogonal, expRNN's henaff), orthogonal, identity, or for -cell orthogonal henaff or cayley")
 	orthoMap := fs.String("ortho-map", "exp", "map from A to W of -cell orthogonal: exp (expRNN) or cayley")
+	density := flagx.Float64Flag(fs, "density", 1, "fraction of each W_hh row kept by a fixed mask (1: dense); the mask is saved with the model", flagx.Above(0), flagx.AtMost(1))
+	maskName := fs.String("mask", "random", "how -density's mask is chosen: random, or magnitude (the largest initial weights)")
 	algoSpec := fs.String("algo", "bptt", "algorithm: "+algo.Forms())
 	attention := fs.String("attention", "", "add the attention component (Sparse Attentive Backtracking's memory): `K_ATT,K_TOP[,M]` writes h every K_ATT steps, attends to the K_TOP best of M slots (default inf)")
 	sequences := fs.Int("sequences", 2000, "training sequences (one optimizer update each, unless -update-every)")
@@ -88,6 +90,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("-alpha %v out of range (0, 1]", *alpha)
 	case !kind.IsVanilla() && *alpha != 1:
 		return fmt.Errorf("-alpha applies only to rnn_tanh and rnn_relu, not %s", kind)
+	}
+	maskMethod, err := cell.ParseMaskMethod(*maskName)
+	if err != nil {
+		return fmt.Errorf("-mask %q: want random or magnitude", *maskName)
 	}
 	if *save != "" {
 		// Proved writable now, not after the whole run.
@@ -161,6 +167,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	default:
 		return fmt.Errorf("-init %q: want default, orthogonal, identity, henaff or cayley", *init)
 	}
+	if *density < 1 {
+		if err := m.Sparsify(*density, maskMethod, rng); err != nil {
+			return err
+		}
+	}
 	if *forgetBias != 0 {
 		if err := m.AddForgetBias(*forgetBias); err != nil {
 			return fmt.Errorf("-forget-bias: %w", err)
@@ -199,11 +210,14 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if tk.Classification() {
 		lossName = "cross-entropy"
 	}
-	withAttention := ""
+	extras := ""
 	if m.Attention != nil {
-		withAttention = fmt.Sprintf(" + attention %s", m.Attention.Config())
+		extras = fmt.Sprintf(" + attention %s", m.Attention.Config())
 	}
-	fmt.Fprintf(stdout, "task %s (T=%d, %s), %s n=%d × %d layer(s)%s, %s, %s lr %s", tk.Name(), seqLen, lossName, kind, *hidden, *layers, withAttention, *algoSpec, *optName, strconv.FormatFloat(float64(*lr), 'g', -1, 32))
+	if m.Sparse() {
+		extras += fmt.Sprintf(" (W_hh density %.3g, %s mask)", m.RecurrentDensity(), maskMethod)
+	}
+	fmt.Fprintf(stdout, "task %s (T=%d, %s), %s n=%d × %d layer(s)%s, %s, %s lr %s", tk.Name(), seqLen, lossName, kind, *hidden, *layers, extras, *algoSpec, *optName, strconv.FormatFloat(float64(*lr), 'g', -1, 32))
 	if *batch > 1 {
 		fmt.Fprintf(stdout, ", minibatches of %d", *batch)
 	}
