@@ -146,7 +146,13 @@ func TestMemoryModel(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				run(t, a, sz.in, sz.out, sz.T, 2)
+				steps := sz.T
+				if spec.Info().Forward {
+					// What a forward-mode algorithm holds does not grow with the steps
+					// run, and exact RTRL's n⁴ steps are slow under an emulator.
+					steps = min(steps, 9)
+				}
+				run(t, a, sz.in, sz.out, steps, 2)
 				got := a.Bytes()
 				want := spec.Bytes(algo.DimsOf(kind, sz.h, sz.in, sz.out), o)
 				a.Close()

@@ -272,10 +272,15 @@ func TestKroneckerRefuses(t *testing.T) {
 // report it; Marschall et al. see the same): over N seeds of each, the mean squared
 // distance from the exact gradient, relative to its squared norm, is the estimator's
 // relative variance (both are unbiased). Reverse KF-RTRL is logged beside them. Run with
-// -v to see the numbers bench/RESULTS.md quotes.
+// -v to see the numbers bench/RESULTS.md quotes (without -short: 200 seeds at n = 8, 32
+// and 64; -short takes 50 at n = 8 and 32).
 func TestKFRTRLVarianceBelowUORO(t *testing.T) {
-	const seeds, steps = 200, 30
-	for _, h := range []int{8, 32, 64} {
+	const steps = 30
+	seeds, sizes := 200, []int{8, 32, 64}
+	if testing.Short() {
+		seeds, sizes = 50, []int{8, 32}
+	}
+	for _, h := range sizes {
 		m, err := cell.NewModel(cell.Config{Kind: cell.RNNTanh, Hidden: h, Input: 4}, 2)
 		if err != nil {
 			t.Fatal(err)
@@ -309,7 +314,7 @@ func TestKFRTRLVarianceBelowUORO(t *testing.T) {
 				e := relErr(run(a), want)
 				sum += e * e
 			}
-			variance[name] = sum / seeds
+			variance[name] = sum / float64(seeds)
 		}
 		t.Logf("rnn_tanh n=%d, T=%d, %d seeds: E‖g̃ − g‖²/‖g‖² = uoro %.3g, kfrtrl %.3g, rkfrtrl %.3g (uoro/kfrtrl %.0f×)",
 			h, steps, seeds, variance["uoro"], variance["kfrtrl"], variance["rkfrtrl"], variance["uoro"]/variance["kfrtrl"])

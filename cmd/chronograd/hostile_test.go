@@ -57,13 +57,21 @@ func chronograd(t *testing.T, ctx context.Context, dir string, limitKB int, args
 			t.Fatalf("cannot run %s (%v) and no emulator found: %v", os.Args[0], err, lookErr)
 		}
 		cmd = exec.CommandContext(ctx, qemu, append([]string{os.Args[0]}, args...)...)
+		if limitKB > 0 {
+			// No ulimit under the emulator: Go's soft limit bounds the default -mem-limit
+			// instead, so an estimate over it is refused as it would be under ulimit -v.
+			cmd.Env = append(os.Environ(), fmt.Sprintf("GOMEMLIMIT=%d", limitKB<<10))
+		}
 	} else if limitKB > 0 && runtime.GOOS == "linux" {
 		cmd = exec.CommandContext(ctx, "/bin/sh", append([]string{"-c", fmt.Sprintf(`ulimit -v %d && exec "$@"`, limitKB), "sh", os.Args[0]}, args...)...)
 	} else {
 		cmd = exec.CommandContext(ctx, os.Args[0], args...)
 	}
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), mainEnv+"=1")
+	if cmd.Env == nil {
+		cmd.Env = os.Environ()
+	}
+	cmd.Env = append(cmd.Env, mainEnv+"=1")
 	return cmd
 }
 

@@ -50,7 +50,16 @@ func TestReadmePyTorchRoundTrip(t *testing.T) {
 	}
 	work := t.TempDir()
 	bin := filepath.Join(t.TempDir(), "chronograd")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	// For the host: under go test -exec qemu-… this test runs emulated, but the script's
+	// shell and python3 run natively and must be able to run the binary too.
+	host, err := exec.Command("go", "env", "GOHOSTOS", "GOHOSTARCH").Output()
+	if err != nil {
+		t.Fatalf("go env: %v", err)
+	}
+	hostOS, hostArch, _ := strings.Cut(strings.TrimSpace(string(host)), "\n")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Env = append(os.Environ(), "GOOS="+hostOS, "GOARCH="+hostArch)
+	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	if err := os.Symlink(repoPython(t), filepath.Join(work, "python")); err != nil {

@@ -36,7 +36,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	maskName := fs.String("mask", "random", "how -density's mask is chosen: random, or magnitude (the largest initial weights)")
 	algoSpec := fs.String("algo", "bptt", "algorithm: "+algo.Forms())
 	attention := fs.String("attention", "", "add the attention component (Sparse Attentive Backtracking's memory): `K_ATT,K_TOP[,M]` writes h every K_ATT steps, attends to the K_TOP best of M slots (default inf)")
-	sequences := fs.Int("sequences", 2000, "training sequences (one optimizer update each, unless -update-every)")
+	sequences := fs.Int("sequences", 2000, "training sequences (one optimizer update per -batch of them, unless -update-every)")
 	// -steps was this flag's old name; it counted sequences, not time steps.
 	warned := false
 	fs.Func("steps", "deprecated: the old name of -sequences", func(v string) error {
