@@ -82,3 +82,45 @@ func Example_pyTorchModel() {
 	// bptt: loss 4.7171, ∂L/∂bias_hh_l0[0] = 0.0897
 	// rtrl: loss 4.7171, ∂L/∂bias_hh_l0[0] = 0.0897
 }
+
+// A two-layer LSTM trained on minibatches with cross-entropy: four sequences step
+// together (x holds them one after another, as the batch's rows), each step's target is
+// one class per sequence (cell.IgnoreClass: no loss at that step for that sequence), and
+// the batch is spread over two goroutines, which changes no bit of the gradient.
+func Example_stackedMinibatch() {
+	const B, T, in, classes = 4, 12, 3, 5
+	m, _ := cell.NewStack(cell.Config{Kind: cell.LSTM, Hidden: 16, Input: in}, 2, classes)
+	m.Init(rand.New(rand.NewPCG(1, 2)), cell.InitDefault)
+
+	a, err := algo.MustParse("bptt").New(m, algo.Options{Steps: T, Batch: B, Workers: 2})
+	if err != nil {
+		panic(err)
+	}
+	defer a.Close()
+	_ = a.Reset(nil)
+	x, y := make([]float32, B*in), make([]int32, B)
+	var loss float32
+	for t := range T {
+		for b := range B {
+			for i := range in {
+				x[b*in+i] = float32(math.Sin(float64(t*(b+1)+i) / 3))
+			}
+			y[b] = int32((t + b) % classes)
+			if t < 2 {
+				y[b] = cell.IgnoreClass // the first two steps are scored for no sequence
+			}
+		}
+		l, err := a.Step(x, cell.Classes(y...))
+		if err != nil {
+			panic(err)
+		}
+		loss += l
+	}
+	_ = a.Finish()
+	fmt.Printf("%d layers, %d parameters; loss summed over %d scored steps of %d sequences: %.3f\n",
+		len(m.Layers), m.NumParams(), T-2, B, loss)
+	fmt.Printf("∂L/∂(layer 1's parameters) has %d entries\n", len(m.LayerVector(a.GradCell(), 1)))
+	// Output:
+	// 2 layers, 3520 parameters; loss summed over 10 scored steps of 4 sequences: 64.785
+	// ∂L/∂(layer 1's parameters) has 2176 entries
+}

@@ -92,7 +92,7 @@ func TestFrontierBadInput(t *testing.T) {
 		{[]string{"-max-gflop", "-1"}, "-max-gflop"},
 		{[]string{"-max-gflop", "NaN"}, "-max-gflop"},
 		{[]string{"-warmup", "99999999999"}, map[int]string{64: "more than the 10000000 steps", 32: "-warmup: value out of range"}[strconv.IntSize]},
-		{[]string{"-task", "copy", "-length", "9223372036854775800"}, "longer than an int counts"},
+		{[]string{"-task", "copy", "-length", "9223372036854775800"}, map[int]string{64: "longer than an int counts", 32: "-length: value out of range"}[strconv.IntSize]},
 		{[]string{"-hidden", "4096", "-mem-limit", "1MiB"}, "over the memory limit"},
 		{[]string{"-out", "/dev/null"}, "-out /dev/null"},
 		{[]string{"-min-time", "-1s"}, "-min-time"},
