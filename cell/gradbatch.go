@@ -122,19 +122,37 @@ func (b *GradBatch) record(grad, gIH, gHH, x, hprev []float32, seqs int) {
 		addRowSums(grad[l.BiasIH:l.BiasHH], gIH, seqs)
 		addRowSums(grad[l.BiasHH:], gHH, seqs)
 	}
-	col, d, s := b.n, b.gIH.Data, b.cols
-	for r := range l.Gates * l.Hidden {
-		copy(d[r*s+col:r*s+col+seqs], gIH[r*seqs:(r+1)*seqs])
-	}
+	storeColumns(b.gIH.Data, gIH, b.n, b.cols, seqs)
 	if !b.shared {
-		d = b.gHH.Data
-		for r := range l.Gates * l.Hidden {
-			copy(d[r*s+col:r*s+col+seqs], gHH[r*seqs:(r+1)*seqs])
+		storeColumns(b.gHH.Data, gHH, b.n, b.cols, seqs)
+	}
+	copy(b.x.Data[b.n*l.Input:], x[:seqs*l.Input])
+	copy(b.hp.Data[b.n*l.Hidden:], hprev[:seqs*l.Hidden])
+	b.n += seqs
+}
+
+// storeColumns writes src (rows of seqs values) into columns col … col+seqs−1 of dst,
+// a matrix of stride cols. A short row is moved element by element: a call to copy
+// per row cost a single sequence's step a quarter of a GRU's BPTT time at n = 128.
+func storeColumns(dst, src []float32, col, cols, seqs int) {
+	rows := len(src) / seqs
+	switch {
+	case seqs == 1:
+		for r, v := range src {
+			dst[r*cols+col] = v
+		}
+	case seqs < 16:
+		for r := range rows {
+			d, s := dst[r*cols+col:r*cols+col+seqs], src[r*seqs:(r+1)*seqs]
+			for j := range d {
+				d[j] = s[j]
+			}
+		}
+	default:
+		for r := range rows {
+			copy(dst[r*cols+col:r*cols+col+seqs], src[r*seqs:(r+1)*seqs])
 		}
 	}
-	copy(b.x.Data[col*l.Input:], x[:seqs*l.Input])
-	copy(b.hp.Data[col*l.Hidden:], hprev[:seqs*l.Hidden])
-	b.n += seqs
 }
 
 // Columns is the number of columns the batch holds.

@@ -115,20 +115,27 @@ func SoftmaxCrossEntropy(dlogits, logits []float32, class int) (float32, error) 
 }
 
 func softmaxCrossEntropy(dlogits, logits []float32, class int) float32 {
-	maxLogit := math.Inf(-1)
-	for _, z := range logits {
-		maxLogit = math.Max(maxLogit, float64(z))
+	maxLogit := float64(logits[0])
+	for _, z := range logits[1:] {
+		if z := float64(z); z > maxLogit || z != z {
+			maxLogit = z // a NaN logit makes the loss and every gradient NaN
+		}
 	}
+	// One exponential per logit: e_i = exp(z_i − max) ∈ (0, 1] is kept in dlogits (its
+	// float32 rounding, 2⁻²⁴ relative, is below what the quotient's rounding adds anyway)
+	// while the sum is taken in float64.
 	var sum float64
-	for _, z := range logits {
-		sum += math.Exp(float64(z) - maxLogit)
-	}
-	logSum := math.Log(sum)
 	for i, z := range logits {
-		dlogits[i] = float32(math.Exp(float64(z) - maxLogit - logSum))
+		e := math.Exp(float64(z) - maxLogit)
+		dlogits[i] = float32(e)
+		sum += e
+	}
+	inv := 1 / sum
+	for i := range dlogits {
+		dlogits[i] = float32(float64(dlogits[i]) * inv)
 	}
 	dlogits[class]--
-	return float32(logSum + maxLogit - float64(logits[class]))
+	return float32(math.Log(sum) + maxLogit - float64(logits[class]))
 }
 
 // Row is sequence b's part of a minibatch's target (out values, or one class), or the
