@@ -69,7 +69,10 @@ func TestCopyTaskLearnsOnlyWhenTheWindowCoversTheDelay(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a learning test of minutes of CPU: it runs without -short")
 	}
-	const maxUpdates = 12000
+	// Full BPTT crosses 99% after 9750 to 13250 updates depending on the last bits of
+	// its arithmetic (a different softmax rounding moved it from one to the other), and
+	// climbs slowly there (98.3% → 99.0% over 3000 updates): the budget leaves room.
+	const maxUpdates = 20000
 	chance := task.Copy{Delay: 10, Symbols: 10}.Baseline().Accuracy
 	acc, needed := copyRun(t, "bptt", 0.99, maxUpdates)
 	t.Logf("bptt: accuracy %.4f after %d updates (chance %.4f)", acc, needed, chance)
