@@ -1,17 +1,13 @@
 package train_test
 
 import (
-	"context"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"slices"
 	"testing"
 
-	"github.com/chronograd/chronograd/bptt"
 	"github.com/chronograd/chronograd/cell"
 	"github.com/chronograd/chronograd/rtrl"
-	"github.com/chronograd/chronograd/task"
 	"github.com/chronograd/chronograd/train"
 )
 
@@ -105,24 +101,13 @@ func TestOrthogonalStaysOrthogonalUnder10000AdamUpdates(t *testing.T) {
 // Training an orthogonal model allocates nothing per step or per update once set up: the
 // exponential, its adjoint and the gradient map reuse their buffers.
 func TestOrthogonalRunAllocatesNothingPerStep(t *testing.T) {
-	tk, _ := task.New("sine", 10)
 	for _, mp := range []cell.OrthoMap{cell.OrthoExp, cell.OrthoCayley} {
-		mallocs := func(sequences int) uint64 {
+		model := func() *cell.Model {
 			m, _ := cell.NewModel(cell.Config{Kind: cell.Orthogonal, Hidden: 8, Input: 1, OrthoMap: mp}, 1)
 			m.Init(rand.New(rand.NewPCG(9, 9)), cell.InitHenaff)
-			alg, _ := bptt.NewTruncated(m, bptt.TruncatedOptions{K1: 1, K2: 4})
-			cfg := train.Config{Model: m, Algorithm: alg, Optimizer: &train.Adam{LR: 0.001},
-				Task: tk, Sequences: sequences, UpdateEvery: 1, ClipNorm: 1, EvalSequences: 2,
-				Progress: func(train.Progress) {}}
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
-			if _, err := train.Run(context.Background(), cfg); err != nil {
-				t.Fatal(err)
-			}
-			runtime.ReadMemStats(&after)
-			return after.Mallocs - before.Mallocs
+			return m
 		}
-		short, long := mallocs(20), mallocs(220)
+		short, long := runMallocs(t, model, 20), runMallocs(t, model, 220)
 		if long > short+20 {
 			t.Fatalf("%v: %d allocations for 20 sequences, %d for 220", mp, short, long)
 		}

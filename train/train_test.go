@@ -296,23 +296,28 @@ func TestOnlineSnapshotWhileRunning(t *testing.T) {
 // A run's allocations do not grow with its length: sequences, online updates and
 // progress reports allocate nothing once the run is set up.
 func TestRunAllocatesNothingPerStep(t *testing.T) {
-	tk, _ := task.New("sine", 10)
-	mallocs := func(sequences int) uint64 {
-		m := newModel(t, cell.GRU, 8, 1, 1, 9)
-		alg, _ := bptt.NewTruncated(m, bptt.TruncatedOptions{K1: 1, K2: 4})
-		cfg := train.Config{Model: m, Algorithm: alg, Optimizer: &train.Adam{LR: 0.001},
-			Task: tk, Sequences: sequences, UpdateEvery: 1, ClipNorm: 1, EvalSequences: 2,
-			Progress: func(train.Progress) {}}
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		if _, err := train.Run(context.Background(), cfg); err != nil {
-			t.Fatal(err)
-		}
-		runtime.ReadMemStats(&after)
-		return after.Mallocs - before.Mallocs
-	}
-	short, long := mallocs(20), mallocs(220)
+	short := runMallocs(t, func() *cell.Model { return newModel(t, cell.GRU, 8, 1, 1, 9) }, 20)
+	long := runMallocs(t, func() *cell.Model { return newModel(t, cell.GRU, 8, 1, 1, 9) }, 220)
 	if long > short+20 { // 2000 more online steps; a per-step allocation would add thousands
 		t.Fatalf("%d allocations for 20 sequences, %d for 220", short, long)
 	}
+}
+
+// runMallocs counts the heap allocations of a run of the given sequences (sine, T = 10,
+// truncated BPTT(1, 4), Adam after every step) on a fresh model from newModel.
+func runMallocs(t *testing.T, newModel func() *cell.Model, sequences int) uint64 {
+	t.Helper()
+	tk, _ := task.New("sine", 10)
+	m := newModel()
+	alg, _ := bptt.NewTruncated(m, bptt.TruncatedOptions{K1: 1, K2: 4})
+	cfg := train.Config{Model: m, Algorithm: alg, Optimizer: &train.Adam{LR: 0.001},
+		Task: tk, Sequences: sequences, UpdateEvery: 1, ClipNorm: 1, EvalSequences: 2,
+		Progress: func(train.Progress) {}}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if _, err := train.Run(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	return after.Mallocs - before.Mallocs
 }
