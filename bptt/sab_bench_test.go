@@ -39,31 +39,48 @@ func BenchmarkSABCopy(b *testing.B) {
 		ys[t] = cell.Classes(class)
 	}
 	model := func(attention bool) *cell.Model {
-		m, err := cell.NewModel(cell.Config{Kind: cell.LSTM, Hidden: H, Input: 10}, 10)
-		if err != nil {
+		return sabBenchModel(b, cell.LSTM, H, 10, 10, attention, cell.AttentionConfig{KAtt: 2, KTop: 5}, 3)
+	}
+	runSABBench(b, xs, ys, []sabBenchCase{
+		{"bptt-attention", func() (sabStreamer, error) { return bptt.NewFullAttention(model(true), bptt.FullOptions{}) }},
+		{"sab-10-attention", func() (sabStreamer, error) { return bptt.NewSAB(model(true), bptt.SABOptions{KTrunc: 10}) }},
+		{"bptt", func() (sabStreamer, error) { return bptt.NewFull(model(false), bptt.FullOptions{}) }},
+		{"tbptt-10-10", func() (sabStreamer, error) { return bptt.NewTruncated(model(false), bptt.TruncatedOptions{K1: 10}) }},
+	})
+}
+
+// sabStreamer is what the SAB benchmarks run: an algorithm that streams a sequence and
+// says what it holds.
+type sabStreamer interface {
+	testutil.Streamer
+	Bytes() int64
+}
+
+// sabBenchCase names a way of building one.
+type sabBenchCase struct {
+	name string
+	new  func() (sabStreamer, error)
+}
+
+// sabBenchModel is a one-layer model at PyTorch's default initialisation (seed, seed+1),
+// with the attention component cfg when attention is set.
+func sabBenchModel(b *testing.B, kind cell.Kind, hidden, in, out int, attention bool, cfg cell.AttentionConfig, seed uint64) *cell.Model {
+	m, err := cell.NewModel(cell.Config{Kind: kind, Hidden: hidden, Input: in}, out)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if attention {
+		if err := m.AddAttention(cfg); err != nil {
 			b.Fatal(err)
 		}
-		if attention {
-			if err := m.AddAttention(cell.AttentionConfig{KAtt: 2, KTop: 5}); err != nil {
-				b.Fatal(err)
-			}
-		}
-		m.Init(rand.New(rand.NewPCG(3, 4)), cell.InitDefault)
-		return m
 	}
-	type streamer interface {
-		testutil.Streamer
-		Bytes() int64
-	}
-	cases := []struct {
-		name string
-		new  func() (streamer, error)
-	}{
-		{"bptt-attention", func() (streamer, error) { return bptt.NewFullAttention(model(true), bptt.FullOptions{}) }},
-		{"sab-10-attention", func() (streamer, error) { return bptt.NewSAB(model(true), bptt.SABOptions{KTrunc: 10}) }},
-		{"bptt", func() (streamer, error) { return bptt.NewFull(model(false), bptt.FullOptions{}) }},
-		{"tbptt-10-10", func() (streamer, error) { return bptt.NewTruncated(model(false), bptt.TruncatedOptions{K1: 10}) }},
-	}
+	m.Init(rand.New(rand.NewPCG(seed, seed+1)), cell.InitDefault)
+	return m
+}
+
+// runSABBench streams xs, ys through each case on a locked thread and reports the thread
+// CPU time per step (cpu-ns/step) and the bytes held (state-bytes).
+func runSABBench(b *testing.B, xs [][]float32, ys []cell.Target, cases []sabBenchCase) {
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			a, err := c.new()
@@ -77,7 +94,7 @@ func BenchmarkSABCopy(b *testing.B) {
 			for b.Loop() {
 				testutil.StreamTargets(b, a, nil, xs, ys)
 			}
-			b.ReportMetric(float64(threadCPU()-cpu)/float64(b.N*T), "cpu-ns/step")
+			b.ReportMetric(float64(threadCPU()-cpu)/float64(b.N*len(xs)), "cpu-ns/step")
 			b.ReportMetric(float64(a.Bytes()), "state-bytes")
 		})
 	}
@@ -111,48 +128,14 @@ func BenchmarkSABProfile(b *testing.B) {
 		ys[t] = cell.Values([]float32{float32(rng.NormFloat64())})
 	}
 	model := func(attention bool) *cell.Model {
-		m, err := cell.NewModel(cell.Config{Kind: cell.GRU, Hidden: H, Input: I}, 1)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if attention {
-			if err := m.AddAttention(cell.AttentionConfig{KAtt: 10, KTop: 5}); err != nil {
-				b.Fatal(err)
-			}
-		}
-		m.Init(rand.New(rand.NewPCG(7, 8)), cell.InitDefault)
-		return m
+		return sabBenchModel(b, cell.GRU, H, I, 1, attention, cell.AttentionConfig{KAtt: 10, KTop: 5}, 7)
 	}
-	type streamer interface {
-		testutil.Streamer
-		Bytes() int64
-	}
-	cases := []struct {
-		name string
-		new  func() (streamer, error)
-	}{
-		{"sab-10-attention", func() (streamer, error) { return bptt.NewSAB(model(true), bptt.SABOptions{KTrunc: 10}) }},
-		{"bptt-attention", func() (streamer, error) { return bptt.NewFullAttention(model(true), bptt.FullOptions{}) }},
-		{"bptt", func() (streamer, error) { return bptt.NewFull(model(false), bptt.FullOptions{}) }},
-		{"tbptt-10-20", func() (streamer, error) {
+	runSABBench(b, xs, ys, []sabBenchCase{
+		{"sab-10-attention", func() (sabStreamer, error) { return bptt.NewSAB(model(true), bptt.SABOptions{KTrunc: 10}) }},
+		{"bptt-attention", func() (sabStreamer, error) { return bptt.NewFullAttention(model(true), bptt.FullOptions{}) }},
+		{"bptt", func() (sabStreamer, error) { return bptt.NewFull(model(false), bptt.FullOptions{}) }},
+		{"tbptt-10-20", func() (sabStreamer, error) {
 			return bptt.NewTruncated(model(false), bptt.TruncatedOptions{K1: 10, K2: 20})
 		}},
-	}
-	for _, c := range cases {
-		b.Run(c.name, func(b *testing.B) {
-			a, err := c.new()
-			if err != nil {
-				b.Fatal(err)
-			}
-			runtime.LockOSThread()
-			defer runtime.UnlockOSThread()
-			testutil.StreamTargets(b, a, nil, xs, ys)
-			cpu := threadCPU()
-			for b.Loop() {
-				testutil.StreamTargets(b, a, nil, xs, ys)
-			}
-			b.ReportMetric(float64(threadCPU()-cpu)/float64(b.N*T), "cpu-ns/step")
-			b.ReportMetric(float64(a.Bytes()), "state-bytes")
-		})
-	}
+	})
 }
