@@ -27,31 +27,14 @@ func randomPattern(a Mat, density float64, rng *rand.Rand) RowPattern {
 // BenchmarkSparseMatVec times SparseMatVecAdd at densities 1..50% against MatVecAdd on
 // the same matrix (density=dense): BenchmarkSparseMatVec/<tier>/n=<n>/density=<d>, in ns/op
 // and in GFLOP/s of the dense product's 2·n² flops (so the columns compare directly).
-func BenchmarkSparseMatVec(b *testing.B) {
-	benchTiers(b, func(b *testing.B) {
-		for _, n := range []int{32, 64, 128, 256, 512} {
-			for _, d := range []float64{0, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5} {
-				name := fmt.Sprintf("n=%d/density=%g", n, d)
-				if d == 0 {
-					name = fmt.Sprintf("n=%d/density=dense", n)
-				}
-				b.Run(name, func(b *testing.B) {
-					a, x, y := benchMat(n, n), benchVec(n), make([]float32, n)
-					op := func() { MatVecAdd(y, a, x) }
-					if d > 0 {
-						p := randomPattern(a, d, rand.New(rand.NewPCG(1, 2)))
-						op = func() { SparseMatVecAdd(y, a, &p, x) }
-					}
-					loopCPU(b, op)
-					reportGFLOPS(b, 2*float64(n)*float64(n))
-				})
-			}
-		}
-	})
-}
+func BenchmarkSparseMatVec(b *testing.B) { benchSparse(b, MatVecAdd, SparseMatVecAdd) }
 
 // BenchmarkSparseMatTVec is BenchmarkSparseMatVec for the transposed product.
-func BenchmarkSparseMatTVec(b *testing.B) {
+func BenchmarkSparseMatTVec(b *testing.B) { benchSparse(b, MatTVecAdd, SparseMatTVecAdd) }
+
+// benchSparse times sparse against dense over the sizes and densities of the two
+// benchmarks above.
+func benchSparse(b *testing.B, dense func(y []float32, a Mat, x []float32), sparse func(y []float32, a Mat, p *RowPattern, x []float32)) {
 	benchTiers(b, func(b *testing.B) {
 		for _, n := range []int{32, 64, 128, 256, 512} {
 			for _, d := range []float64{0, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5} {
@@ -61,10 +44,10 @@ func BenchmarkSparseMatTVec(b *testing.B) {
 				}
 				b.Run(name, func(b *testing.B) {
 					a, x, y := benchMat(n, n), benchVec(n), make([]float32, n)
-					op := func() { MatTVecAdd(y, a, x) }
+					op := func() { dense(y, a, x) }
 					if d > 0 {
 						p := randomPattern(a, d, rand.New(rand.NewPCG(1, 2)))
-						op = func() { SparseMatTVecAdd(y, a, &p, x) }
+						op = func() { sparse(y, a, &p, x) }
 					}
 					loopCPU(b, op)
 					reportGFLOPS(b, 2*float64(n)*float64(n))
