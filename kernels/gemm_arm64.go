@@ -111,3 +111,6 @@ func gemmPlan(op int, c, a Mat) (k gemmKernel, mode int, ok bool) {
 	}
 	return gemmNEON, gemmSeqMode, !gemmSmall(c.Rows, c.Cols, inner)
 }
+
+// gemmTier is the micro-kernel the blocked products run (Packed packs for it).
+func gemmTier() gemmKernel { return gemmNEON }

@@ -119,9 +119,20 @@ func gemmBlocked(c, a, b Mat, k gemmKernel, mode int) { gemmBlockedT(c, a, b, k,
 // a transposed full panel is read in place (rsa = 1, csa = a's stride: mr consecutive
 // floats of each row of a); only the last, partial panel is packed.
 func gemmBlockedT(c, a, b Mat, k gemmKernel, mode int, transA bool) {
+	gemmDrive(c, a, b, k, mode, transA, nil, 0)
+}
+
+// gemmDrive is gemmBlockedT reading A's panels from pk when it is not nil: pk holds A
+// packed (see Packed), and C's row 0 is row prow (a multiple of mr) of the product pk
+// stands for. The micro-kernel calls, and so the bits, are the same either way.
+func gemmDrive(c, a, b Mat, k gemmKernel, mode int, transA bool, pk *Packed, prow int) {
 	m, n, kk := c.Rows, c.Cols, a.Cols
 	if transA {
 		kk = a.Rows
+	}
+	mPad := 0
+	if pk != nil {
+		mPad = (pk.rows + k.mr - 1) / k.mr * k.mr
 	}
 	mr, nr := k.mr, k.nr
 	s := getGemmScratch()
@@ -150,7 +161,7 @@ func gemmBlockedT(c, a, b Mat, k gemmKernel, mode int, transA bool) {
 			if packB {
 				gemmPackB(s.b[:], b, pc, jc, kc, nc, nr)
 			}
-			if mFull < m {
+			if mFull < m && pk == nil {
 				if traceEnabled {
 					traceCall("gemmPackA", m-mFull, kc)
 				}
@@ -180,7 +191,9 @@ func gemmBlockedT(c, a, b Mat, k gemmKernel, mode int, transA bool) {
 						row, col := ic+ir, jc+jr
 						mrValid := min(mr, m-row)
 						ap, rsa, csa := &s.a[0], 1, mr
-						if mrValid == mr {
+						if pk != nil {
+							ap = &pk.data[pc*mPad+(prow+row)*kc]
+						} else if mrValid == mr {
 							if transA {
 								ap, rsa, csa = &a.Data[pc*a.Stride+row], 1, a.Stride
 							} else {

@@ -8,7 +8,8 @@ type parallelJob struct {
 	k       gemmKernel
 	mode    int
 	transA  bool
-	panels  int // M in micro-kernel panels
+	packed  *Packed // A's packed copy (GemmPackedOn), or nil
+	panels  int     // M in micro-kernel panels
 }
 
 // part is worker i's share of the job: a contiguous run of whole row panels of C.
@@ -18,6 +19,10 @@ func (w *Workers) part(i int) {
 	m := j.c.Rows
 	r0, r1 := min(m, lo*j.k.mr), min(m, hi*j.k.mr)
 	if r0 == r1 {
+		return
+	}
+	if j.packed != nil {
+		gemmDrive(j.c.Slice(r0, r1, 0, j.c.Cols), j.a, j.b, j.k, j.mode, j.transA, j.packed, r0)
 		return
 	}
 	var a Mat
