@@ -364,3 +364,36 @@ func TestBatchOrthogonalOnWorkers(t *testing.T) {
 		}
 	}
 }
+
+// The memory model predicts Bytes for a minibatch too, packed weights included, for
+// every algorithm that steps a batch itself, on one and two layers (a batched online
+// algorithm runs one instance per sequence and its model is the single one's times B).
+func TestBatchMemoryModel(t *testing.T) {
+	const B, T = 3, 9
+	for _, spec := range specs(t) {
+		for _, L := range []int{1, 2} {
+			for _, kind := range []cell.Kind{cell.GRU, cell.LSTM, cell.RNNTanh} {
+				if spec.Supports(dimsFor(spec, kind, L, 7, 5, 2)) != nil {
+					continue
+				}
+				m := modelFor(t, spec, kind, L, 7, 5, 2, 3)
+				p := newBatchProblem(m, B, T, false, 5)
+				o := algo.Options{Steps: T, Batch: B, Seed: 2}
+				a, err := spec.New(m, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				p.runBatch(t, a)
+				got, want := a.Bytes(), spec.Bytes(algo.DimsOfModel(m), o)
+				a.Close()
+				ok := got == want
+				if spec.Name() == "bptt-checkpoint" {
+					ok = got <= want // its streaming tape is bounded, not predicted
+				}
+				if !ok {
+					t.Errorf("%s %v L=%d B=%d: Bytes %d, the model says %d", spec, kind, L, B, got, want)
+				}
+			}
+		}
+	}
+}

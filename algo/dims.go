@@ -55,6 +55,14 @@ func (d Dims) density() float64 {
 // hasAttention reports whether the model has an attention component.
 func (d Dims) hasAttention() bool { return d.Attention.KAtt > 0 }
 
+// attentionParams is the attention component's 2H² + H parameters (0 without one).
+func (d Dims) attentionParams() int {
+	if !d.hasAttention() {
+		return 0
+	}
+	return 2*d.H*d.H + d.H
+}
+
 // layerInput is I_k, the input size of layer k.
 func (d Dims) layerInput(k int) int {
 	if k == 0 {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/chronograd/chronograd/cell"
 	"github.com/chronograd/chronograd/internal/memlimit"
+	"github.com/chronograd/chronograd/kernels"
 )
 
 // The memory models: what each algorithm's Bytes reports after sequences of o.Steps
@@ -38,6 +39,28 @@ func bpttScratch(d Dims, cols int, o Options) int64 {
 	for k := range d.L {
 		n += int64(cell.GradBatchBytes(d.layout(k), cols))
 	}
+	if B > 1 && !d.hasAttention() {
+		n += packBytes(d, false)
+	}
+	return n
+}
+
+// packBytes is a minibatch's packed weights (cell.WeightPacks): every layer's W_hhᵀ and,
+// above the first layer, W_ihᵀ, packed for the backward sweeps; with forward, also
+// every layer's W_ih and W_hh, packed for a sequence's forward steps (full BPTT).
+func packBytes(d Dims, forward bool) int64 {
+	var n int64
+	gh := d.G * d.H
+	for k := range d.L {
+		in := d.layerInput(k)
+		n += kernels.PackedBytes(d.H, gh)
+		if k > 0 {
+			n += kernels.PackedBytes(in, gh)
+		}
+		if forward {
+			n += kernels.PackedBytes(gh, in) + kernels.PackedBytes(gh, d.H)
+		}
+	}
 	return n
 }
 
@@ -64,7 +87,11 @@ func fullBytes(d Dims, _ []float64, o Options) int64 {
 		return memlimit.Add(memlimit.Mul(int64(T), attnRecordBytes(d))+memoryBytes(d, cell.MemoryCapacity(d.Attention.M, T/d.Attention.KAtt)),
 			bpttScratch(d, cell.DefaultBatchCols(d.layout(0)), o))
 	}
-	return memlimit.Add(ring(d, steps(o), o), bpttScratch(d, batchCols(d, o), o))
+	n := memlimit.Add(ring(d, steps(o), o), bpttScratch(d, batchCols(d, o), o))
+	if batch(o) > 1 {
+		n = memlimit.Add(n, packBytes(d, true)-packBytes(d, false))
+	}
+	return n
 }
 
 // attnRecordBytes is one step of an attention model as the algorithms record it: every

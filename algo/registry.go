@@ -678,8 +678,9 @@ func (s Spec) Bytes(d Dims, o Options) int64 {
 	}
 	one := o
 	one.Batch = 1
-	// B instances, a gradient of each, and the batch's states, losses and errors.
-	perSeq := memlimit.Add(e.bytes(d, s.args, one), f32(d.P+d.O*(d.H+1)))
+	// B instances, a gradient of each (the cell's, an attention component's included, and
+	// the readout's), and the batch's states, losses and errors.
+	perSeq := memlimit.Add(e.bytes(d, s.args, one), f32(d.P+d.attentionParams()+d.O*(d.H+1)))
 	return memlimit.Add(memlimit.Mul(B, perSeq), memlimit.Mul(B, f32(d.S+1)+16))
 }
 

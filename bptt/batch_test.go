@@ -3,6 +3,7 @@ package bptt_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/chronograd/chronograd/algo"
@@ -182,4 +183,42 @@ func must[A algo.Algorithm](a A, err error) A {
 		panic(err)
 	}
 	return a
+}
+
+// A minibatch's forward steps multiply by the weights of the sequence's first step (full
+// BPTT packs them, cell.WeightPacks): if the weights change during the sequence, Finish
+// refuses it with an error saying so and adds nothing, and the next sequence, its
+// weights fixed, gives the gradient of a fresh run with those weights, bit for bit.
+func TestBatchWeightsChangedDuringSequence(t *testing.T) {
+	cfg := cell.Config{Kind: cell.GRU, Hidden: 40, Input: 9}
+	const B, T = 8, 6
+	p := newBatchProblem(t, cfg, 2, B, T, false, 3)
+	full := must(bptt.NewFull(p.m, bptt.FullOptions{Batch: B}))
+	if err := full.Reset(p.s0); err != nil {
+		t.Fatal(err)
+	}
+	for i, x := range p.xs {
+		if i == T/2 {
+			p.m.Layers[1].Params()[0] += 0.125
+		}
+		if _, err := full.Step(x, p.ys[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := full.Finish()
+	if err == nil || !strings.Contains(err.Error(), "weights changed during the sequence") {
+		t.Fatalf("Finish after a weight change: %v, want an error saying the weights changed", err)
+	}
+	for _, g := range [][]float32{full.GradCell(), full.GradHead()} {
+		for _, v := range g {
+			if v != 0 {
+				t.Fatal("the refused sequence left a gradient")
+			}
+		}
+	}
+	p.stream(t, full)
+	fresh := must(bptt.NewFull(p.m, bptt.FullOptions{Batch: B}))
+	p.stream(t, fresh)
+	sameBits(t, "GradCell after the refused sequence", full.GradCell(), fresh.GradCell())
+	sameBits(t, "GradHead after the refused sequence", full.GradHead(), fresh.GradHead())
 }

@@ -68,6 +68,10 @@ type base struct {
 	batches []*cell.GradBatch
 	// workers split the matrix products of the caches and batches (nil: one).
 	workers *kernels.Workers
+	// packs hold packed copies of the weights for a minibatch's products (nil for one
+	// sequence): the backward sweep's transposes always (packed at its first step), the
+	// forward matrices for the algorithms that keep the weights fixed over a sequence.
+	packs *cell.WeightPacks
 	// paramGrad is GradCell's ∂L/∂θ when the model derives a layer's recurrent matrix
 	// from its parameters (the orthogonal cell): gradCell then holds ∂L/∂W there, and
 	// GradCell maps it (nil otherwise: GradCell is gradCell).
@@ -125,6 +129,7 @@ func newModelBase(m *cell.Model, batch, workers int) (base, error) {
 		b.xT = make([]float32, m.InputSize()*batch)
 		b.col, b.dcol = make([]float32, m.OutSize()), make([]float32, m.OutSize())
 		b.rows = make([]float32, s)
+		b.packs = m.NewWeightPacks()
 	}
 	return b, nil
 }
@@ -136,6 +141,7 @@ func (b *base) Batch() int { return b.batch }
 func (b *base) newStepCache() *cell.StepCache {
 	k := b.model.NewBatchStepCache(b.batch)
 	k.SetWorkers(b.workers)
+	k.SetWeightPacks(b.packs)
 	return k
 }
 
@@ -253,7 +259,37 @@ func (b *base) batchBytes() int64 {
 // scratchBytes counts the vectors of base that are not gradients.
 func (b *base) scratchBytes() int64 {
 	n := len(b.state) + len(b.s0) + len(b.delta) + len(b.yhat) + len(b.xT) + len(b.col) + len(b.dcol) + len(b.rows)
-	return 4*int64(n) + b.batchBytes()
+	return 4*int64(n) + b.batchBytes() + b.packBytes()
+}
+
+// packBytes is the packed weights' memory (0 for one sequence).
+func (b *base) packBytes() int64 {
+	if b.packs == nil {
+		return 0
+	}
+	return b.packs.Bytes()
+}
+
+// packForward snapshots the weights for a sequence's forward steps (a minibatch's; for
+// one sequence it does nothing).
+func (b *base) packForward() {
+	if b.packs != nil {
+		b.packs.PackForward()
+	}
+}
+
+// weightsMoved reports an error if the weights changed since packForward (a minibatch
+// whose forward steps used the snapshot) and drops the snapshot.
+func (b *base) weightsMoved(alg string) error {
+	if b.packs == nil || !b.packs.Forward() {
+		return nil
+	}
+	moved := b.packs.Changed()
+	b.packs.Unpack()
+	if moved {
+		return fmt.Errorf("bptt: %s: the weights changed during the sequence (after its first step); a minibatch's forward steps use the weights of its first step, so the sequence is dropped: change the weights between Finish and the next sequence's first step", alg)
+	}
+	return nil
 }
 
 // setStart copies s0 (nil: zeros) into both the running state and b.s0, after telling
@@ -360,6 +396,9 @@ func (b *base) recordedTop(next *cell.StepCache) []float32 {
 // The batches' size does not change the result (see cell.GradBatch), so algorithms with
 // different batches agree bit for bit.
 func (b *base) backStep(k *cell.StepCache, ht, dy []float32, hasTarget bool) {
+	if b.packs != nil && !b.packs.Backward() {
+		b.packs.PackBackward() // the weights cannot change within the sweep
+	}
 	if hasTarget {
 		b.head.Backward(b.topHidden(b.delta), b.gradHead, ht, dy)
 	}
@@ -367,4 +406,9 @@ func (b *base) backStep(k *cell.StepCache, ht, dy []float32, hasTarget bool) {
 }
 
 // endSweep adds what the gradient batches still hold to the gradient.
-func (b *base) endSweep() { b.model.FlushGradBatches(b.batches, b.gradCell) }
+func (b *base) endSweep() {
+	b.model.FlushGradBatches(b.batches, b.gradCell)
+	if b.packs != nil {
+		b.packs.UnpackBackward()
+	}
+}

@@ -19,6 +19,10 @@ type Full struct {
 type FullOptions struct {
 	// Batch is the number of sequences stepped together (a minibatch; 0 means 1): Step
 	// takes B rows of inputs and targets, and the gradient is the sum over the batch.
+	// With B > 1 the forward steps multiply by a packed copy of the weights taken at the
+	// sequence's first step (cell.WeightPacks: the same bits, read as one stream), so the
+	// weights must stay fixed from a sequence's first step to its Finish, which returns
+	// an error, and drops the sequence, if they changed.
 	Batch int
 	// Workers splits the matrix products over that many goroutines (0 means 1); the
 	// gradient has the same bits for any number.
@@ -44,6 +48,9 @@ func (f *Full) Reset(s0 []float32) error {
 		return err
 	}
 	f.steps = 0
+	if f.packs != nil {
+		f.packs.Unpack()
+	}
 	return nil
 }
 
@@ -58,6 +65,9 @@ func (f *Full) Step(x []float32, y cell.Target) (float32, error) {
 		f.dy = append(f.dy, make([]float32, f.out*f.batch)...)
 		f.hasTarget = append(f.hasTarget, false)
 	}
+	if t == 0 {
+		f.packForward()
+	}
 	f.model.Forward(f.caches[t], f.state, f.state, f.input(x))
 	o := f.out * f.batch
 	loss, has := f.readoutLoss(f.dy[t*o:(t+1)*o], f.topHidden(f.state), y)
@@ -69,6 +79,10 @@ func (f *Full) Step(x []float32, y cell.Target) (float32, error) {
 // Finish runs the backward sweep (2)–(4) over the whole sequence.
 func (f *Full) Finish() error {
 	if err := f.errClosed(); err != nil {
+		return err
+	}
+	if err := f.weightsMoved("Finish"); err != nil {
+		f.steps = 0
 		return err
 	}
 	clear(f.delta)

@@ -21,6 +21,7 @@ type Cache struct {
 	gates, aux           []float32
 	projected            bool             // ProjectInputs has prepared it for ForwardProjected
 	workers              *kernels.Workers // the batch's products are split over them (nil: one)
+	packs                *weightPack      // the layer's packed weights (see WeightPacks), or nil
 }
 
 func newCache(kind Kind, hidden, input, batch int) *Cache {

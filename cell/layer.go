@@ -106,6 +106,10 @@ func (c *layer) addRecurrent(dst []float32, k *Cache) {
 		kernels.MatVecAdd(dst, c.whh, k.prev[:h])
 		return
 	}
+	if pk := k.packs; pk != nil && pk.set.fwd {
+		kernels.GemmPackedOn(k.workers, kernels.MatOf(c.gateRows(), b, dst), &pk.hh, kernels.MatOf(h, b, k.prev[:h*b]))
+		return
+	}
 	kernels.GemmOn(k.workers, kernels.MatOf(c.gateRows(), b, dst), c.whh, kernels.MatOf(h, b, k.prev[:h*b]))
 }
 
@@ -186,6 +190,10 @@ func (c *layer) inputPart(k *Cache, r0, r1 int) {
 	c.eq.inputBias(c, dst, r0, r1, b)
 	if b == 1 {
 		kernels.MatVecAdd(dst, c.wih.Slice(r0, r1, 0, c.wih.Cols), k.x)
+		return
+	}
+	if pk := k.packs; pk != nil && pk.set.fwd && r0 == 0 && r1 == c.gateRows() {
+		kernels.GemmPackedOn(k.workers, kernels.MatOf(r1-r0, b, dst), &pk.ih, kernels.MatOf(c.lay.Input, b, k.x))
 		return
 	}
 	kernels.GemmOn(k.workers, kernels.MatOf(r1-r0, b, dst), c.wih.Slice(r0, r1, 0, c.wih.Cols), kernels.MatOf(c.lay.Input, b, k.x))
@@ -343,11 +351,18 @@ func (c *layer) checkBackward(op string, k *Cache, dPrev, dx, dNext []float32) {
 // (unless nil) and ∂L/∂s_{t-1} into dPrev, which may alias dNext.
 func (c *layer) inputStateVJP(k *Cache, dPrev, dx, dNext []float32) {
 	b, h, gh := k.batch, c.lay.Hidden, c.gateRows()
+	pk := k.packs
+	if pk != nil && (b == 1 || !pk.set.bwd) {
+		pk = nil
+	}
 	if dx != nil {
 		clear(dx)
-		if b == 1 {
+		switch {
+		case b == 1:
 			kernels.MatTVecAdd(dx, c.wih, c.gIH)
-		} else {
+		case pk != nil && pk.ihT.Rows() == c.lay.Input && pk.ihT.Cols() == gh:
+			kernels.GemmPackedOn(k.workers, kernels.MatOf(c.lay.Input, b, dx), &pk.ihT, kernels.MatOf(gh, b, c.gIH))
+		default:
 			kernels.GemmTNOn(k.workers, kernels.MatOf(c.lay.Input, b, dx), c.wih, kernels.MatOf(gh, b, c.gIH))
 		}
 	}
@@ -358,6 +373,10 @@ func (c *layer) inputStateVJP(k *Cache, dPrev, dx, dNext []float32) {
 			return
 		}
 		kernels.MatTVecAdd(dPrev[:h], c.whh, c.hhGrad())
+		return
+	}
+	if pk != nil {
+		kernels.GemmPackedOn(k.workers, kernels.MatOf(h, b, dPrev[:h*b]), &pk.hhT, kernels.MatOf(gh, b, c.hhGrad()))
 		return
 	}
 	kernels.GemmTNOn(k.workers, kernels.MatOf(h, b, dPrev[:h*b]), c.whh, kernels.MatOf(gh, b, c.hhGrad()))
