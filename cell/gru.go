@@ -67,23 +67,33 @@ func (gru) coefficients(c *layer, k *Cache, coefIH, coefHH []float32) {
 // 5–10% of a step at n = 32.
 func (gru) gateGradients(c *layer, k *Cache, v []float32) {
 	h := k.block()
-	gIH, gHH := c.gIH, c.gHH
-	for u, vs := range v[:h] {
-		cr, cz, dn, r := gruDerivs(k, h, u)
-		gIH[u], gHH[u] = vs*cr, vs*cr
-		gIH[h+u], gHH[h+u] = vs*cz, vs*cz
-		gIH[2*h+u], gHH[2*h+u] = vs*dn, vs*(dn*r)
+	// Every slice cut to h values, so that the loop runs without bounds checks.
+	vs := v[:h]
+	rg, zg, ng, aux, prev := k.gates[:len(vs)], k.gates[h:h+len(vs)], k.gates[2*h:2*h+len(vs)], k.aux[:len(vs)], k.prev[:len(vs)]
+	ir, iz, in := c.gIH[:len(vs)], c.gIH[h:h+len(vs)], c.gIH[2*h:2*h+len(vs)]
+	hr, hz, hn := c.gHH[:len(vs)], c.gHH[h:h+len(vs)], c.gHH[2*h:2*h+len(vs)]
+	for u, x := range vs {
+		cr, cz, dn := gruUnitDerivs(rg[u], zg[u], ng[u], aux[u], prev[u])
+		ir[u], hr[u] = x*cr, x*cr
+		iz[u], hz[u] = x*cz, x*cz
+		in[u], hn[u] = x*dn, x*(dn*rg[u])
 	}
 }
 
-// gruDerivs returns unit u's ∂h'/∂ of the r, z and n pre-activations, and r: the one
-// place these formulas live.
+// gruDerivs returns unit u's ∂h'/∂ of the r, z and n pre-activations, and r.
 func gruDerivs(k *Cache, h, u int) (cr, cz, dn, r float32) {
-	r, z, n := k.gates[u], k.gates[h+u], k.gates[2*h+u]
-	dn = (1 - z) * (1 - n*n)
-	cr = dn * k.aux[u] * r * (1 - r) // aux: W_hn h + b_hn
-	cz = (k.prev[u] - n) * z * (1 - z)
+	r = k.gates[u]
+	cr, cz, dn = gruUnitDerivs(r, k.gates[h+u], k.gates[2*h+u], k.aux[u], k.prev[u])
 	return cr, cz, dn, r
+}
+
+// gruUnitDerivs is gruDerivs from a unit's gates r, z, n, its aux value W_hn h + b_hn and
+// h_{t-1}: the one place these formulas live. It takes values so that it inlines.
+func gruUnitDerivs(r, z, n, aux, prev float32) (cr, cz, dn float32) {
+	dn = (1 - z) * (1 - n*n)
+	cr = dn * aux * r * (1 - r)
+	cz = (prev - n) * z * (1 - z)
+	return cr, cz, dn
 }
 
 // D_t = diag(z): h' = ... + z ⊙ h.

@@ -68,12 +68,16 @@ func (lstm) gateGradients(c *layer, k *Cache, v []float32) {
 	ig, fg, gg, og := k.gates[:h], k.gates[h:2*h], k.gates[2*h:3*h], k.gates[3*h:4*h]
 	tc, cPrev := k.aux[:h], k.prev[h:2*h]
 	vh, vc := v[:h], v[h:2*h]
-	for u := range vh {
-		di, df, dg, dhdc, do := lstmDerivs(ig[u], fg[u], gg[u], og[u], tc[u], cPrev[u])
-		gIH[u] = vh[u]*(dhdc*di) + vc[u]*di
-		gIH[h+u] = vh[u]*(dhdc*df) + vc[u]*df
-		gIH[2*h+u] = vh[u]*(dhdc*dg) + vc[u]*dg
-		gIH[3*h+u] = vh[u] * do
+	// Every slice cut to h values, so that the loop runs without bounds checks.
+	gi, gf, gc, gout := gIH[:h], gIH[h:2*h], gIH[2*h:3*h], gIH[3*h:4*h]
+	fg, gg, og, tc, cPrev, vc = fg[:len(ig)], gg[:len(ig)], og[:len(ig)], tc[:len(ig)], cPrev[:len(ig)], vc[:len(ig)]
+	vh, gi, gf, gc, gout = vh[:len(ig)], gi[:len(ig)], gf[:len(ig)], gc[:len(ig)], gout[:len(ig)]
+	for u, i := range ig {
+		di, df, dg, dhdc, do := lstmDerivs(i, fg[u], gg[u], og[u], tc[u], cPrev[u])
+		gi[u] = vh[u]*(dhdc*di) + vc[u]*di
+		gf[u] = vh[u]*(dhdc*df) + vc[u]*df
+		gc[u] = vh[u]*(dhdc*dg) + vc[u]*dg
+		gout[u] = vh[u] * do
 	}
 	copy(c.gHH, gIH)
 }

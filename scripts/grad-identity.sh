@@ -53,7 +53,7 @@ for model in "$data"/grad_*.model.safetensors; do
 			bad=1
 		elif [ "$(cat "$tmp/after.rc")" = ok ]; then
 			cmp -s "$tmp/before.st" "$tmp/after.st" || { echo "DIFFERENT GRADIENT $kind $spec"; bad=1; }
-		elif [ "$(sed 's/rtrl: //' "$tmp/before.err")" != "$(cat "$tmp/after.err")" ]; then
+		elif [ "$(sed 's/ rtrl: / /' "$tmp/before.err")" != "$(cat "$tmp/after.err")" ]; then
 			echo "DIFFERENT ERROR $kind $spec: $(cat "$tmp/before.err") / $(cat "$tmp/after.err")"
 			bad=1
 		fi
