@@ -140,6 +140,32 @@ func BenchmarkGemm(b *testing.B) {
 			}
 			reportGFLOPS(b, 2*512*128*128)
 		})
+		// The same step at n = 512 (LSTM, B = 32), where the weight matrix (4 MiB) is past
+		// L2: the forward and backward products on the matrix as stored and packed once
+		// (Packed), two matrices taken in turn as a step's W_ih and W_hh are.
+		w1, w2, x, g := benchMat(2048, 512), benchMat(2048, 512), benchMat(512, 32), benchMat(2048, 32)
+		c, ct := NewMat(2048, 32), NewMat(512, 32)
+		var p1, p2, t1, t2 Packed
+		p1.Pack(w1)
+		p2.Pack(w2)
+		t1.PackT(w1)
+		t2.PackT(w2)
+		for _, v := range []struct {
+			name string
+			f    func()
+		}{
+			{"batch/fwd/M=2048,N=32,K=512", func() { Gemm(c, w1, x); Gemm(c, w2, x) }},
+			{"batch/fwd-packed/M=2048,N=32,K=512", func() { GemmPacked(c, &p1, x); GemmPacked(c, &p2, x) }},
+			{"batch/bwdTN/M=512,N=32,K=2048", func() { GemmTN(ct, w1, g); GemmTN(ct, w2, g) }},
+			{"batch/bwdTN-packed/M=512,N=32,K=2048", func() { GemmPacked(ct, &t1, g); GemmPacked(ct, &t2, g) }},
+		} {
+			b.Run(v.name, func(b *testing.B) {
+				for b.Loop() {
+					v.f()
+				}
+				reportGFLOPS(b, 2*2*2048*512*32)
+			})
+		}
 		for _, n := range []int{16, 32, 64} {
 			b.Run(fmt.Sprintf("rtrl/n=%d", n), func(b *testing.B) {
 				// C (n×n²) += J (n×n) · M (n×n²): the influence-matrix update.
