@@ -343,8 +343,26 @@ func (b *base) checkStep(x []float32, y cell.Target) error {
 	return nil
 }
 
-// finite refuses a vector holding NaN or ±Inf, naming the first.
+// finite refuses a vector holding NaN or ±Inf, naming the first. Every step checks its
+// input, so the common case is one branch-free pass: the largest exponent field seen is
+// all ones only if some value is not finite.
 func finite(what string, v []float32) error {
+	const expMask = 0x7f800000
+	var e0, e1, e2, e3 uint32
+	i := 0
+	for ; i+4 <= len(v); i += 4 {
+		q := v[i : i+4 : i+4]
+		e0 = max(e0, math.Float32bits(q[0])&expMask)
+		e1 = max(e1, math.Float32bits(q[1])&expMask)
+		e2 = max(e2, math.Float32bits(q[2])&expMask)
+		e3 = max(e3, math.Float32bits(q[3])&expMask)
+	}
+	for ; i < len(v); i++ {
+		e0 = max(e0, math.Float32bits(v[i])&expMask)
+	}
+	if max(e0, e1, e2, e3) != expMask {
+		return nil
+	}
 	for i, x := range v {
 		if x != x || x > math.MaxFloat32 || x < -math.MaxFloat32 {
 			return fmt.Errorf("bptt: %s value %d is %v: %w", what, i, x, cell.ErrNonFinite)

@@ -23,7 +23,9 @@ func NewMat(rows, cols int) Mat {
 // short.
 func MatOf(rows, cols int, data []float32) Mat {
 	m := Mat{Rows: rows, Cols: cols, Stride: cols, Data: data}
-	m.check("MatOf")
+	if !m.valid() {
+		m.check("MatOf")
+	}
 	return m
 }
 

@@ -4,7 +4,9 @@ package kernels
 //
 //	for i := 0; i < a.Rows; i++ { y[i] = 0; for j := 0; j < a.Cols; j++ { y[i] += a.Data[i*a.Stride+j] * x[j] } }
 func MatVec(y []float32, a Mat, x []float32) {
-	a.check("MatVec")
+	if !a.valid() { // valid inlines; check, which builds the message, does not
+		a.check("MatVec")
+	}
 	checkLen("MatVec", "x", len(x), a.Cols)
 	checkLen("MatVec", "y", len(y), a.Rows)
 	if a.Cols == 0 { // an empty sum: the kernels may assume a row to read
@@ -18,7 +20,9 @@ func MatVec(y []float32, a Mat, x []float32) {
 //
 //	for i := 0; i < a.Rows; i++ { for j := 0; j < a.Cols; j++ { y[i] += a.Data[i*a.Stride+j] * x[j] } }
 func MatVecAdd(y []float32, a Mat, x []float32) {
-	a.check("MatVecAdd")
+	if !a.valid() { // valid inlines; check, which builds the message, does not
+		a.check("MatVecAdd")
+	}
 	checkLen("MatVecAdd", "x", len(x), a.Cols)
 	checkLen("MatVecAdd", "y", len(y), a.Rows)
 	if a.Rows == 0 || a.Cols == 0 {
@@ -31,7 +35,9 @@ func MatVecAdd(y []float32, a Mat, x []float32) {
 //
 //	for i := 0; i < a.Rows; i++ { for j := 0; j < a.Cols; j++ { y[j] += a.Data[i*a.Stride+j] * x[i] } }
 func MatTVecAdd(y []float32, a Mat, x []float32) {
-	a.check("MatTVecAdd")
+	if !a.valid() { // valid inlines; check, which builds the message, does not
+		a.check("MatTVecAdd")
+	}
 	checkLen("MatTVecAdd", "x", len(x), a.Rows)
 	checkLen("MatTVecAdd", "y", len(y), a.Cols)
 	if a.Rows == 0 || a.Cols == 0 {
@@ -44,7 +50,9 @@ func MatTVecAdd(y []float32, a Mat, x []float32) {
 //
 //	for i := 0; i < a.Rows; i++ { for j := 0; j < a.Cols; j++ { a.Data[i*a.Stride+j] += alpha * x[i] * y[j] } }
 func Ger(a Mat, alpha float32, x, y []float32) {
-	a.check("Ger")
+	if !a.valid() { // valid inlines; check, which builds the message, does not
+		a.check("Ger")
+	}
 	checkLen("Ger", "x", len(x), a.Rows)
 	checkLen("Ger", "y", len(y), a.Cols)
 	if a.Rows == 0 || a.Cols == 0 {
