@@ -166,6 +166,16 @@ func BenchmarkGemm(b *testing.B) {
 				reportGFLOPS(b, 2*2*2048*512*32)
 			})
 		}
+		// Its weight-gradient flush: two steps' columns (K = 64) into ∂W_ih and ∂W_hh,
+		// 4 MiB each.
+		gi, xi, dw1, dw2 := benchMat(2048, 64), benchMat(64, 512), NewMat(2048, 512), NewMat(2048, 512)
+		b.Run("batch/flush/M=2048,N=512,K=64", func(b *testing.B) {
+			for b.Loop() {
+				GemmSeq(dw1, gi, xi)
+				GemmSeq(dw2, gi, xi)
+			}
+			reportGFLOPS(b, 2*2*2048*512*64)
+		})
 		for _, n := range []int{16, 32, 64} {
 			b.Run(fmt.Sprintf("rtrl/n=%d", n), func(b *testing.B) {
 				// C (n×n²) += J (n×n) · M (n×n²): the influence-matrix update.
