@@ -105,8 +105,8 @@ func GradBatchBytes(l Layout, cols int) int { return cols*gradBatchColBytes(l) +
 func (b *GradBatch) ColBytes() int { return gradBatchColBytes(b.lay) }
 
 // record adds the step's bias gradient to grad and stores the rest as the batch's next b
-// columns (b sequences of a minibatch: gIH and gHH are feature-major G·H×b, x and hprev
-// batch-major b×I and b×H), flushing first when they would not fit.
+// columns (b sequences of a minibatch: gIH, gHH, x and hprev feature-major, G·H×b, I×b
+// and H×b), flushing first when they would not fit.
 func (b *GradBatch) record(grad, gIH, gHH, x, hprev []float32, seqs int) {
 	if seqs > b.cols {
 		panic(fmt.Sprintf("cell: a gradient batch of %d columns cannot hold a step of %d sequences", b.cols, seqs))
@@ -126,8 +126,15 @@ func (b *GradBatch) record(grad, gIH, gHH, x, hprev []float32, seqs int) {
 	if !b.shared {
 		storeColumns(b.gHH.Data, gHH, b.n, b.cols, seqs)
 	}
-	copy(b.x.Data[b.n*l.Input:], x[:seqs*l.Input])
-	copy(b.hp.Data[b.n*l.Hidden:], hprev[:seqs*l.Hidden])
+	// X and H are batch-major (row j is column j's x_t and h_{t-1}): a minibatch's
+	// feature-major vectors are transposed straight into them.
+	if seqs == 1 {
+		copy(b.x.Data[b.n*l.Input:], x[:l.Input])
+		copy(b.hp.Data[b.n*l.Hidden:], hprev[:l.Hidden])
+	} else {
+		transpose(b.x.Data[b.n*l.Input:(b.n+seqs)*l.Input], x[:seqs*l.Input], l.Input, seqs)
+		transpose(b.hp.Data[b.n*l.Hidden:(b.n+seqs)*l.Hidden], hprev[:seqs*l.Hidden], l.Hidden, seqs)
+	}
 	b.n += seqs
 }
 

@@ -327,12 +327,7 @@ func (c *layer) BackwardBatch(k *Cache, dPrev, dx, grad []float32, batch *GradBa
 		panic(fmt.Sprintf("cell: BackwardBatch: the gradient batch is not for %v", c))
 	}
 	c.eq.gateGradients(c, k, dNext)
-	if k.batch == 1 {
-		batch.record(grad, c.gIH, c.gHH, k.x, c.hprev(k), 1)
-	} else {
-		x, h := c.rows(k)
-		batch.record(grad, c.gIH, c.gHH, x, h, k.batch)
-	}
+	batch.record(grad, c.gIH, c.gHH, k.x, k.prev[:c.lay.Hidden*k.batch], k.batch)
 	c.inputStateVJP(k, dPrev, dx, dNext)
 }
 
