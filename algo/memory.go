@@ -40,7 +40,7 @@ func bpttScratch(d Dims, cols int, o Options) int64 {
 		n += int64(cell.GradBatchBytes(d.layout(k), cols))
 	}
 	if B > 1 && !d.hasAttention() {
-		n += packBytes(d, false)
+		n += packBytes(d, false, B)
 	}
 	return n
 }
@@ -48,17 +48,17 @@ func bpttScratch(d Dims, cols int, o Options) int64 {
 // packBytes is a minibatch's packed weights (cell.WeightPacks): every layer's W_hhᵀ and,
 // above the first layer, W_ihᵀ, packed for the backward sweeps; with forward, also
 // every layer's W_ih and W_hh, packed for a sequence's forward steps (full BPTT).
-func packBytes(d Dims, forward bool) int64 {
+func packBytes(d Dims, forward bool, B int) int64 {
 	var n int64
 	gh := d.G * d.H
 	for k := range d.L {
 		in := d.layerInput(k)
-		n += kernels.PackedBytes(d.H, gh)
+		n += kernels.PackedBytes(d.H, gh, B)
 		if k > 0 {
-			n += kernels.PackedBytes(in, gh)
+			n += kernels.PackedBytes(in, gh, B)
 		}
 		if forward {
-			n += kernels.PackedBytes(gh, in) + kernels.PackedBytes(gh, d.H)
+			n += kernels.PackedBytes(gh, in, B) + kernels.PackedBytes(gh, d.H, B)
 		}
 	}
 	return n
@@ -89,7 +89,7 @@ func fullBytes(d Dims, _ []float64, o Options) int64 {
 	}
 	n := memlimit.Add(ring(d, steps(o), o), bpttScratch(d, batchCols(d, o), o))
 	if batch(o) > 1 {
-		n = memlimit.Add(n, packBytes(d, true)-packBytes(d, false))
+		n = memlimit.Add(n, packBytes(d, true, batch(o))-packBytes(d, false, batch(o)))
 	}
 	return n
 }

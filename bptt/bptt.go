@@ -129,7 +129,7 @@ func newModelBase(m *cell.Model, batch, workers int) (base, error) {
 		b.xT = make([]float32, m.InputSize()*batch)
 		b.col, b.dcol = make([]float32, m.OutSize()), make([]float32, m.OutSize())
 		b.rows = make([]float32, s)
-		b.packs = m.NewWeightPacks()
+		b.packs = m.NewWeightPacks(batch)
 	}
 	return b, nil
 }

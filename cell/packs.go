@@ -24,6 +24,7 @@ import (
 // A WeightPacks is for one model and, like the model, not safe for concurrent use.
 type WeightPacks struct {
 	m        *Model
+	batch    int
 	layers   []*weightPack
 	fwd, bwd bool
 	sum      uint64 // the weights' fingerprint at PackForward
@@ -36,9 +37,10 @@ type weightPack struct {
 	set              *WeightPacks
 }
 
-// NewWeightPacks returns empty packs for the model; they take memory when packed.
-func (m *Model) NewWeightPacks() *WeightPacks {
-	p := &WeightPacks{m: m, layers: make([]*weightPack, len(m.Layers))}
+// NewWeightPacks returns empty packs for the model's minibatches of batch sequences (the
+// layout depends on the batch); they take memory when packed.
+func (m *Model) NewWeightPacks(batch int) *WeightPacks {
+	p := &WeightPacks{m: m, batch: batch, layers: make([]*weightPack, len(m.Layers))}
 	for i := range p.layers {
 		p.layers[i] = &weightPack{set: p}
 	}
@@ -69,8 +71,8 @@ func weightsOf(l Cell) (wih, whh kernels.Mat) {
 func (p *WeightPacks) PackForward() {
 	for i, l := range p.m.Layers {
 		wih, whh := weightsOf(l)
-		p.layers[i].ih.Pack(wih)
-		p.layers[i].hh.Pack(whh)
+		p.layers[i].ih.Pack(wih, p.batch)
+		p.layers[i].hh.Pack(whh, p.batch)
 	}
 	p.fwd = true
 	p.sum = p.fingerprint()
@@ -82,9 +84,9 @@ func (p *WeightPacks) PackForward() {
 func (p *WeightPacks) PackBackward() {
 	for i, l := range p.m.Layers {
 		wih, whh := weightsOf(l)
-		p.layers[i].hhT.PackT(whh)
+		p.layers[i].hhT.PackT(whh, p.batch)
 		if i > 0 {
-			p.layers[i].ihT.PackT(wih)
+			p.layers[i].ihT.PackT(wih, p.batch)
 		}
 	}
 	p.bwd = true

@@ -32,7 +32,7 @@ func TestWeightPacksSameBits(t *testing.T) {
 					}
 					S, P := m.StateSize(), m.NumParams()
 					prev, x, dNext := randVec(f.rng, S*B), randVec(f.rng, m.InputSize()*B), randVec(f.rng, S*B)
-					packs := m.NewWeightPacks()
+					packs := m.NewWeightPacks(B)
 					step := func(w *kernels.Workers, p *cell.WeightPacks) (next, dPrev, grad []float32) {
 						k := m.NewBatchStepCache(B)
 						k.SetWorkers(w)
@@ -63,7 +63,7 @@ func TestWeightPacksSameBits(t *testing.T) {
 						t.Errorf("%s: Changed missed a change of W_ih", name)
 					}
 					next, _, _ := step(nil, packs)
-					packed := kernels.PackedBytes(l.Layout().Gates*l.Layout().Hidden, l.InputSize()) > 0
+					packed := kernels.PackedBytes(l.Layout().Gates*l.Layout().Hidden, l.InputSize(), B) > 0
 					if packed && B == 33 && !slices.Equal(next, wantNext) {
 						t.Errorf("%s: the packed step saw a weight written after PackForward", name)
 					}

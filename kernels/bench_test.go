@@ -146,10 +146,10 @@ func BenchmarkGemm(b *testing.B) {
 		w1, w2, x, g := benchMat(2048, 512), benchMat(2048, 512), benchMat(512, 32), benchMat(2048, 32)
 		c, ct := NewMat(2048, 32), NewMat(512, 32)
 		var p1, p2, t1, t2 Packed
-		p1.Pack(w1)
-		p2.Pack(w2)
-		t1.PackT(w1)
-		t2.PackT(w2)
+		p1.Pack(w1, 32)
+		p2.Pack(w2, 32)
+		t1.PackT(w1, 32)
+		t2.PackT(w2, 32)
 		for _, v := range []struct {
 			name string
 			f    func()

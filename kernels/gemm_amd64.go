@@ -6,6 +6,7 @@ package kernels
 const (
 	gemmKernelAVX2_6x16 = iota
 	gemmKernelAVX512_8x32
+	gemmKernelAVX2_12x8
 )
 
 // Tile shapes: 8 rows divide RTRL's M = n = 16, 32, 64 exactly, so its products never
@@ -17,12 +18,25 @@ var (
 	gemmAVX512 = gemmKernel{id: gemmKernelAVX512_8x32, mr: 8, nr: 32, kc: 128}
 )
 
+// The narrow tile, 12×8, for products whose B has at most 8 columns (a minibatch of 8
+// sequences): there the 6×16 tile computes half zeros and the 8×32 one three quarters.
+// It takes the tier's kc, so its K blocks, and with them the bits, are the wide kernel's
+// (each element's terms are added in the same order in every kernel); VEX only, so the
+// avx512 tier runs it too.
+var (
+	gemmAVX2Narrow   = gemmKernel{id: gemmKernelAVX2_12x8, mr: 12, nr: 8, kc: gemmAVX2.kc}
+	gemmAVX512Narrow = gemmKernel{id: gemmKernelAVX2_12x8, mr: 12, nr: 8, kc: gemmAVX512.kc}
+)
+
+// gemmNarrowCols is the widest B the narrow tile takes.
+const gemmNarrowCols = 8
+
 func gemm(c, a, b Mat) {
 	if active == Generic || gemmSmall(c.Rows, c.Cols, a.Cols) {
 		gemmGeneric(c, a, b)
 		return
 	}
-	gemmBlocked(c, a, b, gemmTier(), gemmAdd)
+	gemmBlocked(c, a, b, gemmTierFor(c.Cols), gemmAdd)
 }
 
 func gemmTN(c, at, b Mat) {
@@ -30,7 +44,7 @@ func gemmTN(c, at, b Mat) {
 		gemmTNGeneric(c, at, b)
 		return
 	}
-	gemmBlockedT(c, at, b, gemmTier(), gemmAdd, true)
+	gemmBlockedT(c, at, b, gemmTierFor(c.Cols), gemmAdd, true)
 }
 
 func matMul(c, a, b Mat) {
@@ -39,7 +53,7 @@ func matMul(c, a, b Mat) {
 		gemmGeneric(c, a, b)
 		return
 	}
-	gemmBlocked(c, a, b, gemmTier(), gemmStore)
+	gemmBlocked(c, a, b, gemmTierFor(c.Cols), gemmStore)
 }
 
 // gemmSeq sends every product of a SIMD tier through the micro-kernels, small ones
@@ -50,7 +64,7 @@ func gemmSeq(c, a, b Mat) {
 		gemmGeneric(c, a, b)
 		return
 	}
-	gemmBlocked(c, a, b, gemmTier(), gemmSeqMode)
+	gemmBlocked(c, a, b, gemmTierFor(c.Cols), gemmSeqMode)
 }
 
 func gemmTier() gemmKernel {
@@ -60,11 +74,27 @@ func gemmTier() gemmKernel {
 	return gemmAVX2
 }
 
+// gemmTierFor is the micro-kernel for a product whose C has n columns: the narrow tile
+// up to gemmNarrowCols, the tier's own beyond.
+func gemmTierFor(n int) gemmKernel {
+	if n > gemmNarrowCols {
+		return gemmTier()
+	}
+	if active == AVX512 {
+		return gemmAVX512Narrow
+	}
+	return gemmAVX2Narrow
+}
+
 // gemmMicro calls micro-kernel id; a switch rather than a func value so each call is
 // direct.
 func gemmMicro(id, kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows, mode int) {
-	if id == gemmKernelAVX512_8x32 {
+	switch id {
+	case gemmKernelAVX512_8x32:
 		gemmKernel8x32AVX512(kc, a, rsa, csa, b, ldb, c, ldc, rows, mode)
+		return
+	case gemmKernelAVX2_12x8:
+		gemmKernel12x8AVX2(kc, a, rsa, csa, b, ldb, c, ldc, rows, mode)
 		return
 	}
 	gemmKernel6x16AVX2(kc, a, rsa, csa, b, ldb, c, ldc, rows, mode)
@@ -103,6 +133,13 @@ func gemmPackB32AVX2(dst, src *float32, lds, rows int)
 //go:noescape
 func gemmKernel6x16AVX2(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows, mode int)
 
+// gemmKernel12x8AVX2 adds the first rows rows of the 12×8 product of an A micro-panel and
+// a B micro-panel into c (or, by mode, adds them sequentially or stores them; see
+// gemm_blocked.go). VEX encodings only (Y0-Y15).
+//
+//go:noescape
+func gemmKernel12x8AVX2(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows, mode int)
+
 // gemmKernel8x32AVX512 adds the first rows rows of the 8×32 product of an A micro-panel and a B micro-panel
 // into c (or, by mode, adds them sequentially or stores them; see gemm_blocked.go).
 //
@@ -126,11 +163,11 @@ func gemmPlan(op int, c, a Mat) (k gemmKernel, mode int, ok bool) {
 	}
 	switch op {
 	case opGemm:
-		return gemmTier(), gemmAdd, !gemmSmall(c.Rows, c.Cols, a.Cols)
+		return gemmTierFor(c.Cols), gemmAdd, !gemmSmall(c.Rows, c.Cols, a.Cols)
 	case opGemmTN:
-		return gemmTier(), gemmAdd, !gemmSmall(c.Rows, c.Cols, a.Rows)
+		return gemmTierFor(c.Cols), gemmAdd, !gemmSmall(c.Rows, c.Cols, a.Rows)
 	case opGemmSeq:
-		return gemmTier(), gemmSeqMode, true
+		return gemmTierFor(c.Cols), gemmSeqMode, true
 	}
 	return k, 0, false
 }

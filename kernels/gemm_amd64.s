@@ -304,6 +304,250 @@ done:
 	VZEROUPPER
 	RET
 
+// func gemmKernel12x8AVX2(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows, mode int)
+// The narrow tile, for a B of at most 8 columns (a minibatch of 8 sequences, where the
+// 6×16 tile would compute half zeros): twelve YMM accumulators (Y4-Y15) hold the 12×8
+// tile; per k, one B vector (Y0) and twelve A broadcasts (rotating Y1-Y3), rows 0-5 from
+// SI and rows 6-11 from BX = SI + 6·rsa. Each element takes its k terms in the same order
+// and with the same multiply-adds as in the 6×16 and 8×32 kernels, so with the same K
+// blocks the bits are theirs.
+TEXT ·gemmKernel12x8AVX2(SB), NOSPLIT, $0-80
+	MOVQ c+48(FP), DI
+	MOVQ ldc+56(FP), R9
+	SHLQ $2, R9
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
+	VXORPS Y13, Y13, Y13
+	VXORPS Y14, Y14, Y14
+	VXORPS Y15, Y15, Y15
+	MOVQ mode+72(FP), CX
+	CMPQ CX, $1
+	JNE  notSeq12x8
+	// Mode 1: start from C's first rows rows.
+	MOVQ rows+64(FP), CX
+	MOVQ DI, R10
+	VMOVUPS (R10), Y4
+	DECQ CX
+	JZ   loaded12x8
+	ADDQ R9, R10
+	VMOVUPS (R10), Y5
+	DECQ CX
+	JZ   loaded12x8
+	ADDQ R9, R10
+	VMOVUPS (R10), Y6
+	DECQ CX
+	JZ   loaded12x8
+	ADDQ R9, R10
+	VMOVUPS (R10), Y7
+	DECQ CX
+	JZ   loaded12x8
+	ADDQ R9, R10
+	VMOVUPS (R10), Y8
+	DECQ CX
+	JZ   loaded12x8
+	ADDQ R9, R10
+	VMOVUPS (R10), Y9
+	DECQ CX
+	JZ   loaded12x8
+	ADDQ R9, R10
+	VMOVUPS (R10), Y10
+	DECQ CX
+	JZ   loaded12x8
+	ADDQ R9, R10
+	VMOVUPS (R10), Y11
+	DECQ CX
+	JZ   loaded12x8
+	ADDQ R9, R10
+	VMOVUPS (R10), Y12
+	DECQ CX
+	JZ   loaded12x8
+	ADDQ R9, R10
+	VMOVUPS (R10), Y13
+	DECQ CX
+	JZ   loaded12x8
+	ADDQ R9, R10
+	VMOVUPS (R10), Y14
+	DECQ CX
+	JZ   loaded12x8
+	ADDQ R9, R10
+	VMOVUPS (R10), Y15
+	JMP  loaded12x8
+notSeq12x8:
+	// Store mode (2) never reads C; add mode prefetches the tile's rows (32 bytes each,
+	// possibly across two lines).
+	CMPQ CX, $2
+	JEQ  loaded12x8
+	MOVQ DI, CX
+	MOVQ $12, R10
+prefetch12x8:
+	PREFETCHT0 (CX)
+	PREFETCHT0 31(CX)
+	ADDQ R9, CX
+	DECQ R10
+	JNZ  prefetch12x8
+loaded12x8:
+	MOVQ kc+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ rsa+16(FP), R12
+	SHLQ $2, R12
+	LEAQ (R12)(R12*2), R13
+	LEAQ (R12)(R12*4), R14
+	LEAQ (SI)(R13*2), BX
+	MOVQ csa+24(FP), AX
+	SHLQ $2, AX
+	MOVQ b+32(FP), DX
+	MOVQ ldb+40(FP), R8
+	SHLQ $2, R8
+loop12x8:
+	VMOVUPS (DX), Y0
+	VBROADCASTSS (SI), Y1
+	VFMADD231PS Y0, Y1, Y4
+	VBROADCASTSS (SI)(R12*1), Y2
+	VFMADD231PS Y0, Y2, Y5
+	VBROADCASTSS (SI)(R12*2), Y3
+	VFMADD231PS Y0, Y3, Y6
+	VBROADCASTSS (SI)(R13*1), Y1
+	VFMADD231PS Y0, Y1, Y7
+	VBROADCASTSS (SI)(R12*4), Y2
+	VFMADD231PS Y0, Y2, Y8
+	VBROADCASTSS (SI)(R14*1), Y3
+	VFMADD231PS Y0, Y3, Y9
+	VBROADCASTSS (BX), Y1
+	VFMADD231PS Y0, Y1, Y10
+	VBROADCASTSS (BX)(R12*1), Y2
+	VFMADD231PS Y0, Y2, Y11
+	VBROADCASTSS (BX)(R12*2), Y3
+	VFMADD231PS Y0, Y3, Y12
+	VBROADCASTSS (BX)(R13*1), Y1
+	VFMADD231PS Y0, Y1, Y13
+	VBROADCASTSS (BX)(R12*4), Y2
+	VFMADD231PS Y0, Y2, Y14
+	VBROADCASTSS (BX)(R14*1), Y3
+	VFMADD231PS Y0, Y3, Y15
+	ADDQ AX, SI
+	ADDQ AX, BX
+	ADDQ R8, DX
+	DECQ CX
+	JNZ  loop12x8
+	CMPQ mode+72(FP), $0
+	JNE  storeOnly12x8
+	MOVQ rows+64(FP), CX
+	VADDPS (DI), Y4, Y4
+	VMOVUPS Y4, (DI)
+	DECQ CX
+	JZ   done12x8
+	ADDQ R9, DI
+	VADDPS (DI), Y5, Y5
+	VMOVUPS Y5, (DI)
+	DECQ CX
+	JZ   done12x8
+	ADDQ R9, DI
+	VADDPS (DI), Y6, Y6
+	VMOVUPS Y6, (DI)
+	DECQ CX
+	JZ   done12x8
+	ADDQ R9, DI
+	VADDPS (DI), Y7, Y7
+	VMOVUPS Y7, (DI)
+	DECQ CX
+	JZ   done12x8
+	ADDQ R9, DI
+	VADDPS (DI), Y8, Y8
+	VMOVUPS Y8, (DI)
+	DECQ CX
+	JZ   done12x8
+	ADDQ R9, DI
+	VADDPS (DI), Y9, Y9
+	VMOVUPS Y9, (DI)
+	DECQ CX
+	JZ   done12x8
+	ADDQ R9, DI
+	VADDPS (DI), Y10, Y10
+	VMOVUPS Y10, (DI)
+	DECQ CX
+	JZ   done12x8
+	ADDQ R9, DI
+	VADDPS (DI), Y11, Y11
+	VMOVUPS Y11, (DI)
+	DECQ CX
+	JZ   done12x8
+	ADDQ R9, DI
+	VADDPS (DI), Y12, Y12
+	VMOVUPS Y12, (DI)
+	DECQ CX
+	JZ   done12x8
+	ADDQ R9, DI
+	VADDPS (DI), Y13, Y13
+	VMOVUPS Y13, (DI)
+	DECQ CX
+	JZ   done12x8
+	ADDQ R9, DI
+	VADDPS (DI), Y14, Y14
+	VMOVUPS Y14, (DI)
+	DECQ CX
+	JZ   done12x8
+	ADDQ R9, DI
+	VADDPS (DI), Y15, Y15
+	VMOVUPS Y15, (DI)
+	JMP  done12x8
+storeOnly12x8:
+	MOVQ rows+64(FP), CX
+	VMOVUPS Y4, (DI)
+	DECQ CX
+	JZ   done12x8
+	ADDQ R9, DI
+	VMOVUPS Y5, (DI)
+	DECQ CX
+	JZ   done12x8
+	ADDQ R9, DI
+	VMOVUPS Y6, (DI)
+	DECQ CX
+	JZ   done12x8
+	ADDQ R9, DI
+	VMOVUPS Y7, (DI)
+	DECQ CX
+	JZ   done12x8
+	ADDQ R9, DI
+	VMOVUPS Y8, (DI)
+	DECQ CX
+	JZ   done12x8
+	ADDQ R9, DI
+	VMOVUPS Y9, (DI)
+	DECQ CX
+	JZ   done12x8
+	ADDQ R9, DI
+	VMOVUPS Y10, (DI)
+	DECQ CX
+	JZ   done12x8
+	ADDQ R9, DI
+	VMOVUPS Y11, (DI)
+	DECQ CX
+	JZ   done12x8
+	ADDQ R9, DI
+	VMOVUPS Y12, (DI)
+	DECQ CX
+	JZ   done12x8
+	ADDQ R9, DI
+	VMOVUPS Y13, (DI)
+	DECQ CX
+	JZ   done12x8
+	ADDQ R9, DI
+	VMOVUPS Y14, (DI)
+	DECQ CX
+	JZ   done12x8
+	ADDQ R9, DI
+	VMOVUPS Y15, (DI)
+done12x8:
+	VZEROUPPER
+	RET
+
 // func gemmKernel8x32AVX512(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows, mode int)
 // Sixteen ZMM accumulators (Z16-Z31) hold the 8×32 tile; per k, two B vectors (Z0, Z1)
 // and eight A broadcasts (Z2-Z9): ten loads feed sixteen FMAs.

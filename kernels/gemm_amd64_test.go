@@ -6,10 +6,10 @@ package kernels
 func gemmTestKernels() []gemmKernel {
 	var ks []gemmKernel
 	if hasAVX2 {
-		ks = append(ks, gemmAVX2)
+		ks = append(ks, gemmAVX2, gemmAVX2Narrow)
 	}
 	if hasAVX512 {
-		ks = append(ks, gemmAVX512)
+		ks = append(ks, gemmAVX512, gemmAVX512Narrow)
 	}
 	return ks
 }

@@ -112,5 +112,8 @@ func gemmPlan(op int, c, a Mat) (k gemmKernel, mode int, ok bool) {
 	return gemmNEON, gemmSeqMode, !gemmSmall(c.Rows, c.Cols, inner)
 }
 
-// gemmTier is the micro-kernel the blocked products run (Packed packs for it).
+// gemmTier is the micro-kernel the blocked products run.
 func gemmTier() gemmKernel { return gemmNEON }
+
+// gemmTierFor is the micro-kernel for a product whose C has n columns: NEON's one tile.
+func gemmTierFor(int) gemmKernel { return gemmNEON }

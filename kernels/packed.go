@@ -23,30 +23,34 @@ type Packed struct {
 	trans      bool // A is src's transpose
 	rows, cols int  // A is rows×cols (M×K)
 	tier       Tier // the tier data is packed for; nothing is packed for Generic
+	n          int  // the width of B it was packed for
+	kid        int  // the micro-kernel data is laid out for
 	kc, mr     int  // the K block and the panel height data uses
 	data       []float32
 }
 
-// Pack snapshots A (M×K).
-func (p *Packed) Pack(a Mat) {
+// Pack snapshots A (M×K) for products A·B with B n columns wide: the micro-kernel, and
+// so the layout, depends on B's width (a narrower tile serves B of at most 8 columns).
+// GemmPacked with a B of another width still computes the right bits, from the source.
+func (p *Packed) Pack(a Mat, n int) {
 	if !a.valid() {
 		a.check("Packed.Pack")
 	}
-	p.set(a, false, a.Rows, a.Cols)
+	p.set(a, false, a.Rows, a.Cols, n)
 }
 
-// PackT snapshots A = atᵀ, where at is the stored K×M matrix: GemmPacked then computes
-// GemmTN(C, at, B).
-func (p *Packed) PackT(at Mat) {
+// PackT snapshots A = atᵀ, where at is the stored K×M matrix, for B n columns wide:
+// GemmPacked then computes GemmTN(C, at, B).
+func (p *Packed) PackT(at Mat, n int) {
 	if !at.valid() {
 		at.check("Packed.PackT")
 	}
-	p.set(at, true, at.Cols, at.Rows)
+	p.set(at, true, at.Cols, at.Rows, n)
 }
 
-func (p *Packed) set(src Mat, trans bool, rows, cols int) {
-	p.src, p.trans, p.rows, p.cols, p.tier = src, trans, rows, cols, active
-	p.kc, p.mr = 0, 0
+func (p *Packed) set(src Mat, trans bool, rows, cols, n int) {
+	p.src, p.trans, p.rows, p.cols, p.tier, p.n = src, trans, rows, cols, active, n
+	p.kid, p.kc, p.mr = 0, 0, 0
 	if rows > 0 && cols > 0 {
 		packFor(p)
 	}
@@ -122,6 +126,7 @@ func checkPacked(op string, c Mat, p *Packed, b Mat) {
 }
 
 // PackedBytes is the memory Pack takes for an M×K matrix A (and PackT for the stored
-// K×M transpose) on the active tier: A's rows rounded up to the micro-kernel's panel
-// height, times K, in float32s; 0 on the generic tier, which packs nothing.
-func PackedBytes(m, k int) int64 { return packedBytes(m, k) }
+// K×M transpose) packed for a B n columns wide on the active tier: A's rows rounded up to
+// the micro-kernel's panel height, times K, in float32s; 0 on the generic tier, which
+// packs nothing.
+func PackedBytes(m, k, n int) int64 { return packedBytes(m, k, n) }

@@ -11,7 +11,7 @@ func packFor(p *Packed) {
 		p.data = p.data[:0]
 		return
 	}
-	k := gemmTier()
+	k := gemmTierFor(p.n)
 	kcMax, _, _ := gemmBlocks(k, p.cols)
 	mr := k.mr
 	mPad := (p.rows + mr - 1) / mr * mr
@@ -20,7 +20,7 @@ func packFor(p *Packed) {
 		p.data = make([]float32, n)
 	}
 	p.data = p.data[:n]
-	p.kc, p.mr = kcMax, mr
+	p.kid, p.kc, p.mr = k.id, kcMax, mr
 	for pc := 0; pc < p.cols; pc += kcMax {
 		kc := min(kcMax, p.cols-pc)
 		blk := p.data[pc*mPad : pc*mPad+mPad*kc]
@@ -58,8 +58,15 @@ func packBlockT(dst []float32, at Mat, pc, m, kc, mr int) {
 	for p := range kc {
 		src := at.Data[(pc+p)*at.Stride : (pc+p)*at.Stride+m]
 		d := dst[p*mr:]
-		for r := 0; r < full; r += mr {
-			copy(d[r*kc:r*kc+mr], src[r:r+mr])
+		if mr == 6 {
+			for r := 0; r < full; r += 6 {
+				o, i := d[r*kc:r*kc+6:r*kc+6], src[r:r+6:r+6]
+				o[0], o[1], o[2], o[3], o[4], o[5] = i[0], i[1], i[2], i[3], i[4], i[5]
+			}
+		} else {
+			for r := 0; r < full; r += mr {
+				copy(d[r*kc:r*kc+mr], src[r:r+mr])
+			}
 		}
 		if full < m {
 			tail := d[full*kc : full*kc+mr]
@@ -101,7 +108,7 @@ func (w *Workers) splitPacked(c Mat, p *Packed, b Mat) bool {
 // copy packed for the active tier's kernel.
 func packedPlan(c Mat, p *Packed) (k gemmKernel, mode int, ok bool) {
 	k, mode, ok = gemmPlan(p.op(), c, p.src)
-	return k, mode, ok && p.tier == active && p.mr == k.mr && len(p.data) > 0
+	return k, mode, ok && p.tier == active && p.kid == k.id && p.mr == k.mr && len(p.data) > 0
 }
 
 // packedRuns reports whether GemmPacked computes C from the packed copy.
@@ -110,10 +117,10 @@ func packedRuns(c Mat, p *Packed) bool {
 	return ok
 }
 
-func packedBytes(m, k int) int64 {
+func packedBytes(m, k, n int) int64 {
 	if active == Generic || m <= 0 || k <= 0 {
 		return 0
 	}
-	mr := int64(gemmTier().mr)
+	mr := int64(gemmTierFor(n).mr)
 	return 4 * ((int64(m) + mr - 1) / mr * mr) * int64(k)
 }

@@ -12,4 +12,4 @@ func (w *Workers) splitPacked(c Mat, p *Packed, b Mat) bool { return false }
 
 func packedRuns(c Mat, p *Packed) bool { return false }
 
-func packedBytes(m, k int) int64 { return 0 }
+func packedBytes(m, k, n int) int64 { return 0 }

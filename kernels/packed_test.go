@@ -42,8 +42,9 @@ func TestPackedWorkersSameBits(t *testing.T) {
 				b := newGemmCase(rng, k, 1, n, pad).a
 				c0 := NewMat(m, n)
 				randFill(rng, c0.Data)
-				p.Pack(a)
-				pt.PackT(at)
+				// Packed for B's width, and (below) for another: the bits hold either way.
+				p.Pack(a, n)
+				pt.PackT(at, n)
 				want, wantT := NewMat(m, n), NewMat(m, n)
 				copy(want.Data, c0.Data)
 				copy(wantT.Data, c0.Data)
@@ -95,6 +96,16 @@ func TestPackedWorkersSameBits(t *testing.T) {
 					if !slices.Equal(got.Data, want.Data) || !slices.Equal(gotT.Data, wantT.Data) {
 						t.Errorf("%s on %d workers: packed products differ from Gemm/GemmTN", name, w.Size())
 					}
+					var q, qt Packed
+					q.Pack(a, 40-n)
+					qt.PackT(at, 40-n)
+					copy(got.Data, c0.Data)
+					copy(gotT.Data, c0.Data)
+					GemmPackedOn(w, got, &q, b)
+					GemmPackedOn(w, gotT, &qt, b)
+					if !slices.Equal(got.Data, want.Data) || !slices.Equal(gotT.Data, wantT.Data) {
+						t.Errorf("%s on %d workers: products packed for %d columns differ from Gemm/GemmTN", name, w.Size(), 40-n)
+					}
 				}
 			}
 		}
@@ -117,7 +128,7 @@ func TestPackedTierSwitchAndAllocs(t *testing.T) {
 	randFill(rng, a.Data)
 	randFill(rng, b.Data)
 	var p Packed
-	p.Pack(a)
+	p.Pack(a, 32)
 	for _, tier := range Tiers() {
 		restore, err := UseTier(tier)
 		if err != nil {
@@ -131,19 +142,22 @@ func TestPackedTierSwitchAndAllocs(t *testing.T) {
 		}
 		restore()
 	}
-	p.Pack(a)
+	p.Pack(a, 32)
 	c := NewMat(130, 32)
 	for _, tier := range Tiers() {
 		restore, _ := UseTier(tier)
-		p.Pack(a)
-		q := Packed{}
-		q.PackT(a)
-		if p.Bytes() != PackedBytes(130, 257) || q.Bytes() != PackedBytes(257, 130) {
-			t.Errorf("%v: Pack holds %d bytes, PackT %d; PackedBytes says %d and %d", tier, p.Bytes(), q.Bytes(), PackedBytes(130, 257), PackedBytes(257, 130))
+		for _, n := range []int{1, 8, 9, 32} {
+			p.Pack(a, n)
+			q := Packed{}
+			q.PackT(a, n)
+			if p.Bytes() != PackedBytes(130, 257, n) || q.Bytes() != PackedBytes(257, 130, n) {
+				t.Errorf("%v, n = %d: Pack holds %d bytes, PackT %d; PackedBytes says %d and %d", tier, n, p.Bytes(), q.Bytes(), PackedBytes(130, 257, n), PackedBytes(257, 130, n))
+			}
 		}
 		restore()
 	}
-	if n := testing.AllocsPerRun(5, func() { p.Pack(a) }); n != 0 {
+	p.Pack(a, 32)
+	if n := testing.AllocsPerRun(5, func() { p.Pack(a, 32) }); n != 0 {
 		t.Errorf("packing again allocates %v times", n)
 	}
 	if n := testing.AllocsPerRun(5, func() { GemmPacked(c, &p, b) }); n != 0 {
@@ -154,7 +168,7 @@ func TestPackedTierSwitchAndAllocs(t *testing.T) {
 // Shapes that do not match panic with a message naming them.
 func TestPackedShapeMismatch(t *testing.T) {
 	var p Packed
-	p.Pack(NewMat(4, 5))
+	p.Pack(NewMat(4, 5), 3)
 	defer func() {
 		r := recover()
 		if s, _ := r.(string); !strings.Contains(s, "GemmPacked: C is 4×3, A is 4×5, B is 6×3") {
