@@ -37,3 +37,20 @@ func TestStepRefusesNonFiniteInput(t *testing.T) {
 		t.Errorf("finite values refused: %v", err)
 	}
 }
+
+// An input longer than the check's chunk of zeros is checked in every chunk.
+func TestStepRefusesNonFiniteLongInput(t *testing.T) {
+	const in = 5000
+	m, err := cell.NewStack(cell.Config{Kind: cell.RNNTanh, Hidden: 3, Input: in}, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := must(bptt.NewFull(m, bptt.FullOptions{}))
+	for _, at := range []int{0, 2047, 2048, 4999} {
+		x := make([]float32, in)
+		x[at] = float32(math.Inf(1))
+		if _, err := full.Step(x, cell.Values([]float32{1})); !errors.Is(err, cell.ErrNonFinite) || !strings.Contains(err.Error(), fmt.Sprintf("input value %d is", at)) {
+			t.Errorf("+Inf at %d of %d: %v", at, in, err)
+		}
+	}
+}

@@ -70,9 +70,10 @@ func (vanilla) coefficients(c *layer, k *Cache, coefIH, coefHH []float32) {
 
 func (vanilla) gateGradients(c *layer, k *Cache, v []float32) {
 	h := k.block()
-	a, d := c.alpha, k.aux[:h]
-	for u, vs := range v[:h] {
-		c.gIH[u] = vs * (a * d[u])
+	vs := v[:h]
+	a, d, g := c.alpha, k.aux[:len(vs)], c.gIH[:len(vs)]
+	for u, x := range vs {
+		g[u] = x * (a * d[u])
 	}
 	copy(c.gHH, c.gIH)
 }
