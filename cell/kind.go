@@ -77,6 +77,8 @@ type equations interface {
 	// gateGradients turns v = ∂L/∂s_t into the gradients with respect to the ih and hh
 	// gate pre-activations, c.gIH and c.gHH (G·H each): for unit u's gate k, the sum over
 	// unit u's state rows s of v[s]·coef[s·G+k] with the coefficients of coefficients.
+	// Kinds whose two are the same values (vanilla, LSTM) write c.gIH alone; readers go
+	// through c.hhGrad and c.biasHHGrad.
 	gateGradients(c *layer, k *Cache, v []float32)
 	// coefficients writes the factored immediate Jacobian (see Cell.ImmediateCoefficients).
 	coefficients(c *layer, k *Cache, coefIH, coefHH []float32)

@@ -272,13 +272,13 @@ func (c *layer) addParamGrad(k *Cache, grad []float32) {
 		kernels.GemmSeqOn(k.workers, kernels.MatOf(gh, l.Input, grad[l.WeightIH:l.WeightHH]), kernels.MatOf(gh, b, c.gIH), kernels.MatOf(b, l.Input, x))
 		kernels.GemmSeqOn(k.workers, kernels.MatOf(gh, l.Hidden, grad[l.WeightHH:l.BiasIH]), kernels.MatOf(gh, b, c.hhGrad()), kernels.MatOf(b, l.Hidden, h))
 		addRowSums(grad[l.BiasIH:l.BiasHH], c.gIH, b)
-		addRowSums(grad[l.BiasHH:], c.gHH, b)
+		addRowSums(grad[l.BiasHH:], c.biasHHGrad(), b)
 		return
 	}
 	kernels.Ger(kernels.MatOf(gh, l.Input, grad[l.WeightIH:l.WeightHH]), 1, c.gIH, k.x)
 	kernels.Ger(kernels.MatOf(gh, l.Hidden, grad[l.WeightHH:l.BiasIH]), 1, c.hhGrad(), c.hprev(k))
 	kernels.Axpy(1, c.gIH, grad[l.BiasIH:l.BiasHH])
-	kernels.Axpy(1, c.gHH, grad[l.BiasHH:])
+	kernels.Axpy(1, c.biasHHGrad(), grad[l.BiasHH:])
 }
 
 // hhGrad is the gradient with respect to the hh gate pre-activations that weight_hh_l0's
@@ -286,6 +286,17 @@ func (c *layer) addParamGrad(k *Cache, grad []float32) {
 // its ih ones; gIH for every other kind, whose gHH differs from gIH, if at all, only in
 // what bias_hh_l0 receives (the orthogonal cell's modReLU bias). GradBatch makes the
 // same choice.
+// biasHHGrad is the gradient with respect to the hh gate pre-activations that bias_hh_l0
+// receives: gHH for GRU and the orthogonal cell, which write it; gIH for the vanilla and
+// LSTM cells, whose hh and ih gate gradients are the same values (their gate loops write
+// gIH alone rather than copy it).
+func (c *layer) biasHHGrad() []float32 {
+	if c.lay.Kind == GRU || c.lay.Kind == Orthogonal {
+		return c.gHH
+	}
+	return c.gIH
+}
+
 func (c *layer) hhGrad() []float32 {
 	if c.lay.Kind == GRU {
 		return c.gHH
@@ -343,7 +354,7 @@ func (c *layer) BackwardBatch(k *Cache, dPrev, dx, grad []float32, batch *GradBa
 		panic(fmt.Sprintf("cell: BackwardBatch: the gradient batch is not for %v", c))
 	}
 	c.eq.gateGradients(c, k, dNext)
-	batch.record(grad, c.gIH, c.gHH, k.x, k.prev[:c.lay.Hidden*k.batch], k.batch)
+	batch.record(grad, c.gIH, c.biasHHGrad(), k.x, k.prev[:c.lay.Hidden*k.batch], k.batch)
 	c.inputStateVJP(k, dPrev, dx, dNext)
 }
 

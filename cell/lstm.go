@@ -79,7 +79,6 @@ func (lstm) gateGradients(c *layer, k *Cache, v []float32) {
 		gc[u] = vh[u]*(dhdc*dg) + vc[u]*dg
 		gout[u] = vh[u] * do
 	}
-	copy(c.gHH, gIH)
 }
 
 // lstmDerivs returns, from unit u's gates i, f, g, o, tc = tanh(c') and c = c_{t-1}, its

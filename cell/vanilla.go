@@ -75,7 +75,6 @@ func (vanilla) gateGradients(c *layer, k *Cache, v []float32) {
 	for u, x := range vs {
 		g[u] = x * (a * d[u])
 	}
-	copy(c.gHH, c.gIH)
 }
 
 // D_t = (1-α)·I: s_t = (1-α)·s_{t-1} + ...
