@@ -2,8 +2,9 @@
 # Minibatches side by side: for each case PyTorch 1.13 (Debian's python3-torch, one
 # thread) and chronograd's full BPTT run one after the other, forward and backward of a
 # minibatch of B sequences of T = 100 steps (input size n, one output, a target at every
-# step). Prints the medians, the ratio, chronograd's GFLOP/s (its FLOP model, 3(F + R) per
-# step and sequence) and, for LSTM n = 512 at B = 32, chronograd on two workers.
+# step), ROUNDS times (default 3) alternately. Prints the medians, the ratio of the medians,
+# chronograd's GFLOP/s (its FLOP model, 3(F + R) per step and sequence) and, for LSTM
+# n = 512 at B = 32, chronograd on two workers.
 #   bash bench/peers/batch.sh            (from the repository root)
 #   CELLS="lstm" SIZES="512" BATCHES="32" bash bench/peers/batch.sh
 set -euo pipefail
@@ -19,20 +20,27 @@ if ! $py -c 'import torch' 2>/dev/null; then
 	echo "(torch is not installed for $py: apt-get install python3-torch)"
 	exit 1
 fi
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 printf '%-9s %4s %3s  %16s  %16s  %7s  %9s  %16s\n' cell n B "pytorch ms/batch" "chronograd ms" ratio "GFLOP/s" "2 workers ms"
 for cell in ${CELLS:-rnn_tanh gru lstm}; do
 	for n in ${SIZES:-128 512}; do
 		for B in ${BATCHES:-1 8 32}; do
-			pt=$($py bench/peers/peers.py torchbatch "$cell" "$n" "$B" | jq -r .ms_per_minibatch)
-			row=$("$bin" bench -cell "$cell" -hidden "$n" -input "$n" -T 100 -batch "$B" -algo bptt -json -repeats 5 -min-time 300ms)
-			ns=$(jq -r .ns_per_step <<<"$row"); gf=$(jq -r .gflops <<<"$row")
-			cg=$(awk -v ns="$ns" 'BEGIN { printf "%.3f", ns * 100 / 1e6 }')
+			# ROUNDS alternations of the two, medians of each: single runs of either move
+			# by up to 30% on a shared machine.
+			pts=() cgs=() gfs=()
+			for _ in $(seq "${ROUNDS:-3}"); do
+				pts+=("$($py bench/peers/peers.py torchbatch "$cell" "$n" "$B" | jq -r .ms_per_minibatch)")
+				row=$("$bin" bench -cell "$cell" -hidden "$n" -input "$n" -T 100 -batch "$B" -algo bptt -json -repeats 5 -min-time 300ms)
+				cgs+=("$(jq -r '.ns_per_step * 100 / 1e6' <<<"$row")")
+				gfs+=("$(jq -r .gflops <<<"$row")")
+			done
+			pt=$(median "${pts[@]}"); cg=$(median "${cgs[@]}"); gf=$(median "${gfs[@]}")
 			two="-"
 			if [ "$cell" = lstm ] && [ "$n" = 512 ] && [ "$B" = 32 ]; then
 				ns2=$("$bin" bench -cell "$cell" -hidden "$n" -input "$n" -T 100 -batch "$B" -workers 2 -algo bptt -json -repeats 5 -min-time 300ms | jq -r .ns_per_step)
 				two=$(awk -v ns="$ns2" 'BEGIN { printf "%.3f", ns * 100 / 1e6 }')
 			fi
-			printf '%-9s %4s %3s  %16.3f  %16s  %6.2fx  %9.1f  %16s\n' "$cell" "$n" "$B" "$pt" "$cg" "$(awk -v a="$pt" -v b="$cg" 'BEGIN { print a / b }')" "$gf" "$two"
+			printf '%-9s %4s %3s  %16.3f  %16.3f  %6.2fx  %9.1f  %16s\n' "$cell" "$n" "$B" "$pt" "$cg" "$(awk -v a="$pt" -v b="$cg" 'BEGIN { print a / b }')" "$gf" "$two"
 		done
 	done
 done
