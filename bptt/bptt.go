@@ -157,11 +157,7 @@ func (b *base) input(x []float32) []float32 {
 
 // transposeRows writes the rows×cols row-major src into dst as cols×rows.
 func transposeRows(dst, src []float32, rows, cols int) {
-	for r := range rows {
-		for j, v := range src[r*cols : (r+1)*cols] {
-			dst[j*rows+r] = v
-		}
-	}
+	kernels.Transpose(kernels.MatOf(cols, rows, dst), kernels.MatOf(rows, cols, src))
 }
 
 // Model is the model the algorithm was built for.

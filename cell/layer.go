@@ -93,11 +93,7 @@ func (c *layer) rows(k *Cache) (x, h []float32) {
 
 // transpose writes the rows×cols row-major src into dst as cols×rows.
 func transpose(dst, src []float32, rows, cols int) {
-	for r := range rows {
-		for j, v := range src[r*cols : (r+1)*cols] {
-			dst[j*rows+r] = v
-		}
-	}
+	kernels.Transpose(kernels.MatOf(cols, rows, dst), kernels.MatOf(rows, cols, src))
 }
 
 // broadcastRows writes src[r] into all b entries of dst's row r.

@@ -83,3 +83,35 @@ func checkLen(op, name string, got, want int) {
 		panic(fmt.Sprintf("kernels: %s: len(%s) = %d, want %d", op, name, got, want))
 	}
 }
+
+// Transpose writes srcᵀ into dst: dst (src.Cols × src.Rows) gets element (j, i) = src's
+// (i, j). A minibatch moves between batch-major rows (one per sequence, as a caller
+// gives inputs) and the feature-major layout its products take with it. dst must not
+// overlap src. Four rows of src are read together, so each write is four consecutive
+// floats of a row of dst.
+func Transpose(dst, src Mat) {
+	if !dst.valid() {
+		dst.check("Transpose dst")
+	}
+	if !src.valid() {
+		src.check("Transpose src")
+	}
+	if dst.Rows != src.Cols || dst.Cols != src.Rows {
+		panic(fmt.Sprintf("kernels: Transpose: dst is %d×%d, src is %d×%d", dst.Rows, dst.Cols, src.Rows, src.Cols))
+	}
+	r := 0
+	for ; r+4 <= src.Rows; r += 4 {
+		s0 := src.Row(r)
+		s1, s2, s3 := src.Row(r + 1)[:len(s0)], src.Row(r + 2)[:len(s0)], src.Row(r + 3)[:len(s0)]
+		for j, v := range s0 {
+			o := j*dst.Stride + r
+			d := dst.Data[o : o+4 : o+4]
+			d[0], d[1], d[2], d[3] = v, s1[j], s2[j], s3[j]
+		}
+	}
+	for ; r < src.Rows; r++ {
+		for j, v := range src.Row(r) {
+			dst.Data[j*dst.Stride+r] = v
+		}
+	}
+}
