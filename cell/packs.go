@@ -92,10 +92,11 @@ func (p *WeightPacks) PackBackward() {
 	p.bwd = true
 }
 
-// Forward and Backward report whether the forward and backward packs are held.
+// Forward reports whether the forward packs are held (PackForward, until Unpack).
 func (p *WeightPacks) Forward() bool { return p.fwd }
 
-// Backward reports whether the backward packs are held.
+// Backward reports whether the backward packs are held (PackBackward, until Unpack or
+// UnpackBackward).
 func (p *WeightPacks) Backward() bool { return p.bwd }
 
 // Unpack drops the snapshots (keeping their memory): steps read the weights again.

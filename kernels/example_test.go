@@ -59,3 +59,37 @@ func ExampleGemm() {
 	// [5 5] [10 12]
 	// [4 5] [10 11]
 }
+
+// A weight matrix packed once multiplies every step's batch of columns with Gemm's bits:
+// here W (4×3) times two steps' X (3×2 each, two sequences), packed for B = 2 columns.
+func ExampleGemmPacked() {
+	w := kernels.MatOf(4, 3, []float32{
+		1, 0, 0,
+		0, 1, 0,
+		0, 0, 1,
+		1, 1, 1,
+	})
+	var pw kernels.Packed
+	pw.Pack(w, 2)
+	for _, x := range [][]float32{{1, 2, 3, 4, 5, 6}, {0, 1, 0, -1, 1, 1}} {
+		c := kernels.NewMat(4, 2)
+		kernels.GemmPacked(c, &pw, kernels.MatOf(3, 2, x))
+		fmt.Println(c.Data)
+	}
+	// Output:
+	// [1 2 3 4 5 6 9 12]
+	// [0 1 0 -1 1 1 1 1]
+}
+
+// Transpose turns a minibatch's rows (one per sequence) into the feature-major layout
+// the products take: here two sequences of three inputs.
+func ExampleTranspose() {
+	rows := kernels.MatOf(2, 3, []float32{
+		1, 2, 3,
+		4, 5, 6,
+	})
+	fm := kernels.NewMat(3, 2)
+	kernels.Transpose(fm, rows)
+	fmt.Println(fm.Data)
+	// Output: [1 4 2 5 3 6]
+}
