@@ -370,7 +370,9 @@ func TestBatchOrthogonalOnWorkers(t *testing.T) {
 // algorithm runs one instance per sequence and its model is the single one's times B).
 func TestBatchMemoryModel(t *testing.T) {
 	const B, T = 3, 9
-	for _, spec := range specs(t) {
+	// The registry's sample settings, and windows of one and two steps (a sweep of one
+	// step packs no transposes).
+	for _, spec := range append(specs(t), algo.MustParse("tbptt:1,1"), algo.MustParse("tbptt:2,2")) {
 		for _, L := range []int{1, 2} {
 			for _, kind := range []cell.Kind{cell.GRU, cell.LSTM, cell.RNNTanh} {
 				if spec.Supports(dimsFor(spec, kind, L, 7, 5, 2)) != nil {

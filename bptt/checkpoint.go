@@ -382,6 +382,7 @@ func (c *Checkpointed) sweep(xs [][]float32, ys []cell.Target, done int) {
 	c.frontier, c.loss = done, 0
 	copy(c.checkpoints[:len(c.s0)], c.s0)
 	clear(c.delta)
+	c.sweepSteps = len(xs)
 	k := len(c.caches)
 	c.chunks = (len(xs) + k - 1) / k
 	c.reverse(0, c.chunks, 0, min(c.slots, c.chunks))

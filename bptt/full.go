@@ -86,6 +86,7 @@ func (f *Full) Finish() error {
 		return err
 	}
 	clear(f.delta)
+	f.sweepSteps = f.steps
 	for t := f.steps - 1; t >= 0; t-- {
 		ht := f.topHidden(f.state) // h_t: the last state's, or the next step's recorded one
 		if t+1 < f.steps {

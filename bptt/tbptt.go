@@ -152,6 +152,7 @@ func (tr *Truncated) backward(depth int) {
 	tr.pendingTargets = 0
 	clear(tr.delta)
 	depth = min(depth, tr.steps)
+	tr.sweepSteps = depth
 	for j := range depth {
 		t := tr.steps - 1 - j
 		slot := t % tr.k2
