@@ -279,14 +279,14 @@ func (b *base) packForward() {
 
 // weightsMoved reports an error if the weights changed since packForward (a minibatch
 // whose forward steps used the snapshot) and drops the snapshot.
-func (b *base) weightsMoved(alg string) error {
+func (b *base) weightsMoved() error {
 	if b.packs == nil || !b.packs.Forward() {
 		return nil
 	}
 	moved := b.packs.Changed()
 	b.packs.Unpack()
 	if moved {
-		return fmt.Errorf("bptt: %s: the weights changed during the sequence (after its first step); a minibatch's forward steps use the weights of its first step, so the sequence is dropped: change the weights between Finish and the next sequence's first step", alg)
+		return fmt.Errorf("bptt: Finish: the weights changed during the sequence (after its first step); a minibatch's forward steps use the weights of its first step, so the sequence is dropped: change the weights between Finish and the next sequence's first step")
 	}
 	return nil
 }

@@ -81,7 +81,7 @@ func (f *Full) Finish() error {
 	if err := f.errClosed(); err != nil {
 		return err
 	}
-	if err := f.weightsMoved("Finish"); err != nil {
+	if err := f.weightsMoved(); err != nil {
 		f.steps = 0
 		return err
 	}

@@ -277,11 +277,6 @@ func (c *layer) addParamGrad(k *Cache, grad []float32) {
 	kernels.Axpy(1, c.biasHHGrad(), grad[l.BiasHH:])
 }
 
-// hhGrad is the gradient with respect to the hh gate pre-activations that weight_hh_l0's
-// gradient and the VJP through W_hh use: gHH for GRU, whose hh coefficients differ from
-// its ih ones; gIH for every other kind, whose gHH differs from gIH, if at all, only in
-// what bias_hh_l0 receives (the orthogonal cell's modReLU bias). GradBatch makes the
-// same choice.
 // biasHHGrad is the gradient with respect to the hh gate pre-activations that bias_hh_l0
 // receives: gHH for GRU and the orthogonal cell, which write it; gIH for the vanilla and
 // LSTM cells, whose hh and ih gate gradients are the same values (their gate loops write
@@ -293,6 +288,11 @@ func (c *layer) biasHHGrad() []float32 {
 	return c.gIH
 }
 
+// hhGrad is the gradient with respect to the hh gate pre-activations that weight_hh_l0's
+// gradient and the VJP through W_hh use: gHH for GRU, whose hh coefficients differ from
+// its ih ones; gIH for every other kind, whose gHH differs from gIH, if at all, only in
+// what bias_hh_l0 receives (the orthogonal cell's modReLU bias). GradBatch makes the
+// same choice.
 func (c *layer) hhGrad() []float32 {
 	if c.lay.Kind == GRU {
 		return c.gHH

@@ -26,8 +26,7 @@ type Packed struct {
 	rows, cols int  // A is rows×cols (M×K)
 	tier       Tier // the tier data is packed for; nothing is packed for Generic
 	n          int  // the width of B it was packed for
-	kid        int  // the micro-kernel data is laid out for
-	kc, mr     int  // the K block and the panel height data uses
+	kid        int  // the micro-kernel (and so the panel height) data is laid out for
 	data       []float32
 }
 
@@ -52,7 +51,7 @@ func (p *Packed) PackT(at Mat, n int) {
 
 func (p *Packed) set(src Mat, trans bool, rows, cols, n int) {
 	p.src, p.trans, p.rows, p.cols, p.tier, p.n = src, trans, rows, cols, active, n
-	p.kid, p.kc, p.mr = 0, 0, 0
+	p.kid = 0
 	if rows > 0 && cols > 0 {
 		packFor(p)
 	}

@@ -20,7 +20,7 @@ func packFor(p *Packed) {
 		p.data = make([]float32, n)
 	}
 	p.data = p.data[:n]
-	p.kid, p.kc, p.mr = k.id, kcMax, mr
+	p.kid = k.id
 	for pc := 0; pc < p.cols; pc += kcMax {
 		kc := min(kcMax, p.cols-pc)
 		blk := p.data[pc*mPad : pc*mPad+mPad*kc]
@@ -108,7 +108,7 @@ func (w *Workers) splitPacked(c Mat, p *Packed, b Mat) bool {
 // copy packed for the active tier's kernel.
 func packedPlan(c Mat, p *Packed) (k gemmKernel, mode int, ok bool) {
 	k, mode, ok = gemmPlan(p.op(), c, p.src)
-	return k, mode, ok && p.tier == active && p.kid == k.id && p.mr == k.mr && len(p.data) > 0
+	return k, mode, ok && p.tier == active && p.kid == k.id && len(p.data) > 0
 }
 
 // packedRuns reports whether GemmPacked computes C from the packed copy.
