@@ -126,6 +126,24 @@ func gemmPackB16AVX2(dst, src *float32, lds, rows int)
 //go:noescape
 func gemmPackB32AVX2(dst, src *float32, lds, rows int)
 
+// gemmInPlacePanel runs one full 16-column micro-panel of gemmInPlace's store mode, its
+// tiles full A panels, in one call when micro-kernel k has a fused panel routine (the
+// avx2 6×16 one): see gemmInPlacePanel6x16AVX2. It reports whether it did.
+func gemmInPlacePanel(k gemmKernel, kc int, a *float32, rsa int, x *float32, ldx int, buf *float32, tiles int, next *float32, ahead, pf int) bool {
+	if k.id != gemmKernelAVX2_6x16 {
+		return false
+	}
+	gemmInPlacePanel6x16AVX2(kc, a, rsa, x, ldx, buf, tiles, next, ahead, pf)
+	return true
+}
+
+// gemmInPlacePanel6x16AVX2 stores the first tiles 6×16 tiles of A·B over X, B being X's
+// first kc rows of 16 floats, which it saves into buf as the first tile reads them, and
+// prefetches up to ahead rows of next (stride ldx, pf rows in all) before each tile.
+//
+//go:noescape
+func gemmInPlacePanel6x16AVX2(kc int, a *float32, rsa int, x *float32, ldx int, buf *float32, tiles int, next *float32, ahead, pf int)
+
 // gemmKernel6x16AVX2 adds the first rows rows of the 6×16 product of a A micro-panel and a B micro-panel
 // into c (or, by mode, adds them sequentially or stores them; see gemm_blocked.go). It
 // uses only VEX encodings (Y0-Y15).

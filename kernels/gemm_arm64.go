@@ -117,3 +117,9 @@ func gemmTier() gemmKernel { return gemmNEON }
 
 // gemmTierFor is the micro-kernel for a product whose C has n columns: NEON's one tile.
 func gemmTierFor(int) gemmKernel { return gemmNEON }
+
+// gemmInPlacePanel reports false: NEON has no fused in-place panel routine, and
+// gemmInPlace runs its panels through the micro-kernel.
+func gemmInPlacePanel(gemmKernel, int, *float32, int, *float32, int, *float32, int, *float32, int, int) bool {
+	return false
+}

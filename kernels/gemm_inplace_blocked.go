@@ -8,7 +8,10 @@ package kernels
 // block (gemmStore, or gemmSeqMode from a cleared C) and gemmAdd after it (store mode
 // only). Only the loop order differs: one nr-wide micro-panel of columns at a time, its
 // K rows of B copied out first, then every A panel over it, so that the columns are
-// overwritten only after their old values are saved.
+// overwritten only after their old values are saved. On the avx2 tier, with K in one
+// block, a full micro-panel is one call to a fused routine whose first tile saves B as it
+// reads it: at RTRL's K = S = 64 the separate copy and the per-tile calls had cost 18% of
+// the update.
 func gemmInPlace(x, a Mat, k gemmKernel, mode int) {
 	m, n, kk := a.Rows, x.Cols, a.Cols
 	mr, nr := k.mr, k.nr
@@ -31,8 +34,26 @@ func gemmInPlace(x, a Mat, k gemmKernel, mode int) {
 		}
 	}
 	xs := Mat{Rows: kk, Cols: n, Stride: x.Stride, Data: x.Data}
+	// With K in one block, a full micro-panel may go to the tier's fused routine: one call
+	// for all full A panels, the first reading B from X and saving it into panel as it
+	// goes (no separate copy), the same multiply-adds in the same order.
+	tiles := m / mr
+	fused := mode == gemmStore && kk <= kcMax && tiles > 0
 	for jc := 0; jc < n; jc += nr {
 		nrValid := min(nr, n-jc)
+		if fused && nrValid == nr {
+			next, pf := &x.Data[jc], 0
+			if jc+nr < n {
+				next, pf = &x.Data[jc+nr], kk
+			}
+			if gemmInPlacePanel(k, kk, &a.Data[0], a.Stride, &x.Data[jc], x.Stride, &panel[0], tiles, next, (pf+tiles-1)/tiles, pf) {
+				if mFull < m {
+					gemmMicro(k.id, kk, &apack[0], 1, mr, &panel[0], nr, &x.Data[mFull*x.Stride+jc], x.Stride, m-mFull, gemmStore)
+				}
+				continue
+			}
+			fused = false
+		}
 		gemmPackB(panel, xs, 0, jc, kk, nrValid, nr)
 		// The next micro-panel's K rows are K separate cache lines, one per row of X, too
 		// many streams for the hardware prefetchers: ask for them while this panel's
