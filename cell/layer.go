@@ -99,10 +99,21 @@ func transpose(dst, src []float32, rows, cols int) {
 // broadcastRows writes src[r] into all b entries of dst's row r.
 func broadcastRows(dst, src []float32, b int) {
 	for r, v := range src {
-		row := dst[r*b : (r+1)*b]
-		for j := range row {
-			row[j] = v
-		}
+		fill(dst[r*b:(r+1)*b], v)
+	}
+}
+
+// fill sets every element of row to v, eight at a time: a minibatch's bias rows are
+// short (B floats) and many (G·H), and one float per store had cost GRU 5% of its step at
+// n = 128, B = 32.
+func fill(row []float32, v float32) {
+	v8 := [8]float32{v, v, v, v, v, v, v, v}
+	j := 0
+	for ; j+8 <= len(row); j += 8 {
+		*(*[8]float32)(row[j:]) = v8
+	}
+	for ; j < len(row); j++ {
+		row[j] = v
 	}
 }
 

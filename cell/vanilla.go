@@ -30,11 +30,7 @@ func addBiases(c *layer, dst []float32, r0, r1, b int) {
 		return
 	}
 	for r := r0; r < r1; r++ {
-		v := c.bih[r] + c.bhh[r]
-		row := dst[(r-r0)*b : (r-r0+1)*b]
-		for j := range row {
-			row[j] = v
-		}
+		fill(dst[(r-r0)*b:(r-r0+1)*b], c.bih[r]+c.bhh[r])
 	}
 }
 
@@ -44,9 +40,10 @@ func (v vanilla) forward(c *layer, k *Cache, next []float32) {
 	a, beta := c.alpha, 1-c.alpha
 	if !v.relu {
 		kernels.Tanh(deriv, u) // φ(u), overwritten with φ'(u) below
+		prev, next := k.prev[:len(deriv)], next[:len(deriv)]
 		for i, phi := range deriv {
 			deriv[i] = 1 - phi*phi
-			next[i] = beta*k.prev[i] + a*phi
+			next[i] = beta*prev[i] + a*phi
 		}
 		return
 	}
@@ -68,21 +65,20 @@ func (vanilla) coefficients(c *layer, k *Cache, coefIH, coefHH []float32) {
 	}
 }
 
+// gateGradients sets g = v ⊙ (α·φ'(u)) with the SIMD kernels, the same two roundings per
+// element as the scalar loop, at a fraction of its cost on a minibatch's blocks.
 func (vanilla) gateGradients(c *layer, k *Cache, v []float32) {
 	h := k.block()
-	vs := v[:h]
-	a, d, g := c.alpha, k.aux[:len(vs)], c.gIH[:len(vs)]
-	for u, x := range vs {
-		g[u] = x * (a * d[u])
-	}
+	g := c.gIH[:h]
+	copy(g, k.aux[:h])
+	kernels.Scale(c.alpha, g)
+	kernels.Mul(g, v[:h], g)
 }
 
 // D_t = (1-α)·I: s_t = (1-α)·s_{t-1} + ...
 func (vanilla) directVJP(c *layer, _ *Cache, dPrev, dNext []float32) {
-	beta := 1 - c.alpha
-	for i, d := range dNext {
-		dPrev[i] = beta * d
-	}
+	copy(dPrev, dNext)
+	kernels.Scale(1-c.alpha, dPrev[:len(dNext)])
 }
 
 func (vanilla) directJacobian(c *layer, _ *Cache, j kernels.Mat) {

@@ -87,8 +87,9 @@ func checkLen(op, name string, got, want int) {
 // Transpose writes srcᵀ into dst: dst (src.Cols × src.Rows) gets element (j, i) = src's
 // (i, j). A minibatch moves between batch-major rows (one per sequence, as a caller
 // gives inputs) and the feature-major layout its products take with it. dst must not
-// overlap src. Four rows of src are read together, so each write is four consecutive
-// floats of a row of dst.
+// overlap src. On amd64 8×8 blocks go through registers; elsewhere, and for the edges,
+// four rows of src are read together, so each write is four consecutive floats of a row
+// of dst.
 func Transpose(dst, src Mat) {
 	if !dst.valid() {
 		dst.check("Transpose dst")
@@ -100,6 +101,19 @@ func Transpose(dst, src Mat) {
 		panic(fmt.Sprintf("kernels: Transpose: dst is %d×%d, src is %d×%d", dst.Rows, dst.Cols, src.Rows, src.Cols))
 	}
 	r := 0
+	if transposeStrips(dst, src, src.Rows/8, src.Cols/8) {
+		// The blocks covered rows [0, 8·⌊rows/8⌋) of src in columns [0, 8·⌊cols/8⌋);
+		// this loop does those rows' last columns, the one below the remaining rows whole.
+		for ; r+4 <= src.Rows/8*8; r += 4 {
+			s0 := src.Row(r)
+			s1, s2, s3 := src.Row(r + 1)[:len(s0)], src.Row(r + 2)[:len(s0)], src.Row(r + 3)[:len(s0)]
+			for j := src.Cols / 8 * 8; j < len(s0); j++ {
+				o := j*dst.Stride + r
+				d := dst.Data[o : o+4 : o+4]
+				d[0], d[1], d[2], d[3] = s0[j], s1[j], s2[j], s3[j]
+			}
+		}
+	}
 	for ; r+4 <= src.Rows; r += 4 {
 		s0 := src.Row(r)
 		s1, s2, s3 := src.Row(r + 1)[:len(s0)], src.Row(r + 2)[:len(s0)], src.Row(r + 3)[:len(s0)]

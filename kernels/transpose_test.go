@@ -7,13 +7,17 @@ import (
 	"testing"
 )
 
-// Transpose gives every element its place, for shapes around its four-row groups and
-// strided views on both sides, and leaves dst's padding alone; mismatched shapes panic
-// with a message naming them.
+// Transpose gives every element its place on every tier, for shapes around its 8×8
+// blocks and four-row groups and strided views on both sides, and leaves dst's padding
+// alone; mismatched shapes panic with a message naming them.
 func TestTranspose(t *testing.T) {
+	forEveryTier(t, testTranspose)
+}
+
+func testTranspose(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, rows := range []int{0, 1, 3, 4, 5, 8, 33} {
-		for _, cols := range []int{0, 1, 2, 7, 32} {
+	for _, rows := range []int{0, 1, 3, 4, 5, 8, 12, 16, 33, 128} {
+		for _, cols := range []int{0, 1, 2, 7, 8, 9, 32, 45} {
 			for _, pad := range []int{0, 3} {
 				src := Mat{Rows: rows, Cols: cols, Stride: cols + pad, Data: make([]float32, max(0, rows*(cols+pad)))}
 				randFill(rng, src.Data)
