@@ -64,14 +64,32 @@ func (gru) coefficients(c *layer, k *Cache, coefIH, coefHH []float32) {
 
 // gateGradients takes each unit's derivatives straight from gruDerivs rather than
 // through the coefficient arrays: it runs in every backward step, and the detour cost
-// 5–10% of a step at n = 32.
+// 5–10% of a step at n = 32. On amd64 eight units at a time go through an avx2 routine
+// with the same roundings (8% of a minibatch step at n = 128, B = 32, before).
 func (gru) gateGradients(c *layer, k *Cache, v []float32) {
 	h := k.block()
-	// Every slice cut to h values, so that the loop runs without bounds checks.
-	vs := v[:h]
-	rg, zg, ng, aux, prev := k.gates[:len(vs)], k.gates[h:h+len(vs)], k.gates[2*h:2*h+len(vs)], k.aux[:len(vs)], k.prev[:len(vs)]
-	ir, iz, in := c.gIH[:len(vs)], c.gIH[h:h+len(vs)], c.gIH[2*h:2*h+len(vs)]
-	hr, hz, hn := c.gHH[:len(vs)], c.gHH[h:h+len(vs)], c.gHH[2*h:2*h+len(vs)]
+	s := gruGradSlices{
+		r: k.gates[:h], z: k.gates[h : 2*h], n: k.gates[2*h : 3*h], aux: k.aux[:h], prev: k.prev[:h], v: v[:h],
+		ir: c.gIH[:h], iz: c.gIH[h : 2*h], in: c.gIH[2*h : 3*h],
+		hr: c.gHH[:h], hz: c.gHH[h : 2*h], hn: c.gHH[2*h : 3*h],
+	}
+	gruGateGradsGo(&s, gruGateGradsSIMD(&s))
+}
+
+// gruGradSlices are gateGradients' operands, h values each: the gates r, z, n, the aux
+// value W_hn h + b_hn, h_{t-1}, the state's adjoint v, and the six gate gradients it writes.
+type gruGradSlices struct {
+	r, z, n, aux, prev, v  []float32
+	ir, iz, in, hr, hz, hn []float32
+}
+
+// gruGateGradsGo writes the gate gradients of units [from, h).
+func gruGateGradsGo(s *gruGradSlices, from int) {
+	vs := s.v[from:]
+	// Every slice cut to len(vs) values, so that the loop runs without bounds checks.
+	rg, zg, ng, aux, prev := s.r[from:][:len(vs)], s.z[from:][:len(vs)], s.n[from:][:len(vs)], s.aux[from:][:len(vs)], s.prev[from:][:len(vs)]
+	ir, iz, in := s.ir[from:][:len(vs)], s.iz[from:][:len(vs)], s.in[from:][:len(vs)]
+	hr, hz, hn := s.hr[from:][:len(vs)], s.hz[from:][:len(vs)], s.hn[from:][:len(vs)]
 	for u, x := range vs {
 		cr, cz, dn := gruUnitDerivs(rg[u], zg[u], ng[u], aux[u], prev[u])
 		ir[u], hr[u] = x*cr, x*cr

@@ -61,17 +61,33 @@ func (lstm) coefficients(c *layer, k *Cache, coefIH, coefHH []float32) {
 
 // gateGradients takes each unit's derivatives straight from lstmDerivs rather than
 // through the coefficient arrays: it runs in every backward step, and the detour cost
-// 5–10% of a step at n = 32.
+// 5–10% of a step at n = 32. On amd64 eight units at a time go through an avx2 routine
+// with the same roundings (8% of a minibatch step at n = 128, B = 32, before).
 func (lstm) gateGradients(c *layer, k *Cache, v []float32) {
 	h := k.block()
 	gIH := c.gIH
-	ig, fg, gg, og := k.gates[:h], k.gates[h:2*h], k.gates[2*h:3*h], k.gates[3*h:4*h]
-	tc, cPrev := k.aux[:h], k.prev[h:2*h]
-	vh, vc := v[:h], v[h:2*h]
-	// Every slice cut to h values, so that the loop runs without bounds checks.
-	gi, gf, gc, gout := gIH[:h], gIH[h:2*h], gIH[2*h:3*h], gIH[3*h:4*h]
-	fg, gg, og, tc, cPrev, vc = fg[:len(ig)], gg[:len(ig)], og[:len(ig)], tc[:len(ig)], cPrev[:len(ig)], vc[:len(ig)]
-	vh, gi, gf, gc, gout = vh[:len(ig)], gi[:len(ig)], gf[:len(ig)], gc[:len(ig)], gout[:len(ig)]
+	s := lstmGradSlices{
+		i: k.gates[:h], f: k.gates[h : 2*h], g: k.gates[2*h : 3*h], o: k.gates[3*h : 4*h],
+		tc: k.aux[:h], c: k.prev[h : 2*h], vh: v[:h], vc: v[h : 2*h],
+		gi: gIH[:h], gf: gIH[h : 2*h], gc: gIH[2*h : 3*h], gout: gIH[3*h : 4*h],
+	}
+	lstmGateGradsGo(&s, lstmGateGradsSIMD(&s))
+}
+
+// lstmGradSlices are gateGradients' operands, h values each: the gates i, f, g, o, tanh(c')
+// and c_{t-1}, the state's adjoint (vh, vc), and the four gate gradients it writes.
+type lstmGradSlices struct {
+	i, f, g, o, tc, c, vh, vc []float32
+	gi, gf, gc, gout          []float32
+}
+
+// lstmGateGradsGo writes the gate gradients of units [from, h).
+func lstmGateGradsGo(s *lstmGradSlices, from int) {
+	ig := s.i[from:]
+	// Every slice cut to len(ig) values, so that the loop runs without bounds checks.
+	fg, gg, og, tc, cPrev := s.f[from:][:len(ig)], s.g[from:][:len(ig)], s.o[from:][:len(ig)], s.tc[from:][:len(ig)], s.c[from:][:len(ig)]
+	vh, vc := s.vh[from:][:len(ig)], s.vc[from:][:len(ig)]
+	gi, gf, gc, gout := s.gi[from:][:len(ig)], s.gf[from:][:len(ig)], s.gc[from:][:len(ig)], s.gout[from:][:len(ig)]
 	for u, i := range ig {
 		di, df, dg, dhdc, do := lstmDerivs(i, fg[u], gg[u], og[u], tc[u], cPrev[u])
 		gi[u] = vh[u]*(dhdc*di) + vc[u]*di
