@@ -15,13 +15,14 @@ type Readout struct {
 	params      []float32
 	w           kernels.Mat
 	b           []float32
-	colY, colH  []float32 // one sequence's dy and h, gathered from a batch's
+	colY        []float32 // one sequence's dy, gathered from a batch's
+	hT          []float32 // a batch's h transposed, one sequence's h per row
 }
 
 // twin is a readout that shares r's parameters with scratch of its own.
 func (r *Readout) twin() *Readout {
 	t := *r
-	t.colY, t.colH = make([]float32, len(r.colY)), make([]float32, len(r.colH))
+	t.colY, t.hT = make([]float32, len(r.colY)), make([]float32, len(r.hT))
 	return &t
 }
 
@@ -107,16 +108,20 @@ func (r *Readout) Backward(dh, grad, h, dy []float32) {
 			// Sequence by sequence: O is small, and dy·hᵀ summed over the batch would be
 			// a product with both operands transposed.
 			if len(r.colY) < r.out {
-				r.colY, r.colH = make([]float32, r.out), make([]float32, r.hidden)
+				r.colY = make([]float32, r.out)
 			}
+			if len(r.hT) < r.hidden*b {
+				r.hT = make([]float32, r.hidden*b)
+			}
+			// One transpose rather than a strided gather of each sequence's h (5% of
+			// rnn_tanh's minibatch step at n = 128, B = 32); the Ger calls are the same.
+			hT := kernels.MatOf(b, r.hidden, r.hT[:r.hidden*b])
+			kernels.Transpose(hT, kernels.MatOf(r.hidden, b, h))
 			for j := range b {
 				for o := range r.out {
 					r.colY[o] = dy[o*b+j]
 				}
-				for u := range r.hidden {
-					r.colH[u] = h[u*b+j]
-				}
-				kernels.Ger(w, 1, r.colY, r.colH)
+				kernels.Ger(w, 1, r.colY, hT.Row(j))
 			}
 			addRowSums(grad[r.out*r.hidden:], dy, b)
 		}
