@@ -102,30 +102,29 @@ func Transpose(dst, src Mat) {
 	}
 	r := 0
 	if transposeStrips(dst, src, src.Rows/8, src.Cols/8) {
-		// The blocks covered rows [0, 8·⌊rows/8⌋) of src in columns [0, 8·⌊cols/8⌋);
-		// this loop does those rows' last columns, the one below the remaining rows whole.
-		for ; r+4 <= src.Rows/8*8; r += 4 {
-			s0 := src.Row(r)
-			s1, s2, s3 := src.Row(r + 1)[:len(s0)], src.Row(r + 2)[:len(s0)], src.Row(r + 3)[:len(s0)]
-			for j := src.Cols / 8 * 8; j < len(s0); j++ {
-				o := j*dst.Stride + r
-				d := dst.Data[o : o+4 : o+4]
-				d[0], d[1], d[2], d[3] = s0[j], s1[j], s2[j], s3[j]
-			}
+		// The blocks covered rows [0, 8·⌊rows/8⌋) of src in columns [0, 8·⌊cols/8⌋):
+		// those rows' last columns here, the remaining rows whole below.
+		for ; r < src.Rows/8*8; r += 4 {
+			transpose4(dst, src, r, src.Cols/8*8)
 		}
 	}
 	for ; r+4 <= src.Rows; r += 4 {
-		s0 := src.Row(r)
-		s1, s2, s3 := src.Row(r + 1)[:len(s0)], src.Row(r + 2)[:len(s0)], src.Row(r + 3)[:len(s0)]
-		for j, v := range s0 {
-			o := j*dst.Stride + r
-			d := dst.Data[o : o+4 : o+4]
-			d[0], d[1], d[2], d[3] = v, s1[j], s2[j], s3[j]
-		}
+		transpose4(dst, src, r, 0)
 	}
 	for ; r < src.Rows; r++ {
 		for j, v := range src.Row(r) {
 			dst.Data[j*dst.Stride+r] = v
 		}
+	}
+}
+
+// transpose4 writes rows r…r+3 of src, from column j0 on, into dst's columns r…r+3.
+func transpose4(dst, src Mat, r, j0 int) {
+	s0 := src.Row(r)
+	s1, s2, s3 := src.Row(r + 1)[:len(s0)], src.Row(r + 2)[:len(s0)], src.Row(r + 3)[:len(s0)]
+	for j := j0; j < len(s0); j++ {
+		o := j*dst.Stride + r
+		d := dst.Data[o : o+4 : o+4]
+		d[0], d[1], d[2], d[3] = s0[j], s1[j], s2[j], s3[j]
 	}
 }
