@@ -3,6 +3,7 @@ package algo
 import (
 	"unsafe"
 
+	"github.com/chronograd/chronograd/bptt"
 	"github.com/chronograd/chronograd/cell"
 	"github.com/chronograd/chronograd/internal/memlimit"
 	"github.com/chronograd/chronograd/kernels"
@@ -179,15 +180,11 @@ func truncatedRing(d Dims, _, k2 int, o Options) int64 {
 		cols = k2 * batch(o)
 	}
 	n := memlimit.Add(ring(d, min(k2, steps(o)), o), bpttScratch(d, cols, o))
-	if B := batch(o); B > 1 && min(k2, steps(o)) < minPackedSweep && !d.hasAttention() {
+	if B := batch(o); B > 1 && min(k2, steps(o)) < bptt.MinPackedSweep && !d.hasAttention() {
 		n -= packBytes(d, false, B) // sweeps too short to pack the transposes
 	}
 	return n
 }
-
-// minPackedSweep is package bptt's: the fewest backward steps of a minibatch's sweep for
-// which it packs the weights' transposes.
-const minPackedSweep = 2
 
 func checkpointBytes(d Dims, p []float64, o Options) int64 {
 	slots, T, B := int64(checkpointSlots(p, o)), int64(steps(o)), int64(batch(o))

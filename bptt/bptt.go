@@ -73,7 +73,7 @@ type base struct {
 	// forward matrices for the algorithms that keep the weights fixed over a sequence.
 	packs *cell.WeightPacks
 	// sweepSteps is the number of backward steps the sweep under way will run (an algorithm
-	// sets it before its first backStep); shorter sweeps than minPackedSweep do not pack.
+	// sets it before its first backStep); shorter sweeps than MinPackedSweep do not pack.
 	sweepSteps int
 	// paramGrad is GradCell's ∂L/∂θ when the model derives a layer's recurrent matrix
 	// from its parameters (the orthogonal cell): gradCell then holds ∂L/∂W there, and
@@ -405,7 +405,7 @@ func (b *base) recordedTop(next *cell.StepCache) []float32 {
 // The batches' size does not change the result (see cell.GradBatch), so algorithms with
 // different batches agree bit for bit.
 func (b *base) backStep(k *cell.StepCache, ht, dy []float32, hasTarget bool) {
-	if b.packs != nil && !b.packs.Backward() && b.sweepSteps >= minPackedSweep {
+	if b.packs != nil && !b.packs.Backward() && b.sweepSteps >= MinPackedSweep {
 		b.packs.PackBackward() // the weights cannot change within the sweep
 	}
 	if hasTarget {
@@ -414,12 +414,13 @@ func (b *base) backStep(k *cell.StepCache, ht, dy []float32, hasTarget bool) {
 	b.model.BackwardBatch(k, b.delta, b.gradCell, b.batches, b.delta)
 }
 
-// minPackedSweep is the fewest backward steps for which packing the transposes pays:
-// PackT costs about one of a step's transposed products read in place (LSTM, n = 512,
-// B = 32: 2.6 ms, against 2.6 ms in place and 1.1 ms packed per step), so a sweep of one
-// step loses and one of two breaks even. (algo's memory model counts the packs only for
-// sweeps this long.)
-const minPackedSweep = 2
+// MinPackedSweep is the fewest backward steps a minibatch's sweep takes for the BPTT
+// family to pack the weights' transposes for it (cell.WeightPacks): PackT costs about
+// one of a step's transposed products read in place (LSTM, n = 512, B = 32: 2.6 ms,
+// against 2.6 ms in place and 1.1 ms packed per step), so a sweep of one step would lose
+// and one of two breaks even. Shorter sweeps (tbptt:K1,1) hold no backward packs, and
+// Bytes and algo's memory model count none.
+const MinPackedSweep = 2
 
 // endSweep adds what the gradient batches still hold to the gradient.
 func (b *base) endSweep() {
