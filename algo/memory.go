@@ -65,15 +65,9 @@ func packBytes(d Dims, forward bool, B int) int64 {
 	return n
 }
 
-// batchCols is the BPTT family's default gradient-batch columns, a whole number of steps
-// of the minibatch.
-func batchCols(d Dims, o Options) int {
-	B, cols := batch(o), cell.DefaultBatchCols(d.layout(0))
-	if B > 1 {
-		cols *= 4
-	}
-	return (cols + B - 1) / B * B
-}
+// batchCols is the BPTT family's default gradient-batch columns (bptt.BatchCols), a
+// whole number of steps of the minibatch.
+func batchCols(d Dims, o Options) int { return bptt.BatchCols(d.layout(0), batch(o)) }
 
 // ring is n recorded steps: every layer's cache, ∂ℓ/∂ŷ and a has-target flag each.
 func ring(d Dims, n int, o Options) int64 {

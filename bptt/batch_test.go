@@ -222,3 +222,34 @@ func TestBatchWeightsChangedDuringSequence(t *testing.T) {
 	sameBits(t, "GradCell after the refused sequence", full.GradCell(), fresh.GradCell())
 	sameBits(t, "GradHead after the refused sequence", full.GradHead(), fresh.GradHead())
 }
+
+// BatchCols: one sequence keeps cell.DefaultBatchCols; a minibatch takes four times that,
+// at least 256 columns when the bottom layer's weight gradient is past 1 MiB (the flush
+// then reads and writes it from L3), and always a whole number of steps.
+func TestBatchCols(t *testing.T) {
+	layout := func(kind cell.Kind, n int) cell.Layout {
+		m, err := cell.NewStack(cell.Config{Kind: kind, Hidden: n, Input: n}, 1, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.Layers[0].Layout()
+	}
+	lstm512, lstm128, gru512 := layout(cell.LSTM, 512), layout(cell.LSTM, 128), layout(cell.GRU, 512)
+	for _, c := range []struct {
+		name  string
+		l     cell.Layout
+		batch int
+		want  int
+	}{
+		{"lstm n=512 B=1", lstm512, 1, cell.DefaultBatchCols(lstm512)},
+		{"lstm n=512 B=32", lstm512, 32, 256},
+		{"lstm n=512 B=3", lstm512, 3, 258},
+		{"lstm n=512 B=300", lstm512, 300, 300},
+		{"lstm n=128 B=32 (weights in L2)", lstm128, 32, 4 * cell.DefaultBatchCols(lstm128)},
+		{"gru n=512 B=8", gru512, 8, 256},
+	} {
+		if got := bptt.BatchCols(c.l, c.batch); got != c.want {
+			t.Errorf("%s: BatchCols = %d, want %d", c.name, got, c.want)
+		}
+	}
+}
