@@ -30,7 +30,8 @@ func (gru) inputBias(c *layer, dst []float32, r0, r1, b int) {
 // gates overwrite them.
 func (gru) forward(c *layer, k *Cache, next []float32) {
 	h := k.block()
-	copy(c.preIH, k.gates)
+	// k.gates holds the input part of the pre-activations (W_ih x plus the input bias);
+	// the gates overwrite it block by block once read.
 	if k.batch == 1 {
 		copy(c.preHH, c.bhh)
 	} else {
@@ -41,11 +42,11 @@ func (gru) forward(c *layer, k *Cache, next []float32) {
 	hn := k.aux
 	// The activations run over whole gate blocks (r and z are adjacent).
 	rz := k.gates[:2*h]
-	kernels.Add(rz, c.preIH[:2*h], c.preHH[:2*h])
+	kernels.Add(rz, rz, c.preHH[:2*h])
 	kernels.Sigmoid(rz, rz)
 	for u := range h {
 		hn[u] = c.preHH[2*h+u]
-		n[u] = c.preIH[2*h+u] + r[u]*hn[u]
+		n[u] += r[u] * hn[u]
 	}
 	kernels.Tanh(n, n)
 	for u := range h {

@@ -26,16 +26,16 @@ func (lstm) inputBias(c *layer, dst []float32, r0, r1, b int) {
 // b_hh) is in k.gates; the gates overwrite it.
 func (lstm) forward(c *layer, k *Cache, next []float32) {
 	h := k.block()
-	pre := c.preIH
-	copy(pre, k.gates)
-	c.addRecurrent(pre, k)
+	// The pre-activations are the input part plus W_hh·h_{t-1}, added in place: the
+	// activations then overwrite them with the gates the backward step reads.
+	c.addRecurrent(k.gates, k)
 	ig, fg, gg, og := k.gates[:h], k.gates[h:2*h], k.gates[2*h:3*h], k.gates[3*h:]
 	cPrev := k.prev[h:]
 	tc := k.aux
 	// The activations run over whole gate blocks (i and f are adjacent).
-	kernels.Sigmoid(k.gates[:2*h], pre[:2*h])
-	kernels.Tanh(gg, pre[2*h:3*h])
-	kernels.Sigmoid(og, pre[3*h:4*h])
+	kernels.Sigmoid(k.gates[:2*h], k.gates[:2*h])
+	kernels.Tanh(gg, gg)
+	kernels.Sigmoid(og, og)
 	for u := range h {
 		cNew := fg[u]*cPrev[u] + ig[u]*gg[u]
 		tc[u] = cNew
