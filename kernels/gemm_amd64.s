@@ -36,11 +36,15 @@
 	VFMADD231PS Y0, Y3, Y14          \
 	VFMADD231PS Y1, Y3, Y15
 
-// func gemmKernel6x16AVX2(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows, mode int)
+// func gemmKernel6x16AVX2(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows, mode, tiles, astep int)
 // Twelve YMM accumulators (Y4-Y15) hold the 6×16 tile; per k, two B vectors (Y0, Y1)
 // and six A broadcasts (alternating Y2, Y3 so a broadcast can issue while the previous
-// one still feeds FMAs). VEX only: no register above Y15.
-TEXT ·gemmKernel6x16AVX2(SB), NOSPLIT, $0-80
+// one still feeds FMAs). VEX only: no register above Y15. It runs tiles ≥ 1 tiles down
+// the same B micro-panel, the next one's A astep floats on and its C six rows down: the
+// loop advances a and c in their argument slots and starts over, so every tile is the
+// one-tile call's instructions.
+TEXT ·gemmKernel6x16AVX2(SB), NOSPLIT, $0-96
+tile6x16:
 	MOVQ c+48(FP), DI
 	MOVQ ldc+56(FP), R9
 	SHLQ $2, R9
@@ -240,6 +244,18 @@ storeOnly6x16:
 	VMOVUPS Y15, 32(DI)
 	JMP  done
 done:
+	MOVQ tiles+80(FP), CX
+	DECQ CX
+	JLE  exit6x16
+	MOVQ CX, tiles+80(FP)
+	MOVQ astep+88(FP), CX
+	SHLQ $2, CX
+	ADDQ CX, a+8(FP)
+	MOVQ ldc+56(FP), CX
+	IMULQ $24, CX
+	ADDQ CX, c+48(FP)
+	JMP  tile6x16
+exit6x16:
 	VZEROUPPER
 	RET
 

@@ -57,6 +57,11 @@ func gemmMicro(_, kc int, a *float32, rsa, csa int, b *float32, ldb int, c *floa
 	gemmKernel8x8NEON(kc, a, rsa, csa, b, ldb, c, ldc, rows)
 }
 
+// gemmMicroTiles runs tiles full tiles down one B micro-panel (see gemmMicroEach).
+func gemmMicroTiles(k gemmKernel, kc int, a *float32, rsa, csa, astep int, b *float32, ldb int, c *float32, ldc, mode, tiles int) {
+	gemmMicroEach(k, kc, a, rsa, csa, astep, b, ldb, c, ldc, mode, tiles)
+}
+
 // gemmKernel8x8NEON adds the first rows rows of the 8×8 product of an A micro-panel and
 // a B micro-panel into c.
 //

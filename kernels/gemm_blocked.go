@@ -2,6 +2,8 @@
 
 package kernels
 
+import "unsafe"
+
 // Blocked Gemm driver (GotoBLAS/BLIS loop nest), shared by every SIMD tier.
 //
 // Loop nest, outermost first (C is M×N, A is M×K, B is K×N):
@@ -187,7 +189,25 @@ func gemmDrive(c, a, b Mat, k gemmKernel, mode int, transA bool, pk *Packed, pro
 						gemmPackB(s.b[:], b, pc, jc+jr, kc, nrValid, nr)
 						bp = &s.b[0]
 					}
-					for ir := 0; ir < mc; ir += mr {
+					// The block's full A panels down a full-width B micro-panel go in one
+					// call (the same tiles gemmMicro would run one by one); the loop
+					// below takes what is left, the last, partial panel.
+					ir0 := 0
+					if full := max(0, min(mc, mFull-ic)) / mr; nrValid == nr && full > 1 {
+						var ap *float32
+						rsa, csa, astep := 1, mr, mr*kc
+						switch {
+						case pk != nil:
+							ap = &pk.data[pc*mPad+(prow+ic)*kc]
+						case transA:
+							ap, csa, astep = &a.Data[pc*a.Stride+ic], a.Stride, mr
+						default:
+							ap, rsa, csa, astep = &a.Data[ic*a.Stride+pc], a.Stride, 1, mr*a.Stride
+						}
+						gemmMicroTiles(k, kc, ap, rsa, csa, astep, bp, ldb, &c.Data[ic*c.Stride+jc+jr], c.Stride, kmode, full)
+						ir0 = full * mr
+					}
+					for ir := ir0; ir < mc; ir += mr {
 						row, col := ic+ir, jc+jr
 						mrValid := min(mr, m-row)
 						ap, rsa, csa := &s.a[0], 1, mr
@@ -233,6 +253,15 @@ func gemmDrive(c, a, b Mat, k gemmKernel, mode int, transA bool, pk *Packed, pro
 				}
 			}
 		}
+	}
+}
+
+// gemmMicroEach runs tiles full mr-row tiles down one B micro-panel, one gemmMicro call
+// each: tile i's A panel is astep floats after a, its C tile mr·i rows below c.
+func gemmMicroEach(k gemmKernel, kc int, a *float32, rsa, csa, astep int, b *float32, ldb int, c *float32, ldc, mode, tiles int) {
+	for i := range tiles {
+		gemmMicro(k.id, kc, (*float32)(unsafe.Add(unsafe.Pointer(a), 4*i*astep)), rsa, csa, b, ldb,
+			(*float32)(unsafe.Add(unsafe.Pointer(c), 4*i*k.mr*ldc)), ldc, k.mr, mode)
 	}
 }
 

@@ -4,6 +4,7 @@ package kernels
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -89,6 +90,63 @@ func BenchmarkGemmMicroKernel(b *testing.B) {
 					b.ReportMetric(2*float64(k.mr*k.nr*kc)*float64(b.N)/float64(cpu1-cpu0), "cpu-GFLOP/s")
 				}
 			})
+		}
+	}
+}
+
+// gemmMicroTiles gives the bits of one gemmMicro call per tile, in every mode, for A
+// panels packed (rsa 1, csa mr), read in place (rsa = stride) and transposed (csa =
+// stride), K blocks with and without a tail of the four-step loop, and C tiles inside a
+// wider C whose columns outside the tiles must stay untouched.
+func TestGemmMicroTilesIsEachCall(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, k := range gemmTestKernels() {
+		for _, kc := range []int{1, 3, 4, 7, 64, 131} {
+			for _, tiles := range []int{1, 2, 5} {
+				m := tiles * k.mr
+				stride := kc + 3
+				tstride := m + 5
+				aPacked := make([]float32, m*kc)
+				aRows := make([]float32, m*stride)
+				aT := make([]float32, kc*tstride)
+				for _, a := range [][]float32{aPacked, aRows, aT} {
+					for i := range a {
+						a[i] = float32(rng.NormFloat64())
+					}
+				}
+				bp := make([]float32, kc*k.nr)
+				for i := range bp {
+					bp[i] = float32(rng.NormFloat64())
+				}
+				layouts := []struct {
+					name            string
+					a               []float32
+					rsa, csa, astep int
+				}{
+					{"packed", aPacked, 1, k.mr, k.mr * kc},
+					{"rows", aRows, stride, 1, k.mr * stride},
+					{"transposed", aT, 1, tstride, k.mr},
+				}
+				for _, l := range layouts {
+					for _, mode := range []int{gemmAdd, gemmSeqMode, gemmStore} {
+						ldc := k.nr + 9
+						c0 := make([]float32, m*ldc)
+						for i := range c0 {
+							c0[i] = float32(rng.NormFloat64())
+						}
+						want, got := append([]float32(nil), c0...), append([]float32(nil), c0...)
+						for i := range tiles {
+							gemmMicro(k.id, kc, &l.a[i*l.astep], l.rsa, l.csa, &bp[0], k.nr, &want[i*k.mr*ldc], ldc, k.mr, mode)
+						}
+						gemmMicroTiles(k, kc, &l.a[0], l.rsa, l.csa, l.astep, &bp[0], k.nr, &got[0], ldc, mode, tiles)
+						for i := range want {
+							if math.Float32bits(want[i]) != math.Float32bits(got[i]) {
+								t.Fatalf("%dx%d kc=%d tiles=%d %s mode %d: c[%d] = %v, one call per tile gives %v", k.mr, k.nr, kc, tiles, l.name, mode, i, got[i], want[i])
+							}
+						}
+					}
+				}
+			}
 		}
 	}
 }
