@@ -268,9 +268,6 @@ const (
 	flushBytes = 1 << 20
 )
 
-// steps rounds cols up to a multiple of the minibatch: a step records B columns.
-func (b *base) steps(cols int) int { return (cols + b.batch - 1) / b.batch * b.batch }
-
 // batchBytes counts the gradient batches.
 func (b *base) batchBytes() int64 {
 	var n int64
