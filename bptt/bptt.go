@@ -241,10 +241,11 @@ func (b *base) defaultBatchCols() int {
 // take for a model whose bottom layer has layout l, stepped on minibatches of batch
 // sequences: cell.DefaultBatchCols for one sequence; for a minibatch four times that,
 // so that the flush's Gemm has an inner dimension of at least 32 and the weight gradient
-// is read and written at most every fourth step, and at least flushInner when the weight
-// gradient is past L2; always a whole number of steps. The columns do not change the
+// is read and written at most every fourth step, and at least 256 when the layer's weight
+// gradient (G·H·(I+H) floats) is past 1 MiB, which a flush reads and writes from beyond
+// L2; always rounded up to a whole number of steps. The columns do not change the
 // gradient's bits (cell.GradBatch), only when its Gemm runs and how long its inner
-// dimension is.
+// dimension is; Bytes counts them.
 func BatchCols(l cell.Layout, batch int) int {
 	batch = max(1, batch)
 	cols := cell.DefaultBatchCols(l)
