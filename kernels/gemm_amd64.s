@@ -12,6 +12,21 @@
 // 1 (sequential) starts the accumulators from C's tile and stores them; 2 (store)
 // starts them at zero and stores them, never reading C.
 
+// ZERO_Y4_Y15 clears the twelve accumulators Y4-Y15 of the 6×16 and 12×8 tiles.
+#define ZERO_Y4_Y15 \
+	VXORPS Y4, Y4, Y4    \
+	VXORPS Y5, Y5, Y5    \
+	VXORPS Y6, Y6, Y6    \
+	VXORPS Y7, Y7, Y7    \
+	VXORPS Y8, Y8, Y8    \
+	VXORPS Y9, Y9, Y9    \
+	VXORPS Y10, Y10, Y10 \
+	VXORPS Y11, Y11, Y11 \
+	VXORPS Y12, Y12, Y12 \
+	VXORPS Y13, Y13, Y13 \
+	VXORPS Y14, Y14, Y14 \
+	VXORPS Y15, Y15, Y15
+
 // FMA6x16(off) adds the products of the B row in Y0 (columns 0-7) and Y1 (8-15) with
 // the six A values at off(SI) + i·rsa (R12 rsa, R13 3·rsa, R14 5·rsa) into the 6×16
 // tile's accumulators Y4-Y15, broadcasting into Y2 and Y3 in turn so that a broadcast can
@@ -48,18 +63,7 @@ tile6x16:
 	MOVQ c+48(FP), DI
 	MOVQ ldc+56(FP), R9
 	SHLQ $2, R9
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	VXORPS Y12, Y12, Y12
-	VXORPS Y13, Y13, Y13
-	VXORPS Y14, Y14, Y14
-	VXORPS Y15, Y15, Y15
+	ZERO_Y4_Y15
 	MOVQ mode+72(FP), CX
 	CMPQ CX, $1
 	JNE  notSeq6x16
@@ -270,18 +274,7 @@ TEXT ·gemmKernel12x8AVX2(SB), NOSPLIT, $0-80
 	MOVQ c+48(FP), DI
 	MOVQ ldc+56(FP), R9
 	SHLQ $2, R9
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	VXORPS Y12, Y12, Y12
-	VXORPS Y13, Y13, Y13
-	VXORPS Y14, Y14, Y14
-	VXORPS Y15, Y15, Y15
+	ZERO_Y4_Y15
 	MOVQ mode+72(FP), CX
 	CMPQ CX, $1
 	JNE  notSeq12x8
@@ -973,18 +966,7 @@ ipPf:
 	DECQ CX
 	JMP  ipPf
 ipPfDone:
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	VXORPS Y12, Y12, Y12
-	VXORPS Y13, Y13, Y13
-	VXORPS Y14, Y14, Y14
-	VXORPS Y15, Y15, Y15
+	ZERO_Y4_Y15
 	MOVQ BX, SI
 	MOVQ buf+40(FP), R10
 	MOVQ kc+0(FP), CX
