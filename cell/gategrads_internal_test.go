@@ -13,7 +13,7 @@ import (
 // (−1, 1) as the activations leave them, tiny (subnormal products) and large adjoints.
 func TestLSTMGateGradsSIMDSameBits(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	checkGateGradsSIMD(t, func(h int) (int, [][]float32, [][]float32) {
+	checkGateGradsSIMD(t, func(h int) func(simd bool) ([][]float32, int) {
 		in := gateOperands(rng, h, 6, 2, func(a int, v float32) float32 {
 			switch {
 			case a == 0 || a == 1 || a == 3: // sigmoid gates
@@ -22,7 +22,7 @@ func TestLSTMGateGradsSIMDSameBits(t *testing.T) {
 				return 2*v - 1
 			}
 		})
-		run := func(simd bool) ([][]float32, int) {
+		return func(simd bool) ([][]float32, int) {
 			o := gateOutputs(h, 4)
 			s := &lstmGradSlices{i: in[0], f: in[1], g: in[2], o: in[3], tc: in[4], c: in[5], vh: in[6], vc: in[7],
 				gi: o[0], gf: o[1], gc: o[2], gout: o[3]}
@@ -33,23 +33,20 @@ func TestLSTMGateGradsSIMDSameBits(t *testing.T) {
 			lstmGateGradsGo(s, done)
 			return o, done
 		}
-		want, _ := run(false)
-		got, done := run(true)
-		return done, got, want
 	})
 }
 
 // The GRU's gate gradients likewise.
 func TestGRUGateGradsSIMDSameBits(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	checkGateGradsSIMD(t, func(h int) (int, [][]float32, [][]float32) {
+	checkGateGradsSIMD(t, func(h int) func(simd bool) ([][]float32, int) {
 		in := gateOperands(rng, h, 5, 1, func(a int, v float32) float32 {
 			if a < 2 { // r, z
 				return v
 			}
 			return 4*v - 2 // n, W_hn h + b_hn, h_{t-1}
 		})
-		run := func(simd bool) ([][]float32, int) {
+		return func(simd bool) ([][]float32, int) {
 			o := gateOutputs(h, 6)
 			s := &gruGradSlices{r: in[0], z: in[1], n: in[2], aux: in[3], prev: in[4], v: in[5],
 				ir: o[0], iz: o[1], in: o[2], hr: o[3], hz: o[4], hn: o[5]}
@@ -60,9 +57,6 @@ func TestGRUGateGradsSIMDSameBits(t *testing.T) {
 			gruGateGradsGo(s, done)
 			return o, done
 		}
-		want, _ := run(false)
-		got, done := run(true)
-		return done, got, want
 	})
 }
 
@@ -96,11 +90,12 @@ func gateOutputs(h, n int) [][]float32 {
 	return o
 }
 
-// checkGateGradsSIMD runs run on every tier for unit counts around the routines'
-// eight-unit step and requires the SIMD routine's results (got) to have the scalar
-// loop's bits (want), and the routine to take the units on a SIMD tier where it exists
-// (done: the units it took).
-func checkGateGradsSIMD(t *testing.T, run func(h int) (done int, got, want [][]float32)) {
+// checkGateGradsSIMD, on every tier and for unit counts h around the routines'
+// eight-unit step, gets from prepare(h) a run over fresh operands of h units and requires
+// run(true) (the SIMD routine, then the scalar loop for the rest) to give run(false)'s
+// bits (the scalar loop alone), and the routine to take the units on a SIMD tier where it
+// exists (run returns the outputs and the units the routine took).
+func checkGateGradsSIMD(t *testing.T, prepare func(h int) (run func(simd bool) ([][]float32, int))) {
 	t.Helper()
 	for _, tier := range kernels.Tiers() {
 		restore, err := kernels.UseTier(tier)
@@ -108,7 +103,9 @@ func checkGateGradsSIMD(t *testing.T, run func(h int) (done int, got, want [][]f
 			t.Fatal(err)
 		}
 		for _, h := range []int{1, 7, 8, 9, 16, 23, 64, 4096} {
-			done, got, want := run(h)
+			run := prepare(h)
+			want, _ := run(false)
+			got, done := run(true)
 			for j := range got {
 				for u := range got[j] {
 					if math.Float32bits(got[j][u]) != math.Float32bits(want[j][u]) {
