@@ -66,10 +66,15 @@ func (vanilla) coefficients(c *layer, k *Cache, coefIH, coefHH []float32) {
 }
 
 // gateGradients sets g = v ⊙ (α·φ'(u)) with the SIMD kernels, the same two roundings per
-// element as the scalar loop, at a fraction of its cost on a minibatch's blocks.
+// element as the scalar loop, at a fraction of its cost on a minibatch's blocks. Without
+// a leak (α = 1, PyTorch's nn.RNN) α·φ'(u) is φ'(u) exactly, and one pass does it.
 func (vanilla) gateGradients(c *layer, k *Cache, v []float32) {
 	h := k.block()
 	g := c.gIH[:h]
+	if c.alpha == 1 {
+		kernels.Mul(g, v[:h], k.aux[:h])
+		return
+	}
 	copy(g, k.aux[:h])
 	kernels.Scale(c.alpha, g)
 	kernels.Mul(g, v[:h], g)
