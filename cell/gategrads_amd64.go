@@ -22,8 +22,26 @@ func lstmGateGradsSIMD(s *lstmGradSlices) int {
 //go:noescape
 func lstmGateGradsAVX2(gi, gf, gc, gout, ig, fg, gg, og, tc, cprev, vh, vc *float32, n int)
 
-// gateGradsHasSIMD says that the LSTM and GRU gate gradients have an avx2 routine here.
-const gateGradsHasSIMD = true
+// lstmDirectVJPSIMD computes lstmDirectVJPGo's first n/8·8 units with the avx2 routine
+// when a SIMD tier is active and reports how many it did; the caller does the rest.
+func lstmDirectVJPSIMD(s *lstmDirectSlices) int {
+	n := len(s.f) / 8 * 8
+	if n == 0 || kernels.Impl() == kernels.Generic {
+		return 0
+	}
+	lstmDirectVJPAVX2(&s.dh[0], &s.dc[0], &s.f[0], &s.o[0], &s.tc[0], &s.vh[0], &s.vc[0], n)
+	return n
+}
+
+// lstmDirectVJPAVX2 is lstmDirectVJPGo over n units (a multiple of 8), eight at a time,
+// with the same operations in the same order, so each result has the scalar loop's bits.
+//
+//go:noescape
+func lstmDirectVJPAVX2(dh, dc, fg, og, tc, vh, vc *float32, n int)
+
+// elementwiseHasSIMD says that the cells' elementwise step routines (the gate gradients,
+// LSTM's direct VJP, the forward steps' state updates) have avx2 versions here.
+const elementwiseHasSIMD = true
 
 // gruGateGradsSIMD computes gruGateGradsGo's first n/8·8 units with the avx2 routine when
 // a SIMD tier is active and reports how many it did; the caller does the rest.

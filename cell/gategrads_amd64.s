@@ -133,3 +133,38 @@ ggloop:
 	JLT  ggloop
 	VZEROUPPER
 	RET
+
+// func lstmDirectVJPAVX2(dh, dc, fg, og, tc, vh, vc *float32, n int)
+// Per unit, as lstmDirectVJPGo writes it: dc = f·(vc + (vh·o)·(1−tc·tc)), dh = 0. Each
+// unit's vh and vc are read before its dh and dc are written, so dh may alias vh and dc vc.
+// AX is the byte offset of the current eight units in every array.
+TEXT ·lstmDirectVJPAVX2(SB), NOSPLIT, $0-64
+	MOVQ dh+0(FP), SI
+	MOVQ dc+8(FP), DI
+	MOVQ fg+16(FP), R8
+	MOVQ og+24(FP), R9
+	MOVQ tc+32(FP), R10
+	MOVQ vh+40(FP), R11
+	MOVQ vc+48(FP), R12
+	MOVQ n+56(FP), CX
+	SHLQ $2, CX // n in bytes
+	VBROADCASTSS gateOne<>(SB), Y15
+	VXORPS Y14, Y14, Y14
+	XORQ AX, AX
+ldloop:
+	VMOVUPS (R11)(AX*1), Y0    // vh
+	VMOVUPS (R12)(AX*1), Y1    // vc
+	VMOVUPS (R10)(AX*1), Y2    // tc
+	VMULPS  (R9)(AX*1), Y0, Y0 // vh·o
+	VMULPS  Y2, Y2, Y2         // tc·tc
+	VSUBPS  Y2, Y15, Y2        // 1−tc·tc
+	VMULPS  Y2, Y0, Y0         // (vh·o)·(1−tc·tc)
+	VADDPS  Y0, Y1, Y1         // vc + …
+	VMULPS  (R8)(AX*1), Y1, Y1 // f·(vc + …)
+	VMOVUPS Y14, (SI)(AX*1)
+	VMOVUPS Y1, (DI)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JLT  ldloop
+	VZEROUPPER
+	RET

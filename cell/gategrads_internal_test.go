@@ -13,7 +13,7 @@ import (
 // (−1, 1) as the activations leave them, tiny (subnormal products) and large adjoints.
 func TestLSTMGateGradsSIMDSameBits(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	checkGateGradsSIMD(t, func(h int) func(simd bool) ([][]float32, int) {
+	checkSIMDSameBits(t, func(h int) func(simd bool) ([][]float32, int) {
 		in := gateOperands(rng, h, 6, 2, func(a int, v float32) float32 {
 			switch {
 			case a == 0 || a == 1 || a == 3: // sigmoid gates
@@ -39,7 +39,7 @@ func TestLSTMGateGradsSIMDSameBits(t *testing.T) {
 // The GRU's gate gradients likewise.
 func TestGRUGateGradsSIMDSameBits(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	checkGateGradsSIMD(t, func(h int) func(simd bool) ([][]float32, int) {
+	checkSIMDSameBits(t, func(h int) func(simd bool) ([][]float32, int) {
 		in := gateOperands(rng, h, 5, 1, func(a int, v float32) float32 {
 			if a < 2 { // r, z
 				return v
@@ -56,6 +56,121 @@ func TestGRUGateGradsSIMDSameBits(t *testing.T) {
 			}
 			gruGateGradsGo(s, done)
 			return o, done
+		}
+	})
+}
+
+// The LSTM's direct VJP likewise, both into its own outputs and in place over the
+// adjoint it reads (dPrev may alias dNext).
+func TestLSTMDirectVJPSIMDSameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	checkSIMDSameBits(t, func(h int) func(simd bool) ([][]float32, int) {
+		in := gateOperands(rng, h, 3, 2, func(a int, v float32) float32 {
+			if a < 2 { // f, o
+				return v
+			}
+			return 2*v - 1 // tanh(c')
+		})
+		return func(simd bool) ([][]float32, int) {
+			o := gateOutputs(h, 4)
+			copy(o[2], in[3])
+			copy(o[3], in[4])
+			done := 0
+			for j, s := range []*lstmDirectSlices{
+				{f: in[0], o: in[1], tc: in[2], vh: in[3], vc: in[4], dh: o[0], dc: o[1]},
+				{f: in[0], o: in[1], tc: in[2], vh: o[2], vc: o[3], dh: o[2], dc: o[3]},
+			} {
+				d := 0
+				if simd {
+					d = lstmDirectVJPSIMD(s)
+				}
+				lstmDirectVJPGo(s, d)
+				if j == 0 {
+					done = d
+				}
+			}
+			return o, done
+		}
+	})
+}
+
+// The vanilla tanh step's derivative and leaky state likewise, with and without a leak.
+func TestVanillaTanhStepSIMDSameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, alpha := range []float32{1, 0.3} {
+		checkSIMDSameBits(t, func(h int) func(simd bool) ([][]float32, int) {
+			in := gateOperands(rng, h, 2, 0, func(a int, v float32) float32 {
+				if a == 0 { // φ = tanh(u)
+					return 2*v - 1
+				}
+				return 4*v - 2 // s_{t-1}
+			})
+			return func(simd bool) ([][]float32, int) {
+				o := gateOutputs(h, 2)
+				copy(o[0], in[0])
+				done := 0
+				if simd {
+					done = vanillaTanhStepSIMD(o[0], o[1], in[1], alpha, 1-alpha)
+				}
+				vanillaTanhStepGo(o[0], o[1], in[1], alpha, 1-alpha, done)
+				return o, done
+			}
+		})
+	}
+}
+
+// LSTM's cell update c' = f ⊙ c + i ⊙ g likewise.
+func TestLSTMCellSIMDSameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	checkSIMDSameBits(t, func(h int) func(simd bool) ([][]float32, int) {
+		in := gateOperands(rng, h, 4, 0, func(a int, v float32) float32 {
+			switch a {
+			case 0, 2: // f, i
+				return v
+			case 1: // c_{t-1}
+				return 8*v - 4
+			default: // g
+				return 2*v - 1
+			}
+		})
+		return func(simd bool) ([][]float32, int) {
+			o := gateOutputs(h, 2)
+			done := 0
+			if simd {
+				done = lstmCellSIMD(o[0], o[1], in[0], in[1], in[2], in[3])
+			}
+			lstmCellGo(o[0], o[1], in[0], in[1], in[2], in[3], done)
+			return o, done
+		}
+	})
+}
+
+// GRU's candidate pre-activation and state update likewise.
+func TestGRUForwardSIMDSameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	checkSIMDSameBits(t, func(h int) func(simd bool) ([][]float32, int) {
+		in := gateOperands(rng, h, 5, 0, func(a int, v float32) float32 {
+			switch a {
+			case 0, 3: // r, z
+				return v
+			default: // W_in x + b_in, W_hn h + b_hn, h_{t-1}
+				return 4*v - 2
+			}
+		})
+		return func(simd bool) ([][]float32, int) {
+			o := gateOutputs(h, 3) // hn, n, h'
+			copy(o[1], in[1])
+			done := 0
+			if simd {
+				done = gruCandidateSIMD(o[0], o[1], in[0], in[2])
+			}
+			gruCandidateGo(o[0], o[1], in[0], in[2], done)
+			d := 0
+			if simd {
+				d = gruStateSIMD(o[2], in[3], o[1], in[4])
+			}
+			gruStateGo(o[2], in[3], o[1], in[4], d)
+			return o, min(done, d)
 		}
 	})
 }
@@ -90,12 +205,12 @@ func gateOutputs(h, n int) [][]float32 {
 	return o
 }
 
-// checkGateGradsSIMD, on every tier and for unit counts h around the routines'
+// checkSIMDSameBits, on every tier and for unit counts h around the routines'
 // eight-unit step, gets from prepare(h) a run over fresh operands of h units and requires
 // run(true) (the SIMD routine, then the scalar loop for the rest) to give run(false)'s
 // bits (the scalar loop alone), and the routine to take the units on a SIMD tier where it
 // exists (run returns the outputs and the units the routine took).
-func checkGateGradsSIMD(t *testing.T, prepare func(h int) (run func(simd bool) ([][]float32, int))) {
+func checkSIMDSameBits(t *testing.T, prepare func(h int) (run func(simd bool) ([][]float32, int))) {
 	t.Helper()
 	for _, tier := range kernels.Tiers() {
 		restore, err := kernels.UseTier(tier)
@@ -113,7 +228,7 @@ func checkGateGradsSIMD(t *testing.T, prepare func(h int) (run func(simd bool) (
 					}
 				}
 			}
-			if tier != kernels.Generic && h >= 8 && done == 0 && gateGradsHasSIMD {
+			if tier != kernels.Generic && h >= 8 && done == 0 && elementwiseHasSIMD {
 				t.Fatalf("%v, h = %d: the SIMD routine took no unit", tier, h)
 			}
 		}

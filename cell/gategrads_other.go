@@ -5,8 +5,12 @@ package cell
 // lstmGateGradsSIMD does nothing here: lstmGateGradsGo takes every unit.
 func lstmGateGradsSIMD(*lstmGradSlices) int { return 0 }
 
-// gateGradsHasSIMD says that the LSTM and GRU gate gradients have no SIMD routine here.
-const gateGradsHasSIMD = false
+// lstmDirectVJPSIMD does nothing here: lstmDirectVJPGo takes every unit.
+func lstmDirectVJPSIMD(*lstmDirectSlices) int { return 0 }
+
+// elementwiseHasSIMD says that the cells' elementwise step routines have no SIMD
+// versions here.
+const elementwiseHasSIMD = false
 
 // gruGateGradsSIMD does nothing here: gruGateGradsGo takes every unit.
 func gruGateGradsSIMD(*gruGradSlices) int { return 0 }

@@ -3,6 +3,8 @@ package cell
 import (
 	"math/rand/v2"
 	"testing"
+
+	"github.com/chronograd/chronograd/kernels"
 )
 
 // BenchmarkGateGradients times the backward gate loop of a minibatch step (H = 128,
@@ -33,5 +35,85 @@ func BenchmarkGateGradients(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(128*B), "ns/unit")
 		})
+	}
+}
+
+// BenchmarkLSTMDirectVJP times LSTM's direct VJP on the same minibatch blocks, per unit,
+// on each kernel tier: the generic tier runs the scalar loop.
+func BenchmarkLSTMDirectVJP(b *testing.B) {
+	c, err := New(Config{Kind: LSTM, Hidden: 128, Input: 128})
+	if err != nil {
+		b.Fatal(err)
+	}
+	l := c.(*layer)
+	const B = 32
+	k := l.NewBatchCache(B)
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range k.data {
+		k.data[i] = float32(rng.Float64())
+	}
+	l.use(B)
+	v, dPrev := make([]float32, l.state*B), make([]float32, l.state*B)
+	for i := range v {
+		v[i] = float32(rng.NormFloat64())
+	}
+	for _, tier := range kernels.Tiers() {
+		b.Run(tier.String(), func(b *testing.B) {
+			restore, err := kernels.UseTier(tier)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer restore()
+			for b.Loop() {
+				l.eq.directVJP(l, k, dPrev, v)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(128*B), "ns/unit")
+		})
+	}
+}
+
+// BenchmarkForwardUpdates times the forward steps' state updates around the activations
+// on minibatch blocks (H = 128, B = 32), per unit, on each kernel tier: the generic tier
+// runs the scalar loops.
+func BenchmarkForwardUpdates(b *testing.B) {
+	const units = 128 * 32
+	rng := rand.New(rand.NewPCG(5, 6))
+	v := make([][]float32, 6)
+	for j := range v {
+		v[j] = make([]float32, units)
+		for i := range v[j] {
+			v[j][i] = rng.Float32()
+		}
+	}
+	updates := []struct {
+		name string
+		run  func()
+	}{
+		{"rnn_tanh", func() {
+			vanillaTanhStepGo(v[0], v[1], v[2], 0.7, 0.3, vanillaTanhStepSIMD(v[0], v[1], v[2], 0.7, 0.3))
+		}},
+		{"lstm", func() {
+			lstmCellGo(v[0], v[1], v[2], v[3], v[4], v[5], lstmCellSIMD(v[0], v[1], v[2], v[3], v[4], v[5]))
+		}},
+		{"gru", func() {
+			// The candidate adds into v[1]; keeping it bounded, the state update overwrites it.
+			gruCandidateGo(v[0], v[1], v[2], v[3], gruCandidateSIMD(v[0], v[1], v[2], v[3]))
+			gruStateGo(v[1], v[4], v[5], v[2], gruStateSIMD(v[1], v[4], v[5], v[2]))
+		}},
+	}
+	for _, u := range updates {
+		for _, tier := range kernels.Tiers() {
+			b.Run(u.name+"/"+tier.String(), func(b *testing.B) {
+				restore, err := kernels.UseTier(tier)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer restore()
+				for b.Loop() {
+					u.run()
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/units, "ns/unit")
+			})
+		}
 	}
 }

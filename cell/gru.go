@@ -44,13 +44,31 @@ func (gru) forward(c *layer, k *Cache, next []float32) {
 	rz := k.gates[:2*h]
 	kernels.Add(rz, rz, c.preHH[:2*h])
 	kernels.Sigmoid(rz, rz)
-	for u := range h {
-		hn[u] = c.preHH[2*h+u]
+	pre := c.preHH[2*h : 3*h]
+	gruCandidateGo(hn[:h], n, r, pre, gruCandidateSIMD(hn[:h], n, r, pre))
+	kernels.Tanh(n, n)
+	gruStateGo(next[:h], z, n, k.prev[:h], gruStateSIMD(next[:h], z, n, k.prev[:h]))
+}
+
+// gruCandidateGo keeps W_hn h + b_hn of units [from, len(hn)) from pre in hn and adds
+// r ⊙ hn into n, the candidate's pre-activation (on amd64 an avx2 routine takes eight units
+// at a time before it, with the same roundings).
+func gruCandidateGo(hn, n, r, pre []float32, from int) {
+	hn = hn[from:]
+	n, r, pre = n[from:][:len(hn)], r[from:][:len(hn)], pre[from:][:len(hn)]
+	for u := range hn {
+		hn[u] = pre[u]
 		n[u] += r[u] * hn[u]
 	}
-	kernels.Tanh(n, n)
-	for u := range h {
-		next[u] = (1-z[u])*n[u] + z[u]*k.prev[u]
+}
+
+// gruStateGo writes h' = (1 − z) ⊙ n + z ⊙ h of units [from, len(next)) (on amd64 an avx2
+// routine takes eight units at a time before it, with the same roundings).
+func gruStateGo(next, z, n, prev []float32, from int) {
+	next = next[from:]
+	z, n, prev = z[from:][:len(next)], n[from:][:len(next)], prev[from:][:len(next)]
+	for u := range next {
+		next[u] = (1-z[u])*n[u] + z[u]*prev[u]
 	}
 }
 

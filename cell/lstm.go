@@ -36,13 +36,21 @@ func (lstm) forward(c *layer, k *Cache, next []float32) {
 	kernels.Sigmoid(k.gates[:2*h], k.gates[:2*h])
 	kernels.Tanh(gg, gg)
 	kernels.Sigmoid(og, og)
-	for u := range h {
-		cNew := fg[u]*cPrev[u] + ig[u]*gg[u]
-		tc[u] = cNew
-		next[h+u] = cNew
-	}
+	lstmCellGo(tc, next[h:2*h], fg, cPrev, ig, gg, lstmCellSIMD(tc, next[h:2*h], fg, cPrev, ig, gg))
 	kernels.Tanh(tc, tc)
 	kernels.Mul(next[:h], og, tc)
+}
+
+// lstmCellGo writes c' = f ⊙ c + i ⊙ g of units [from, len(tc)) into tc and nc (on amd64
+// an avx2 routine takes eight units at a time before it, with the same roundings).
+func lstmCellGo(tc, nc, f, c, i, g []float32, from int) {
+	tc = tc[from:]
+	nc, f, c, i, g = nc[from:][:len(tc)], f[from:][:len(tc)], c[from:][:len(tc)], i[from:][:len(tc)], g[from:][:len(tc)]
+	for u := range tc {
+		cNew := f[u]*c[u] + i[u]*g[u]
+		tc[u] = cNew
+		nc[u] = cNew
+	}
 }
 
 func (lstm) coefficients(c *layer, k *Cache, coefIH, coefHH []float32) {
@@ -105,15 +113,33 @@ func lstmDerivs(i, f, g, o, tc, c float32) (di, df, dg, dhdc, do float32) {
 }
 
 // c_t = f ⊙ c_{t-1} + ..., h_t = o ⊙ tanh(c_t): c_{t-1} reaches both directly; h_{t-1}
-// enters only through W_hh.
+// enters only through W_hh. On amd64 eight units at a time go through an avx2 routine with
+// the same roundings (the scalar loop was 3% of a minibatch step at n = 128, B = 32).
 func (lstm) directVJP(c *layer, k *Cache, dPrev, dNext []float32) {
 	h := k.block()
-	f, o := k.gates[h:2*h], k.gates[3*h:4*h]
-	for u := range h {
-		dh, dc := dNext[u], dNext[h+u]
-		tc := k.aux[u]
-		dPrev[h+u] = f[u] * (dc + dh*o[u]*(1-tc*tc))
-		dPrev[u] = 0
+	s := lstmDirectSlices{
+		f: k.gates[h : 2*h], o: k.gates[3*h : 4*h], tc: k.aux[:h],
+		vh: dNext[:h], vc: dNext[h : 2*h], dh: dPrev[:h], dc: dPrev[h : 2*h],
+	}
+	lstmDirectVJPGo(&s, lstmDirectVJPSIMD(&s))
+}
+
+// lstmDirectSlices are directVJP's operands, h values each: the gates f and o, tanh(c'),
+// the adjoint of the state (vh, vc) and the adjoint of the previous state it writes (dh,
+// dc), which may alias vh and vc.
+type lstmDirectSlices struct {
+	f, o, tc, vh, vc, dh, dc []float32
+}
+
+// lstmDirectVJPGo writes the direct VJP of units [from, h).
+func lstmDirectVJPGo(s *lstmDirectSlices, from int) {
+	f := s.f[from:]
+	o, tc, vh, vc := s.o[from:][:len(f)], s.tc[from:][:len(f)], s.vh[from:][:len(f)], s.vc[from:][:len(f)]
+	dh, dc := s.dh[from:][:len(f)], s.dc[from:][:len(f)]
+	for u, fu := range f {
+		x, y, t := vh[u], vc[u], tc[u]
+		dc[u] = fu * (y + x*o[u]*(1-t*t))
+		dh[u] = 0
 	}
 }
 

@@ -41,10 +41,7 @@ func (v vanilla) forward(c *layer, k *Cache, next []float32) {
 	if !v.relu {
 		kernels.Tanh(deriv, u) // φ(u), overwritten with φ'(u) below
 		prev, next := k.prev[:len(deriv)], next[:len(deriv)]
-		for i, phi := range deriv {
-			deriv[i] = 1 - phi*phi
-			next[i] = beta*prev[i] + a*phi
-		}
+		vanillaTanhStepGo(deriv, next, prev, a, beta, vanillaTanhStepSIMD(deriv, next, prev, a, beta))
 		return
 	}
 	for i, ui := range u {
@@ -54,6 +51,19 @@ func (v vanilla) forward(c *layer, k *Cache, next []float32) {
 		}
 		deriv[i] = d
 		next[i] = beta*k.prev[i] + a*phi
+	}
+}
+
+// vanillaTanhStepGo finishes the tanh step of units [from, len(deriv)) from φ = tanh(u)
+// in deriv: φ'(u) = 1 − φ² into deriv and the leaky state β·s_{t-1} + α·φ into next. On
+// amd64 eight units at a time go through an avx2 routine with the same roundings (the
+// scalar loop was 5% of a minibatch step at n = 128, B = 32).
+func vanillaTanhStepGo(deriv, next, prev []float32, a, beta float32, from int) {
+	deriv = deriv[from:]
+	next, prev = next[from:][:len(deriv)], prev[from:][:len(deriv)]
+	for i, phi := range deriv {
+		deriv[i] = 1 - phi*phi
+		next[i] = beta*prev[i] + a*phi
 	}
 }
 
