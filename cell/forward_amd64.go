@@ -41,6 +41,16 @@ func gruStateSIMD(next, z, n, prev []float32) int {
 	return m
 }
 
+// broadcastRowsSIMD does broadcastRows (dst holding exactly len(src) rows of b) with the
+// avx2 routine when a SIMD tier is active and reports whether it did.
+func broadcastRowsSIMD(dst, src []float32, b int) bool {
+	if len(dst) == 0 || kernels.Impl() == kernels.Generic {
+		return false
+	}
+	broadcastRowsAVX2(&dst[0], &src[0], len(src), b)
+	return true
+}
+
 // simdUnits is how many of n units the avx2 routines take: none on the generic tier.
 func simdUnits(n int) int {
 	if kernels.Impl() == kernels.Generic {
@@ -60,3 +70,6 @@ func gruCandidateAVX2(hn, ng, rg, pre *float32, n int)
 
 //go:noescape
 func gruStateAVX2(next, zg, ng, prev *float32, n int)
+
+//go:noescape
+func broadcastRowsAVX2(dst, src *float32, rows, b int)

@@ -108,3 +108,40 @@ gsloop:
 	JLT  gsloop
 	VZEROUPPER
 	RET
+
+// func broadcastRowsAVX2(dst, src *float32, rows, b int)
+// Row r of dst (b floats, rows of them back to back) is src[r] b times: eight at a time,
+// the last b mod 8 one at a time.
+TEXT ·broadcastRowsAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ rows+16(FP), CX
+	MOVQ b+24(FP), DX
+	MOVQ DX, R8
+	ANDQ $-8, R8 // the whole eights of a row
+brrow:
+	TESTQ CX, CX
+	JE    brdone
+	VBROADCASTSS (SI), Y0
+	XORQ AX, AX
+	JMP  br8test
+br8:
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+br8test:
+	CMPQ AX, R8
+	JLT  br8
+	JMP  br1test
+br1:
+	MOVSS X0, (DI)(AX*4)
+	INCQ AX
+br1test:
+	CMPQ AX, DX
+	JLT  br1
+	LEAQ (DI)(DX*4), DI
+	ADDQ $4, SI
+	DECQ CX
+	JMP  brrow
+brdone:
+	VZEROUPPER
+	RET

@@ -9,3 +9,4 @@ func vanillaTanhStepSIMD(_, _, _ []float32, _, _ float32) int { return 0 }
 func lstmCellSIMD(_, _, _, _, _, _ []float32) int             { return 0 }
 func gruCandidateSIMD(_, _, _, _ []float32) int               { return 0 }
 func gruStateSIMD(_, _, _, _ []float32) int                   { return 0 }
+func broadcastRowsSIMD(_, _ []float32, _ int) bool            { return false }

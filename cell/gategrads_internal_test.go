@@ -175,6 +175,40 @@ func TestGRUForwardSIMDSameBits(t *testing.T) {
 	})
 }
 
+// broadcastRows writes each source value into its whole row and nothing past the rows,
+// on every tier, for row lengths around the avx2 routine's eight floats.
+func TestBroadcastRows(t *testing.T) {
+	for _, tier := range kernels.Tiers() {
+		restore, err := kernels.UseTier(tier)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rows := range []int{0, 1, 5} {
+			for _, b := range []int{1, 2, 7, 8, 9, 15, 16, 17, 32, 33} {
+				src := make([]float32, rows)
+				for r := range src {
+					src[r] = float32(r) + 0.5
+				}
+				dst := make([]float32, rows*b+3)
+				for i := range dst {
+					dst[i] = -1
+				}
+				broadcastRows(dst, src, b)
+				for i, v := range dst {
+					want := float32(-1)
+					if i < rows*b {
+						want = src[i/b]
+					}
+					if v != want {
+						t.Fatalf("%v, %d rows of %d: dst[%d] = %v, want %v", tier, rows, b, i, v, want)
+					}
+				}
+			}
+		}
+		restore()
+	}
+}
+
 // gateOperands returns gates operands of h values, operand a being gate(a, u) of a
 // uniform u in [0, 1), then adjoints more: the state's adjoints (normal, every fifth
 // tiny enough for subnormal products, the rest large).

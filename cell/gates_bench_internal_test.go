@@ -117,3 +117,23 @@ func BenchmarkForwardUpdates(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBroadcastRows times a minibatch's bias broadcast (LSTM H = 128: 512 rows of
+// B = 32), per float, on each kernel tier: the generic tier runs fill.
+func BenchmarkBroadcastRows(b *testing.B) {
+	const rows, B = 512, 32
+	src, dst := make([]float32, rows), make([]float32, rows*B)
+	for _, tier := range kernels.Tiers() {
+		b.Run(tier.String(), func(b *testing.B) {
+			restore, err := kernels.UseTier(tier)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer restore()
+			for b.Loop() {
+				broadcastRows(dst, src, B)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(rows*B), "ns/float")
+		})
+	}
+}

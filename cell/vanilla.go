@@ -29,9 +29,10 @@ func addBiases(c *layer, dst []float32, r0, r1, b int) {
 		kernels.Add(dst, c.bih[r0:r1], c.bhh[r0:r1])
 		return
 	}
-	for r := r0; r < r1; r++ {
-		fill(dst[(r-r0)*b:(r-r0+1)*b], c.bih[r]+c.bhh[r])
-	}
+	// preIH is free scratch within Forward.
+	sum := c.preIH[:r1-r0]
+	kernels.Add(sum, c.bih[r0:r1], c.bhh[r0:r1])
+	broadcastRows(dst, sum, b)
 }
 
 func (v vanilla) forward(c *layer, k *Cache, next []float32) {
