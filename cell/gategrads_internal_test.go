@@ -209,6 +209,44 @@ func TestBroadcastRows(t *testing.T) {
 	}
 }
 
+// storeColumns writes row r of src into row r of dst at column col and nothing else, on
+// every tier, for row lengths around the avx2 routine's eight floats.
+func TestStoreColumns(t *testing.T) {
+	for _, tier := range kernels.Tiers() {
+		restore, err := kernels.UseTier(tier)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rows := range []int{1, 5} {
+			for _, seqs := range []int{1, 3, 7, 8, 9, 16, 17, 32} {
+				for _, col := range []int{0, 3} {
+					cols := col + seqs + 2
+					src := make([]float32, rows*seqs)
+					for i := range src {
+						src[i] = float32(i) + 0.5
+					}
+					dst := make([]float32, rows*cols)
+					for i := range dst {
+						dst[i] = -1
+					}
+					storeColumns(dst, src, col, cols, seqs)
+					for i, v := range dst {
+						r, j := i/cols, i%cols-col
+						want := float32(-1)
+						if j >= 0 && j < seqs {
+							want = src[r*seqs+j]
+						}
+						if v != want {
+							t.Fatalf("%v, %d rows of %d at column %d of %d: dst[%d] = %v, want %v", tier, rows, seqs, col, cols, i, v, want)
+						}
+					}
+				}
+			}
+		}
+		restore()
+	}
+}
+
 // gateOperands returns gates operands of h values, operand a being gate(a, u) of a
 // uniform u in [0, 1), then adjoints more: the state's adjoints (normal, every fifth
 // tiny enough for subnormal products, the rest large).
