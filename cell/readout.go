@@ -15,14 +15,13 @@ type Readout struct {
 	params      []float32
 	w           kernels.Mat
 	b           []float32
-	colY        []float32 // one sequence's dy, gathered from a batch's
 	hT          []float32 // a batch's h transposed, one sequence's h per row
 }
 
 // twin is a readout that shares r's parameters with scratch of its own.
 func (r *Readout) twin() *Readout {
 	t := *r
-	t.colY, t.hT = make([]float32, len(r.colY)), make([]float32, len(r.hT))
+	t.hT = make([]float32, len(r.hT))
 	return &t
 }
 
@@ -105,24 +104,16 @@ func (r *Readout) Backward(dh, grad, h, dy []float32) {
 			kernels.Ger(w, 1, dy, h)
 			kernels.Axpy(1, dy, grad[r.out*r.hidden:])
 		} else {
-			// Sequence by sequence: O is small, and dy·hᵀ summed over the batch would be
-			// a product with both operands transposed.
-			if len(r.colY) < r.out {
-				r.colY = make([]float32, r.out)
-			}
+			// dy (O×B) times h transposed (B×H), the sequences' terms added in order:
+			// GemmSeq's K terms one at a time, each rounding as a Ger of one sequence
+			// does (a call per sequence cost rnn_tanh 2% of its minibatch step at
+			// n = 128, B = 32). One transpose rather than a strided gather of h.
 			if len(r.hT) < r.hidden*b {
 				r.hT = make([]float32, r.hidden*b)
 			}
-			// One transpose rather than a strided gather of each sequence's h (5% of
-			// rnn_tanh's minibatch step at n = 128, B = 32); the Ger calls are the same.
 			hT := kernels.MatOf(b, r.hidden, r.hT[:r.hidden*b])
 			kernels.Transpose(hT, kernels.MatOf(r.hidden, b, h))
-			for j := range b {
-				for o := range r.out {
-					r.colY[o] = dy[o*b+j]
-				}
-				kernels.Ger(w, 1, r.colY, hT.Row(j))
-			}
+			kernels.GemmSeq(w, kernels.MatOf(r.out, b, dy), hT)
 			addRowSums(grad[r.out*r.hidden:], dy, b)
 		}
 	}

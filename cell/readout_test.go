@@ -150,3 +150,36 @@ func diff(a, b []float32) []float32 {
 	}
 	return d
 }
+
+// A minibatch's readout weight gradient is its sequences' gradients added in order, to
+// the bit: the same as one Backward per sequence, on every tier.
+func TestReadoutBatchWeightGradIsSequencesInOrder(t *testing.T) {
+	forEachTier(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(17, 18))
+		for _, out := range []int{1, 3} {
+			for _, b := range []int{2, 6, 17} {
+				const hidden = 37
+				r := newTestReadout(t, out, hidden, rng)
+				h, dy, g0 := randVec(rng, hidden*b), randVec(rng, out*b), randVec(rng, r.NumParams())
+				got := slices.Clone(g0)
+				r.Backward(nil, got, h, dy)
+				want := slices.Clone(g0)
+				for j := range b {
+					hj, dyj := make([]float32, hidden), make([]float32, out)
+					for u := range hj {
+						hj[u] = h[u*b+j]
+					}
+					for o := range dyj {
+						dyj[o] = dy[o*b+j]
+					}
+					r.Backward(nil, want, hj, dyj)
+				}
+				for i := range out * hidden {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("O = %d, B = %d: weight gradient %d is %v, the sequences one by one give %v", out, b, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	})
+}
