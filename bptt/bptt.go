@@ -158,6 +158,17 @@ func (b *base) input(x []float32) []float32 {
 	return b.xT
 }
 
+// inputInto is input for a step recorded in k: a batch's x_t is transposed straight into
+// k's layer-0 input, where Forward then leaves it (a copy fewer of every step's input).
+func (b *base) inputInto(k *cell.StepCache, x []float32) []float32 {
+	if b.batch == 1 {
+		return x
+	}
+	dst := k.Layer(0).Input()
+	transposeRows(dst, x, b.batch, len(x)/b.batch)
+	return dst
+}
+
 // transposeRows writes the rows×cols row-major src into dst as cols×rows.
 func transposeRows(dst, src []float32, rows, cols int) {
 	kernels.Transpose(kernels.MatOf(cols, rows, dst), kernels.MatOf(rows, cols, src))

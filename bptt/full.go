@@ -68,7 +68,7 @@ func (f *Full) Step(x []float32, y cell.Target) (float32, error) {
 	if t == 0 {
 		f.packForward()
 	}
-	f.model.Forward(f.caches[t], f.state, f.state, f.input(x))
+	f.model.Forward(f.caches[t], f.state, f.state, f.inputInto(f.caches[t], x))
 	o := f.out * f.batch
 	loss, has := f.readoutLoss(f.dy[t*o:(t+1)*o], f.topHidden(f.state), y)
 	f.hasTarget[t] = has

@@ -109,7 +109,7 @@ func (tr *Truncated) forward(x []float32, y cell.Target) (float32, []float32) {
 	if slot == len(tr.caches) {
 		tr.grow()
 	}
-	tr.model.Forward(tr.caches[slot], tr.state, tr.state, tr.input(x))
+	tr.model.Forward(tr.caches[slot], tr.state, tr.state, tr.inputInto(tr.caches[slot], x))
 	o := tr.out * tr.batch
 	dy := tr.dy[slot*o : (slot+1)*o]
 	loss, has := tr.readoutLoss(dy, tr.topHidden(tr.state), y)

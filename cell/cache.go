@@ -82,7 +82,8 @@ func (c *Cache) Bytes() int { return 4 * (len(c.prev) + len(c.x) + len(c.gates) 
 // Prev is s_{t-1} (length S; for LSTM [h_{t-1}; c_{t-1}]); for a batch, feature-major.
 func (c *Cache) Prev() []float32 { return c.prev }
 
-// Input is x_t; for a batch, feature-major.
+// Input is x_t; for a batch, feature-major. A driver may write the next step's x_t
+// here itself and pass this slice to Forward, which then does not copy it.
 func (c *Cache) Input() []float32 { return c.x }
 
 // Gates are the activated gates in PyTorch's order, G·H values: GRU r, z, n; LSTM i, f,

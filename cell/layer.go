@@ -202,12 +202,20 @@ func (c *layer) Forward(k *Cache, next, prev, x []float32) {
 	checkLen("Forward", "next", len(next), c.state*k.batch)
 	checkLen("Forward", "prev", len(prev), c.state*k.batch)
 	checkLen("Forward", "x", len(x), c.lay.Input*k.batch)
-	// Read only the cache's copies from here on, so next may alias prev.
+	// Read only the cache's copies from here on, so next may alias prev. A driver may
+	// have written x_t straight into the cache (Cache.Input): then there is no copy.
 	copy(k.prev, prev)
-	copy(k.x, x)
+	if !sameStart(k.x, x) {
+		copy(k.x, x)
+	}
 	c.inputPart(k, 0, c.gateRows())
 	k.projected = false
 	c.eq.forward(c, k, next)
+}
+
+// sameStart reports whether a and b start at the same element (both non-empty).
+func sameStart(a, b []float32) bool {
+	return len(a) > 0 && len(b) > 0 && &a[0] == &b[0]
 }
 
 // inputPart writes rows [r0, r1) of the input part of the step's pre-activations into
