@@ -68,7 +68,29 @@ tile6x16:
 	CMPQ CX, $1
 	JNE  notSeq6x16
 	// Mode 1: start from C, so every k term is added into C's own value in k order
-	// (the first rows rows; the rest stay zero).
+	// (the first rows rows; the rest stay zero). The loads below wait for C's lines;
+	// the next tile's (six rows down) are prefetched first, to arrive during this tile's
+	// multiply-adds (past the last tile they are lines nobody reads, and a prefetch
+	// never faults).
+	LEAQ (R9)(R9*2), R10
+	LEAQ (DI)(R10*2), R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 63(R10)
+	ADDQ R9, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 63(R10)
+	ADDQ R9, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 63(R10)
+	ADDQ R9, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 63(R10)
+	ADDQ R9, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 63(R10)
+	ADDQ R9, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 63(R10)
 	MOVQ rows+64(FP), CX
 	MOVQ DI, R10
 	VMOVUPS (R10), Y4
