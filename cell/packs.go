@@ -109,9 +109,11 @@ func (p *WeightPacks) UnpackBackward() { p.bwd = false }
 // snapshot (false when no forward packs are held). It reads every weight once.
 func (p *WeightPacks) Changed() bool { return p.fwd && p.fingerprint() != p.sum }
 
-// fingerprint hashes every layer's W_ih and W_hh bit patterns (FNV-1a over 32-bit
-// words in four interleaved lanes, so that the multiplications overlap): any change of an
-// entry changes it but for a chance of about 2⁻⁶⁴.
+// fingerprint hashes every layer's W_ih and W_hh bit patterns (FNV-1a over 64-bit
+// words of two entries, in four interleaved lanes so that the multiplications overlap;
+// a row's last entries one word each): any change of an entry changes it but for a chance
+// of about 2⁻⁶⁴. Two entries a multiplication made it 1.5× as fast as one (LSTM
+// n = 512: 2.2 → 1.4 ms, twice a minibatch).
 func (p *WeightPacks) fingerprint() uint64 {
 	const prime = 1099511628211
 	var h [4]uint64
@@ -124,12 +126,12 @@ func (p *WeightPacks) fingerprint() uint64 {
 			for r := range w.Rows {
 				row := w.Row(r)
 				j := 0
-				for ; j+4 <= len(row); j += 4 {
-					q := row[j : j+4 : j+4]
-					h[0] = (h[0] ^ uint64(math.Float32bits(q[0]))) * prime
-					h[1] = (h[1] ^ uint64(math.Float32bits(q[1]))) * prime
-					h[2] = (h[2] ^ uint64(math.Float32bits(q[2]))) * prime
-					h[3] = (h[3] ^ uint64(math.Float32bits(q[3]))) * prime
+				for ; j+8 <= len(row); j += 8 {
+					q := row[j : j+8 : j+8]
+					h[0] = (h[0] ^ bitPair(q[0], q[1])) * prime
+					h[1] = (h[1] ^ bitPair(q[2], q[3])) * prime
+					h[2] = (h[2] ^ bitPair(q[4], q[5])) * prime
+					h[3] = (h[3] ^ bitPair(q[6], q[7])) * prime
 				}
 				for ; j < len(row); j++ {
 					h[0] = (h[0] ^ uint64(math.Float32bits(row[j]))) * prime
@@ -139,6 +141,11 @@ func (p *WeightPacks) fingerprint() uint64 {
 		}
 	}
 	return ((h[0]*prime^h[1])*prime^h[2])*prime ^ h[3]
+}
+
+// bitPair is the bit patterns of a and b as one word.
+func bitPair(a, b float32) uint64 {
+	return uint64(math.Float32bits(a)) | uint64(math.Float32bits(b))<<32
 }
 
 // Bytes is the memory of the packed copies (their capacity).

@@ -2,6 +2,7 @@ package cell_test
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"testing"
 
@@ -77,4 +78,37 @@ func TestWeightPacksSameBits(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Changed sees a change of any single entry of W_ih or W_hh, down to its lowest bit,
+// wherever it falls among the fingerprint's words and lanes (rows of 5 and 13 entries end
+// in odd tails), and no change once the entry is back.
+func TestWeightPacksChangedSeesEveryEntry(t *testing.T) {
+	m, err := cell.NewStack(cell.Config{Kind: cell.GRU, Hidden: 13, Input: 5}, 2, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range m.Layers {
+		p := l.Params()
+		for i := range p {
+			p[i] = float32(i%11) * 0.125
+		}
+	}
+	packs := m.NewWeightPacks(8)
+	packs.PackForward()
+	for li, l := range m.Layers {
+		lay := l.Layout()
+		w := l.Params()[lay.WeightIH:lay.BiasIH]
+		for i := range w {
+			old := w[i]
+			w[i] = math.Float32frombits(math.Float32bits(old) ^ 1)
+			if !packs.Changed() {
+				t.Fatalf("layer %d: Changed missed a change of weight %d's lowest bit", li, i)
+			}
+			w[i] = old
+			if packs.Changed() {
+				t.Fatalf("layer %d: Changed after weight %d was put back", li, i)
+			}
+		}
+	}
 }
