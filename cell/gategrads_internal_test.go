@@ -178,11 +178,7 @@ func TestGRUForwardSIMDSameBits(t *testing.T) {
 // broadcastRows writes each source value into its whole row and nothing past the rows,
 // on every tier, for row lengths around the avx2 routine's eight floats.
 func TestBroadcastRows(t *testing.T) {
-	for _, tier := range kernels.Tiers() {
-		restore, err := kernels.UseTier(tier)
-		if err != nil {
-			t.Fatal(err)
-		}
+	onEveryTier(t, func(tier kernels.Tier) {
 		for _, rows := range []int{0, 1, 5} {
 			for _, b := range []int{1, 2, 7, 8, 9, 15, 16, 17, 32, 33} {
 				src := make([]float32, rows)
@@ -205,18 +201,13 @@ func TestBroadcastRows(t *testing.T) {
 				}
 			}
 		}
-		restore()
-	}
+	})
 }
 
 // storeColumns writes row r of src into row r of dst at column col and nothing else, on
 // every tier, for row lengths around the avx2 routine's eight floats.
 func TestStoreColumns(t *testing.T) {
-	for _, tier := range kernels.Tiers() {
-		restore, err := kernels.UseTier(tier)
-		if err != nil {
-			t.Fatal(err)
-		}
+	onEveryTier(t, func(tier kernels.Tier) {
 		for _, rows := range []int{1, 5} {
 			for _, seqs := range []int{1, 3, 7, 8, 9, 16, 17, 32} {
 				for _, col := range []int{0, 3} {
@@ -243,8 +234,7 @@ func TestStoreColumns(t *testing.T) {
 				}
 			}
 		}
-		restore()
-	}
+	})
 }
 
 // gateOperands returns gates operands of h values, operand a being gate(a, u) of a
@@ -284,11 +274,7 @@ func gateOutputs(h, n int) [][]float32 {
 // exists (run returns the outputs and the units the routine took).
 func checkSIMDSameBits(t *testing.T, prepare func(h int) (run func(simd bool) ([][]float32, int))) {
 	t.Helper()
-	for _, tier := range kernels.Tiers() {
-		restore, err := kernels.UseTier(tier)
-		if err != nil {
-			t.Fatal(err)
-		}
+	onEveryTier(t, func(tier kernels.Tier) {
 		for _, h := range []int{1, 7, 8, 9, 16, 23, 64, 4096} {
 			run := prepare(h)
 			want, _ := run(false)
@@ -304,6 +290,21 @@ func checkSIMDSameBits(t *testing.T, prepare func(h int) (run func(simd bool) ([
 				t.Fatalf("%v, h = %d: the SIMD routine took no unit", tier, h)
 			}
 		}
-		restore()
+	})
+}
+
+// onEveryTier runs f with each kernel tier of this machine active in turn (and the tier
+// restored even when f fails).
+func onEveryTier(t *testing.T, f func(tier kernels.Tier)) {
+	t.Helper()
+	for _, tier := range kernels.Tiers() {
+		restore, err := kernels.UseTier(tier)
+		if err != nil {
+			t.Fatal(err)
+		}
+		func() {
+			defer restore()
+			f(tier)
+		}()
 	}
 }

@@ -7,24 +7,33 @@ import (
 	"github.com/chronograd/chronograd/kernels"
 )
 
+// benchBatchLayer returns a layer of the kind with H = I = 128 and scratch for a batch
+// of B, a batch cache of uniform values in [0, 1) and the generator (seeded with seed)
+// that drew them.
+func benchBatchLayer(b *testing.B, kind Kind, B int, seed uint64) (*layer, *Cache, *rand.Rand) {
+	b.Helper()
+	c, err := New(Config{Kind: kind, Hidden: 128, Input: 128})
+	if err != nil {
+		b.Fatal(err)
+	}
+	l := c.(*layer)
+	k := l.NewBatchCache(B)
+	rng := rand.New(rand.NewPCG(seed, seed+1))
+	for i := range k.data {
+		k.data[i] = float32(rng.Float64())
+	}
+	l.use(B)
+	return l, k, rng
+}
+
 // BenchmarkGateGradients times the backward gate loop of a minibatch step (H = 128,
 // B = 32: blocks of 4096 floats, 16 KiB, where the cache's gate blocks and the layer's
 // gate gradients would share their offsets within 4 KiB pages but for skewedScratch),
 // per unit.
 func BenchmarkGateGradients(b *testing.B) {
 	for _, kind := range []Kind{RNNTanh, GRU, LSTM} {
-		c, err := New(Config{Kind: kind, Hidden: 128, Input: 128})
-		if err != nil {
-			b.Fatal(err)
-		}
-		l := c.(*layer)
 		const B = 32
-		k := l.NewBatchCache(B)
-		rng := rand.New(rand.NewPCG(1, 2))
-		for i := range k.data {
-			k.data[i] = float32(rng.Float64())
-		}
-		l.use(B)
+		l, k, rng := benchBatchLayer(b, kind, B, 1)
 		v := make([]float32, l.state*B)
 		for i := range v {
 			v[i] = float32(rng.NormFloat64())
@@ -41,35 +50,13 @@ func BenchmarkGateGradients(b *testing.B) {
 // BenchmarkLSTMDirectVJP times LSTM's direct VJP on the same minibatch blocks, per unit,
 // on each kernel tier: the generic tier runs the scalar loop.
 func BenchmarkLSTMDirectVJP(b *testing.B) {
-	c, err := New(Config{Kind: LSTM, Hidden: 128, Input: 128})
-	if err != nil {
-		b.Fatal(err)
-	}
-	l := c.(*layer)
 	const B = 32
-	k := l.NewBatchCache(B)
-	rng := rand.New(rand.NewPCG(3, 4))
-	for i := range k.data {
-		k.data[i] = float32(rng.Float64())
-	}
-	l.use(B)
+	l, k, rng := benchBatchLayer(b, LSTM, B, 3)
 	v, dPrev := make([]float32, l.state*B), make([]float32, l.state*B)
 	for i := range v {
 		v[i] = float32(rng.NormFloat64())
 	}
-	for _, tier := range kernels.Tiers() {
-		b.Run(tier.String(), func(b *testing.B) {
-			restore, err := kernels.UseTier(tier)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer restore()
-			for b.Loop() {
-				l.eq.directVJP(l, k, dPrev, v)
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(128*B), "ns/unit")
-		})
-	}
+	benchOnTiers(b, "", 128*B, "ns/unit", func() { l.eq.directVJP(l, k, dPrev, v) })
 }
 
 // BenchmarkForwardUpdates times the forward steps' state updates around the activations
@@ -102,19 +89,7 @@ func BenchmarkForwardUpdates(b *testing.B) {
 		}},
 	}
 	for _, u := range updates {
-		for _, tier := range kernels.Tiers() {
-			b.Run(u.name+"/"+tier.String(), func(b *testing.B) {
-				restore, err := kernels.UseTier(tier)
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer restore()
-				for b.Loop() {
-					u.run()
-				}
-				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/units, "ns/unit")
-			})
-		}
+		benchOnTiers(b, u.name+"/", units, "ns/unit", u.run)
 	}
 }
 
@@ -123,17 +98,23 @@ func BenchmarkForwardUpdates(b *testing.B) {
 func BenchmarkBroadcastRows(b *testing.B) {
 	const rows, B = 512, 32
 	src, dst := make([]float32, rows), make([]float32, rows*B)
+	benchOnTiers(b, "", rows*B, "ns/float", func() { broadcastRows(dst, src, B) })
+}
+
+// benchOnTiers times run as a sub-benchmark named prefix + the tier on each kernel tier,
+// reporting the time per call over units as metric.
+func benchOnTiers(b *testing.B, prefix string, units int, metric string, run func()) {
 	for _, tier := range kernels.Tiers() {
-		b.Run(tier.String(), func(b *testing.B) {
+		b.Run(prefix+tier.String(), func(b *testing.B) {
 			restore, err := kernels.UseTier(tier)
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer restore()
 			for b.Loop() {
-				broadcastRows(dst, src, B)
+				run()
 			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(rows*B), "ns/float")
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(units), metric)
 		})
 	}
 }

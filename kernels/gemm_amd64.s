@@ -27,6 +27,27 @@
 	VXORPS Y14, Y14, Y14 \
 	VXORPS Y15, Y15, Y15
 
+// PREFETCH_6ROWS(r) prefetches the 64 bytes of six C rows from (r) on, ldc (R9) apart
+// (both lines a row's 16 floats may straddle), advancing r five rows.
+#define PREFETCH_6ROWS(r) \
+	PREFETCHT0 (r)   \
+	PREFETCHT0 63(r) \
+	ADDQ R9, r       \
+	PREFETCHT0 (r)   \
+	PREFETCHT0 63(r) \
+	ADDQ R9, r       \
+	PREFETCHT0 (r)   \
+	PREFETCHT0 63(r) \
+	ADDQ R9, r       \
+	PREFETCHT0 (r)   \
+	PREFETCHT0 63(r) \
+	ADDQ R9, r       \
+	PREFETCHT0 (r)   \
+	PREFETCHT0 63(r) \
+	ADDQ R9, r       \
+	PREFETCHT0 (r)   \
+	PREFETCHT0 63(r)
+
 // FMA6x16(off) adds the products of the B row in Y0 (columns 0-7) and Y1 (8-15) with
 // the six A values at off(SI) + i·rsa (R12 rsa, R13 3·rsa, R14 5·rsa) into the 6×16
 // tile's accumulators Y4-Y15, broadcasting into Y2 and Y3 in turn so that a broadcast can
@@ -74,23 +95,7 @@ tile6x16:
 	// never faults).
 	LEAQ (R9)(R9*2), R10
 	LEAQ (DI)(R10*2), R10
-	PREFETCHT0 (R10)
-	PREFETCHT0 63(R10)
-	ADDQ R9, R10
-	PREFETCHT0 (R10)
-	PREFETCHT0 63(R10)
-	ADDQ R9, R10
-	PREFETCHT0 (R10)
-	PREFETCHT0 63(R10)
-	ADDQ R9, R10
-	PREFETCHT0 (R10)
-	PREFETCHT0 63(R10)
-	ADDQ R9, R10
-	PREFETCHT0 (R10)
-	PREFETCHT0 63(R10)
-	ADDQ R9, R10
-	PREFETCHT0 (R10)
-	PREFETCHT0 63(R10)
+	PREFETCH_6ROWS(R10)
 	MOVQ rows+64(FP), CX
 	MOVQ DI, R10
 	VMOVUPS (R10), Y4
@@ -128,23 +133,7 @@ notSeq6x16:
 	// Prefetch the C tile now so its lines arrive during the FMAs instead of stalling
 	// the write-back: with a short K (RTRL's K = n) that stall is most of a call.
 	MOVQ DI, CX
-	PREFETCHT0 (CX)
-	PREFETCHT0 63(CX)
-	ADDQ R9, CX
-	PREFETCHT0 (CX)
-	PREFETCHT0 63(CX)
-	ADDQ R9, CX
-	PREFETCHT0 (CX)
-	PREFETCHT0 63(CX)
-	ADDQ R9, CX
-	PREFETCHT0 (CX)
-	PREFETCHT0 63(CX)
-	ADDQ R9, CX
-	PREFETCHT0 (CX)
-	PREFETCHT0 63(CX)
-	ADDQ R9, CX
-	PREFETCHT0 (CX)
-	PREFETCHT0 63(CX)
+	PREFETCH_6ROWS(CX)
 loaded6x16:
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
