@@ -149,22 +149,20 @@ func (b *base) newStepCache() *cell.StepCache {
 }
 
 // input returns x_t in the model's layout: a batch's B rows of I (as Step takes them)
-// feature-major.
-func (b *base) input(x []float32) []float32 {
-	if b.batch == 1 {
-		return x
-	}
-	transposeRows(b.xT, x, b.batch, len(x)/b.batch)
-	return b.xT
-}
+// feature-major, in b.xT.
+func (b *base) input(x []float32) []float32 { return b.inputTo(b.xT, x) }
 
 // inputInto is input for a step recorded in k: a batch's x_t is transposed straight into
 // k's layer-0 input, where Forward then leaves it (a copy fewer of every step's input).
 func (b *base) inputInto(k *cell.StepCache, x []float32) []float32 {
+	return b.inputTo(k.Layer(0).Input(), x)
+}
+
+// inputTo is x itself for one sequence, and a batch's x transposed into dst.
+func (b *base) inputTo(dst, x []float32) []float32 {
 	if b.batch == 1 {
 		return x
 	}
-	dst := k.Layer(0).Input()
 	transposeRows(dst, x, b.batch, len(x)/b.batch)
 	return dst
 }

@@ -2,13 +2,11 @@
 
 package cell
 
-import "github.com/chronograd/chronograd/kernels"
-
 // lstmGateGradsSIMD computes lstmGateGradsGo's first n/8·8 units with the avx2 routine
 // when a SIMD tier is active and reports how many it did; the caller does the rest.
 func lstmGateGradsSIMD(s *lstmGradSlices) int {
-	n := len(s.i) / 8 * 8
-	if n == 0 || kernels.Impl() == kernels.Generic {
+	n := simdUnits(len(s.i))
+	if n == 0 {
 		return 0
 	}
 	lstmGateGradsAVX2(&s.gi[0], &s.gf[0], &s.gc[0], &s.gout[0], &s.i[0], &s.f[0], &s.g[0], &s.o[0], &s.tc[0], &s.c[0], &s.vh[0], &s.vc[0], n)
@@ -25,8 +23,8 @@ func lstmGateGradsAVX2(gi, gf, gc, gout, ig, fg, gg, og, tc, cprev, vh, vc *floa
 // lstmDirectVJPSIMD computes lstmDirectVJPGo's first n/8·8 units with the avx2 routine
 // when a SIMD tier is active and reports how many it did; the caller does the rest.
 func lstmDirectVJPSIMD(s *lstmDirectSlices) int {
-	n := len(s.f) / 8 * 8
-	if n == 0 || kernels.Impl() == kernels.Generic {
+	n := simdUnits(len(s.f))
+	if n == 0 {
 		return 0
 	}
 	lstmDirectVJPAVX2(&s.dh[0], &s.dc[0], &s.f[0], &s.o[0], &s.tc[0], &s.vh[0], &s.vc[0], n)
@@ -46,8 +44,8 @@ const elementwiseHasSIMD = true
 // gruGateGradsSIMD computes gruGateGradsGo's first n/8·8 units with the avx2 routine when
 // a SIMD tier is active and reports how many it did; the caller does the rest.
 func gruGateGradsSIMD(s *gruGradSlices) int {
-	n := len(s.r) / 8 * 8
-	if n == 0 || kernels.Impl() == kernels.Generic {
+	n := simdUnits(len(s.r))
+	if n == 0 {
 		return 0
 	}
 	gruGateGradsAVX2(&s.ir[0], &s.iz[0], &s.in[0], &s.hr[0], &s.hz[0], &s.hn[0], &s.r[0], &s.z[0], &s.n[0], &s.aux[0], &s.prev[0], &s.v[0], n)

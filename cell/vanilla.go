@@ -29,7 +29,7 @@ func addBiases(c *layer, dst []float32, r0, r1, b int) {
 		kernels.Add(dst, c.bih[r0:r1], c.bhh[r0:r1])
 		return
 	}
-	// preIH is free scratch within Forward.
+	// preIH is scratch that no caller of inputPart holds (Forward, ProjectInputs).
 	sum := c.preIH[:r1-r0]
 	kernels.Add(sum, c.bih[r0:r1], c.bhh[r0:r1])
 	broadcastRows(dst, sum, b)
