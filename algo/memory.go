@@ -30,12 +30,12 @@ func batch(o Options) int { return max(1, o.Batch) }
 
 // bpttScratch is what every bptt algorithm holds besides its caches: the running state,
 // s_0, the adjoint δ, the readout's output and the gradient batch of cols columns; for a
-// minibatch also x_t transposed, one sequence's ŷ and ∂ℓ/∂ŷ, and the state's rows.
+// minibatch also one sequence's ŷ and ∂ℓ/∂ŷ, the state's rows and the packed weights.
 func bpttScratch(d Dims, cols int, o Options) int64 {
 	B := batch(o)
 	n := f32((3*d.S + d.O) * B)
 	if B > 1 {
-		n += f32(d.I*B + 2*d.O + d.S*B)
+		n += f32(2*d.O + d.S*B)
 	}
 	for k := range d.L {
 		n += int64(cell.GradBatchBytes(d.layout(k), cols))
@@ -189,6 +189,9 @@ func checkpointBytes(d Dims, p []float64, o Options) int64 {
 		perSeq = memlimit.Add(perSeq, f32(d.I))
 	}
 	own := memlimit.Add(memlimit.Mul(B, perSeq), bpttScratch(d, min(batchCols(d, o), int(B)), o))
+	if B > 1 {
+		own = memlimit.Add(own, f32(d.I*int(B))) // Step's x_t transposed, on its way to the tape
+	}
 	// The streaming tape: x_t and y_t (values, or classes, and the target's kind) of every
 	// step, and an input slice header and a cell.Target per step, at twice their length:
 	// append grows a slice to at most twice what it holds, so the bound is met whatever

@@ -60,8 +60,8 @@ type base struct {
 	top                int // where the top layer's h_t starts in the joint state
 	yhat               []float32
 	gradCell, gradHead []float32
-	// A batch's scratch: x_t feature-major, one sequence's ŷ and ∂ℓ/∂ŷ, the state
-	// batch-major for State.
+	// A batch's scratch: x_t feature-major (checkpointed BPTT's), one sequence's ŷ and
+	// ∂ℓ/∂ŷ, the state batch-major for State.
 	xT, col, dcol, rows []float32
 	// batches hold, per layer, the weight-gradient factors of the backward steps not yet
 	// added to gradCell (see backStep); each algorithm sizes them (setBatch).
@@ -129,7 +129,6 @@ func newModelBase(m *cell.Model, batch, workers int) (base, error) {
 		b.paramGrad = make([]float32, m.NumParams())
 	}
 	if batch > 1 {
-		b.xT = make([]float32, m.InputSize()*batch)
 		b.col, b.dcol = make([]float32, m.OutSize()), make([]float32, m.OutSize())
 		b.rows = make([]float32, s)
 		b.packs = m.NewWeightPacks(batch)
@@ -149,7 +148,8 @@ func (b *base) newStepCache() *cell.StepCache {
 }
 
 // input returns x_t in the model's layout: a batch's B rows of I (as Step takes them)
-// feature-major, in b.xT.
+// feature-major, in b.xT, which only checkpointed BPTT allocates (the others transpose a
+// step's input straight into its cache: inputInto).
 func (b *base) input(x []float32) []float32 { return b.inputTo(b.xT, x) }
 
 // inputInto is input for a step recorded in k: a batch's x_t is transposed straight into

@@ -146,6 +146,9 @@ func newCheckpointed(m *cell.Model, slots, chunk, batch, workers int) (*Checkpoi
 	if chunk < 1 {
 		return nil, fmt.Errorf("bptt: checkpoint chunk of %d steps must be at least 1", chunk)
 	}
+	if b.batch > 1 {
+		b.xT = make([]float32, m.InputSize()*b.batch) // Step's x_t, transposed onto the tape
+	}
 	s := m.StateSize() * b.batch
 	cacheFloats := int64(b.newStepCache().Bytes() / 4)
 	if int64(slots)*int64(s)+int64(chunk)*cacheFloats > 1<<30 {
