@@ -211,3 +211,21 @@ func benchActivation(b *testing.B, f func(dst, x []float32)) {
 func BenchmarkTanh(b *testing.B) { benchActivation(b, Tanh) }
 
 func BenchmarkSigmoid(b *testing.B) { benchActivation(b, Sigmoid) }
+
+// BenchmarkTranspose times Transpose on a minibatch's shapes (B = 32 sequences of 128
+// features, both ways, as BPTT's input and its gradient batch transpose them) and on an
+// odd one that takes every path, operands in cache; it reports GB/s of the source.
+func BenchmarkTranspose(b *testing.B) {
+	benchTiers(b, func(b *testing.B) {
+		for _, sh := range [][2]int{{128, 32}, {32, 128}, {45, 33}} {
+			rows, cols := sh[0], sh[1]
+			b.Run(fmt.Sprintf("%dx%d", rows, cols), func(b *testing.B) {
+				src, dst := benchMat(rows, cols), NewMat(cols, rows)
+				for b.Loop() {
+					Transpose(dst, src)
+				}
+				b.ReportMetric(float64(4*rows*cols)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+			})
+		}
+	})
+}

@@ -103,9 +103,13 @@ func Transpose(dst, src Mat) {
 	r := 0
 	if transposeStrips(dst, src, src.Rows/8, src.Cols/8) {
 		// The blocks covered rows [0, 8·⌊rows/8⌋) of src in columns [0, 8·⌊cols/8⌋):
-		// those rows' last columns here, the remaining rows whole below.
-		for ; r < src.Rows/8*8; r += 4 {
-			transpose4(dst, src, r, src.Cols/8*8)
+		// those rows' last columns here (if cols is not a multiple of 8), the remaining
+		// rows whole below.
+		r = src.Rows / 8 * 8
+		if src.Cols%8 != 0 {
+			for r0 := 0; r0 < r; r0 += 4 {
+				transpose4(dst, src, r0, src.Cols/8*8)
+			}
 		}
 	}
 	for ; r+4 <= src.Rows; r += 4 {
