@@ -10,6 +10,7 @@ import (
 
 	"github.com/chronograd/chronograd/bptt"
 	"github.com/chronograd/chronograd/cell"
+	"github.com/chronograd/chronograd/kernels"
 )
 
 // Benchmark shapes: input size I = n (a layer fed by another of its width), O = 4
@@ -193,6 +194,70 @@ func BenchmarkMinibatch(b *testing.B) {
 				})
 			}
 		}
+	}
+}
+
+// BenchmarkMinibatchProducts runs only the matrix products of BenchmarkMinibatch's n = 128,
+// B = 32 cases, with its shapes, packs and order: per step W_ih·x_t and W_hh·h_{t−1} into
+// a fresh gate block of a T-step tape, per backward step W_hhᵀ·g_t, and the weight
+// gradients as GemmSeq flushes of bptt.BatchCols columns (no input adjoint for the first
+// layer). Its time against BenchmarkMinibatch's is the share of a minibatch the products
+// take; its GFLOP/s (2.5F a step and sequence, what the products perform) is their rate
+// with the tape around them.
+func BenchmarkMinibatchProducts(b *testing.B) {
+	const steps, n, B = 100, 128, 32
+	for _, kind := range []cell.Kind{cell.RNNTanh, cell.GRU, cell.LSTM} {
+		b.Run(fmt.Sprintf("cell=%v/n=%d/B=%d", kind, n, B), func(b *testing.B) {
+			gh := kind.Gates() * n
+			rng := rand.New(rand.NewPCG(1, 2))
+			mat := func(rows, cols int) kernels.Mat {
+				m := kernels.NewMat(rows, cols)
+				for i := range m.Data {
+					m.Data[i] = float32(rng.NormFloat64()) / 16
+				}
+				return m
+			}
+			wih, whh := mat(gh, n), mat(gh, n)
+			var pih, phh, phhT kernels.Packed
+			pih.Pack(wih, B)
+			phh.Pack(whh, B)
+			phhT.PackT(whh, B)
+			// The tape: each step's input, previous state and gates, as a cache holds them.
+			xs, hs, gates := make([]kernels.Mat, steps), make([]kernels.Mat, steps), make([]kernels.Mat, steps)
+			for t := range steps {
+				xs[t], hs[t], gates[t] = mat(n, B), mat(n, B), mat(gh, B)
+			}
+			cols := bptt.BatchCols(cell.LayoutOf(kind, n, n), B)
+			gIH, gHH := mat(gh, cols), mat(gh, cols)
+			xcols, hcols := mat(cols, n), mat(cols, n)
+			dwih, dwhh := kernels.NewMat(gh, n), kernels.NewMat(gh, n)
+			dh := kernels.NewMat(n, B)
+			run := func() {
+				for t := range steps {
+					kernels.GemmPacked(gates[t], &pih, xs[t])
+					kernels.GemmPacked(gates[t], &phh, hs[t])
+				}
+				recorded := 0
+				for t := steps - 1; t >= 0; t-- {
+					kernels.GemmPacked(dh, &phhT, gates[t])
+					if recorded += B; recorded == cols || t == 0 {
+						kernels.GemmSeq(dwih, gIH.Slice(0, gh, 0, recorded), xcols.Slice(0, recorded, 0, n))
+						kernels.GemmSeq(dwhh, gHH.Slice(0, gh, 0, recorded), hcols.Slice(0, recorded, 0, n))
+						recorded = 0
+					}
+				}
+			}
+			run()
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			cpu := threadCPU()
+			for b.Loop() {
+				run() // the sums grow by about one term a step and iteration: far from overflow
+			}
+			reportCPU(b, cpu)
+			flops := 2.5 * 2 * float64(gh) * float64(2*n) * float64(steps*B)
+			b.ReportMetric(flops/(float64(threadCPU()-cpu)/float64(b.N)), "GFLOP/s")
+		})
 	}
 }
 
