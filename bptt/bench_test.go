@@ -199,11 +199,11 @@ func BenchmarkMinibatch(b *testing.B) {
 
 // BenchmarkMinibatchProducts runs only the matrix products of BenchmarkMinibatch's n = 128,
 // B = 32 cases, with its shapes, packs and order: per step W_ih·x_t and W_hh·h_{t−1} into
-// a fresh gate block of a T-step tape, per backward step W_hhᵀ·g_t, and the weight
-// gradients as GemmSeq flushes of bptt.BatchCols columns (no input adjoint for the first
-// layer). Its time against BenchmarkMinibatch's is the share of a minibatch the products
-// take; its GFLOP/s (2.5F a step and sequence, what the products perform) is their rate
-// with the tape around them.
+// a fresh gate block of a T-step tape, per backward step W_hhᵀ·g_t (the step's gate
+// block standing in for its gradient), and the weight gradients as GemmSeq flushes of
+// bptt.BatchCols columns (no input adjoint for the first layer). Its time against
+// BenchmarkMinibatch's is the share of a minibatch the products take; its GFLOP/s (2.5F a
+// step and sequence, what the products perform) is their rate with the tape around them.
 func BenchmarkMinibatchProducts(b *testing.B) {
 	const steps, n, B = 100, 128, 32
 	for _, kind := range []cell.Kind{cell.RNNTanh, cell.GRU, cell.LSTM} {
@@ -228,7 +228,12 @@ func BenchmarkMinibatchProducts(b *testing.B) {
 				xs[t], hs[t], gates[t] = mat(n, B), mat(n, B), mat(gh, B)
 			}
 			cols := bptt.BatchCols(cell.LayoutOf(kind, n, n), B)
-			gIH, gHH := mat(gh, cols), mat(gh, cols)
+			// GRU keeps two gate-gradient matrices; the other kinds' coincide (cell.GradBatch).
+			gIH := mat(gh, cols)
+			gHH := gIH
+			if kind == cell.GRU {
+				gHH = mat(gh, cols)
+			}
 			xcols, hcols := mat(cols, n), mat(cols, n)
 			dwih, dwhh := kernels.NewMat(gh, n), kernels.NewMat(gh, n)
 			dh := kernels.NewMat(n, B)

@@ -294,7 +294,8 @@ func checkSIMDSameBits(t *testing.T, prepare func(h int) (run func(simd bool) ([
 }
 
 // onEveryTier runs f with each kernel tier of this machine active in turn (and the tier
-// restored even when f fails).
+// restored even when f fails): testutil.ForEachTier's job for this package's internal
+// tests, which cannot import testutil (it imports cell).
 func onEveryTier(t *testing.T, f func(tier kernels.Tier)) {
 	t.Helper()
 	for _, tier := range kernels.Tiers() {

@@ -27,26 +27,25 @@
 	VXORPS Y14, Y14, Y14 \
 	VXORPS Y15, Y15, Y15
 
-// PREFETCH_6ROWS(r) prefetches the 64 bytes of six C rows from (r) on, ldc (R9) apart
-// (both lines a row's 16 floats may straddle), advancing r five rows.
-#define PREFETCH_6ROWS(r) \
-	PREFETCHT0 (r)   \
-	PREFETCHT0 63(r) \
-	ADDQ R9, r       \
-	PREFETCHT0 (r)   \
-	PREFETCHT0 63(r) \
-	ADDQ R9, r       \
-	PREFETCHT0 (r)   \
-	PREFETCHT0 63(r) \
-	ADDQ R9, r       \
-	PREFETCHT0 (r)   \
-	PREFETCHT0 63(r) \
-	ADDQ R9, r       \
-	PREFETCHT0 (r)   \
-	PREFETCHT0 63(r) \
-	ADDQ R9, r       \
+// PREFETCH_ROW(r) prefetches both lines a C row's 16 floats from (r) may straddle.
+#define PREFETCH_ROW(r) \
 	PREFETCHT0 (r)   \
 	PREFETCHT0 63(r)
+
+// PREFETCH_6ROWS(r) prefetches six C rows from (r) on, ldc (R9) apart, advancing r five
+// rows.
+#define PREFETCH_6ROWS(r) \
+	PREFETCH_ROW(r) \
+	ADDQ R9, r      \
+	PREFETCH_ROW(r) \
+	ADDQ R9, r      \
+	PREFETCH_ROW(r) \
+	ADDQ R9, r      \
+	PREFETCH_ROW(r) \
+	ADDQ R9, r      \
+	PREFETCH_ROW(r) \
+	ADDQ R9, r      \
+	PREFETCH_ROW(r)
 
 // FMA6x16(off) adds the products of the B row in Y0 (columns 0-7) and Y1 (8-15) with
 // the six A values at off(SI) + i·rsa (R12 rsa, R13 3·rsa, R14 5·rsa) into the 6×16
