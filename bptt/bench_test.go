@@ -293,6 +293,11 @@ func ratioBench(b *testing.B, first, second func()) {
 // (I = n) with the targets target gives, for a model of the given layers and outputs on a
 // minibatch of B sequences.
 func fullSequence(b *testing.B, kind cell.Kind, n, layers, out, B int, target func(rng *rand.Rand) cell.Target) func() {
+	return fullSequenceOn(b, kind, n, layers, out, B, 1, target)
+}
+
+// fullSequenceOn is fullSequence with the minibatch spread over W workers.
+func fullSequenceOn(b *testing.B, kind cell.Kind, n, layers, out, B, W int, target func(rng *rand.Rand) cell.Target) func() {
 	const steps = 100
 	m, err := cell.NewStack(cell.Config{Kind: kind, Hidden: n, Input: n}, layers, out)
 	if err != nil {
@@ -300,7 +305,7 @@ func fullSequence(b *testing.B, kind cell.Kind, n, layers, out, B int, target fu
 	}
 	rng := rand.New(rand.NewPCG(uint64(n), uint64(layers*out)))
 	m.Init(rng, cell.InitDefault)
-	a, err := bptt.NewFull(m, bptt.FullOptions{Batch: B})
+	a, err := bptt.NewFull(m, bptt.FullOptions{Batch: B, Workers: W})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -358,5 +363,21 @@ func BenchmarkTwoLayers(b *testing.B) {
 			target := func(rng *rand.Rand) cell.Target { return cell.Values([]float32{float32(rng.NormFloat64())}) }
 			ratioBench(b, fullSequence(b, kind, 128, 1, 1, 1, target), fullSequence(b, kind, 128, 2, 1, 1, target))
 		})
+	}
+}
+
+// BenchmarkTwoWorkers: full BPTT on a minibatch (T = 100, B = 32) spread over two
+// workers against one, side by side (time-ratio = two workers' wall time / one's: its
+// inverse is the speed-up; cpu-ratio is the calling thread's share of the work).
+func BenchmarkTwoWorkers(b *testing.B) {
+	for _, kind := range []cell.Kind{cell.GRU, cell.LSTM} {
+		for _, n := range []int{128, 512} {
+			b.Run(fmt.Sprintf("cell=%v/n=%d/B=32", kind, n), func(b *testing.B) {
+				target := func(rng *rand.Rand) cell.Target { return cell.Values(make([]float32, 32)) }
+				one := fullSequenceOn(b, kind, n, 1, 1, 32, 1, target)
+				two := fullSequenceOn(b, kind, n, 1, 1, 32, 2, target)
+				ratioBench(b, one, two)
+			})
+		}
 	}
 }
