@@ -28,26 +28,30 @@ func (gru) inputBias(c *layer, dst []float32, r0, r1, b int) {
 
 // forward finishes the step whose input pre-activations W_ih x + b_ih are in k.gates; the
 // gates overwrite them.
-func (gru) forward(c *layer, k *Cache, next []float32) {
-	h := k.block()
-	// k.gates holds the input part of the pre-activations (W_ih x plus the input bias);
-	// the gates overwrite it block by block once read.
+func (e gru) forward(c *layer, k *Cache, next []float32) {
 	if k.batch == 1 {
 		copy(c.preHH, c.bhh)
 	} else {
 		broadcastRows(c.preHH, c.bhh, k.batch)
 	}
 	c.addRecurrent(c.preHH, k)
-	r, z, n := k.gates[:h], k.gates[h:2*h], k.gates[2*h:3*h]
-	hn := k.aux
-	// The activations run over whole gate blocks (r and z are adjacent).
-	rz := k.gates[:2*h]
-	kernels.Add(rz, rz, c.preHH[:2*h])
-	kernels.Sigmoid(rz, rz)
-	pre := c.preHH[2*h : 3*h]
-	gruCandidateGo(hn[:h], n, r, pre, gruCandidateSIMD(hn[:h], n, r, pre))
+	c.forwardRest(e, k, next)
+}
+
+// forwardRange is forward's gates and state update on elements [lo, hi) of each block.
+func (gru) forwardRange(c *layer, k *Cache, next []float32, lo, hi int) {
+	h := k.block()
+	// k.gates holds the input part of the pre-activations (W_ih x plus the input bias);
+	// the gates overwrite it block by block once read. r and z are adjacent.
+	r, z, n := k.gates[lo:hi], k.gates[h+lo:h+hi], k.gates[2*h+lo:2*h+hi]
+	hn, pre := k.aux[lo:hi], c.preHH[2*h+lo:2*h+hi]
+	kernels.Add(r, r, c.preHH[lo:hi])
+	kernels.Add(z, z, c.preHH[h+lo:h+hi])
+	sigmoidPair(k.gates, h, lo, hi)
+	gruCandidateGo(hn, n, r, pre, gruCandidateSIMD(hn, n, r, pre))
 	kernels.Tanh(n, n)
-	gruStateGo(next[:h], z, n, k.prev[:h], gruStateSIMD(next[:h], z, n, k.prev[:h]))
+	st := next[lo:hi]
+	gruStateGo(st, z, n, k.prev[lo:hi], gruStateSIMD(st, z, n, k.prev[lo:hi]))
 }
 
 // gruCandidateGo keeps W_hn h + b_hn of units [from, len(hn)) from pre in hn and adds
@@ -85,12 +89,18 @@ func (gru) coefficients(c *layer, k *Cache, coefIH, coefHH []float32) {
 // through the coefficient arrays: it runs in every backward step, and the detour cost
 // 5–10% of a step at n = 32. On amd64 eight units at a time go through an avx2 routine
 // with the same roundings (8% of a minibatch step at n = 128, B = 32, before).
-func (gru) gateGradients(c *layer, k *Cache, v []float32) {
+func (e gru) gateGradients(c *layer, k *Cache, v []float32) {
+	e.gateGradientsRange(c, k, v, 0, k.block())
+}
+
+// gateGradientsRange is gateGradients on elements [lo, hi) of each block.
+func (gru) gateGradientsRange(c *layer, k *Cache, v []float32, lo, hi int) {
 	h := k.block()
+	x, gi, gh := k.gates, c.gIH, c.gHH
 	s := gruGradSlices{
-		r: k.gates[:h], z: k.gates[h : 2*h], n: k.gates[2*h : 3*h], aux: k.aux[:h], prev: k.prev[:h], v: v[:h],
-		ir: c.gIH[:h], iz: c.gIH[h : 2*h], in: c.gIH[2*h : 3*h],
-		hr: c.gHH[:h], hz: c.gHH[h : 2*h], hn: c.gHH[2*h : 3*h],
+		r: x[lo:hi], z: x[h+lo : h+hi], n: x[2*h+lo : 2*h+hi], aux: k.aux[lo:hi], prev: k.prev[lo:hi], v: v[lo:hi],
+		ir: gi[lo:hi], iz: gi[h+lo : h+hi], in: gi[2*h+lo : 2*h+hi],
+		hr: gh[lo:hi], hz: gh[h+lo : h+hi], hn: gh[2*h+lo : 2*h+hi],
 	}
 	gruGateGradsGo(&s, gruGateGradsSIMD(&s))
 }
@@ -134,10 +144,14 @@ func gruUnitDerivs(r, z, n, aux, prev float32) (cr, cz, dn float32) {
 }
 
 // D_t = diag(z): h' = ... + z ⊙ h.
-func (gru) directVJP(c *layer, k *Cache, dPrev, dNext []float32) {
+func (e gru) directVJP(c *layer, k *Cache, dPrev, dNext []float32) {
+	e.directVJPRange(c, k, dPrev, dNext, 0, k.block())
+}
+
+// directVJPRange is directVJP on elements [lo, hi).
+func (gru) directVJPRange(_ *layer, k *Cache, dPrev, dNext []float32, lo, hi int) {
 	h := k.block()
-	z := k.gates[h : 2*h]
-	kernels.Mul(dPrev, dNext, z)
+	kernels.Mul(dPrev[lo:hi], dNext[lo:hi], k.gates[h+lo:h+hi])
 }
 
 func (gru) directJacobian(c *layer, k *Cache, j kernels.Mat) {

@@ -26,6 +26,8 @@ type layer struct {
 	coefIH, coefHH []float32 // S·G immediate-Jacobian coefficients
 	rowsX, rowsH   []float32 // a batch's x_t and h_{t-1}, batch-major (B×I, B×H)
 	scratchBatch   int       // the batch size the scratch is sized for
+	split          splitArgs // the elementwise passes the workers are running (split.go)
+	splitJob       func(int) // c.splitPart, made on first use
 
 	// ortho is the orthogonal cell's derived W and what maps gradients back to its
 	// parameters (nil for the other kinds); whh then views its W, not params.
@@ -42,6 +44,7 @@ func (c *layer) twin() *layer {
 	t.coefIH, t.coefHH = make([]float32, len(c.coefIH)), make([]float32, len(c.coefHH))
 	t.rowsX, t.rowsH = nil, nil
 	t.scratchBatch = 1
+	t.split, t.splitJob = splitArgs{}, nil // splitJob is bound to c
 	return &t
 }
 
@@ -366,7 +369,7 @@ func (c *layer) Backward(k *Cache, dPrev, dx, grad, dNext []float32) {
 	if grad != nil {
 		c.addParamGrad(k, grad)
 	}
-	c.inputStateVJP(k, dPrev, dx, dNext)
+	c.inputStateVJP(k, dPrev, dx, dNext, true)
 }
 
 func (c *layer) BackwardBatch(k *Cache, dPrev, dx, grad []float32, batch *GradBatch, dNext []float32) {
@@ -375,9 +378,14 @@ func (c *layer) BackwardBatch(k *Cache, dPrev, dx, grad []float32, batch *GradBa
 	if batch == nil || batch.lay != c.lay {
 		panic(fmt.Sprintf("cell: BackwardBatch: the gradient batch is not for %v", c))
 	}
-	c.eq.gateGradients(c, k, dNext)
+	// Spread over workers, the gate gradients and the direct VJP run together (each
+	// element's dNext is read before its dPrev is written); otherwise as Backward.
+	split := c.backwardRest(k, dPrev, dNext)
+	if !split {
+		c.eq.gateGradients(c, k, dNext)
+	}
 	batch.record(grad, c.gIH, c.biasHHGrad(), k.x, k.prev[:c.lay.Hidden*k.batch], k.batch)
-	c.inputStateVJP(k, dPrev, dx, dNext)
+	c.inputStateVJP(k, dPrev, dx, dNext, !split)
 }
 
 // checkBackward panics, naming op and the sizes, when a backward step's vectors have the
@@ -392,8 +400,9 @@ func (c *layer) checkBackward(op string, k *Cache, dPrev, dx, dNext []float32) {
 }
 
 // inputStateVJP finishes a backward step from the gate gradients: ∂L/∂x_t into dx
-// (unless nil) and ∂L/∂s_{t-1} into dPrev, which may alias dNext.
-func (c *layer) inputStateVJP(k *Cache, dPrev, dx, dNext []float32) {
+// (unless nil) and ∂L/∂s_{t-1} into dPrev, which may alias dNext; direct false when
+// the direct VJP is already in dPrev (backwardRest).
+func (c *layer) inputStateVJP(k *Cache, dPrev, dx, dNext []float32, direct bool) {
 	b, h, gh := k.batch, c.lay.Hidden, c.gateRows()
 	pk := k.packs
 	if pk != nil && (b == 1 || !pk.set.bwd) {
@@ -410,7 +419,9 @@ func (c *layer) inputStateVJP(k *Cache, dPrev, dx, dNext []float32) {
 			kernels.GemmTNOn(k.workers, kernels.MatOf(c.lay.Input, b, dx), c.wih, kernels.MatOf(gh, b, c.gIH))
 		}
 	}
-	c.eq.directVJP(c, k, dPrev, dNext)
+	if direct {
+		c.eq.directVJP(c, k, dPrev, dNext)
+	}
 	if b == 1 {
 		if c.mask.sparse() {
 			kernels.SparseMatTVecAdd(dPrev[:h], c.whh, &c.mask.pattern, c.hhGrad())

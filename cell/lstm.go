@@ -24,21 +24,26 @@ func (lstm) inputBias(c *layer, dst []float32, r0, r1, b int) {
 
 // forward finishes the step whose input part of the pre-activations (W_ih x + b_ih +
 // b_hh) is in k.gates; the gates overwrite it.
-func (lstm) forward(c *layer, k *Cache, next []float32) {
-	h := k.block()
+func (l lstm) forward(c *layer, k *Cache, next []float32) {
 	// The pre-activations are the input part plus W_hh·h_{t-1}, added in place: the
 	// activations then overwrite them with the gates the backward step reads.
 	c.addRecurrent(k.gates, k)
-	ig, fg, gg, og := k.gates[:h], k.gates[h:2*h], k.gates[2*h:3*h], k.gates[3*h:]
-	cPrev := k.prev[h:]
-	tc := k.aux
-	// The activations run over whole gate blocks (i and f are adjacent).
-	kernels.Sigmoid(k.gates[:2*h], k.gates[:2*h])
+	c.forwardRest(l, k, next)
+}
+
+// forwardRange is forward's activations and state update on elements [lo, hi) of each
+// block.
+func (lstm) forwardRange(_ *layer, k *Cache, next []float32, lo, hi int) {
+	h := k.block()
+	ig, fg, gg, og := k.gates[lo:hi], k.gates[h+lo:h+hi], k.gates[2*h+lo:2*h+hi], k.gates[3*h+lo:3*h+hi]
+	cPrev, nc := k.prev[h+lo:h+hi], next[h+lo:h+hi]
+	tc := k.aux[lo:hi]
+	sigmoidPair(k.gates, h, lo, hi) // i and f are adjacent
 	kernels.Tanh(gg, gg)
 	kernels.Sigmoid(og, og)
-	lstmCellGo(tc, next[h:2*h], fg, cPrev, ig, gg, lstmCellSIMD(tc, next[h:2*h], fg, cPrev, ig, gg))
+	lstmCellGo(tc, nc, fg, cPrev, ig, gg, lstmCellSIMD(tc, nc, fg, cPrev, ig, gg))
 	kernels.Tanh(tc, tc)
-	kernels.Mul(next[:h], og, tc)
+	kernels.Mul(next[lo:hi], og, tc)
 }
 
 // lstmCellGo writes c' = f ⊙ c + i ⊙ g of units [from, len(tc)) into tc and nc (on amd64
@@ -71,13 +76,18 @@ func (lstm) coefficients(c *layer, k *Cache, coefIH, coefHH []float32) {
 // through the coefficient arrays: it runs in every backward step, and the detour cost
 // 5–10% of a step at n = 32. On amd64 eight units at a time go through an avx2 routine
 // with the same roundings (8% of a minibatch step at n = 128, B = 32, before).
-func (lstm) gateGradients(c *layer, k *Cache, v []float32) {
+func (l lstm) gateGradients(c *layer, k *Cache, v []float32) {
+	l.gateGradientsRange(c, k, v, 0, k.block())
+}
+
+// gateGradientsRange is gateGradients on elements [lo, hi) of each block.
+func (lstm) gateGradientsRange(c *layer, k *Cache, v []float32, lo, hi int) {
 	h := k.block()
-	gIH := c.gIH
+	g, x := c.gIH, k.gates
 	s := lstmGradSlices{
-		i: k.gates[:h], f: k.gates[h : 2*h], g: k.gates[2*h : 3*h], o: k.gates[3*h : 4*h],
-		tc: k.aux[:h], c: k.prev[h : 2*h], vh: v[:h], vc: v[h : 2*h],
-		gi: gIH[:h], gf: gIH[h : 2*h], gc: gIH[2*h : 3*h], gout: gIH[3*h : 4*h],
+		i: x[lo:hi], f: x[h+lo : h+hi], g: x[2*h+lo : 2*h+hi], o: x[3*h+lo : 3*h+hi],
+		tc: k.aux[lo:hi], c: k.prev[h+lo : h+hi], vh: v[lo:hi], vc: v[h+lo : h+hi],
+		gi: g[lo:hi], gf: g[h+lo : h+hi], gc: g[2*h+lo : 2*h+hi], gout: g[3*h+lo : 3*h+hi],
 	}
 	lstmGateGradsGo(&s, lstmGateGradsSIMD(&s))
 }
@@ -115,11 +125,16 @@ func lstmDerivs(i, f, g, o, tc, c float32) (di, df, dg, dhdc, do float32) {
 // c_t = f ⊙ c_{t-1} + ..., h_t = o ⊙ tanh(c_t): c_{t-1} reaches both directly; h_{t-1}
 // enters only through W_hh. On amd64 eight units at a time go through an avx2 routine with
 // the same roundings (the scalar loop was 3% of a minibatch step at n = 128, B = 32).
-func (lstm) directVJP(c *layer, k *Cache, dPrev, dNext []float32) {
+func (l lstm) directVJP(c *layer, k *Cache, dPrev, dNext []float32) {
+	l.directVJPRange(c, k, dPrev, dNext, 0, k.block())
+}
+
+// directVJPRange is directVJP on elements [lo, hi) of each block.
+func (lstm) directVJPRange(_ *layer, k *Cache, dPrev, dNext []float32, lo, hi int) {
 	h := k.block()
 	s := lstmDirectSlices{
-		f: k.gates[h : 2*h], o: k.gates[3*h : 4*h], tc: k.aux[:h],
-		vh: dNext[:h], vc: dNext[h : 2*h], dh: dPrev[:h], dc: dPrev[h : 2*h],
+		f: k.gates[h+lo : h+hi], o: k.gates[3*h+lo : 3*h+hi], tc: k.aux[lo:hi],
+		vh: dNext[lo:hi], vc: dNext[h+lo : h+hi], dh: dPrev[lo:hi], dc: dPrev[h+lo : h+hi],
 	}
 	lstmDirectVJPGo(&s, lstmDirectVJPSIMD(&s))
 }

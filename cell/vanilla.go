@@ -36,12 +36,17 @@ func addBiases(c *layer, dst []float32, r0, r1, b int) {
 }
 
 func (v vanilla) forward(c *layer, k *Cache, next []float32) {
-	u, deriv := k.gates, k.aux
-	c.addRecurrent(u, k)
+	c.addRecurrent(k.gates, k)
+	c.forwardRest(v, k, next)
+}
+
+// forwardRange is forward's activation and leaky update on elements [lo, hi).
+func (v vanilla) forwardRange(c *layer, k *Cache, next []float32, lo, hi int) {
+	u, deriv, prev := k.gates[lo:hi], k.aux[lo:hi], k.prev[lo:hi]
+	next = next[lo:hi]
 	a, beta := c.alpha, 1-c.alpha
 	if !v.relu {
 		kernels.Tanh(deriv, u) // φ(u), overwritten with φ'(u) below
-		prev, next := k.prev[:len(deriv)], next[:len(deriv)]
 		vanillaTanhStepGo(deriv, next, prev, a, beta, vanillaTanhStepSIMD(deriv, next, prev, a, beta))
 		return
 	}
@@ -51,7 +56,7 @@ func (v vanilla) forward(c *layer, k *Cache, next []float32) {
 			phi, d = ui, 1
 		}
 		deriv[i] = d
-		next[i] = beta*k.prev[i] + a*phi
+		next[i] = beta*prev[i] + a*phi
 	}
 }
 
@@ -79,22 +84,31 @@ func (vanilla) coefficients(c *layer, k *Cache, coefIH, coefHH []float32) {
 // gateGradients sets g = v ⊙ (α·φ'(u)) with the SIMD kernels, the same two roundings per
 // element as the scalar loop, at a fraction of its cost on a minibatch's blocks. Without
 // a leak (α = 1, PyTorch's nn.RNN) α·φ'(u) is φ'(u) exactly, and one pass does it.
-func (vanilla) gateGradients(c *layer, k *Cache, v []float32) {
-	h := k.block()
-	g := c.gIH[:h]
+func (e vanilla) gateGradients(c *layer, k *Cache, v []float32) {
+	e.gateGradientsRange(c, k, v, 0, k.block())
+}
+
+// gateGradientsRange is gateGradients on elements [lo, hi).
+func (vanilla) gateGradientsRange(c *layer, k *Cache, v []float32, lo, hi int) {
+	g := c.gIH[lo:hi]
 	if c.alpha == 1 {
-		kernels.Mul(g, v[:h], k.aux[:h])
+		kernels.Mul(g, v[lo:hi], k.aux[lo:hi])
 		return
 	}
-	copy(g, k.aux[:h])
+	copy(g, k.aux[lo:hi])
 	kernels.Scale(c.alpha, g)
-	kernels.Mul(g, v[:h], g)
+	kernels.Mul(g, v[lo:hi], g)
 }
 
 // D_t = (1-α)·I: s_t = (1-α)·s_{t-1} + ...
-func (vanilla) directVJP(c *layer, _ *Cache, dPrev, dNext []float32) {
-	copy(dPrev, dNext)
-	kernels.Scale(1-c.alpha, dPrev[:len(dNext)])
+func (e vanilla) directVJP(c *layer, k *Cache, dPrev, dNext []float32) {
+	e.directVJPRange(c, k, dPrev, dNext, 0, len(dNext))
+}
+
+// directVJPRange is directVJP on elements [lo, hi).
+func (vanilla) directVJPRange(c *layer, _ *Cache, dPrev, dNext []float32, lo, hi int) {
+	copy(dPrev[lo:hi], dNext[lo:hi])
+	kernels.Scale(1-c.alpha, dPrev[lo:hi])
 }
 
 func (vanilla) directJacobian(c *layer, _ *Cache, j kernels.Mat) {

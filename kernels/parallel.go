@@ -37,6 +37,32 @@ func (w *Workers) Close() {
 	}
 }
 
+// Do runs job(i) for every worker i in [0, Size()), job(0) on the caller, and returns
+// when all have returned (on nil, job(0) alone). A job made once (a method value kept by
+// the caller) is run without allocating. With Part, it spreads elementwise passes that
+// sit between the products over the same workers.
+func (w *Workers) Do(job func(worker int)) {
+	if w == nil {
+		job(0)
+		return
+	}
+	w.pool.Run(job)
+}
+
+// Part is worker i's share [lo, hi) of n items dealt out in whole blocks of align: the
+// shares are contiguous, in worker order and cover [0, n); each is a multiple of align
+// items but the last, which takes the remainder. So a share that is not empty holds at
+// least align items or is all n, and an elementwise kernel that chooses its path by
+// length (its SIMD tier, its groups of eight) runs each share as it would run the whole.
+func (w *Workers) Part(i, n, align int) (lo, hi int) {
+	k, blocks := w.Size(), n/max(1, align)
+	lo, hi = i*blocks/k*align, (i+1)*blocks/k*align
+	if i == k-1 {
+		hi = n
+	}
+	return lo, hi
+}
+
 // Products the workers know how to split.
 const (
 	opGemm = iota

@@ -93,3 +93,52 @@ func containsStr(s, sub string) bool {
 	}
 	return false
 }
+
+// Part deals n items out in whole blocks: contiguous shares in order, covering [0, n),
+// every share but the last a multiple of align, and no share that is not empty shorter
+// than align unless it is all n.
+func TestWorkersPart(t *testing.T) {
+	for _, k := range []int{1, 2, 3, 5} {
+		w := NewWorkers(k)
+		for _, align := range []int{1, 8, 64} {
+			for n := range 300 {
+				next := 0
+				for i := range k {
+					lo, hi := w.Part(i, n, align)
+					if lo != next || hi < lo {
+						t.Fatalf("k=%d n=%d align=%d: worker %d gets [%d,%d) after %d", k, n, align, i, lo, hi, next)
+					}
+					if i < k-1 && (hi-lo)%align != 0 {
+						t.Fatalf("k=%d n=%d align=%d: worker %d's share [%d,%d) is not whole blocks", k, n, align, i, lo, hi)
+					}
+					if hi > lo && hi-lo < align && hi-lo != n {
+						t.Fatalf("k=%d n=%d align=%d: worker %d's share [%d,%d) is shorter than a block", k, n, align, i, lo, hi)
+					}
+					if hi-lo > (n/align/k+1)*align+n%align {
+						t.Fatalf("k=%d n=%d align=%d: worker %d's share [%d,%d) is uneven", k, n, align, i, lo, hi)
+					}
+					next = hi
+				}
+				if next != n {
+					t.Fatalf("k=%d n=%d align=%d: shares end at %d", k, n, align, next)
+				}
+			}
+		}
+		// Do runs every worker's job once, the caller's too; nil runs worker 0 alone.
+		ran := make([]int, k)
+		job := func(i int) { ran[i]++ }
+		w.Do(job)
+		for i, r := range ran {
+			if r != 1 {
+				t.Errorf("k=%d: Do ran worker %d's job %d times", k, i, r)
+			}
+		}
+		w.Close()
+	}
+	var none *Workers
+	ran := 0
+	none.Do(func(i int) { ran += 1 + i })
+	if lo, hi := none.Part(0, 10, 8); ran != 1 || lo != 0 || hi != 10 {
+		t.Errorf("nil Workers: Do ran %d, Part = [%d,%d)", ran, lo, hi)
+	}
+}
