@@ -4,7 +4,7 @@
 # minibatch of B sequences of T = 100 steps (input size n, one output, a target at every
 # step), ROUNDS times (default 3) alternately. Prints the medians, the ratio of the medians,
 # chronograd's GFLOP/s (its FLOP model, 3(F + R) per step and sequence) and, for LSTM
-# n = 512 at B = 32, chronograd on two workers.
+# n = 512 at B = 32, chronograd on two workers (its median over the same rounds).
 #   bash bench/peers/batch.sh            (from the repository root)
 #   CELLS="lstm" SIZES="512" BATCHES="32" bash bench/peers/batch.sh
 set -euo pipefail
@@ -27,18 +27,22 @@ for cell in ${CELLS:-rnn_tanh gru lstm}; do
 		for B in ${BATCHES:-1 8 32}; do
 			# ROUNDS alternations of the two, medians of each: single runs of either move
 			# by up to 30% on a shared machine.
-			pts=() cgs=() gfs=()
+			# LSTM n = 512, B = 32 also runs on two workers in every round, after the
+			# single worker, so that the two see the same hour of the host.
+			pts=() cgs=() gfs=() twos=()
 			for _ in $(seq "${ROUNDS:-3}"); do
 				pts+=("$($py bench/peers/peers.py torchbatch "$cell" "$n" "$B" | jq -r .ms_per_minibatch)")
 				row=$("$bin" bench -cell "$cell" -hidden "$n" -input "$n" -T 100 -batch "$B" -algo bptt -json -repeats 5 -min-time 300ms)
 				cgs+=("$(jq -r '.ns_per_step * 100 / 1e6' <<<"$row")")
 				gfs+=("$(jq -r .gflops <<<"$row")")
+				if [ "$cell" = lstm ] && [ "$n" = 512 ] && [ "$B" = 32 ]; then
+					twos+=("$("$bin" bench -cell "$cell" -hidden "$n" -input "$n" -T 100 -batch "$B" -workers 2 -algo bptt -json -repeats 5 -min-time 300ms | jq -r '.ns_per_step * 100 / 1e6')")
+				fi
 			done
 			pt=$(median "${pts[@]}"); cg=$(median "${cgs[@]}"); gf=$(median "${gfs[@]}")
 			two="-"
-			if [ "$cell" = lstm ] && [ "$n" = 512 ] && [ "$B" = 32 ]; then
-				ns2=$("$bin" bench -cell "$cell" -hidden "$n" -input "$n" -T 100 -batch "$B" -workers 2 -algo bptt -json -repeats 5 -min-time 300ms | jq -r .ns_per_step)
-				two=$(awk -v ns="$ns2" 'BEGIN { printf "%.3f", ns * 100 / 1e6 }')
+			if [ ${#twos[@]} -gt 0 ]; then
+				two=$(printf '%.3f' "$(median "${twos[@]}")")
 			fi
 			printf '%-9s %4s %3s  %16.3f  %16.3f  %6.2fx  %9.1f  %16s\n' "$cell" "$n" "$B" "$pt" "$cg" "$(awk -v a="$pt" -v b="$cg" 'BEGIN { print a / b }')" "$gf" "$two"
 		done
