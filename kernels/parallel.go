@@ -2,8 +2,9 @@ package kernels
 
 import "github.com/chronograd/chronograd/internal/workpool"
 
-// Workers is a set of goroutines that the *On products split their work over: the
-// calling goroutine and Size()−1 helpers that wait between calls. A nil *Workers is one
+// Workers is a set of goroutines that the *On products split their work over (and Do
+// runs other jobs on): the calling goroutine and Size()−1 helpers that wait between
+// calls, spinning for a while before they park. A nil *Workers is one
 // worker, the caller alone. A product split over any number of workers has the bits of
 // the same product on one: the rows of C are dealt out in whole micro-kernel panels, and
 // every element of C is computed by the same instructions in the same order wherever its
