@@ -8,8 +8,9 @@ import "github.com/chronograd/chronograd/kernels"
 // step's gate gradients and direct VJP. Each method does elements [lo, hi) of every block
 // it touches; the kind's forward, gateGradients and directVJP are the same over [0,
 // k.block()). A minibatch whose products are spread over workers (Cache.SetWorkers)
-// spreads these passes too (forwardRest, backwardRest): on one worker they were a tenth
-// of an LSTM step at n = 512, B = 32, and that tenth capped two workers' speed-up.
+// spreads these passes too (forwardRest, backwardRest): left to the caller, the helper
+// waited through them (a few per cent of an LSTM step at n = 512, B = 32; spread, two
+// workers ran 1–5% faster).
 type elementwise interface {
 	forwardRange(c *layer, k *Cache, next []float32, lo, hi int)
 	gateGradientsRange(c *layer, k *Cache, v []float32, lo, hi int)
