@@ -30,26 +30,25 @@ const minSplitBlock = 1024
 
 // splitArgs are the operands of the passes the workers are running (see runSplit).
 type splitArgs struct {
-	eq             elementwise
 	k              *Cache
 	next, dPrev, v []float32
 	backward       bool
 }
 
-// splits reports the kind's elementwise passes if k's step spreads them over workers.
-func (c *layer) splits(k *Cache) (elementwise, bool) {
-	e, ok := c.eq.(elementwise)
-	return e, ok && k.batch > 1 && k.workers.Size() > 1 && k.block() >= minSplitBlock
+// splits reports whether k's step spreads the kind's elementwise passes over workers.
+func (c *layer) splits(k *Cache) bool {
+	_, ok := c.eq.(elementwise)
+	return ok && k.batch > 1 && k.workers.Size() > 1 && k.block() >= minSplitBlock
 }
 
 // forwardRest finishes a forward step after its products: the kind's forwardRange over
 // the whole block, spread over the cache's workers when the step splits.
 func (c *layer) forwardRest(e elementwise, k *Cache, next []float32) {
-	if _, ok := c.splits(k); !ok {
+	if !c.splits(k) {
 		e.forwardRange(c, k, next, 0, k.block())
 		return
 	}
-	c.runSplit(splitArgs{eq: e, k: k, next: next})
+	c.runSplit(splitArgs{k: k, next: next})
 }
 
 // backwardRest is a backward step's gate gradients and direct VJP into dPrev, spread over
@@ -57,11 +56,10 @@ func (c *layer) forwardRest(e elementwise, k *Cache, next []float32) {
 // Each element's gate gradients read dNext before its direct VJP writes dPrev, which may
 // alias it.
 func (c *layer) backwardRest(k *Cache, dPrev, dNext []float32) bool {
-	e, ok := c.splits(k)
-	if !ok {
+	if !c.splits(k) {
 		return false
 	}
-	c.runSplit(splitArgs{eq: e, k: k, dPrev: dPrev, v: dNext, backward: true})
+	c.runSplit(splitArgs{k: k, dPrev: dPrev, v: dNext, backward: true})
 	return true
 }
 
@@ -77,17 +75,17 @@ func (c *layer) runSplit(a splitArgs) {
 
 // splitPart is worker w's share of the passes in c.split.
 func (c *layer) splitPart(w int) {
-	a := &c.split
+	a, e := &c.split, c.eq.(elementwise) // splits checked that the kind has them
 	lo, hi := a.k.workers.Part(w, a.k.block(), splitAlign)
 	if lo == hi {
 		return
 	}
 	if !a.backward {
-		a.eq.forwardRange(c, a.k, a.next, lo, hi)
+		e.forwardRange(c, a.k, a.next, lo, hi)
 		return
 	}
-	a.eq.gateGradientsRange(c, a.k, a.v, lo, hi)
-	a.eq.directVJPRange(c, a.k, a.dPrev, a.v, lo, hi)
+	e.gateGradientsRange(c, a.k, a.v, lo, hi)
+	e.directVJPRange(c, a.k, a.dPrev, a.v, lo, hi)
 }
 
 // sigmoidPair applies σ in place to elements [lo, hi) of the two adjacent blocks x[:h]

@@ -49,7 +49,7 @@ func TestSplitStepSameBits(t *testing.T) {
 				run := func(w *kernels.Workers) out {
 					k := c.NewBatchCache(B)
 					k.SetWorkers(w)
-					_, split := l.splits(k)
+					split := l.splits(k)
 					if _, spreads := l.eq.(elementwise); split != (spreads && w.Size() > 1) {
 						t.Fatalf("%d workers: the step splits = %v", w.Size(), split)
 					}
