@@ -71,14 +71,37 @@
 	VFMADD231PS Y0, Y3, Y14          \
 	VFMADD231PS Y1, Y3, Y15
 
-// func gemmKernel6x16AVX2(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows, mode, tiles, astep int)
+// STEP4x6x16 runs four k steps of the 6×16 tile (B rows at DX, DX+R8, DX+2·R8 and
+// DX+R10, then DX moves R11 = 4·R8 bytes on) and counts them off CX.
+#define STEP4x6x16 \
+	VMOVUPS (DX), Y0          \
+	VMOVUPS 32(DX), Y1        \
+	FMA6x16(0)                \
+	ADDQ AX, SI               \
+	VMOVUPS (DX)(R8*1), Y0    \
+	VMOVUPS 32(DX)(R8*1), Y1  \
+	FMA6x16(0)                \
+	ADDQ AX, SI               \
+	VMOVUPS (DX)(R8*2), Y0    \
+	VMOVUPS 32(DX)(R8*2), Y1  \
+	FMA6x16(0)                \
+	ADDQ AX, SI               \
+	VMOVUPS (DX)(R10*1), Y0   \
+	VMOVUPS 32(DX)(R10*1), Y1 \
+	FMA6x16(0)                \
+	ADDQ AX, SI               \
+	ADDQ R11, DX              \
+	SUBQ $4, CX
+
+// func gemmKernel6x16AVX2(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows, mode, tiles, astep, ahead int)
 // Twelve YMM accumulators (Y4-Y15) hold the 6×16 tile; per k, two B vectors (Y0, Y1)
 // and six A broadcasts (alternating Y2, Y3 so a broadcast can issue while the previous
 // one still feeds FMAs). VEX only: no register above Y15. It runs tiles ≥ 1 tiles down
 // the same B micro-panel, the next one's A astep floats on and its C six rows down: the
 // loop advances a and c in their argument slots and starts over, so every tile is the
-// one-tile call's instructions.
-TEXT ·gemmKernel6x16AVX2(SB), NOSPLIT, $0-96
+// one-tile call's instructions. With ahead > 0 the four-step loop also prefetches the two
+// lines ahead bytes past its A pointer (BX): for a packed A streaming from memory.
+TEXT ·gemmKernel6x16AVX2(SB), NOSPLIT, $0-104
 tile6x16:
 	MOVQ c+48(FP), DI
 	MOVQ ldc+56(FP), R9
@@ -140,7 +163,7 @@ loaded6x16:
 	SHLQ $2, R12
 	LEAQ (R12)(R12*2), R13
 	LEAQ (R12)(R12*4), R14
-	LEAQ (R13)(R12*4), BX
+	MOVQ ahead+96(FP), BX
 	MOVQ csa+24(FP), AX
 	SHLQ $2, AX
 	MOVQ b+32(FP), DX
@@ -151,27 +174,22 @@ loaded6x16:
 	SUBQ R8, R11
 	CMPQ CX, $4
 	JLT  tail
+	TESTQ BX, BX
+	JNE  loop4pf
 loop4:
-	VMOVUPS (DX), Y0
-	VMOVUPS 32(DX), Y1
-	FMA6x16(0)
-	ADDQ AX, SI
-	VMOVUPS (DX)(R8*1), Y0
-	VMOVUPS 32(DX)(R8*1), Y1
-	FMA6x16(0)
-	ADDQ AX, SI
-	VMOVUPS (DX)(R8*2), Y0
-	VMOVUPS 32(DX)(R8*2), Y1
-	FMA6x16(0)
-	ADDQ AX, SI
-	VMOVUPS (DX)(R10*1), Y0
-	VMOVUPS 32(DX)(R10*1), Y1
-	FMA6x16(0)
-	ADDQ AX, SI
-	ADDQ R11, DX
-	SUBQ $4, CX
+	STEP4x6x16
 	CMPQ CX, $4
 	JGE  loop4
+	JMP  tail
+loop4pf:
+	// The same four steps, the A lines ahead bytes on requested first: a packed A
+	// larger than the caches streams from memory faster than the hardware prefetcher
+	// brings it (see gemmStreamBytes).
+	PREFETCHT0 (SI)(BX*1)
+	PREFETCHT0 64(SI)(BX*1)
+	STEP4x6x16
+	CMPQ CX, $4
+	JGE  loop4pf
 tail:
 	TESTQ CX, CX
 	JEQ  store

@@ -57,8 +57,9 @@ func gemmMicro(_, kc int, a *float32, rsa, csa int, b *float32, ldb int, c *floa
 	gemmKernel8x8NEON(kc, a, rsa, csa, b, ldb, c, ldc, rows)
 }
 
-// gemmMicroTiles runs tiles full tiles down one B micro-panel (see gemmMicroEach).
-func gemmMicroTiles(k gemmKernel, kc int, a *float32, rsa, csa, astep int, b *float32, ldb int, c *float32, ldc, mode, tiles int) {
+// gemmMicroTiles runs tiles full tiles down one B micro-panel (see gemmMicroEach); the
+// NEON kernel takes no prefetch hint, so stream is ignored.
+func gemmMicroTiles(k gemmKernel, kc int, a *float32, rsa, csa, astep int, b *float32, ldb int, c *float32, ldc, mode, tiles int, _ bool) {
 	gemmMicroEach(k, kc, a, rsa, csa, astep, b, ldb, c, ldc, mode, tiles)
 }
 

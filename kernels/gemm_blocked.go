@@ -72,7 +72,15 @@ const (
 	// copied.
 	gemmInPlaceBSpan = 32 * 1024 / 4
 	gemmFreeList     = 16 // scratch buffers kept for reuse
+
 )
+
+// gemmStreamBytes is the size from which a packed A is read with software prefetches
+// (gemmMicroTiles' stream): four L2s of a Zen 3 core. Below it (an rnn_tanh's weights
+// at n = 512, 1 MiB) they cost 2-4% of a minibatch step (BenchmarkMinibatch's shapes,
+// prefetching on and off alternated); above (LSTM and GRU at n = 512, 3 and 4 MiB) they
+// save 5-7%. A variable only so that BenchmarkGemmPackedStream can turn it off.
+var gemmStreamBytes int64 = 2 << 20
 
 type gemmScratch struct {
 	a    [gemmMaxMR * gemmMaxKC]float32 // the packed last A panel
@@ -141,6 +149,10 @@ func gemmDrive(c, a, b Mat, k gemmKernel, mode int, transA bool, pk *Packed, pro
 	defer putGemmScratch(s)
 
 	kcMax, mcMax, ncMax := gemmBlocks(k, kk)
+	// A packed A this large has left the caches by the time it is read again (a
+	// minibatch step reads each weight matrix once, between steps that sweep megabytes
+	// of tape), so the micro-kernel fetches it ahead itself.
+	stream := pk != nil && pk.Bytes() >= gemmStreamBytes
 	mFull := m - m%mr // rows covered by full A panels, read in place
 
 	for jc := 0; jc < n; jc += ncMax {
@@ -204,7 +216,7 @@ func gemmDrive(c, a, b Mat, k gemmKernel, mode int, transA bool, pk *Packed, pro
 						default:
 							ap, rsa, csa, astep = &a.Data[ic*a.Stride+pc], a.Stride, 1, mr*a.Stride
 						}
-						gemmMicroTiles(k, kc, ap, rsa, csa, astep, bp, ldb, &c.Data[ic*c.Stride+jc+jr], c.Stride, kmode, full)
+						gemmMicroTiles(k, kc, ap, rsa, csa, astep, bp, ldb, &c.Data[ic*c.Stride+jc+jr], c.Stride, kmode, full, stream)
 						ir0 = full * mr
 					}
 					for ir := ir0; ir < mc; ir += mr {

@@ -128,7 +128,11 @@ func TestGemmMicroTilesIsEachCall(t *testing.T) {
 					{"transposed", aT, 1, tstride, k.mr},
 				}
 				for _, l := range layouts {
-					for _, mode := range []int{gemmAdd, gemmSeqMode, gemmStore} {
+					for _, mc := range []struct {
+						mode   int
+						stream bool
+					}{{gemmAdd, false}, {gemmSeqMode, false}, {gemmStore, false}, {gemmAdd, true}, {gemmSeqMode, true}} {
+						mode := mc.mode
 						ldc := k.nr + 9
 						c0 := make([]float32, m*ldc)
 						for i := range c0 {
@@ -138,10 +142,10 @@ func TestGemmMicroTilesIsEachCall(t *testing.T) {
 						for i := range tiles {
 							gemmMicro(k.id, kc, &l.a[i*l.astep], l.rsa, l.csa, &bp[0], k.nr, &want[i*k.mr*ldc], ldc, k.mr, mode)
 						}
-						gemmMicroTiles(k, kc, &l.a[0], l.rsa, l.csa, l.astep, &bp[0], k.nr, &got[0], ldc, mode, tiles)
+						gemmMicroTiles(k, kc, &l.a[0], l.rsa, l.csa, l.astep, &bp[0], k.nr, &got[0], ldc, mode, tiles, mc.stream)
 						for i := range want {
 							if math.Float32bits(want[i]) != math.Float32bits(got[i]) {
-								t.Fatalf("%dx%d kc=%d tiles=%d %s mode %d: c[%d] = %v, one call per tile gives %v", k.mr, k.nr, kc, tiles, l.name, mode, i, got[i], want[i])
+								t.Fatalf("%dx%d kc=%d tiles=%d %s mode %d stream %v: c[%d] = %v, one call per tile gives %v", k.mr, k.nr, kc, tiles, l.name, mode, mc.stream, i, got[i], want[i])
 							}
 						}
 					}
