@@ -71,26 +71,22 @@
 	VFMADD231PS Y0, Y3, Y14          \
 	VFMADD231PS Y1, Y3, Y15
 
-// STEP4x6x16 runs four k steps of the 6×16 tile (B rows at DX, DX+R8, DX+2·R8 and
-// DX+R10, then DX moves R11 = 4·R8 bytes on) and counts them off CX.
+// KSTEP6x16(b0, b1) runs one k step of the 6×16 tile on the B row whose halves are at
+// b0 and b1, then moves SI to the next A column.
+#define KSTEP6x16(b0, b1) \
+	VMOVUPS b0, Y0 \
+	VMOVUPS b1, Y1 \
+	FMA6x16(0)     \
+	ADDQ AX, SI
+
+// STEP4x6x16 runs four k steps (B rows at DX, DX+R8, DX+2·R8 and DX+R10), moves DX
+// R11 = 4·R8 bytes on and counts the steps off CX.
 #define STEP4x6x16 \
-	VMOVUPS (DX), Y0          \
-	VMOVUPS 32(DX), Y1        \
-	FMA6x16(0)                \
-	ADDQ AX, SI               \
-	VMOVUPS (DX)(R8*1), Y0    \
-	VMOVUPS 32(DX)(R8*1), Y1  \
-	FMA6x16(0)                \
-	ADDQ AX, SI               \
-	VMOVUPS (DX)(R8*2), Y0    \
-	VMOVUPS 32(DX)(R8*2), Y1  \
-	FMA6x16(0)                \
-	ADDQ AX, SI               \
-	VMOVUPS (DX)(R10*1), Y0   \
-	VMOVUPS 32(DX)(R10*1), Y1 \
-	FMA6x16(0)                \
-	ADDQ AX, SI               \
-	ADDQ R11, DX              \
+	KSTEP6x16((DX), 32(DX))                 \
+	KSTEP6x16((DX)(R8*1), 32(DX)(R8*1))     \
+	KSTEP6x16((DX)(R8*2), 32(DX)(R8*2))     \
+	KSTEP6x16((DX)(R10*1), 32(DX)(R10*1))   \
+	ADDQ R11, DX                            \
 	SUBQ $4, CX
 
 // func gemmKernel6x16AVX2(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows, mode, tiles, astep, ahead int)
