@@ -2,6 +2,8 @@
 
 package kernels
 
+import "unsafe"
+
 // Micro-kernels of the blocked Gemm driver (see gemm_blocked.go for their contract).
 const (
 	gemmKernelAVX2_6x16 = iota
@@ -94,7 +96,7 @@ func gemmMicro(id, kc int, a *float32, rsa, csa int, b *float32, ldb int, c *flo
 		gemmKernel8x32AVX512(kc, a, rsa, csa, b, ldb, c, ldc, rows, mode)
 		return
 	case gemmKernelAVX2_12x8:
-		gemmKernel12x8AVX2(kc, a, rsa, csa, b, ldb, c, ldc, rows, mode)
+		gemmKernel12x8AVX2(kc, a, rsa, csa, b, ldb, c, ldc, rows, mode, 0)
 		return
 	}
 	gemmKernel6x16AVX2(kc, a, rsa, csa, b, ldb, c, ldc, rows, mode, 1, 0, 0)
@@ -106,11 +108,12 @@ func gemmMicro(id, kc int, a *float32, rsa, csa int, b *float32, ldb int, c *flo
 // per tile cost 3% of a minibatch step at n = 128, B = 32 (K = 128, each call ~800
 // cycles of multiply-adds).
 //
-// With stream set (a packed A too large for the caches) the 6×16 kernel prefetches A 128
-// k steps ahead of its reads, about 800 cycles: more than a memory latency. On a Zen 3
-// core BenchmarkGemmPackedStream's 4 MiB A from memory runs 12-18% faster with it (53-59
-// → 59-68 GFLOP/s); an A in L2 or L3 runs a few percent slower, hence the flag. The
-// other kernels ignore it.
+// With stream set (a packed A too large for the caches) the avx2 kernels prefetch A 128
+// k steps ahead of their reads, about 800 cycles on the 6×16 tile: more than a memory
+// latency. On a Zen 3 core BenchmarkGemmPackedStream's 4 MiB A from memory runs 9-18%
+// faster with it on the 6×16 tile (53-62 → 59-68 GFLOP/s) and 19-23% on the 12×8 (29-32
+// → 35-38); an A in L2 or L3 runs a few percent slower, hence the flag. The avx512
+// kernel ignores it.
 func gemmMicroTiles(k gemmKernel, kc int, a *float32, rsa, csa, astep int, b *float32, ldb int, c *float32, ldc, mode, tiles int, stream bool) {
 	if k.id == gemmKernelAVX2_6x16 {
 		ahead := 0
@@ -118,6 +121,13 @@ func gemmMicroTiles(k gemmKernel, kc int, a *float32, rsa, csa, astep int, b *fl
 			ahead = 128 * 4 * csa
 		}
 		gemmKernel6x16AVX2(kc, a, rsa, csa, b, ldb, c, ldc, k.mr, mode, tiles, astep, ahead)
+		return
+	}
+	if k.id == gemmKernelAVX2_12x8 && stream {
+		for i := range tiles {
+			gemmKernel12x8AVX2(kc, (*float32)(unsafe.Add(unsafe.Pointer(a), 4*i*astep)), rsa, csa, b, ldb,
+				(*float32)(unsafe.Add(unsafe.Pointer(c), 4*i*k.mr*ldc)), ldc, k.mr, mode, 128*4*csa)
+		}
 		return
 	}
 	gemmMicroEach(k, kc, a, rsa, csa, astep, b, ldb, c, ldc, mode, tiles)
@@ -178,10 +188,11 @@ func gemmKernel6x16AVX2(kc int, a *float32, rsa, csa int, b *float32, ldb int, c
 
 // gemmKernel12x8AVX2 adds the first rows rows of the 12×8 product of an A micro-panel and
 // a B micro-panel into c (or, by mode, adds them sequentially or stores them; see
-// gemm_blocked.go). VEX encodings only (Y0-Y15).
+// gemm_blocked.go); ahead > 0 prefetches A that many bytes ahead of its reads. VEX
+// encodings only (Y0-Y15).
 //
 //go:noescape
-func gemmKernel12x8AVX2(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows, mode int)
+func gemmKernel12x8AVX2(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows, mode, ahead int)
 
 // gemmKernel8x32AVX512 adds the first rows rows of the 8×32 product of an A micro-panel and a B micro-panel
 // into c (or, by mode, adds them sequentially or stores them; see gemm_blocked.go).

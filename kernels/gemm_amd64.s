@@ -287,14 +287,42 @@ exit6x16:
 	VZEROUPPER
 	RET
 
-// func gemmKernel12x8AVX2(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows, mode int)
+// FMA6ROWS12x8(p, a0, a1, a2, a3, a4, a5) adds the B row in Y0 times the A values at p,
+// p+R12, p+2·R12, p+R13, p+4·R12 and p+R14 (six rows rsa apart) into a0-a5, rotating
+// the broadcasts through Y1-Y3.
+#define FMA6ROWS12x8(p, a0, a1, a2, a3, a4, a5) \
+	VBROADCASTSS (p), Y1         \
+	VFMADD231PS Y0, Y1, a0       \
+	VBROADCASTSS (p)(R12*1), Y2  \
+	VFMADD231PS Y0, Y2, a1       \
+	VBROADCASTSS (p)(R12*2), Y3  \
+	VFMADD231PS Y0, Y3, a2       \
+	VBROADCASTSS (p)(R13*1), Y1  \
+	VFMADD231PS Y0, Y1, a3       \
+	VBROADCASTSS (p)(R12*4), Y2  \
+	VFMADD231PS Y0, Y2, a4       \
+	VBROADCASTSS (p)(R14*1), Y3  \
+	VFMADD231PS Y0, Y3, a5
+
+// KSTEP12x8 runs one k step of the 12×8 tile: the B row at DX, A's rows 0-5 from SI and
+// 6-11 from BX; it moves the three pointers on and counts the step off CX (flags set).
+#define KSTEP12x8 \
+	VMOVUPS (DX), Y0                                \
+	FMA6ROWS12x8(SI, Y4, Y5, Y6, Y7, Y8, Y9)        \
+	FMA6ROWS12x8(BX, Y10, Y11, Y12, Y13, Y14, Y15)  \
+	ADDQ AX, SI                                     \
+	ADDQ AX, BX                                     \
+	ADDQ R8, DX                                     \
+	DECQ CX
+
+// func gemmKernel12x8AVX2(kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows, mode, ahead int)
 // The narrow tile, for a B of at most 8 columns (a minibatch of 8 sequences, where the
 // 6×16 tile would compute half zeros): twelve YMM accumulators (Y4-Y15) hold the 12×8
 // tile; per k, one B vector (Y0) and twelve A broadcasts (rotating Y1-Y3), rows 0-5 from
 // SI and rows 6-11 from BX = SI + 6·rsa. Each element takes its k terms in the same order
 // and with the same multiply-adds as in the 6×16 and 8×32 kernels, so with the same K
 // blocks the bits are theirs.
-TEXT ·gemmKernel12x8AVX2(SB), NOSPLIT, $0-80
+TEXT ·gemmKernel12x8AVX2(SB), NOSPLIT, $0-88
 	MOVQ c+48(FP), DI
 	MOVQ ldc+56(FP), R9
 	SHLQ $2, R9
@@ -377,37 +405,21 @@ loaded12x8:
 	MOVQ b+32(FP), DX
 	MOVQ ldb+40(FP), R8
 	SHLQ $2, R8
+	MOVQ ahead+80(FP), R11
+	TESTQ R11, R11
+	JNE  loop12x8pf
 loop12x8:
-	VMOVUPS (DX), Y0
-	VBROADCASTSS (SI), Y1
-	VFMADD231PS Y0, Y1, Y4
-	VBROADCASTSS (SI)(R12*1), Y2
-	VFMADD231PS Y0, Y2, Y5
-	VBROADCASTSS (SI)(R12*2), Y3
-	VFMADD231PS Y0, Y3, Y6
-	VBROADCASTSS (SI)(R13*1), Y1
-	VFMADD231PS Y0, Y1, Y7
-	VBROADCASTSS (SI)(R12*4), Y2
-	VFMADD231PS Y0, Y2, Y8
-	VBROADCASTSS (SI)(R14*1), Y3
-	VFMADD231PS Y0, Y3, Y9
-	VBROADCASTSS (BX), Y1
-	VFMADD231PS Y0, Y1, Y10
-	VBROADCASTSS (BX)(R12*1), Y2
-	VFMADD231PS Y0, Y2, Y11
-	VBROADCASTSS (BX)(R12*2), Y3
-	VFMADD231PS Y0, Y3, Y12
-	VBROADCASTSS (BX)(R13*1), Y1
-	VFMADD231PS Y0, Y1, Y13
-	VBROADCASTSS (BX)(R12*4), Y2
-	VFMADD231PS Y0, Y2, Y14
-	VBROADCASTSS (BX)(R14*1), Y3
-	VFMADD231PS Y0, Y3, Y15
-	ADDQ AX, SI
-	ADDQ AX, BX
-	ADDQ R8, DX
-	DECQ CX
+	KSTEP12x8
 	JNZ  loop12x8
+	JMP  summed12x8
+loop12x8pf:
+	// The same step, the A line ahead bytes on requested first (see the 6×16 kernel's
+	// loop4pf): one prefetch a step covers every line, a step reading 48 bytes of a
+	// packed panel.
+	PREFETCHT0 (SI)(R11*1)
+	KSTEP12x8
+	JNZ  loop12x8pf
+summed12x8:
 	CMPQ mode+72(FP), $0
 	JNE  storeOnly12x8
 	MOVQ rows+64(FP), CX

@@ -79,7 +79,8 @@ const (
 // (gemmMicroTiles' stream): four L2s of a Zen 3 core. Below it (an rnn_tanh's weights
 // at n = 512, 1 MiB) they cost 2-4% of a minibatch step (BenchmarkMinibatch's shapes,
 // prefetching on and off alternated); above (LSTM and GRU at n = 512, 3 and 4 MiB) they
-// save 5-7%. A variable only so that BenchmarkGemmPackedStream can turn it off.
+// save 5-8% at B = 32 and 1-8% at B = 8. A variable only so that tests and
+// BenchmarkGemmPackedStream can set it.
 var gemmStreamBytes int64 = 2 << 20
 
 type gemmScratch struct {

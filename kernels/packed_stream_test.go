@@ -25,7 +25,7 @@ func TestPackedStreamSameBits(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, s := range [][4]int{{130, 17, 257, 0}, {512, 32, 128, 0}, {128, 32, 512, 0}, {2048, 32, 512, 2 << 20}} {
+		for _, s := range [][4]int{{130, 17, 257, 0}, {512, 32, 128, 0}, {128, 32, 512, 0}, {130, 8, 257, 0}, {2048, 32, 512, 2 << 20}, {2048, 8, 512, 2 << 20}} {
 			m, n, k := s[0], s[1], s[2]
 			gemmStreamBytes = int64(s[3])
 			rng := rand.New(rand.NewPCG(uint64(m), uint64(n*k)))
@@ -66,13 +66,14 @@ func TestPackedStreamSameBits(t *testing.T) {
 }
 
 // BenchmarkGemmPackedStream times a minibatch step's products with a large packed A (the
-// forward W·x and the backward Wᵀ·δ of an LSTM at n = 512, B = 32; 4 MiB each) cycling
+// forward W·x and the backward Wᵀ·δ of an LSTM at n = 512, B = 32 and 8, the 6×16 and
+// the 12×8 tiles; 4 MiB each) cycling
 // through eight copies, so that A comes from memory as in a step that sweeps its tape,
 // with the micro-kernel's prefetching on and off in turn: GFLOP/s of each and the median
 // of off's time over on's (speedup).
 func BenchmarkGemmPackedStream(b *testing.B) {
 	defer func(v int64) { gemmStreamBytes = v }(gemmStreamBytes)
-	for _, s := range [][3]int{{2048, 32, 512}, {512, 32, 2048}} {
+	for _, s := range [][3]int{{2048, 32, 512}, {512, 32, 2048}, {2048, 8, 512}, {512, 8, 2048}} {
 		m, n, k := s[0], s[1], s[2]
 		b.Run(fmt.Sprintf("%dx%dx%d", m, n, k), func(b *testing.B) {
 			ps := make([]Packed, 8)
