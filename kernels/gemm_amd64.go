@@ -2,8 +2,6 @@
 
 package kernels
 
-import "unsafe"
-
 // Micro-kernels of the blocked Gemm driver (see gemm_blocked.go for their contract).
 const (
 	gemmKernelAVX2_6x16 = iota
@@ -91,15 +89,21 @@ func gemmTierFor(n int) gemmKernel {
 // gemmMicro calls micro-kernel id; a switch rather than a func value so each call is
 // direct.
 func gemmMicro(id, kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows, mode int) {
+	gemmMicroAhead(id, kc, a, rsa, csa, b, ldb, c, ldc, rows, mode, 0)
+}
+
+// gemmMicroAhead is gemmMicro with the avx2 kernels prefetching A ahead bytes ahead of
+// their reads when ahead > 0 (see gemmMicroTiles); the avx512 kernel ignores it.
+func gemmMicroAhead(id, kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows, mode, ahead int) {
 	switch id {
 	case gemmKernelAVX512_8x32:
 		gemmKernel8x32AVX512(kc, a, rsa, csa, b, ldb, c, ldc, rows, mode)
 		return
 	case gemmKernelAVX2_12x8:
-		gemmKernel12x8AVX2(kc, a, rsa, csa, b, ldb, c, ldc, rows, mode, 0)
+		gemmKernel12x8AVX2(kc, a, rsa, csa, b, ldb, c, ldc, rows, mode, ahead)
 		return
 	}
-	gemmKernel6x16AVX2(kc, a, rsa, csa, b, ldb, c, ldc, rows, mode, 1, 0, 0)
+	gemmKernel6x16AVX2(kc, a, rsa, csa, b, ldb, c, ldc, rows, mode, 1, 0, ahead)
 }
 
 // gemmMicroTiles runs tiles full mr-row tiles down one B micro-panel, tile i's A panel at
@@ -115,22 +119,15 @@ func gemmMicro(id, kc int, a *float32, rsa, csa int, b *float32, ldb int, c *flo
 // → 35-38); an A in L2 or L3 runs a few percent slower, hence the flag. The avx512
 // kernel ignores it.
 func gemmMicroTiles(k gemmKernel, kc int, a *float32, rsa, csa, astep int, b *float32, ldb int, c *float32, ldc, mode, tiles int, stream bool) {
+	ahead := 0
+	if stream {
+		ahead = 128 * 4 * csa
+	}
 	if k.id == gemmKernelAVX2_6x16 {
-		ahead := 0
-		if stream {
-			ahead = 128 * 4 * csa
-		}
 		gemmKernel6x16AVX2(kc, a, rsa, csa, b, ldb, c, ldc, k.mr, mode, tiles, astep, ahead)
 		return
 	}
-	if k.id == gemmKernelAVX2_12x8 && stream {
-		for i := range tiles {
-			gemmKernel12x8AVX2(kc, (*float32)(unsafe.Add(unsafe.Pointer(a), 4*i*astep)), rsa, csa, b, ldb,
-				(*float32)(unsafe.Add(unsafe.Pointer(c), 4*i*k.mr*ldc)), ldc, k.mr, mode, 128*4*csa)
-		}
-		return
-	}
-	gemmMicroEach(k, kc, a, rsa, csa, astep, b, ldb, c, ldc, mode, tiles)
+	gemmMicroEach(k, kc, a, rsa, csa, astep, b, ldb, c, ldc, mode, tiles, ahead)
 }
 
 // gemmCopyRows packs a full-width B micro-panel for the blocked driver; both tiers use

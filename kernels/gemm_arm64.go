@@ -48,6 +48,11 @@ func matMul(c, a, b Mat) {
 	gemm(c, a, b)
 }
 
+// gemmMicroAhead is gemmMicro: the NEON kernel takes no prefetch hint.
+func gemmMicroAhead(id, kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows, mode, _ int) {
+	gemmMicro(id, kc, a, rsa, csa, b, ldb, c, ldc, rows, mode)
+}
+
 // gemmMicro calls micro-kernel id; arm64 has only the NEON one, which is always
 // sequential.
 func gemmMicro(_, kc int, a *float32, rsa, csa int, b *float32, ldb int, c *float32, ldc, rows, _ int) {
@@ -60,7 +65,7 @@ func gemmMicro(_, kc int, a *float32, rsa, csa int, b *float32, ldb int, c *floa
 // gemmMicroTiles runs tiles full tiles down one B micro-panel (see gemmMicroEach); the
 // NEON kernel takes no prefetch hint, so stream is ignored.
 func gemmMicroTiles(k gemmKernel, kc int, a *float32, rsa, csa, astep int, b *float32, ldb int, c *float32, ldc, mode, tiles int, _ bool) {
-	gemmMicroEach(k, kc, a, rsa, csa, astep, b, ldb, c, ldc, mode, tiles)
+	gemmMicroEach(k, kc, a, rsa, csa, astep, b, ldb, c, ldc, mode, tiles, 0)
 }
 
 // gemmKernel8x8NEON adds the first rows rows of the 8×8 product of an A micro-panel and

@@ -72,7 +72,6 @@ const (
 	// copied.
 	gemmInPlaceBSpan = 32 * 1024 / 4
 	gemmFreeList     = 16 // scratch buffers kept for reuse
-
 )
 
 // gemmStreamBytes is the size from which a packed A is read with software prefetches
@@ -269,12 +268,12 @@ func gemmDrive(c, a, b Mat, k gemmKernel, mode int, transA bool, pk *Packed, pro
 	}
 }
 
-// gemmMicroEach runs tiles full mr-row tiles down one B micro-panel, one gemmMicro call
-// each: tile i's A panel is astep floats after a, its C tile mr·i rows below c.
-func gemmMicroEach(k gemmKernel, kc int, a *float32, rsa, csa, astep int, b *float32, ldb int, c *float32, ldc, mode, tiles int) {
+// gemmMicroEach runs tiles full mr-row tiles down one B micro-panel, one gemmMicroAhead
+// call each: tile i's A panel is astep floats after a, its C tile mr·i rows below c.
+func gemmMicroEach(k gemmKernel, kc int, a *float32, rsa, csa, astep int, b *float32, ldb int, c *float32, ldc, mode, tiles, ahead int) {
 	for i := range tiles {
-		gemmMicro(k.id, kc, (*float32)(unsafe.Add(unsafe.Pointer(a), 4*i*astep)), rsa, csa, b, ldb,
-			(*float32)(unsafe.Add(unsafe.Pointer(c), 4*i*k.mr*ldc)), ldc, k.mr, mode)
+		gemmMicroAhead(k.id, kc, (*float32)(unsafe.Add(unsafe.Pointer(a), 4*i*astep)), rsa, csa, b, ldb,
+			(*float32)(unsafe.Add(unsafe.Pointer(c), 4*i*k.mr*ldc)), ldc, k.mr, mode, ahead)
 	}
 }
 

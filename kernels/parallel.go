@@ -56,12 +56,14 @@ func (w *Workers) Do(job func(worker int)) {
 // least align items or is all n, and an elementwise kernel that chooses its path by
 // length (its SIMD tier, its groups of eight) runs each share as it would run the whole.
 func (w *Workers) Part(i, n, align int) (lo, hi int) {
-	k, blocks := w.Size(), n/max(1, align)
-	lo, hi = i*blocks/k*align, (i+1)*blocks/k*align
-	if i == k-1 {
-		hi = n
+	if w == nil {
+		return 0, n
 	}
-	return lo, hi
+	lo, hi = w.pool.Range(i, n/max(1, align))
+	if i == w.Size()-1 {
+		return lo * align, n
+	}
+	return lo * align, hi * align
 }
 
 // Products the workers know how to split.
