@@ -1,12 +1,50 @@
 #!/usr/bin/python3
 """Peer timings for bench/peers/run.sh and batch.sh: PyTorch BPTT per sequence (and per
 minibatch: torchbatch CELL N B) and numpy exact RTRL per step, printed as JSON lines. Single-threaded, batch 1. Exits 3 when torch is absent
-(run.sh then skips the PyTorch rows)."""
+(run.sh then skips the PyTorch rows), and 4 when the BLAS that numpy and PyTorch call is not
+OpenBLAS: Debian's reference libblas3, which apt may pick for python3-torch, runs their
+products several times slower and would make every ratio a measure of it. `peers.py blas`
+prints the library in use (the scripts' header line) and makes the same check."""
 import json
+import platform
 import sys
 import time
 
 import numpy as np
+
+
+def blas_library():
+    """The BLAS library numpy and PyTorch call: the mapped file that provides it once
+    numpy (and torch, when installed) ran a product. Debian's reference BLAS is mapped
+    as libblas.so.3.x, OpenBLAS as libopenblas*.so; when the reference one is there at
+    all it is the one called (it is what libblas.so.3 names, which torch and numpy link
+    before the liblapack.so.3 that may bring OpenBLAS along). None if neither is."""
+    a = np.ones((4, 4), np.float32)
+    _ = a @ a
+    try:
+        import torch
+        _ = torch.ones(4, 4) @ torch.ones(4, 4)
+    except ImportError:
+        pass
+    with open("/proc/self/maps") as f:
+        names = {line.split()[-1] for line in f if "/" in line}
+    for want in ("libblas.so", "openblas", "mkl"):
+        for path in sorted(names):
+            if want in path.rsplit("/", 1)[-1]:
+                return path
+    return None
+
+
+def require_openblas():
+    """Exits 4, naming the library, unless numpy and PyTorch run on OpenBLAS."""
+    lib = blas_library()
+    if lib is None or "openblas" not in lib:
+        print("peers.py: numpy and PyTorch call %s, not OpenBLAS: its products run several "
+              "times slower and the ratios would measure that; apt-get install libopenblas-dev "
+              "(or pick OpenBLAS with update-alternatives --config libblas.so.3-%s-linux-gnu)"
+              % (lib or "no BLAS library", platform.machine()), file=sys.stderr)
+        sys.exit(4)
+    return lib
 
 
 def median_time(fn, repeats, inner):
@@ -139,23 +177,30 @@ def torch_batch_row(cell, n, B, T, repeats):
 
 if __name__ == "__main__":
     what = sys.argv[1]
+    if what == "blas":
+        print(require_openblas())
+        sys.exit(0)
     if what == "torch":
         try:
             import torch  # noqa: F401
         except ImportError:
             sys.exit(3)
+        require_openblas()
         torch_rows(["rnn_tanh", "gru", "lstm"], [32, 128, 512], 100, 5)
     elif what == "torchbatch":
         try:
             import torch  # noqa: F401
         except ImportError:
             sys.exit(3)
+        require_openblas()
         torch_batch_row(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), 100, 5)
     elif what == "torchlayers":
         try:
             import torch  # noqa: F401
         except ImportError:
             sys.exit(3)
+        require_openblas()
         torch_layers_row(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), 100, 5)
     elif what == "numpy":
+        require_openblas()
         numpy_rtrl_rows([32, 64], 1, 5)
