@@ -47,6 +47,15 @@ def require_openblas():
     return lib
 
 
+def need_torch():
+    """Exits 3 when torch is absent, 4 unless it runs on OpenBLAS (require_openblas)."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        sys.exit(3)
+    require_openblas()
+
+
 def median_time(fn, repeats, inner):
     times = []
     for _ in range(repeats):
@@ -181,25 +190,13 @@ if __name__ == "__main__":
         print(require_openblas())
         sys.exit(0)
     if what == "torch":
-        try:
-            import torch  # noqa: F401
-        except ImportError:
-            sys.exit(3)
-        require_openblas()
+        need_torch()
         torch_rows(["rnn_tanh", "gru", "lstm"], [32, 128, 512], 100, 5)
     elif what == "torchbatch":
-        try:
-            import torch  # noqa: F401
-        except ImportError:
-            sys.exit(3)
-        require_openblas()
+        need_torch()
         torch_batch_row(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), 100, 5)
     elif what == "torchlayers":
-        try:
-            import torch  # noqa: F401
-        except ImportError:
-            sys.exit(3)
-        require_openblas()
+        need_torch()
         torch_layers_row(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), 100, 5)
     elif what == "numpy":
         require_openblas()
