@@ -3,8 +3,10 @@
 # thread) and chronograd's full BPTT run one after the other, forward and backward of a
 # minibatch of B sequences of T = 100 steps (input size n, one output, a target at every
 # step), ROUNDS times (default 3) alternately. Prints the medians, the ratio of the medians,
-# chronograd's GFLOP/s (its FLOP model, 3(F + R) per step and sequence) and, for LSTM
-# n = 512 at B = 32, chronograd on two workers (its median over the same rounds).
+# the lowest and highest of the rounds' own ratios (PyTorch's time over chronograd's in the
+# same round: how far the host moves the ratio), chronograd's GFLOP/s (its FLOP model,
+# 3(F + R) per step and sequence) and, for LSTM n = 512 at B = 32, chronograd on two
+# workers (its median over the same rounds).
 #   bash bench/peers/batch.sh            (from the repository root)
 #   CELLS="lstm" SIZES="512" BATCHES="32" bash bench/peers/batch.sh
 set -euo pipefail
@@ -23,7 +25,7 @@ if ! $py -c 'import torch' 2>/dev/null; then
 	exit 1
 fi
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-printf '%-9s %4s %3s  %16s  %16s  %7s  %9s  %16s\n' cell n B "pytorch ms/batch" "chronograd ms" ratio "GFLOP/s" "2 workers ms"
+printf '%-9s %4s %3s  %16s  %16s  %7s  %13s  %9s  %16s\n' cell n B "pytorch ms/batch" "chronograd ms" ratio "round ratios" "GFLOP/s" "2 workers ms"
 for cell in ${CELLS:-rnn_tanh gru lstm}; do
 	for n in ${SIZES:-128 512}; do
 		for B in ${BATCHES:-1 8 32}; do
@@ -42,11 +44,13 @@ for cell in ${CELLS:-rnn_tanh gru lstm}; do
 				fi
 			done
 			pt=$(median "${pts[@]}"); cg=$(median "${cgs[@]}"); gf=$(median "${gfs[@]}")
+			rounds=$(paste -d' ' <(printf '%s\n' "${pts[@]}") <(printf '%s\n' "${cgs[@]}") |
+				awk '{ r = $1 / $2; if (NR == 1 || r < lo) lo = r; if (NR == 1 || r > hi) hi = r } END { printf "%.2f-%.2fx", lo, hi }')
 			two="-"
 			if [ ${#twos[@]} -gt 0 ]; then
 				two=$(printf '%.3f' "$(median "${twos[@]}")")
 			fi
-			printf '%-9s %4s %3s  %16.3f  %16.3f  %6.2fx  %9.1f  %16s\n' "$cell" "$n" "$B" "$pt" "$cg" "$(awk -v a="$pt" -v b="$cg" 'BEGIN { print a / b }')" "$gf" "$two"
+			printf '%-9s %4s %3s  %16.3f  %16.3f  %6.2fx  %13s  %9.1f  %16s\n' "$cell" "$n" "$B" "$pt" "$cg" "$(awk -v a="$pt" -v b="$cg" 'BEGIN { print a / b }')" "$rounds" "$gf" "$two"
 		done
 	done
 done
