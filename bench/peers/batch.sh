@@ -17,9 +17,8 @@ py=/usr/bin/python3
 bin=$(mktemp -d)/chronograd
 trap 'rm -rf "$(dirname "$bin")"' EXIT
 go build -o "$bin" ./cmd/chronograd
-# Fails, naming the library, unless numpy and PyTorch run on OpenBLAS (peers.py blas).
-blas=$($py bench/peers/peers.py blas)
-echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r), $(go version | cut -d' ' -f3), $("$bin" cpu | grep kernels:), BLAS $blas, $(date -u +%FT%TZ)"
+. bench/peers/header.sh
+peers_header
 if ! $py -c 'import torch' 2>/dev/null; then
 	echo "(torch is not installed for $py: apt-get install python3-torch)"
 	exit 1

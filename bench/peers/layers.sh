@@ -12,9 +12,8 @@ py=/usr/bin/python3
 bin=$(mktemp -d)/chronograd
 trap 'rm -rf "$(dirname "$bin")"' EXIT
 go build -o "$bin" ./cmd/chronograd
-# Fails, naming the library, unless numpy and PyTorch run on OpenBLAS (peers.py blas).
-blas=$($py bench/peers/peers.py blas)
-echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r), $(go version | cut -d' ' -f3), $("$bin" cpu | grep kernels:), BLAS $blas, $(date -u +%FT%TZ)"
+. bench/peers/header.sh
+peers_header
 n=${N:-128}
 printf '%-9s %4s  %10s %10s %6s  %10s %10s %6s  %8s %8s\n' cell n "pt L=1 ms" "pt L=2 ms" ratio "cg L=1 ms" "cg L=2 ms" ratio "x L=1" "x L=2"
 for cell in rnn_tanh gru lstm; do

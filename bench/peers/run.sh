@@ -13,9 +13,8 @@ py=/usr/bin/python3
 bin=$(mktemp -d)/chronograd
 trap 'rm -rf "$(dirname "$bin")"' EXIT
 go build -o "$bin" ./cmd/chronograd
-# Fails, naming the library, unless numpy and PyTorch run on OpenBLAS (peers.py blas).
-blas=$($py bench/peers/peers.py blas)
-echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r), $(go version | cut -d' ' -f3), $("$bin" cpu | grep kernels:), BLAS $blas"
+. bench/peers/header.sh
+peers_header
 printf '%-9s %5s  %14s  %14s  %7s\n' cell n "pytorch ms/seq" "chronograd ms" ratio
 torch_out=$(mktemp)
 if $py bench/peers/peers.py torch >"$torch_out"; then
